@@ -1,0 +1,106 @@
+/* archllm.h - public API of libarchllm.
+ *
+ * Arch-LLM in C and OpenCL: a VQ-VAE turns neural-architecture cells into discrete
+ * codes and a T5 model learns to generate them.  This header holds the stable surface:
+ * version, status codes, devices and the compute context.  Internal layers (ops, models,
+ * search spaces) live under src/ and are not installed.
+ *
+ * Every fallible call returns archllm_status; details (an OpenCL build log, a config
+ * file and line) are kept per thread and read with archllm_last_error().  The library
+ * never prints or exits on its own. */
+#ifndef ARCHLLM_H
+#define ARCHLLM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(ARCHLLM_BUILDING) && defined(__GNUC__)
+#define ARCHLLM_API __attribute__((visibility("default")))
+#else
+#define ARCHLLM_API
+#endif
+
+#define ARCHLLM_VERSION_MAJOR 0
+#define ARCHLLM_VERSION_MINOR 1
+#define ARCHLLM_VERSION_PATCH 0
+#define ARCHLLM_VERSION_STRING "0.1.0"
+
+/* ---- status codes ------------------------------------------------------ */
+
+/* X(name, message): one list gives the enum and archllm_status_string(). */
+#define ARCHLLM_STATUS_MAP(X)                                              \
+    X(OK,          "success")                                              \
+    X(EINVAL,      "invalid argument")                                     \
+    X(ENOMEM,      "out of memory")                                        \
+    X(EIO,         "input/output error")                                   \
+    X(EFORMAT,     "malformed input")                                      \
+    X(ECONFIG,     "configuration error")                                  \
+    X(ENOTFOUND,   "not found")                                            \
+    X(ENODEVICE,   "no OpenCL device")                                     \
+    X(EOPENCL,     "OpenCL error")                                         \
+    X(EBUILD,      "OpenCL program build failed")                          \
+    X(ECLBLAST,    "CLBlast error")                                        \
+    X(EUNSUPPORTED,"unsupported")                                          \
+    X(EINTERRUPTED,"interrupted")
+
+typedef enum {
+#define ARCHLLM_STATUS_ENUM_(name, msg) ARCHLLM_##name,
+    ARCHLLM_STATUS_MAP(ARCHLLM_STATUS_ENUM_)
+#undef ARCHLLM_STATUS_ENUM_
+    ARCHLLM_STATUS_COUNT_
+} archllm_status;
+
+ARCHLLM_API const char *archllm_status_string(archllm_status s);
+/* The detail of the last failure on this thread ("" when none). */
+ARCHLLM_API const char *archllm_last_error(void);
+ARCHLLM_API const char *archllm_version(void);
+
+/* ---- devices ------------------------------------------------------------ */
+
+typedef enum {
+    ARCHLLM_DEVICE_CPU   = 1,
+    ARCHLLM_DEVICE_GPU   = 2,
+    ARCHLLM_DEVICE_OTHER = 4
+} archllm_device_type;
+
+typedef struct {
+    int      platform_index;      /* P in a "P:D" selector */
+    int      device_index;        /* D in a "P:D" selector */
+    char     platform_name[128];
+    char     platform_version[128];
+    char     name[256];
+    char     vendor[128];
+    char     driver_version[128];
+    char     opencl_c_version[64];
+    archllm_device_type type;
+    uint32_t compute_units;
+    uint64_t global_mem_bytes;
+    uint64_t local_mem_bytes;
+    uint64_t max_alloc_bytes;
+    size_t   max_work_group;
+    int      has_fp64;
+    int      has_fp16;
+} archllm_device_info;
+
+/* Fill up to cap entries; *count gets the number of devices found (may exceed cap). */
+ARCHLLM_API archllm_status archllm_devices_list(archllm_device_info *out, int cap, int *count);
+
+/* ---- compute context ---------------------------------------------------- */
+
+typedef struct archllm_ctx archllm_ctx_t;
+
+/* selector: NULL or "" for the default (first GPU, else first CPU), "P:D" indexes,
+ * or a case-insensitive substring of "platform device vendor". */
+ARCHLLM_API archllm_status archllm_ctx_init(archllm_ctx_t **ctx, const char *selector);
+ARCHLLM_API void archllm_ctx_free(archllm_ctx_t *ctx);
+ARCHLLM_API const archllm_device_info *archllm_ctx_device(const archllm_ctx_t *ctx);
+ARCHLLM_API archllm_status archllm_ctx_finish(archllm_ctx_t *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ARCHLLM_H */

@@ -1,0 +1,1 @@
+# src/backend: files of this layer (added by its owner)

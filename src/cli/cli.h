@@ -1,0 +1,47 @@
+/* cli.h - what every `archllm <command>` shares: the command table, exit codes,
+ * error printing and the device selector.  Commands live one per file, cmd_<name>.c. */
+#ifndef ARCHLLM_CLI_H
+#define ARCHLLM_CLI_H
+
+#include "archllm.h"
+#include "util/error.h"
+
+enum {
+    CLI_EXIT_OK      = 0, /* success */
+    CLI_EXIT_FAILURE = 1, /* runtime failure (device, I/O, numerics) */
+    CLI_EXIT_USAGE   = 2  /* usage or configuration error */
+};
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;               /* one line for `archllm help` */
+    const char *usage;                 /* full text for `archllm help <name>` */
+} cli_command;
+
+const cli_command *cli_find_command(const char *name);
+extern const cli_command cli_commands[];
+extern const int cli_command_count;
+
+/* Print "archllm: <message>" to stderr and return code. */
+int cli_error(int code, const char *fmt, ...) ARCHLLM_PRINTF(2, 3);
+/* Print "archllm: <what>: <last error or status string>" and return the exit code for s:
+ * 2 for EINVAL/ECONFIG/ENOTFOUND-of-a-selector style errors, 1 otherwise. */
+int cli_status(archllm_status s, const char *what);
+/* Print the usage text of a command to stdout (or stderr with a hint when bad). */
+int cli_usage(const char *name, int code);
+
+/* The device selector: --device wins, then ARCHLLM_DEVICE, then the default (NULL). */
+const char *cli_device_selector(const char *option);
+/* Open a context on the selected device; prints the error and returns the exit code. */
+int cli_open_ctx(archllm_ctx_t **ctx, const char *option);
+
+/* True when s is "-h" or "--help". */
+int cli_is_help(const char *s);
+
+/* commands */
+int cmd_devices(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+
+#endif

@@ -1,0 +1,2 @@
+archllm_SOURCES += src/cli/cli.h src/cli/main.c src/cli/cmd_devices.c src/cli/cmd_bench.c \
+	src/cli/cmd_config.c

@@ -1,0 +1,154 @@
+/* main.c - `archllm`: the command table, help, version and dispatch. */
+#include "config.h"
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+const cli_command cli_commands[] = {
+    {"devices", cmd_devices, "list OpenCL platforms and devices with their capabilities",
+     "usage: archllm devices [--device SEL]\n"
+     "\n"
+     "Lists every OpenCL platform and device the ICD loader sees, with the \"P:D\" index\n"
+     "to pass to --device, the device type, compute units, memory, work-group limit,\n"
+     "fp64/fp16 support and driver version.  The device archllm would pick (with\n"
+     "--device or ARCHLLM_DEVICE, else the first GPU, else the first CPU) is marked '*'.\n"},
+    {"bench", cmd_bench, "measure kernels and GEMMs on the selected device",
+     "usage: archllm bench gemm [--device SEL] [--sizes N,N,...] [--repeat R] [--batched]\n"
+     "                          [--openblas] [--threads T]\n"
+     "\n"
+     "gemm     SGEMM C = A*B (row-major, square n x n) through CLBlast on the selected\n"
+     "         device; prints milliseconds (best of R) and GFLOP/s for each size.\n"
+     "  --sizes      comma-separated sizes (default 128,256,512,1024,2048)\n"
+     "  --repeat     timed repetitions per size after one warm-up (default 5)\n"
+     "  --batched    also time a strided-batched SGEMM of 1000 64x64x64 products\n"
+     "  --openblas   run OpenBLAS cblas_sgemm on the same sizes beside it (if built in)\n"
+     "  --threads    OpenBLAS threads (default 2)\n"},
+    {"config", cmd_config, "check an experiment config and print it with defaults filled in",
+     "usage: archllm config FILE.cfg [--set key=value ...]\n"
+     "\n"
+     "Reads a libconfig experiment file, applies --set overrides, validates every key\n"
+     "(unknown keys, wrong types and out-of-range values are errors naming file:line),\n"
+     "and prints the complete configuration with defaults.  Exit 2 on any config error.\n"},
+    {"help", cmd_help, "show help for a command",
+     "usage: archllm help [COMMAND]\n"},
+    {"version", cmd_version, "print the version",
+     "usage: archllm version   (or archllm --version)\n"},
+};
+const int cli_command_count = (int)(sizeof cli_commands / sizeof cli_commands[0]);
+
+static const char *global_help =
+    "archllm - Arch-LLM in C and OpenCL: discrete codes for neural-architecture cells\n"
+    "(VQ-VAE) and a T5 model that generates them, on any OpenCL device.\n"
+    "\n"
+    "usage: archllm <command> [options]\n"
+    "       archllm help <command>\n"
+    "       archllm --version\n";
+
+static const char *env_help =
+    "\n"
+    "environment:\n"
+    "  ARCHLLM_DEVICE     device selector: \"P:D\" indexes or a name substring\n"
+    "  ARCHLLM_CL_DIR     read kernel sources from this folder instead of the built-in copy\n"
+    "  ARCHLLM_CACHE_DIR  folder for compiled OpenCL programs (default ~/.cache/archllm)\n"
+    "  ARCHLLM_NO_CACHE   set to 1 to neither read nor write the program cache\n"
+    "\n"
+    "exit status: 0 success, 1 runtime failure, 2 usage or configuration error\n";
+
+const cli_command *cli_find_command(const char *name)
+{
+    for (int i = 0; i < cli_command_count; i++)
+        if (strcmp(cli_commands[i].name, name) == 0) return &cli_commands[i];
+    return NULL;
+}
+
+int cli_is_help(const char *s) { return strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0; }
+
+int cli_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout);
+    fputs("archllm: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int cli_status(archllm_status s, const char *what)
+{
+    const char *detail = archllm_last_error();
+    int code = (s == ARCHLLM_EINVAL || s == ARCHLLM_ECONFIG) ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+    if (detail[0])
+        return cli_error(code, "%s: %s", what, detail);
+    return cli_error(code, "%s: %s", what, archllm_status_string(s));
+}
+
+int cli_usage(const char *name, int code)
+{
+    const cli_command *c = cli_find_command(name);
+    if (!c) return cli_error(CLI_EXIT_USAGE, "unknown command '%s' (see 'archllm help')", name);
+    if (code == CLI_EXIT_OK) {
+        fputs(c->usage, stdout);
+    } else {
+        fputs(c->usage, stderr);
+        fprintf(stderr, "(see 'archllm help %s')\n", name);
+    }
+    return code;
+}
+
+const char *cli_device_selector(const char *option)
+{
+    if (option && option[0]) return option;
+    const char *env = getenv("ARCHLLM_DEVICE");
+    return (env && env[0]) ? env : NULL;
+}
+
+int cli_open_ctx(archllm_ctx_t **ctx, const char *option)
+{
+    archllm_status s = archllm_ctx_init(ctx, cli_device_selector(option));
+    if (s == ARCHLLM_ENOTFOUND)
+        return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
+    if (s != ARCHLLM_OK) return cli_status(s, "opening the OpenCL device");
+    return CLI_EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc >= 2) return cli_usage(argv[1], CLI_EXIT_OK);
+    fputs(global_help, stdout);
+    fputs("\ncommands:\n", stdout);
+    for (int i = 0; i < cli_command_count; i++)
+        printf("  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
+    fputs(env_help, stdout);
+    return CLI_EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    printf("archllm %s\n", archllm_version());
+    return CLI_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc < 2) {
+        fputs(global_help, stderr);
+        fputs("(run 'archllm help' for the commands)\n", stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) return cmd_version(0, NULL);
+    if (cli_is_help(name)) return cmd_help(1, argv + 1);
+    const cli_command *c = cli_find_command(name);
+    if (!c) return cli_error(CLI_EXIT_USAGE, "unknown command '%s' (see 'archllm help')", name);
+    if (argc >= 3 && cli_is_help(argv[2])) return cli_usage(name, CLI_EXIT_OK);
+    return c->run(argc - 1, argv + 1);
+}

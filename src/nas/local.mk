@@ -1,0 +1,1 @@
+# src/nas: files of this layer (added by its owner)
