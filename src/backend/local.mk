@@ -1,1 +1,16 @@
-# src/backend: files of this layer (added by its owner)
+# OpenCL backend: devices, context, programs (embedded kernels + disk cache), CLBlast.
+libarchllm_core_la_SOURCES += src/backend/backend.h src/backend/device.c src/backend/context.c \
+	src/backend/program.c src/backend/gemm.c src/backend/tuning.c
+
+# Kernel sources: one file per op family, plus common.cl put in front of each.
+# Op families append their file to CL_FAMILIES in their own local.mk.
+CL_FAMILIES = common
+CL_FILES = $(CL_FAMILIES:%=cl/%.cl)
+
+nodist_libarchllm_core_la_SOURCES += src/backend/cl_embedded.c
+BUILT_SOURCES += src/backend/cl_embedded.c
+CLEANFILES += src/backend/cl_embedded.c
+src/backend/cl_embedded.c: $(CL_FILES) $(srcdir)/build-aux/embed-cl.sh Makefile
+	$(AM_V_GEN)$(MKDIR_P) src/backend && \
+	$(SHELL) $(srcdir)/build-aux/embed-cl.sh $(srcdir) $(CL_FAMILIES) > $@.tmp && mv $@.tmp $@
+EXTRA_DIST += $(CL_FILES)

@@ -1,0 +1,65 @@
+/* gemm.c - every GEMM of archllm goes through here, to CLBlast, row-major. */
+#include "backend/backend.h"
+
+#include <clblast_c.h>
+
+static const char *clblast_name(CLBlastStatusCode s)
+{
+    switch (s) {
+    case CLBlastNotImplemented:         return "not implemented";
+    case CLBlastInvalidMatrixA:         return "matrix A is not a valid buffer";
+    case CLBlastInvalidMatrixB:         return "matrix B is not a valid buffer";
+    case CLBlastInvalidMatrixC:         return "matrix C is not a valid buffer";
+    case CLBlastInvalidDimension:       return "M, N and K must be > 0";
+    case CLBlastInvalidLeadDimA:        return "leading dimension of A too small";
+    case CLBlastInvalidLeadDimB:        return "leading dimension of B too small";
+    case CLBlastInvalidLeadDimC:        return "leading dimension of C too small";
+    case CLBlastInsufficientMemoryA:    return "buffer of A too small";
+    case CLBlastInsufficientMemoryB:    return "buffer of B too small";
+    case CLBlastInsufficientMemoryC:    return "buffer of C too small";
+    case CLBlastInsufficientMemoryTemp: return "temporary buffer too small";
+    case CLBlastInvalidBatchCount:      return "batch count must be > 0";
+    case CLBlastInvalidLocalMemUsage:   return "not enough local memory";
+    case CLBlastDatabaseError:          return "no tuning database entry";
+    case CLBlastUnknownError:           return "unknown error";
+    case CLBlastUnexpectedError:        return "unexpected error";
+    default:                            return archllm_cl_error_name((cl_int)s);
+    }
+}
+
+static archllm_status clblast_check(CLBlastStatusCode s, const char *call, size_t m, size_t n, size_t k)
+{
+    if (s == CLBlastSuccess) return ARCHLLM_OK;
+    return archllm_fail(ARCHLLM_ECLBLAST, "%s (%zu x %zu x %zu): %s (%d)", call, m, n, k, clblast_name(s), (int)s);
+}
+
+archllm_status archllm_sgemm(archllm_ctx_t *ctx, int trans_a, int trans_b,
+                             size_t m, size_t n, size_t k, float alpha,
+                             archllm_view a, size_t lda, archllm_view b, size_t ldb,
+                             float beta, archllm_view c, size_t ldc)
+{
+    if (m == 0 || n == 0) return ARCHLLM_OK;
+    CLBlastStatusCode s = CLBlastSgemm(CLBlastLayoutRowMajor,
+                                       trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+                                       trans_b ? CLBlastTransposeYes : CLBlastTransposeNo,
+                                       m, n, k, alpha, a.buf, a.off, lda, b.buf, b.off, ldb,
+                                       beta, c.buf, c.off, ldc, &ctx->queue, NULL);
+    return clblast_check(s, "CLBlastSgemm", m, n, k);
+}
+
+archllm_status archllm_sgemm_batched(archllm_ctx_t *ctx, int trans_a, int trans_b,
+                                     size_t m, size_t n, size_t k, float alpha,
+                                     archllm_view a, size_t lda, size_t stride_a,
+                                     archllm_view b, size_t ldb, size_t stride_b,
+                                     float beta, archllm_view c, size_t ldc, size_t stride_c,
+                                     size_t batch)
+{
+    if (m == 0 || n == 0 || batch == 0) return ARCHLLM_OK;
+    CLBlastStatusCode s = CLBlastSgemmStridedBatched(CLBlastLayoutRowMajor,
+                                                     trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
+                                                     trans_b ? CLBlastTransposeYes : CLBlastTransposeNo,
+                                                     m, n, k, alpha, a.buf, a.off, lda, stride_a,
+                                                     b.buf, b.off, ldb, stride_b, beta,
+                                                     c.buf, c.off, ldc, stride_c, batch, &ctx->queue, NULL);
+    return clblast_check(s, "CLBlastSgemmStridedBatched", m, n, k);
+}

@@ -1,0 +1,214 @@
+/* cmd_bench.c - `archllm bench gemm`: SGEMM throughput through CLBlast on the selected
+ * device, with OpenBLAS on the host beside it as the baseline users would compare with. */
+#include "config.h"
+#include "cli/cli.h"
+#include "backend/backend.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#ifdef HAVE_OPENBLAS
+#include <cblas.h>
+#endif
+
+#define MAX_SIZES 32
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int parse_sizes(const char *s, int *sizes, int *n)
+{
+    *n = 0;
+    while (*s) {
+        char *end;
+        long v = strtol(s, &end, 10);
+        if (end == s || v < 1 || v > 32768 || *n == MAX_SIZES) return -1;
+        sizes[(*n)++] = (int)v;
+        if (*end == ',') end++;
+        else if (*end) return -1;
+        s = end;
+    }
+    return *n > 0 ? 0 : -1;
+}
+
+static void fill_random(float *x, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = (float)((seed >> 8) & 0xffff) / 65536.0f - 0.5f;
+    }
+}
+
+/* Best time of `repeat` runs of C = A*B (n x n) on the device, after one warm-up. */
+static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, double *best)
+{
+    size_t elems = (size_t)n * n;
+    float *host = malloc(elems * sizeof(float));
+    cl_mem a = NULL, b = NULL, c = NULL;
+    archllm_status s = host ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "host buffer");
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &a, elems * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &b, elems * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &c, elems * sizeof(float));
+    if (s == ARCHLLM_OK) {
+        fill_random(host, elems, 1);
+        s = archllm_buf_write(ctx, a, 0, host, elems * sizeof(float));
+    }
+    if (s == ARCHLLM_OK) {
+        fill_random(host, elems, 2);
+        s = archllm_buf_write(ctx, b, 0, host, elems * sizeof(float));
+    }
+    *best = 1e30;
+    for (int r = -1; r < repeat && s == ARCHLLM_OK; r++) {
+        double t0 = now_s();
+        s = archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, (archllm_view){a, 0}, n, (archllm_view){b, 0}, n, 0.0f,
+                          (archllm_view){c, 0}, n);
+        if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
+        double t = now_s() - t0;
+        if (r >= 0 && t < *best) *best = t;
+    }
+    archllm_buf_free(&a);
+    archllm_buf_free(&b);
+    archllm_buf_free(&c);
+    free(host);
+    return s;
+}
+
+static archllm_status time_device_batched(archllm_ctx_t *ctx, int n, int batch, int repeat, double *best)
+{
+    size_t elems = (size_t)n * n * batch;
+    cl_mem a = NULL, b = NULL, c = NULL;
+    archllm_status s = archllm_buf_alloc(ctx, &a, elems * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &b, elems * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &c, elems * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_fill_f32(ctx, a, 0, elems, 0.5f);
+    if (s == ARCHLLM_OK) s = archllm_buf_fill_f32(ctx, b, 0, elems, 0.25f);
+    *best = 1e30;
+    size_t st = (size_t)n * n;
+    for (int r = -1; r < repeat && s == ARCHLLM_OK; r++) {
+        double t0 = now_s();
+        s = archllm_sgemm_batched(ctx, 0, 0, n, n, n, 1.0f, (archllm_view){a, 0}, n, st, (archllm_view){b, 0}, n,
+                                  st, 0.0f, (archllm_view){c, 0}, n, st, batch);
+        if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
+        double t = now_s() - t0;
+        if (r >= 0 && t < *best) *best = t;
+    }
+    archllm_buf_free(&a);
+    archllm_buf_free(&b);
+    archllm_buf_free(&c);
+    return s;
+}
+
+#ifdef HAVE_OPENBLAS
+static double time_openblas(int n, int repeat)
+{
+    size_t elems = (size_t)n * n;
+    float *a = malloc(elems * sizeof(float)), *b = malloc(elems * sizeof(float)), *c = malloc(elems * sizeof(float));
+    double best = 1e30;
+    if (a && b && c) {
+        fill_random(a, elems, 1);
+        fill_random(b, elems, 2);
+        for (int r = -1; r < repeat; r++) {
+            double t0 = now_s();
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
+            double t = now_s() - t0;
+            if (r >= 0 && t < best) best = t;
+        }
+    }
+    free(a);
+    free(b);
+    free(c);
+    return best;
+}
+#endif
+
+static int bench_gemm(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"device", required_argument, NULL, 'd'}, {"sizes", required_argument, NULL, 's'},
+        {"repeat", required_argument, NULL, 'r'}, {"batched", no_argument, NULL, 'b'},
+        {"openblas", no_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
+        {NULL, 0, NULL, 0}};
+    const char *device_opt = NULL;
+    int sizes[MAX_SIZES] = {128, 256, 512, 1024, 2048}, nsizes = 5, repeat = 5, batched = 0, openblas = 0,
+        threads = 2, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:s:r:bot:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': device_opt = optarg; break;
+        case 's':
+            if (parse_sizes(optarg, sizes, &nsizes) != 0)
+                return cli_error(CLI_EXIT_USAGE, "--sizes: expected comma-separated sizes in 1..32768, got '%s'",
+                                 optarg);
+            break;
+        case 'r':
+            repeat = atoi(optarg);
+            if (repeat < 1 || repeat > 1000) return cli_error(CLI_EXIT_USAGE, "--repeat: expected 1..1000");
+            break;
+        case 'b': batched = 1; break;
+        case 'o': openblas = 1; break;
+        case 't':
+            threads = atoi(optarg);
+            if (threads < 1 || threads > 1024) return cli_error(CLI_EXIT_USAGE, "--threads: expected 1..1024");
+            break;
+        default: return cli_usage("bench", CLI_EXIT_USAGE);
+        }
+    }
+    if (optind < argc) return cli_usage("bench", CLI_EXIT_USAGE);
+#ifndef HAVE_OPENBLAS
+    if (openblas) return cli_error(CLI_EXIT_USAGE, "--openblas: this build has no OpenBLAS (configure found none)");
+#else
+    if (openblas) openblas_set_num_threads(threads);
+#endif
+
+    archllm_ctx_t *ctx;
+    int rc = cli_open_ctx(&ctx, device_opt);
+    if (rc) return rc;
+    const archllm_device_info *d = archllm_ctx_device(ctx);
+    printf("device %d:%d %s (%s, driver %s)\n", d->platform_index, d->device_index, d->name, d->platform_name,
+           d->driver_version);
+    printf("SGEMM C = A*B, row-major, n x n x n, best of %d after a warm-up%s\n", repeat,
+           openblas ? "; OpenBLAS cblas_sgemm on the host beside it" : "");
+    printf("%8s %12s %12s", "n", "clblast ms", "GFLOP/s");
+    if (openblas) printf(" %12s %12s %8s", "openblas ms", "GFLOP/s", "ratio");
+    printf("\n");
+    archllm_status s = ARCHLLM_OK;
+    for (int i = 0; i < nsizes && s == ARCHLLM_OK; i++) {
+        int n = sizes[i];
+        double t;
+        s = time_device(ctx, n, repeat, &t);
+        if (s != ARCHLLM_OK) break;
+        double flop = 2.0 * n * n * (double)n;
+        printf("%8d %12.3f %12.1f", n, t * 1e3, flop / t * 1e-9);
+#ifdef HAVE_OPENBLAS
+        if (openblas) {
+            double tb = time_openblas(n, repeat);
+            printf(" %12.3f %12.1f %8.2f", tb * 1e3, flop / tb * 1e-9, tb / t);
+        }
+#endif
+        printf("\n");
+    }
+    if (s == ARCHLLM_OK && batched) {
+        double t;
+        s = time_device_batched(ctx, 64, 1000, repeat, &t);
+        if (s == ARCHLLM_OK)
+            printf("batched 1000 x 64^3: %.3f ms, %.1f GFLOP/s (CLBlastSgemmStridedBatched)\n", t * 1e3,
+                   1000 * 2.0 * 64 * 64 * 64 / t * 1e-9);
+    }
+    archllm_ctx_free(ctx);
+    if (s != ARCHLLM_OK) return cli_status(s, "bench gemm");
+    return CLI_EXIT_OK;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    if (argc < 2) return cli_usage("bench", CLI_EXIT_USAGE);
+    if (strcmp(argv[1], "gemm") == 0) return bench_gemm(argc - 1, argv + 1);
+    return cli_error(CLI_EXIT_USAGE, "bench: unknown benchmark '%s' (known: gemm)", argv[1]);
+}

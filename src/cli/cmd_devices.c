@@ -1,0 +1,65 @@
+/* cmd_devices.c - `archllm devices`: every platform and device, and which one is selected. */
+#include "cli/cli.h"
+#include "backend/backend.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_LISTED 64
+
+static const char *type_name(archllm_device_type t)
+{
+    return t == ARCHLLM_DEVICE_GPU ? "GPU" : t == ARCHLLM_DEVICE_CPU ? "CPU" : "other";
+}
+
+int cmd_devices(int argc, char **argv)
+{
+    static const struct option opts[] = {{"device", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+    const char *device_opt = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
+        if (c == 'd') device_opt = optarg;
+        else return cli_usage("devices", CLI_EXIT_USAGE);
+    }
+    if (optind < argc) return cli_usage("devices", CLI_EXIT_USAGE);
+
+    archllm_device_info list[MAX_LISTED];
+    int n = 0;
+    archllm_status s = archllm_devices_list(list, MAX_LISTED, &n);
+    if (s != ARCHLLM_OK) return cli_status(s, "listing OpenCL devices");
+    if (n == 0)
+        return cli_error(CLI_EXIT_FAILURE, "no OpenCL device found (is an ICD installed? on Debian: "
+                                           "apt-get install pocl-opencl-icd; is POCL_CACHE_DIR writable?)");
+    if (n > MAX_LISTED) n = MAX_LISTED;
+
+    const char *selector = cli_device_selector(device_opt);
+    cl_platform_id sp;
+    cl_device_id sd;
+    archllm_device_info sel;
+    s = archllm_device_select(selector, &sp, &sd, &sel);
+    if (s == ARCHLLM_ENOTFOUND) return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
+    if (s != ARCHLLM_OK) return cli_status(s, "selecting a device");
+
+    int last_platform = -1;
+    for (int i = 0; i < n; i++) {
+        const archllm_device_info *d = &list[i];
+        if (d->platform_index != last_platform) {
+            printf("platform %d: %s (%s)\n", d->platform_index, d->platform_name, d->platform_version);
+            last_platform = d->platform_index;
+        }
+        int chosen = d->platform_index == sel.platform_index && d->device_index == sel.device_index;
+        printf("  %c %d:%d  %s [%s]\n", chosen ? '*' : ' ', d->platform_index, d->device_index, d->name,
+               type_name(d->type));
+        printf("        vendor %s, driver %s, %s\n", d->vendor, d->driver_version, d->opencl_c_version);
+        printf("        %u compute units, %.1f GiB global, %.0f KiB local, max alloc %.1f GiB, "
+               "max work-group %zu, fp64 %s, fp16 %s\n",
+               d->compute_units, d->global_mem_bytes / 1073741824.0, d->local_mem_bytes / 1024.0,
+               d->max_alloc_bytes / 1073741824.0, d->max_work_group, d->has_fp64 ? "yes" : "no",
+               d->has_fp16 ? "yes" : "no");
+    }
+    printf("selected: %d:%d %s (%s)\n", sel.platform_index, sel.device_index, sel.name,
+           selector ? "by selector" : "default: first GPU, else first CPU");
+    return CLI_EXIT_OK;
+}
