@@ -1,0 +1,41 @@
+/* ops.h - host launchers of the op families in cl/: outputs first, then inputs, then
+ * sizes; every tensor a view (buffer + element offset).  Backward launchers add into
+ * gradients (+=).  The references in ref/ref.h define what each computes. */
+#ifndef ARCHLLM_OPS_H
+#define ARCHLLM_OPS_H
+
+#include "backend/backend.h"
+
+/* elementwise (cl/elementwise.cl) */
+archllm_status archllm_op_add(archllm_ctx_t *ctx, archllm_view out, archllm_view a, archllm_view b, size_t n);
+archllm_status archllm_op_mul(archllm_ctx_t *ctx, archllm_view out, archllm_view a, archllm_view b, size_t n);
+archllm_status archllm_op_scale(archllm_ctx_t *ctx, archllm_view out, archllm_view x, float alpha, size_t n);
+archllm_status archllm_op_axpy(archllm_ctx_t *ctx, archllm_view y, archllm_view x, float alpha, size_t n);
+archllm_status archllm_op_relu_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view inp, size_t n);
+archllm_status archllm_op_relu_bwd(archllm_ctx_t *ctx, archllm_view dinp, archllm_view inp, archllm_view dout,
+                                   size_t n);
+archllm_status archllm_op_gelu_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view inp, size_t n);
+archllm_status archllm_op_gelu_bwd(archllm_ctx_t *ctx, archllm_view dinp, archllm_view inp, archllm_view dout,
+                                   size_t n);
+/* out(rows, cols) += bias(cols) */
+archllm_status archllm_op_bias_add(archllm_ctx_t *ctx, archllm_view out, archllm_view bias, size_t rows,
+                                   size_t cols);
+
+/* reductions (cl/reduce.cl); out is one float */
+archllm_status archllm_op_sum(archllm_ctx_t *ctx, archllm_view out, archllm_view x, size_t n);
+archllm_status archllm_op_sumsq(archllm_ctx_t *ctx, archllm_view out, archllm_view x, size_t n);
+/* out(cols) += column sums of inp(rows, cols) */
+archllm_status archllm_op_sum_rows(archllm_ctx_t *ctx, archllm_view out, archllm_view inp, size_t rows,
+                                   size_t cols);
+
+/* AdamW (cl/adamw.cl) over n parameters; norm_sq holds the squared global gradient norm
+ * (archllm_op_sumsq of the whole flat gradient), read on the device. */
+typedef struct {
+    float lr, beta1, beta2, eps, weight_decay, max_norm; /* max_norm <= 0: no clipping */
+    int   step;                                          /* 1-based, for bias correction */
+} archllm_adamw_params;
+archllm_status archllm_op_adamw(archllm_ctx_t *ctx, archllm_view param, archllm_view m, archllm_view v,
+                                archllm_view grad, archllm_view norm_sq, size_t n,
+                                const archllm_adamw_params *p);
+
+#endif
