@@ -1,5 +1,6 @@
-# Op harness and backend tests.
-check_PROGRAMS += tests/test_ops
+# Op harness, backend and CLI tests.
+check_PROGRAMS += tests/test_ops tests/test_backend
 tests_test_ops_LDADD = $(TEST_LIBS)
-TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh
-EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh
+tests_test_backend_LDADD = $(TEST_LIBS)
+TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_backend tests/test_cli.sh
+EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_cli.sh

@@ -45,6 +45,8 @@ struct archllm_ctx {
     int                 n_programs;
     cl_mem              scratch;       /* small scratch for reductions etc. */
     size_t              scratch_bytes;
+    int                 programs_built;  /* compiled from source */
+    int                 programs_cached; /* loaded from the disk cache */
 };
 
 /* A view into a buffer, as CLBlast takes it: buffer plus element offset. */

@@ -238,6 +238,7 @@ static archllm_status program_build(archllm_ctx_t *ctx, const char *family, cl_p
         cache_key(ctx, src, len, opts, hex);
         snprintf(path, sizeof path, "%s/%s-%.32s.bin", dir, family, hex);
         if ((*out = cache_load(ctx, path, opts))) {
+            ctx->programs_cached++;
             free(src);
             return ARCHLLM_OK;
         }
@@ -254,6 +255,7 @@ static archllm_status program_build(archllm_ctx_t *ctx, const char *family, cl_p
         return s;
     }
     if (use_cache) cache_store(ctx, prog, path);
+    ctx->programs_built++;
     *out = prog;
     return ARCHLLM_OK;
 }

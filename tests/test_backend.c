@@ -1,0 +1,165 @@
+/* test_backend.c - device selection, the program cache (hit, corrupted entry, unwritable
+ * folder), build errors with their log, and the CLBlast error path. */
+#include "backend/backend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (cond) {                                        \
+            printf("ok   ");                               \
+        } else {                                           \
+            printf("FAIL ");                               \
+            failures++;                                    \
+        }                                                  \
+        printf(__VA_ARGS__);                               \
+        printf("\n");                                      \
+    } while (0)
+
+/* Build the reduce family in a fresh context; returns status, fills built/cached counts. */
+static archllm_status build_once(int *built, int *cached)
+{
+    archllm_ctx_t *ctx;
+    cl_kernel k;
+    ARCHLLM_TRY(archllm_ctx_init(&ctx, NULL));
+    archllm_status s = archllm_kernel(ctx, "reduce", "reduce_final", &k);
+    *built = ctx->programs_built;
+    *cached = ctx->programs_cached;
+    archllm_ctx_free(ctx);
+    return s;
+}
+
+/* The one cache file of family "reduce" in dir, or "" */
+static void find_cache_file(const char *dir, char *out, size_t cap)
+{
+    out[0] = '\0';
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        if (strncmp(e->d_name, "reduce-", 7) == 0 && strstr(e->d_name, ".bin") && !strstr(e->d_name, ".tmp"))
+            snprintf(out, cap, "%s/%s", dir, e->d_name);
+    closedir(d);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    archllm_ctx_t *ctx;
+    archllm_status s = archllm_ctx_init(&ctx, NULL);
+    if (s == ARCHLLM_ENODEVICE && !getenv("ARCHLLM_REQUIRE_DEVICE")) {
+        printf("SKIP: %s\n", archllm_last_error());
+        return 77;
+    }
+    CHECK(s == ARCHLLM_OK, "default device opens (%s)", s == ARCHLLM_OK ? ctx->info.name : archllm_last_error());
+    if (s != ARCHLLM_OK) return 1;
+    char sel[32], name_sel[16];
+    snprintf(sel, sizeof sel, "%d:%d", ctx->info.platform_index, ctx->info.device_index);
+    snprintf(name_sel, sizeof name_sel, "%.8s", ctx->info.name);
+    archllm_ctx_free(ctx);
+
+    s = archllm_ctx_init(&ctx, sel);
+    CHECK(s == ARCHLLM_OK, "selector '%s' opens the device", sel);
+    if (s == ARCHLLM_OK) archllm_ctx_free(ctx);
+    s = archllm_ctx_init(&ctx, name_sel);
+    CHECK(s == ARCHLLM_OK, "name selector '%s' opens the device", name_sel);
+    if (s == ARCHLLM_OK) archllm_ctx_free(ctx);
+    s = archllm_ctx_init(&ctx, "99:0");
+    CHECK(s == ARCHLLM_ENOTFOUND && strstr(archllm_last_error(), "99:0"), "selector 99:0 -> not found: %s",
+          archllm_last_error());
+    s = archllm_ctx_init(&ctx, "no-such-device-xyz");
+    CHECK(s == ARCHLLM_ENOTFOUND, "unmatched name selector -> not found: %s", archllm_last_error());
+
+    /* program cache in a fresh folder */
+    char dir[] = "/tmp/archllm-cache-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "temp cache folder %s", dir);
+    setenv("ARCHLLM_CACHE_DIR", dir, 1);
+    unsetenv("ARCHLLM_NO_CACHE");
+    unsetenv("ARCHLLM_CL_DIR");
+    int built, cached;
+    s = build_once(&built, &cached);
+    CHECK(s == ARCHLLM_OK && built == 1 && cached == 0, "cold cache: built from source (%d built, %d cached)", built,
+          cached);
+    char file[4096];
+    find_cache_file(dir, file, sizeof file);
+    CHECK(file[0] != '\0', "cache file written: %s", file);
+    s = build_once(&built, &cached);
+    CHECK(s == ARCHLLM_OK && built == 0 && cached == 1, "warm cache: loaded (%d built, %d cached)", built, cached);
+
+    /* a corrupted entry falls back to building, and is rewritten */
+    FILE *f = fopen(file, "r+b");
+    if (f) {
+        fseek(f, 8, SEEK_SET);
+        fputs("garbage garbage garbage", f);
+        fclose(f);
+    }
+    s = build_once(&built, &cached);
+    CHECK(s == ARCHLLM_OK && built == 1, "corrupted cache entry: rebuilt (%d built, %d cached)", built, cached);
+    if (truncate(file, 10) == 0) {
+        s = build_once(&built, &cached);
+        CHECK(s == ARCHLLM_OK && built == 1, "truncated cache entry: rebuilt (%d built)", built);
+    }
+    s = build_once(&built, &cached);
+    CHECK(s == ARCHLLM_OK && cached == 1, "rewritten entry loads again (%d cached)", cached);
+    unlink(file);
+    rmdir(dir);
+
+    /* an unusable cache folder is not an error */
+    setenv("ARCHLLM_CACHE_DIR", "/proc/archllm-cannot-exist", 1);
+    s = build_once(&built, &cached);
+    CHECK(s == ARCHLLM_OK && built == 1, "unwritable cache folder: built from source (%s)",
+          s == ARCHLLM_OK ? "ok" : archllm_last_error());
+    setenv("ARCHLLM_NO_CACHE", "1", 1);
+
+    /* a kernel that does not compile: EBUILD naming the file, with the compiler's log */
+    char cldir[] = "/tmp/archllm-cl-test-XXXXXX";
+    CHECK(mkdtemp(cldir) != NULL, "temp kernel folder");
+    char path[256];
+    snprintf(path, sizeof path, "%s/common.cl", cldir);
+    f = fopen(path, "w");
+    if (f) fclose(f);
+    snprintf(path, sizeof path, "%s/broken.cl", cldir);
+    f = fopen(path, "w");
+    if (f) {
+        fputs("__kernel void broken_fwd(__global float *x) { x[0] = undefined_name; }\n", f);
+        fclose(f);
+    }
+    setenv("ARCHLLM_CL_DIR", cldir, 1);
+    s = archllm_ctx_init(&ctx, NULL);
+    if (s == ARCHLLM_OK) {
+        cl_kernel k;
+        s = archllm_kernel(ctx, "broken", "broken_fwd", &k);
+        const char *msg = archllm_last_error();
+        CHECK(s == ARCHLLM_EBUILD && strstr(msg, "broken.cl") && strstr(msg, "undefined_name"),
+              "build failure reports file and log (%s)", archllm_status_string(s));
+        s = archllm_kernel(ctx, "missing", "x", &k);
+        CHECK(s == ARCHLLM_EIO && strstr(archllm_last_error(), "missing.cl"), "missing kernel file: %s",
+              archllm_last_error());
+        unsetenv("ARCHLLM_CL_DIR");
+        s = archllm_kernel(ctx, "reduce", "no_such_kernel", &k);
+        CHECK(s == ARCHLLM_EOPENCL && strstr(archllm_last_error(), "CL_INVALID_KERNEL_NAME"),
+              "unknown kernel name: %s", archllm_last_error());
+        /* CLBlast errors become ECLBLAST with the routine and the reason */
+        cl_mem small;
+        if (archllm_buf_alloc(ctx, &small, 16) == ARCHLLM_OK) {
+            archllm_view v = {small, 0};
+            s = archllm_sgemm(ctx, 0, 0, 64, 64, 64, 1.0f, v, 64, v, 64, 0.0f, v, 64);
+            CHECK(s == ARCHLLM_ECLBLAST && strstr(archllm_last_error(), "CLBlastSgemm"),
+                  "CLBlast error reported: %s", archllm_last_error());
+            archllm_buf_free(&small);
+        }
+        archllm_ctx_free(ctx);
+    }
+    unlink(path);
+    snprintf(path, sizeof path, "%s/common.cl", cldir);
+    unlink(path);
+    rmdir(cldir);
+    printf("%s\n", failures ? "some checks failed" : "all checks passed");
+    return failures ? 1 : 0;
+}
