@@ -30,11 +30,20 @@ const cli_command cli_commands[] = {
      "  --openblas   run OpenBLAS cblas_sgemm on the same sizes beside it (if built in)\n"
      "  --threads    OpenBLAS threads (default 2)\n"},
     {"config", cmd_config, "check an experiment config and print it with defaults filled in",
-     "usage: archllm config FILE.cfg [--set key=value ...]\n"
+     "usage: archllm config [FILE.cfg] [--set key=value ...]\n"
+     "       archllm config --keys\n"
      "\n"
-     "Reads a libconfig experiment file, applies --set overrides, validates every key\n"
-     "(unknown keys, wrong types and out-of-range values are errors naming file:line),\n"
-     "and prints the complete configuration with defaults.  Exit 2 on any config error.\n"},
+     "Reads a libconfig experiment file (conf/default.cfg is the shipped one), applies\n"
+     "the --set overrides in order, validates every key, and prints the complete\n"
+     "configuration with defaults filled in, as a file that reads back the same.\n"
+     "Without FILE it prints the defaults.  Errors are one line naming the place:\n"
+     "  FILE:LINE: KEY: MESSAGE     (unknown key, wrong type, out of range)\n"
+     "  FILE:LINE: syntax error\n"
+     "  --set KEY=VALUE: KEY: MESSAGE\n"
+     "and exit with status 2.  Every key is documented in conf/README.md.\n"
+     "\n"
+     "  --set key=value  override one key (strings unquoted, lists as 64,128 or [64,128])\n"
+     "  --keys           print the key reference (the table in conf/README.md)\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},
     {"version", cmd_version, "print the version",
