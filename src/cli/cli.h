@@ -4,6 +4,7 @@
 #define ARCHLLM_CLI_H
 
 #include "archllm.h"
+#include "io/config.h"
 #include "util/error.h"
 
 enum {
@@ -31,10 +32,27 @@ int cli_status(archllm_status s, const char *what);
 /* Print the usage text of a command to stdout (or stderr with a hint when bad). */
 int cli_usage(const char *name, int code);
 
-/* The device selector: --device wins, then ARCHLLM_DEVICE, then the default (NULL). */
-const char *cli_device_selector(const char *option);
+/* The device selector: --device, then ARCHLLM_DEVICE, then cfg's device.selector (cfg
+ * may be NULL), else NULL for the default device. */
+const char *cli_device_selector(const char *option, const archllm_config *cfg);
 /* Open a context on the selected device; prints the error and returns the exit code. */
-int cli_open_ctx(archllm_ctx_t **ctx, const char *option);
+int cli_open_ctx(archllm_ctx_t **ctx, const char *option, const archllm_config *cfg);
+
+/* Options every config-reading command takes: --config FILE and --set key=value. */
+typedef struct {
+    const char *path;
+    const char *sets[64];
+    int         nsets;
+} cli_config_opts;
+/* Record --config/--set; returns 1 if handled, 0 if not a config option, -1 on error. */
+int cli_config_option(cli_config_opts *o, int opt, const char *arg);
+/* Defaults + file + --set overrides; prints the one-line error and returns exit code 2. */
+int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
+#define CLI_OPT_CONFIG 0x1000 /* getopt_long codes of --config and --set */
+#define CLI_OPT_SET    0x1001
+#define CLI_CONFIG_LONG_OPTIONS                                    \
+    {"config", required_argument, NULL, CLI_OPT_CONFIG},           \
+    {"set", required_argument, NULL, CLI_OPT_SET}
 
 /* True when s is "-h" or "--help". */
 int cli_is_help(const char *s);

@@ -134,15 +134,19 @@ static int bench_gemm(int argc, char **argv)
         {"device", required_argument, NULL, 'd'}, {"sizes", required_argument, NULL, 's'},
         {"repeat", required_argument, NULL, 'r'}, {"batched", no_argument, NULL, 'b'},
         {"openblas", no_argument, NULL, 'o'},     {"threads", required_argument, NULL, 't'},
-        {NULL, 0, NULL, 0}};
+        CLI_CONFIG_LONG_OPTIONS,                  {NULL, 0, NULL, 0}};
     const char *device_opt = NULL;
-    int sizes[MAX_SIZES] = {128, 256, 512, 1024, 2048}, nsizes = 5, repeat = 5, batched = 0, openblas = 0,
-        threads = 2, c;
+    const char *sizes_opt = NULL;
+    int sizes[MAX_SIZES], nsizes = 0, repeat = 0, batched = 0, openblas = 0, threads = 2, c, handled;
+    cli_config_opts copts = {0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:s:r:bot:", opts, NULL)) != -1) {
+        if ((handled = cli_config_option(&copts, c, optarg)) < 0) return CLI_EXIT_USAGE;
+        if (handled) continue;
         switch (c) {
         case 'd': device_opt = optarg; break;
         case 's':
+            sizes_opt = optarg;
             if (parse_sizes(optarg, sizes, &nsizes) != 0)
                 return cli_error(CLI_EXIT_USAGE, "--sizes: expected comma-separated sizes in 1..32768, got '%s'",
                                  optarg);
@@ -161,6 +165,16 @@ static int bench_gemm(int argc, char **argv)
         }
     }
     if (optind < argc) return cli_usage("bench", CLI_EXIT_USAGE);
+    /* the config's bench group gives what the options leave unset */
+    archllm_config cfg;
+    int rc = cli_config_load(&cfg, &copts);
+    if (rc) return rc;
+    if (!sizes_opt) {
+        nsizes = cfg.bench.gemm_sizes.n < MAX_SIZES ? cfg.bench.gemm_sizes.n : MAX_SIZES;
+        for (int i = 0; i < nsizes; i++) sizes[i] = cfg.bench.gemm_sizes.v[i];
+    }
+    if (!repeat) repeat = cfg.bench.repeat;
+    if (!batched) batched = cfg.bench.batched;
 #ifndef HAVE_OPENBLAS
     if (openblas) return cli_error(CLI_EXIT_USAGE, "--openblas: this build has no OpenBLAS (configure found none)");
 #else
@@ -168,7 +182,7 @@ static int bench_gemm(int argc, char **argv)
 #endif
 
     archllm_ctx_t *ctx;
-    int rc = cli_open_ctx(&ctx, device_opt);
+    rc = cli_open_ctx(&ctx, device_opt, &cfg);
     if (rc) return rc;
     const archllm_device_info *d = archllm_ctx_device(ctx);
     printf("device %d:%d %s (%s, driver %s)\n", d->platform_index, d->device_index, d->name, d->platform_name,

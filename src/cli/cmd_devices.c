@@ -15,15 +15,21 @@ static const char *type_name(archllm_device_type t)
 
 int cmd_devices(int argc, char **argv)
 {
-    static const struct option opts[] = {{"device", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"device", required_argument, NULL, 'd'}, CLI_CONFIG_LONG_OPTIONS,
+                                         {NULL, 0, NULL, 0}};
     const char *device_opt = NULL;
-    int c;
+    cli_config_opts copts = {0};
+    int c, handled;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
         if (c == 'd') device_opt = optarg;
-        else return cli_usage("devices", CLI_EXIT_USAGE);
+        else if ((handled = cli_config_option(&copts, c, optarg)) < 0) return CLI_EXIT_USAGE;
+        else if (!handled) return cli_usage("devices", CLI_EXIT_USAGE);
     }
     if (optind < argc) return cli_usage("devices", CLI_EXIT_USAGE);
+    archllm_config cfg;
+    int rc = cli_config_load(&cfg, &copts);
+    if (rc) return rc;
 
     archllm_device_info list[MAX_LISTED];
     int n = 0;
@@ -34,7 +40,7 @@ int cmd_devices(int argc, char **argv)
                                            "apt-get install pocl-opencl-icd; is POCL_CACHE_DIR writable?)");
     if (n > MAX_LISTED) n = MAX_LISTED;
 
-    const char *selector = cli_device_selector(device_opt);
+    const char *selector = cli_device_selector(device_opt, &cfg);
     cl_platform_id sp;
     cl_device_id sd;
     archllm_device_info sel;

@@ -12,21 +12,25 @@ static int cmd_version(int argc, char **argv);
 
 const cli_command cli_commands[] = {
     {"devices", cmd_devices, "list OpenCL platforms and devices with their capabilities",
-     "usage: archllm devices [--device SEL]\n"
+     "usage: archllm devices [--device SEL] [--config FILE.cfg] [--set key=value]\n"
      "\n"
      "Lists every OpenCL platform and device the ICD loader sees, with the \"P:D\" index\n"
      "to pass to --device, the device type, compute units, memory, work-group limit,\n"
      "fp64/fp16 support and driver version.  The device archllm would pick (with\n"
-     "--device or ARCHLLM_DEVICE, else the first GPU, else the first CPU) is marked '*'.\n"},
+     "--device, ARCHLLM_DEVICE or the config's device.selector, else the first GPU, else\n"
+     "the first CPU) is marked '*'.\n"},
     {"bench", cmd_bench, "measure kernels and GEMMs on the selected device",
-     "usage: archllm bench gemm [--device SEL] [--sizes N,N,...] [--repeat R] [--batched]\n"
-     "                          [--openblas] [--threads T]\n"
+     "usage: archllm bench gemm [--config FILE.cfg] [--set key=value] [--device SEL]\n"
+     "                          [--sizes N,N,...] [--repeat R] [--batched] [--openblas]\n"
+     "                          [--threads T]\n"
      "\n"
      "gemm     SGEMM C = A*B (row-major, square n x n) through CLBlast on the selected\n"
      "         device; prints milliseconds (best of R) and GFLOP/s for each size.\n"
-     "  --sizes      comma-separated sizes (default 128,256,512,1024,2048)\n"
-     "  --repeat     timed repetitions per size after one warm-up (default 5)\n"
-     "  --batched    also time a strided-batched SGEMM of 1000 64x64x64 products\n"
+     "  --config     experiment config; its bench group gives the defaults below\n"
+     "  --set        override one config key (repeatable), e.g. --set bench.repeat=3\n"
+     "  --sizes      comma-separated sizes (bench.gemm_sizes; default 128,256,512,1024,2048)\n"
+     "  --repeat     timed repetitions per size after one warm-up (bench.repeat; default 5)\n"
+     "  --batched    also time a strided-batched SGEMM of 1000 64x64x64 products (bench.batched)\n"
      "  --openblas   run OpenBLAS cblas_sgemm on the same sizes beside it (if built in)\n"
      "  --threads    OpenBLAS threads (default 2)\n"},
     {"config", cmd_config, "check an experiment config and print it with defaults filled in",
@@ -112,20 +116,43 @@ int cli_usage(const char *name, int code)
     return code;
 }
 
-const char *cli_device_selector(const char *option)
+const char *cli_device_selector(const char *option, const archllm_config *cfg)
 {
-    if (option && option[0]) return option;
-    const char *env = getenv("ARCHLLM_DEVICE");
-    return (env && env[0]) ? env : NULL;
+    return archllm_config_device_selector(cfg, option, getenv("ARCHLLM_DEVICE"));
 }
 
-int cli_open_ctx(archllm_ctx_t **ctx, const char *option)
+int cli_open_ctx(archllm_ctx_t **ctx, const char *option, const archllm_config *cfg)
 {
-    archllm_status s = archllm_ctx_init(ctx, cli_device_selector(option));
+    archllm_status s = archllm_ctx_init(ctx, cli_device_selector(option, cfg));
     if (s == ARCHLLM_ENOTFOUND)
         return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
     if (s != ARCHLLM_OK) return cli_status(s, "opening the OpenCL device");
     return CLI_EXIT_OK;
+}
+
+int cli_config_option(cli_config_opts *o, int opt, const char *arg)
+{
+    if (opt == CLI_OPT_CONFIG) {
+        o->path = arg;
+        return 1;
+    }
+    if (opt == CLI_OPT_SET) {
+        if (o->nsets == (int)(sizeof o->sets / sizeof o->sets[0])) {
+            cli_error(CLI_EXIT_USAGE, "--set: at most %d overrides", o->nsets);
+            return -1;
+        }
+        o->sets[o->nsets++] = arg;
+        return 1;
+    }
+    return 0;
+}
+
+int cli_config_load(archllm_config *cfg, const cli_config_opts *o)
+{
+    archllm_status s = archllm_config_setup(cfg, o->path, o->sets, o->nsets);
+    if (s == ARCHLLM_OK) return CLI_EXIT_OK;
+    if (s == ARCHLLM_ECONFIG) return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
+    return cli_status(s, "reading the config");
 }
 
 static int cmd_help(int argc, char **argv)
