@@ -99,6 +99,10 @@ ARCHLLM_API archllm_status archllm_ctx_init(archllm_ctx_t **ctx, const char *sel
 ARCHLLM_API void archllm_ctx_free(archllm_ctx_t *ctx);
 ARCHLLM_API const archllm_device_info *archllm_ctx_device(const archllm_ctx_t *ctx);
 ARCHLLM_API archllm_status archllm_ctx_finish(archllm_ctx_t *ctx);
+/* The detail of the last failure of a call on this context (the failing OpenCL or CLBlast
+ * call and its error name, or a program's full build log).  Errors are kept per thread,
+ * so this is archllm_last_error() of the calling thread. */
+ARCHLLM_API const char *archllm_ctx_last_error(const archllm_ctx_t *ctx);
 
 #ifdef __cplusplus
 }

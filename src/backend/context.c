@@ -89,6 +89,8 @@ void archllm_ctx_free(archllm_ctx_t *ctx)
 
 const archllm_device_info *archllm_ctx_device(const archllm_ctx_t *ctx) { return &ctx->info; }
 
+const char *archllm_ctx_last_error(const archllm_ctx_t *ctx) { return archllm_last_error(); }
+
 archllm_status archllm_ctx_finish(archllm_ctx_t *ctx)
 {
     return archllm_cl_check(clFinish(ctx->queue), "clFinish");
