@@ -1,5 +1,6 @@
-# Op harness, backend and CLI tests.
+# Op harness (tests/ops: one cases_<family>.c per op family), backend and CLI tests.
 check_PROGRAMS += tests/test_ops tests/test_backend
+tests_test_ops_SOURCES = tests/ops/main.c tests/ops/harness.h tests/ops/families.h tests/ops/cases_basic.c
 tests_test_ops_LDADD = $(TEST_LIBS)
 tests_test_backend_LDADD = $(TEST_LIBS)
 TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_backend tests/test_cli.sh

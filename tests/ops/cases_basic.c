@@ -1,56 +1,12 @@
-/* test_ops.c - the op test harness: every kernel against its plain-C reference on the
- * selected OpenCL device, table-driven (in the spirit of ggml's test-backend-ops).
- *
- *   test_ops [--filter SUBSTR] [--device SEL]   correctness (default)
- *   test_ops --grad [--filter SUBSTR]            reference backward vs central differences
- *   test_ops --perf [--filter SUBSTR]            time each op at a large size: ms, GB/s, GFLOP/s
- *
- * Correctness: inputs and outputs live at an offset inside buffers with guard regions
- * filled with a sentinel before and after; a kernel that writes outside its output or
- * ignores an offset fails.  Each output element must satisfy |d - r| <= atol + rtol*|r|,
- * the whole output ||d - r|| / ||r|| <= nerr, and no NaN/Inf where the reference is finite.
- * Exit 0 all passed, 1 a failure, 77 (automake SKIP) when there is no OpenCL device
- * and ARCHLLM_REQUIRE_DEVICE is unset. */
-#include "ops/ops.h"
-#include "ref/ref.h"
+/* cases_basic.c - op cases of the foundation's families: elementwise, reductions,
+ * GEMM through CLBlast, AdamW; and the gradient checks of their references. */
+#include "harness.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#define MAX_T   6
-#define GUARD_N 67 /* odd-sized guard, so offsets are not all aligned */
-#define SENTINEL 1.2345678e30f
-
-/* ---- deterministic inputs ----------------------------------------------- */
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static float randu(void) /* [-1, 1) */
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (float)((rng_state >> 40) * (1.0 / 8388608.0)) - 1.0f;
-}
-
-/* ---- the case table --------------------------------------------------------- */
-
-typedef struct op_case op_case;
-struct op_case {
-    char   name[96];
-    int    n_in, n_out;
-    size_t in_n[MAX_T], out_n[MAX_T];
-    int    out_init;   /* outputs start random (accumulating ops, in-place updates) */
-    size_t s[4];       /* sizes */
-    float  f[8];       /* scalars */
-    double flops, bytes;
-    double atol, rtol, nerr;
-    void (*ref)(const op_case *c, float **in, float **out);
-    archllm_status (*dev)(archllm_ctx_t *ctx, const op_case *c, const archllm_view *in, const archllm_view *out);
-};
+#define randu harness_randu
 
 /* elementwise ---------------------------------------------------------------- */
 static void ref_add(const op_case *c, float **in, float **out) { ref_add_fwd(out[0], in[0], in[1], c->s[0]); }
@@ -306,7 +262,7 @@ static void mk_adamw(op_case *c, size_t n, float max_norm, int step)
     c->dev = dev_adam;
 }
 
-static int build_cases(op_case *cases, int cap, int perf)
+int cases_basic(op_case *cases, int cap, int perf)
 {
     int n = 0;
 #define ADD(call) do { if (n < cap) { memset(&cases[n], 0, sizeof cases[n]); call; n++; } } while (0)
@@ -348,246 +304,68 @@ static int build_cases(op_case *cases, int cap, int perf)
     return n;
 }
 
-/* ---- running one case ------------------------------------------------------- */
 
-static int verbose;
+/* ---- gradients of the references ------------------------------------------- */
 
-static float *alloc_f(size_t n)
+static void g_relu_fwd(const grad_case *g, float **in, float *out) { ref_relu_fwd(out, in[0], g->s[0]); }
+static void g_relu_bwd(const grad_case *g, float **in, const float *dout, float **din)
 {
-    float *p = n < ((size_t)1 << 40) ? malloc((n ? n : 1) * sizeof(float)) : NULL;
-    if (!p) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    return p;
+    ref_relu_bwd(din[0], in[0], dout, g->s[0]);
+}
+static void g_relu_init(const grad_case *g, float **in)
+{
+    for (size_t i = 0; i < g->s[0]; i++)
+        if (fabsf(in[0][i]) < 0.05f) in[0][i] = 0.3f; /* keep away from the kink */
+}
+static void g_gelu_fwd(const grad_case *g, float **in, float *out) { ref_gelu_fwd(out, in[0], g->s[0]); }
+static void g_gelu_bwd(const grad_case *g, float **in, const float *dout, float **din)
+{
+    ref_gelu_bwd(din[0], in[0], dout, g->s[0]);
+}
+/* out(rows, cols) = x(rows, cols) + bias(cols): gradients of x (identity) and bias (column sums) */
+static void g_bias_fwd(const grad_case *g, float **in, float *out)
+{
+    memcpy(out, in[0], g->s[0] * g->s[1] * sizeof(float));
+    ref_bias_add_fwd(out, in[1], g->s[0], g->s[1]);
+}
+static void g_bias_bwd(const grad_case *g, float **in, const float *dout, float **din)
+{
+    ref_axpy_fwd(din[0], dout, 1.0f, g->s[0] * g->s[1]);
+    ref_sum_rows(din[1], dout, g->s[0], g->s[1]);
 }
 
-/* Device buffer with guard regions; the view points past the front guard. */
-static archllm_status guarded_upload(archllm_ctx_t *ctx, const float *data, size_t n, cl_mem *buf)
+static void mk_grad_unary(grad_case *g, const char *name, size_t n,
+                          void (*fwd)(const grad_case *, float **, float *),
+                          void (*bwd)(const grad_case *, float **, const float *, float **),
+                          void (*init)(const grad_case *, float **))
 {
-    size_t total = n + 2 * GUARD_N;
-    float *tmp = alloc_f(total);
-    for (size_t i = 0; i < total; i++) tmp[i] = SENTINEL;
-    memcpy(tmp + GUARD_N, data, n * sizeof(float));
-    archllm_status s = archllm_buf_alloc(ctx, buf, total * sizeof(float));
-    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, *buf, 0, tmp, total * sizeof(float));
-    free(tmp);
-    return s;
+    memset(g, 0, sizeof *g);
+    snprintf(g->name, sizeof g->name, "%s", name);
+    g->n_in = 1;
+    g->in_n[0] = g->out_n = g->s[0] = n;
+    g->wrt = 1;
+    g->fwd = fwd;
+    g->bwd = bwd;
+    g->init = init;
 }
 
-static double now_s(void)
+int grads_basic(grad_case *cases, int cap)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* 0 pass, 1 fail */
-static int compare(const op_case *c, int o, const float *dev, const float *ref, size_t n)
-{
-    double num = 0.0, den = 0.0, worst = 0.0;
-    size_t bad = 0, first_bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = dev[i], r = ref[i], diff = fabs(d - r);
-        int nonfinite = !isfinite(d) && isfinite(r);
-        if (nonfinite || diff > c->atol + c->rtol * fabs(r)) {
-            if (!bad) first_bad = i;
-            bad++;
-        }
-        if (isfinite(diff) && diff > worst) worst = diff;
-        num += diff * diff;
-        den += r * r;
+    int n = 0;
+    HARNESS_ADD(n, cap, mk_grad_unary(&cases[n], "relu", 64, g_relu_fwd, g_relu_bwd, g_relu_init));
+    HARNESS_ADD(n, cap, mk_grad_unary(&cases[n], "gelu", 64, g_gelu_fwd, g_gelu_bwd, NULL));
+    if (n < cap) {
+        grad_case *g = &cases[n++];
+        memset(g, 0, sizeof *g);
+        snprintf(g->name, sizeof g->name, "bias_add");
+        g->n_in = 2;
+        g->s[0] = 3;
+        g->s[1] = 17;
+        g->in_n[0] = g->out_n = 3 * 17;
+        g->in_n[1] = 17;
+        g->wrt = 3;
+        g->fwd = g_bias_fwd;
+        g->bwd = g_bias_bwd;
     }
-    double nerr = den > 0 ? sqrt(num / den) : sqrt(num);
-    if (bad || !(nerr <= c->nerr)) {
-        printf("FAIL %s: output %d: %zu of %zu elements out of tolerance (atol %.1e rtol %.1e), normalized "
-               "error %.3e (max %.1e), max |diff| %.3e",
-               c->name, o, bad, n, c->atol, c->rtol, nerr, c->nerr, worst);
-        if (bad) printf("; first at %zu: device %.9g, reference %.9g", first_bad, dev[first_bad], ref[first_bad]);
-        printf("\n");
-        return 1;
-    }
-    if (verbose) printf("  %s: output %d normalized error %.3e, max |diff| %.3e\n", c->name, o, nerr, worst);
-    return 0;
-}
-
-static int run_case(archllm_ctx_t *ctx, const op_case *c, int perf)
-{
-    float *in[MAX_T] = {0}, *out[MAX_T] = {0}, *ref_out[MAX_T] = {0};
-    cl_mem din[MAX_T] = {0}, dout[MAX_T] = {0};
-    archllm_view vin[MAX_T], vout[MAX_T];
-    int failed = 0;
-    archllm_status s = ARCHLLM_OK;
-
-    for (int i = 0; i < c->n_in; i++) {
-        in[i] = alloc_f(c->in_n[i]);
-        for (size_t j = 0; j < c->in_n[i]; j++) in[i][j] = randu();
-        if (s == ARCHLLM_OK) s = guarded_upload(ctx, in[i], c->in_n[i], &din[i]);
-        vin[i] = (archllm_view){din[i], GUARD_N};
-    }
-    for (int o = 0; o < c->n_out; o++) {
-        out[o] = alloc_f(c->out_n[o] + 2 * GUARD_N);
-        ref_out[o] = alloc_f(c->out_n[o]);
-        for (size_t j = 0; j < c->out_n[o]; j++) ref_out[o][j] = c->out_init ? randu() : SENTINEL;
-        if (s == ARCHLLM_OK) s = guarded_upload(ctx, ref_out[o], c->out_n[o], &dout[o]);
-        vout[o] = (archllm_view){dout[o], GUARD_N};
-    }
-    if (s == ARCHLLM_OK && !perf) {
-        c->ref(c, in, ref_out);
-        s = c->dev(ctx, c, vin, vout);
-        if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
-        for (int o = 0; s == ARCHLLM_OK && o < c->n_out; o++) {
-            size_t total = c->out_n[o] + 2 * GUARD_N;
-            s = archllm_buf_read(ctx, out[o], dout[o], 0, total * sizeof(float));
-            if (s != ARCHLLM_OK) break;
-            for (size_t j = 0; j < GUARD_N; j++)
-                if (out[o][j] != SENTINEL || out[o][GUARD_N + c->out_n[o] + j] != SENTINEL) {
-                    printf("FAIL %s: output %d: write outside the output (guard element %zu changed)\n", c->name,
-                           o, j);
-                    failed = 1;
-                    break;
-                }
-            failed |= compare(c, o, out[o] + GUARD_N, ref_out[o], c->out_n[o]);
-        }
-    } else if (s == ARCHLLM_OK) {
-        double best = 1e30;
-        for (int r = -1; r < 10 && s == ARCHLLM_OK; r++) {
-            double t0 = now_s();
-            s = c->dev(ctx, c, vin, vout);
-            if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
-            double t = now_s() - t0;
-            if (r >= 0 && t < best) best = t;
-        }
-        if (s == ARCHLLM_OK)
-            printf("%-44s %10.3f ms %9.2f GB/s %9.2f GFLOP/s\n", c->name, best * 1e3, c->bytes / best * 1e-9,
-                   c->flops / best * 1e-9);
-    }
-    if (s != ARCHLLM_OK) {
-        printf("FAIL %s: %s: %s\n", c->name, archllm_status_string(s), archllm_last_error());
-        failed = 1;
-    } else if (!failed && !perf) {
-        printf("ok   %s\n", c->name);
-    }
-    for (int i = 0; i < MAX_T; i++) {
-        free(in[i]);
-        free(out[i]);
-        free(ref_out[i]);
-        archllm_buf_free(&din[i]);
-        archllm_buf_free(&dout[i]);
-    }
-    return failed;
-}
-
-/* ---- gradient mode: reference backward vs central differences ------------ */
-
-typedef struct {
-    const char *name;
-    void (*fwd)(float *out, const float *inp, size_t n);
-    void (*bwd)(float *dinp, const float *inp, const float *dout, size_t n);
-} grad_case;
-
-static void fwd_bias_flat(float *out, const float *bias, size_t n)
-{
-    /* bias (n) broadcast over 3 rows; out (3, n) */
-    for (size_t i = 0; i < 3 * n; i++) out[i] = 0.0f;
-    ref_bias_add_fwd(out, bias, 3, n);
-}
-static void bwd_bias_flat(float *dbias, const float *bias, const float *dout, size_t n)
-{
-    ref_sum_rows(dbias, dout, 3, n); /* the bias gradient is the column sum */
-}
-
-static int grad_check(const grad_case *g, int out_mult)
-{
-    const size_t n = 64;
-    const double h = 1e-3;
-    float x[64], xp[64], dout[3 * 64], outp[3 * 64], outm[3 * 64], dx[64];
-    for (size_t i = 0; i < n; i++) {
-        x[i] = randu() * 2.0f;
-        if (fabsf(x[i]) < 0.05f) x[i] = 0.3f; /* keep away from ReLU's kink */
-        dx[i] = 0.0f;
-    }
-    for (size_t i = 0; i < n * out_mult; i++) dout[i] = randu();
-    g->bwd(dx, x, dout, n);
-    double worst = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        memcpy(xp, x, sizeof x);
-        xp[i] = (float)(x[i] + h);
-        g->fwd(outp, xp, n);
-        xp[i] = (float)(x[i] - h);
-        g->fwd(outm, xp, n);
-        double lp = 0, lm = 0;
-        for (size_t j = 0; j < n * out_mult; j++) {
-            lp += (double)dout[j] * outp[j];
-            lm += (double)dout[j] * outm[j];
-        }
-        double num = (lp - lm) / (2 * h);
-        double err = fabs(num - dx[i]) / fmax(1.0, fabs(num));
-        if (err > worst) worst = err;
-    }
-    /* float forward with h = 1e-3: truncation + rounding about 1e-4 relative */
-    int fail = worst > 2e-3;
-    printf("%s grad %-10s max relative error %.2e\n", fail ? "FAIL" : "ok  ", g->name, worst);
-    return fail;
-}
-
-static int run_grad(const char *filter)
-{
-    static const grad_case cases[] = {
-        {"relu", ref_relu_fwd, ref_relu_bwd},
-        {"gelu", ref_gelu_fwd, ref_gelu_bwd},
-    };
-    static const grad_case bias = {"bias_add", fwd_bias_flat, bwd_bias_flat};
-    int failed = 0;
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        if (!filter || strstr(cases[i].name, filter)) failed |= grad_check(&cases[i], 1);
-    if (!filter || strstr(bias.name, filter)) failed |= grad_check(&bias, 3);
-    return failed;
-}
-
-/* ---- main ------------------------------------------------------------------- */
-
-int main(int argc, char **argv)
-{
-    const char *filter = NULL, *device = getenv("ARCHLLM_DEVICE");
-    int perf = 0, grad = 0;
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--perf") == 0) perf = 1;
-        else if (strcmp(argv[i], "--grad") == 0) grad = 1;
-        else if (strcmp(argv[i], "-v") == 0) verbose = 1;
-        else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) filter = argv[++i];
-        else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
-        else {
-            fprintf(stderr, "usage: %s [--grad | --perf] [--filter SUBSTR] [--device SEL] [-v]\n", argv[0]);
-            return 2;
-        }
-    }
-    if (grad) return run_grad(filter);
-
-    archllm_ctx_t *ctx;
-    archllm_status s = archllm_ctx_init(&ctx, device);
-    if (s == ARCHLLM_ENODEVICE && !getenv("ARCHLLM_REQUIRE_DEVICE")) {
-        printf("SKIP: %s\n", archllm_last_error());
-        return 77;
-    }
-    if (s != ARCHLLM_OK) {
-        printf("FAIL: opening the device: %s\n", archllm_last_error());
-        return 1;
-    }
-    printf("device: %s (%s)\n", ctx->info.name, ctx->info.platform_name);
-    static op_case cases[128];
-    int n = build_cases(cases, 128, perf), failed = 0, ran = 0;
-    for (int i = 0; i < n; i++) {
-        if (filter && !strstr(cases[i].name, filter)) continue;
-        ran++;
-        failed += run_case(ctx, &cases[i], perf);
-    }
-    archllm_ctx_free(ctx);
-    if (ran == 0) {
-        printf("FAIL: no case matches '%s'\n", filter ? filter : "");
-        return 1;
-    }
-    printf("%d of %d cases passed\n", ran - failed, ran);
-    return failed ? 1 : 0;
+    return n;
 }
