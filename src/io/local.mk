@@ -15,3 +15,9 @@ EXTRA_DIST += tests/io/test_config_cli.sh \
 	tests/io/unknown_group.cfg tests/io/wrong_type.cfg tests/io/out_of_range.cfg \
 	tests/io/bad_list.cfg tests/io/wrapped_int.cfg tests/io/float_schema.cfg
 CLEANFILES += test_config_roundtrip.cfg test_config_schema_roundtrip.cfg
+
+# safetensors (checkpoints, Hugging Face weights)
+libarchllm_core_la_SOURCES += src/io/safetensors.c src/io/safetensors.h
+check_PROGRAMS += tests/io/test_safetensors
+tests_io_test_safetensors_LDADD = $(TEST_LIBS)
+TESTS += tests/io/test_safetensors

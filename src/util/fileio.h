@@ -1,0 +1,27 @@
+/* fileio.h - writing files so that nothing already on disk is lost: write to a temp
+ * file in the same folder, flush and fsync, then rename over the target. */
+#ifndef ARCHLLM_UTIL_FILEIO_H
+#define ARCHLLM_UTIL_FILEIO_H
+
+#include <stdio.h>
+
+#include "archllm.h"
+
+typedef struct {
+    FILE *f;
+    char  path[4096];
+    char  tmp[4096 + 16];
+} archllm_atomic_file;
+
+/* Open PATH.tmp.XXXXXX for writing ("wb"). */
+archllm_status archllm_atomic_open(archllm_atomic_file *af, const char *path);
+/* Flush, fsync, close and rename onto the target; on any failure remove the temp file. */
+archllm_status archllm_atomic_commit(archllm_atomic_file *af);
+/* Close and remove the temp file (error paths). */
+void archllm_atomic_abort(archllm_atomic_file *af);
+/* mkdir -p */
+archllm_status archllm_mkdirs(const char *path);
+/* Read a whole file (NUL-terminated copy); caller frees. */
+archllm_status archllm_read_file(const char *path, char **data, size_t *len);
+
+#endif
