@@ -61,5 +61,7 @@ int cli_is_help(const char *s);
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_dataset(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 #endif

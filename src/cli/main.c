@@ -48,6 +48,28 @@ const cli_command cli_commands[] = {
      "\n"
      "  --set key=value  override one key (strings unquoted, lists as 64,128 or [64,128])\n"
      "  --keys           print the key reference (the table in conf/README.md)\n"},
+    {"dataset", cmd_dataset, "write a whole search space (nb101, nb201) as JSON Lines",
+     "usage: archllm dataset nb101|nb201 [--out FILE]\n"
+     "\n"
+     "Writes every cell of the space, one JSON object a line, with the nasbench field\n"
+     "names: {\"hash\": ..., \"module_adjacency\": [[...]], \"module_operations\": [...]}.\n"
+     "nb101   all 423,624 NAS-Bench-101 cells in the official enumeration order, each in\n"
+     "        its canonical (first-seen) form; hash is the nasbench module hash.\n"
+     "nb201   all 15,625 NAS-Bench-201 cells in official index order, as the 8-node\n"
+     "        graph with ops on nodes; lines also carry \"index\" and \"arch_str\".\n"
+     "  --out FILE   write FILE (through FILE.tmp and a rename) instead of stdout\n"},
+    {"show", cmd_show, "print one cell (NB101 hash, NB201 index or arch string) as text or DOT",
+     "usage: archllm show CELL [--dot] [--nb201-table FILE] [--nb101-data FILE]\n"
+     "\n"
+     "CELL is a 32-hex NAS-Bench-101 hash (an NB201 8-node hash also works), a\n"
+     "NAS-Bench-201 index (0..15624) or an NB201 arch string such as\n"
+     "'|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'.\n"
+     "Prints the graph and its accuracies when known.\n"
+     "  --dot               Graphviz DOT instead of text (pipe to 'dot -Tsvg')\n"
+     "  --nb201-table FILE  NB201 accuracy CSV (default: nb201_accuracy.csv in\n"
+     "                      $ARCHLLM_DATA_DIR, else the installed data folder)\n"
+     "  --nb101-data FILE   the official nasbench_only108.tfrecord or nasbench_full.tfrecord\n"
+     "                      for NB101 mean validation/test accuracy at 108 epochs\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},
     {"version", cmd_version, "print the version",

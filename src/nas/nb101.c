@@ -8,7 +8,12 @@
  * then hashed (nasbench's hash has no collisions on this space, which the enumeration
  * re-checks by sorting the digests). */
 #include "nas/nb101.h"
+#include "nas/tfrecord.h"
 #include "util/error.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <stdio.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -205,4 +210,104 @@ archllm_status archllm_nb101_find(size_t *index, const archllm_nb101_space *s, c
         else hi = mid;
     }
     return archllm_fail(ARCHLLM_ENOTFOUND, "no NB101 cell has hash %s", hash);
+}
+
+/* ---- on-disk copy ---- */
+
+#define SPACE_MAGIC   "ARCHLLM-NB101\0\0"
+#define SPACE_VERSION 1u
+
+archllm_status archllm_nb101_space_save(const archllm_nb101_space *s, const char *path)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
+        return archllm_fail(ARCHLLM_EINVAL, "%s: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return archllm_fail(ARCHLLM_EIO, "%s: %s", tmp, strerror(errno));
+    uint32_t head[2] = {SPACE_VERSION, (uint32_t)s->n};
+    uint32_t crc = archllm_crc32c(0, s->cells, s->n * sizeof *s->cells);
+    crc = archllm_crc32c(crc, s->digests, s->n * sizeof *s->digests);
+    int ok = fwrite(SPACE_MAGIC, 1, 16, f) == 16 && fwrite(head, sizeof head, 1, f) == 1 &&
+             fwrite(&crc, sizeof crc, 1, f) == 1 && fwrite(s->cells, sizeof *s->cells, s->n, f) == s->n &&
+             fwrite(s->digests, sizeof *s->digests, s->n, f) == s->n;
+    if (fclose(f) != 0) ok = 0;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return archllm_fail(ARCHLLM_EIO, "%s: could not write the NB101 cache", path);
+    }
+    return ARCHLLM_OK;
+}
+
+archllm_status archllm_nb101_space_load(archllm_nb101_space *out, const char *path)
+{
+    memset(out, 0, sizeof *out);
+    FILE *f = fopen(path, "rb");
+    if (!f) return archllm_fail(ARCHLLM_EIO, "%s: %s", path, strerror(errno));
+    char magic[16];
+    uint32_t head[2], crc;
+    if (fread(magic, 1, 16, f) != 16 || memcmp(magic, SPACE_MAGIC, 16) != 0 || fread(head, sizeof head, 1, f) != 1 ||
+        fread(&crc, sizeof crc, 1, f) != 1 || head[0] != SPACE_VERSION || head[1] != ARCHLLM_NB101_SIZE) {
+        fclose(f);
+        return archllm_fail(ARCHLLM_EFORMAT, "%s: not an NB101 cache of this version", path);
+    }
+    size_t n = head[1];
+    out->cells = malloc(n * sizeof *out->cells);
+    out->digests = malloc(n * sizeof *out->digests);
+    out->by_hash = malloc(n * sizeof *out->by_hash);
+    if (!out->cells || !out->digests || !out->by_hash) {
+        fclose(f);
+        archllm_nb101_space_free(out);
+        return archllm_fail(ARCHLLM_ENOMEM, "%s: out of memory", path);
+    }
+    int ok = fread(out->cells, sizeof *out->cells, n, f) == n && fread(out->digests, sizeof *out->digests, n, f) == n &&
+             fgetc(f) == EOF;
+    fclose(f);
+    if (ok) {
+        uint32_t c = archllm_crc32c(0, out->cells, n * sizeof *out->cells);
+        ok = archllm_crc32c(c, out->digests, n * sizeof *out->digests) == crc;
+    }
+    if (!ok) {
+        archllm_nb101_space_free(out);
+        return archllm_fail(ARCHLLM_EFORMAT, "%s: truncated or corrupt NB101 cache", path);
+    }
+    for (size_t i = 0; i < n; i++) out->by_hash[i] = (uint32_t)i;
+    sort_base = (const uint8_t (*)[16])out->digests;
+    qsort(out->by_hash, n, sizeof *out->by_hash, cmp_by_digest);
+    out->n = n;
+    return ARCHLLM_OK;
+}
+
+static int cache_path(char *out, size_t cap)
+{
+    const char *no = getenv("ARCHLLM_NO_CACHE");
+    if (no && strcmp(no, "1") == 0) return 0;
+    const char *dir = getenv("ARCHLLM_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char base[4096];
+    if (dir && dir[0]) snprintf(base, sizeof base, "%s", dir);
+    else if (xdg && xdg[0]) snprintf(base, sizeof base, "%s/archllm", xdg);
+    else if (home && home[0]) snprintf(base, sizeof base, "%s/.cache/archllm", home);
+    else return 0;
+    /* mkdir -p, ignoring errors: a failed save below just means no cache */
+    for (char *p = base + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(base, 0777);
+            *p = '/';
+        }
+    mkdir(base, 0777);
+    return snprintf(out, cap, "%s/nb101-space-v1.bin", base) < (int)cap;
+}
+
+archllm_status archllm_nb101_space_cached(archllm_nb101_space *out, int refresh)
+{
+    char path[4200];
+    int have_path = cache_path(path, sizeof path);
+    if (have_path && !refresh && archllm_nb101_space_load(out, path) == ARCHLLM_OK) return ARCHLLM_OK;
+    archllm_error_clear();
+    ARCHLLM_TRY(archllm_nb101_enumerate(out));
+    if (have_path) {
+        archllm_nb101_space_save(out, path);
+        archllm_error_clear();
+    }
+    return ARCHLLM_OK;
 }

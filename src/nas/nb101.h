@@ -23,6 +23,19 @@ typedef struct {
 archllm_status archllm_nb101_enumerate(archllm_nb101_space *out);
 void           archllm_nb101_space_free(archllm_nb101_space *s);
 
+/* A binary copy of an enumerated space (magic "ARCHLLM-NB101", version, count, CRC32C
+ * of the payload), so tools that only look cells up skip the enumeration.  save writes
+ * path.tmp and renames; load gives EFORMAT for a file of another version or a bad CRC
+ * (callers then enumerate again). */
+archllm_status archllm_nb101_space_save(const archllm_nb101_space *s, const char *path);
+archllm_status archllm_nb101_space_load(archllm_nb101_space *out, const char *path);
+
+/* The space through the cache file nb101-space-v1.bin in $ARCHLLM_CACHE_DIR, else
+ * $XDG_CACHE_HOME/archllm, else ~/.cache/archllm: loaded when valid, otherwise (or with
+ * refresh) enumerated and written back.  ARCHLLM_NO_CACHE=1 turns the file off.  Cache
+ * trouble is never an error: it falls back to enumerating. */
+archllm_status archllm_nb101_space_cached(archllm_nb101_space *out, int refresh);
+
 /* Index of the cell with this hash (32 hex chars), or ENOTFOUND. */
 archllm_status archllm_nb101_find(size_t *index, const archllm_nb101_space *s, const char *hash);
 
