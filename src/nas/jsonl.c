@@ -108,7 +108,9 @@ archllm_status archllm_jsonl_parse_cell(archllm_cell_record *out, const char *li
         memcpy(out->arch_str, json_string_value(ja), json_string_length(ja) + 1);
     }
     json_decref(root);
-    if ((ji || ja) && out->space == ARCHLLM_SPACE_NB201) {
+    if ((ji || ja) && out->space != ARCHLLM_SPACE_NB201)
+        return archllm_fail(ARCHLLM_EFORMAT, "index and arch_str belong only on NB201 lines");
+    if (ji || ja) {
         uint8_t cell_ops[ARCHLLM_NB201_EDGES], other[ARCHLLM_NB201_EDGES];
         ARCHLLM_TRY(archllm_nb201_from_cell(cell_ops, &out->cell));
         if (ja) {
