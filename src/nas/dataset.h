@@ -44,6 +44,8 @@ typedef struct {
     uint32_t *test;   /* (n_test) */
 } archllm_split;
 
+#define ARCHLLM_SPLIT_TRAIN_FRACTION 0.9 /* the default 90/10 split */
+
 archllm_status archllm_split_make(archllm_split *out, size_t n, double train_fraction, uint64_t seed);
 void           archllm_split_free(archllm_split *s);
 /* Text file: "archllm-split 1", then "n", "seed", "train", "test" lines, then one

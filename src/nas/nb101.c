@@ -7,6 +7,7 @@
  * topological orders is a complete invariant.  Only the first-seen cell of each class is
  * then hashed (nasbench's hash has no collisions on this space, which the enumeration
  * re-checks by sorting the digests). */
+#define _GNU_SOURCE /* qsort_r */
 #include "nas/nb101.h"
 #include "nas/tfrecord.h"
 #include "util/error.h"
@@ -89,10 +90,10 @@ static int code_set_insert(code_set *s, uint64_t key)
     }
 }
 
-static const uint8_t (*sort_base)[16];
-static int cmp_by_digest(const void *a, const void *b)
+static int cmp_by_digest(const void *a, const void *b, void *base)
 {
-    return memcmp(sort_base[*(const uint32_t *)a], sort_base[*(const uint32_t *)b], 16);
+    const uint8_t (*d)[16] = base;
+    return memcmp(d[*(const uint32_t *)a], d[*(const uint32_t *)b], 16);
 }
 
 archllm_status archllm_nb101_enumerate(archllm_nb101_space *out)
@@ -171,8 +172,7 @@ archllm_status archllm_nb101_enumerate(archllm_nb101_space *out)
         archllm_cell_hash(NULL, digests[i], &cells[i]);
         by_hash[i] = (uint32_t)i;
     }
-    sort_base = (const uint8_t (*)[16])digests;
-    qsort(by_hash, n, sizeof *by_hash, cmp_by_digest);
+    qsort_r(by_hash, n, sizeof *by_hash, cmp_by_digest, digests);
     for (size_t i = 1; i < n; i++)
         if (memcmp(digests[by_hash[i - 1]], digests[by_hash[i]], 16) == 0) {
             free(cells); free(digests); free(by_hash);
@@ -271,8 +271,7 @@ archllm_status archllm_nb101_space_load(archllm_nb101_space *out, const char *pa
         return archllm_fail(ARCHLLM_EFORMAT, "%s: truncated or corrupt NB101 cache", path);
     }
     for (size_t i = 0; i < n; i++) out->by_hash[i] = (uint32_t)i;
-    sort_base = (const uint8_t (*)[16])out->digests;
-    qsort(out->by_hash, n, sizeof *out->by_hash, cmp_by_digest);
+    qsort_r(out->by_hash, n, sizeof *out->by_hash, cmp_by_digest, out->digests);
     out->n = n;
     return ARCHLLM_OK;
 }
