@@ -124,6 +124,14 @@ typedef struct {
     char   source[4200];
 } accuracies;
 
+/* counts print as integers, accuracies with four decimals */
+static const char *fmt_value(char *buf, size_t cap, double v)
+{
+    if (v == floor(v) && fabs(v) < 1e12) snprintf(buf, cap, "%.0f", v);
+    else snprintf(buf, cap, "%.4f", v);
+    return buf;
+}
+
 static void print_text(const shown_cell *c, const accuracies *acc)
 {
     const archllm_cell *g = &c->cell;
@@ -148,7 +156,8 @@ static void print_text(const shown_cell *c, const accuracies *acc)
     }
     if (acc->n) {
         printf("accuracy (%s)\n", acc->source);
-        for (int i = 0; i < acc->n; i++) printf("  %-22s %.4f\n", acc->name[i], acc->value[i]);
+        char b[64];
+        for (int i = 0; i < acc->n; i++) printf("  %-22s %s\n", acc->name[i], fmt_value(b, sizeof b, acc->value[i]));
     } else {
         printf("accuracy    unknown (%s)\n", acc->source);
     }
@@ -160,7 +169,8 @@ static void print_dot(const shown_cell *c, const accuracies *acc)
     printf("digraph cell {\n  rankdir=TB;\n  node [shape=box, style=rounded];\n");
     if (c->space == ARCHLLM_SPACE_NB201) printf("  label=\"NAS-Bench-201 #%d\\n%s", c->index, c->arch);
     else printf("  label=\"NAS-Bench-101 %s", c->hash);
-    for (int i = 0; i < acc->n; i++) printf("\\n%s %.4f", acc->name[i], acc->value[i]);
+    char b[64];
+    for (int i = 0; i < acc->n; i++) printf("\\n%s %s", acc->name[i], fmt_value(b, sizeof b, acc->value[i]));
     printf("\";\n");
     if (c->space == ARCHLLM_SPACE_NB201) {
         /* the cell itself: feature maps as nodes, ops on the edges ('none' dotted) */

@@ -59,6 +59,13 @@ h=$(sed -n 6112p "$tmp/nb201.jsonl" | cut -d'"' -f10)
 "$bin" show 28cfc7874f6d200472e1a9dcd8650aa0 --dot >"$tmp/d2" && [ "$(grep -c -- '->' "$tmp/d2")" -eq 9 ] \
     && ok "show --dot NB101" || fail "show --dot NB101"
 
+# NB101 accuracies from a small official-format tfrecord (the fuzz seed minus its mode byte)
+tail -c +2 "$src/fuzz/corpus/tfrecord/file_two_cells" >"$tmp/two.tfrecord"
+"$bin" show 28cfc7874f6d200472e1a9dcd8650aa0 --nb101-data "$tmp/two.tfrecord" >"$tmp/s5" \
+    && grep -q 'validation  *93.6365' "$tmp/s5" && grep -q 'test  *93.0856' "$tmp/s5" \
+    && grep -q 'trainable_parameters  *2694282$' "$tmp/s5" && ok "show NB101 accuracies from a tfrecord" \
+    || { fail "show NB101 accuracies"; cat "$tmp/s5"; }
+
 # ---- bad input: one line on stderr, non-zero exit ----
 expect_bad 2 "dataset without a space" -- "$bin" dataset
 expect_bad 2 "dataset unknown space" -- "$bin" dataset nb301
