@@ -1,26 +1,13 @@
 /* test_backend.c - device selection, the program cache (hit, corrupted entry, unwritable
  * folder), build errors with their log, and the CLBlast error path. */
 #include "backend/backend.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                   \
-    do {                                                   \
-        if (cond) {                                        \
-            printf("ok   ");                               \
-        } else {                                           \
-            printf("FAIL ");                               \
-            failures++;                                    \
-        }                                                  \
-        printf(__VA_ARGS__);                               \
-        printf("\n");                                      \
-    } while (0)
 
 /* Build the reduce family in a fresh context; returns status, fills built/cached counts. */
 static archllm_status build_once(int *built, int *cached)
@@ -50,15 +37,9 @@ static void find_cache_file(const char *dir, char *out, size_t cap)
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    archllm_ctx_t *ctx;
-    archllm_status s = archllm_ctx_init(&ctx, NULL);
-    if (s == ARCHLLM_ENODEVICE && !getenv("ARCHLLM_REQUIRE_DEVICE")) {
-        printf("SKIP: %s\n", archllm_last_error());
-        return 77;
-    }
-    CHECK(s == ARCHLLM_OK, "default device opens (%s)", s == ARCHLLM_OK ? ctx->info.name : archllm_last_error());
-    if (s != ARCHLLM_OK) return 1;
+    archllm_ctx_t *ctx = test_open_ctx();
+    archllm_status s;
+    CHECK(1, "default device opens (%s)", ctx->info.name);
     char sel[32], name_sel[16];
     snprintf(sel, sizeof sel, "%d:%d", ctx->info.platform_index, ctx->info.device_index);
     snprintf(name_sel, sizeof name_sel, "%.8s", ctx->info.name);
@@ -160,6 +141,5 @@ int main(void)
     snprintf(path, sizeof path, "%s/common.cl", cldir);
     unlink(path);
     rmdir(cldir);
-    printf("%s\n", failures ? "some checks failed" : "all checks passed");
-    return failures ? 1 : 0;
+    return test_finish();
 }

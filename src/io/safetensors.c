@@ -236,79 +236,86 @@ static float half_to_float(uint16_t h)
     return f;
 }
 
+/* Element i of data p as a double (exact for every integer and float type here); 0 when
+ * the dtype has no conversion. */
+static int element(archllm_dtype dt, const unsigned char *p, size_t i, double *v)
+{
+    switch (dt) {
+    case ARCHLLM_DT_F32: {
+        float f;
+        memcpy(&f, p + 4 * i, 4);
+        *v = f;
+        return 1;
+    }
+    case ARCHLLM_DT_F16: *v = half_to_float((uint16_t)(p[2 * i] | p[2 * i + 1] << 8)); return 1;
+    case ARCHLLM_DT_BF16: {
+        uint32_t bits = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) << 16;
+        float f;
+        memcpy(&f, &bits, 4);
+        *v = f;
+        return 1;
+    }
+    case ARCHLLM_DT_F64: memcpy(v, p + 8 * i, 8); return 1;
+    case ARCHLLM_DT_I32: {
+        int32_t x;
+        memcpy(&x, p + 4 * i, 4);
+        *v = x;
+        return 1;
+    }
+    case ARCHLLM_DT_I64: {
+        int64_t x;
+        memcpy(&x, p + 8 * i, 8);
+        *v = (double)x;
+        return 1;
+    }
+    case ARCHLLM_DT_U8:
+    case ARCHLLM_DT_BOOL: *v = p[i]; return 1;
+    case ARCHLLM_DT_I8: *v = (int8_t)p[i]; return 1;
+    default: return 0;
+    }
+}
+
+static archllm_status check_count(const archllm_safetensors *st, const archllm_st_entry *e, size_t n)
+{
+    if (n == e->numel) return ARCHLLM_OK;
+    return archllm_fail(ARCHLLM_EFORMAT, "%s: tensor '%s' has %zu elements, expected %zu", st->path, e->name, e->numel,
+                        n);
+}
+
 archllm_status archllm_st_read_f32(const archllm_safetensors *st, const archllm_st_entry *e, float *out, size_t n)
 {
-    if (n != e->numel)
-        return archllm_fail(ARCHLLM_EFORMAT, "%s: tensor '%s' has %zu elements, expected %zu", st->path, e->name,
-                            e->numel, n);
+    ARCHLLM_TRY(check_count(st, e, n));
     const unsigned char *p = st->file + st->data_start + e->begin;
+    if (e->dtype == ARCHLLM_DT_F32) {
+        memcpy(out, p, n * sizeof(float));
+        return ARCHLLM_OK;
+    }
     for (size_t i = 0; i < n; i++) {
-        switch (e->dtype) {
-        case ARCHLLM_DT_F32: memcpy(&out[i], p + 4 * i, 4); break;
-        case ARCHLLM_DT_F16: {
-            uint16_t h = (uint16_t)(p[2 * i] | p[2 * i + 1] << 8);
-            out[i] = half_to_float(h);
-            break;
-        }
-        case ARCHLLM_DT_BF16: {
-            uint32_t bits = (uint32_t)(p[2 * i] | p[2 * i + 1] << 8) << 16;
-            memcpy(&out[i], &bits, 4);
-            break;
-        }
-        case ARCHLLM_DT_F64: {
-            double d;
-            memcpy(&d, p + 8 * i, 8);
-            out[i] = (float)d;
-            break;
-        }
-        case ARCHLLM_DT_I32: {
-            int32_t v;
-            memcpy(&v, p + 4 * i, 4);
-            out[i] = (float)v;
-            break;
-        }
-        case ARCHLLM_DT_I64: {
-            int64_t v;
-            memcpy(&v, p + 8 * i, 8);
-            out[i] = (float)v;
-            break;
-        }
-        case ARCHLLM_DT_U8:
-        case ARCHLLM_DT_BOOL: out[i] = p[i]; break;
-        case ARCHLLM_DT_I8: out[i] = (int8_t)p[i]; break;
-        default:
+        double v;
+        if (!element(e->dtype, p, i, &v))
             return archllm_fail(ARCHLLM_EUNSUPPORTED, "%s: tensor '%s': dtype %s cannot be read as float", st->path,
                                 e->name, archllm_dtype_name(e->dtype));
-        }
+        out[i] = (float)v;
     }
     return ARCHLLM_OK;
 }
 
 archllm_status archllm_st_read_i32(const archllm_safetensors *st, const archllm_st_entry *e, int32_t *out, size_t n)
 {
-    if (n != e->numel)
-        return archllm_fail(ARCHLLM_EFORMAT, "%s: tensor '%s' has %zu elements, expected %zu", st->path, e->name,
-                            e->numel, n);
+    ARCHLLM_TRY(check_count(st, e, n));
+    int integer = e->dtype == ARCHLLM_DT_I32 || e->dtype == ARCHLLM_DT_I64 || e->dtype == ARCHLLM_DT_U8 ||
+                  e->dtype == ARCHLLM_DT_I8 || e->dtype == ARCHLLM_DT_BOOL;
+    if (!integer)
+        return archllm_fail(ARCHLLM_EUNSUPPORTED, "%s: tensor '%s': dtype %s is not an integer type", st->path,
+                            e->name, archllm_dtype_name(e->dtype));
     const unsigned char *p = st->file + st->data_start + e->begin;
     for (size_t i = 0; i < n; i++) {
-        switch (e->dtype) {
-        case ARCHLLM_DT_I32: memcpy(&out[i], p + 4 * i, 4); break;
-        case ARCHLLM_DT_I64: {
-            int64_t v;
-            memcpy(&v, p + 8 * i, 8);
-            if (v < INT32_MIN || v > INT32_MAX)
-                return archllm_fail(ARCHLLM_EFORMAT, "%s: tensor '%s': element %zu (%lld) exceeds int32", st->path,
-                                    e->name, i, (long long)v);
-            out[i] = (int32_t)v;
-            break;
-        }
-        case ARCHLLM_DT_U8:
-        case ARCHLLM_DT_BOOL: out[i] = p[i]; break;
-        case ARCHLLM_DT_I8: out[i] = (int8_t)p[i]; break;
-        default:
-            return archllm_fail(ARCHLLM_EUNSUPPORTED, "%s: tensor '%s': dtype %s is not an integer type", st->path,
-                                e->name, archllm_dtype_name(e->dtype));
-        }
+        double v;
+        element(e->dtype, p, i, &v);
+        if (v < INT32_MIN || v > INT32_MAX)
+            return archllm_fail(ARCHLLM_EFORMAT, "%s: tensor '%s': element %zu (%.0f) exceeds int32", st->path,
+                                e->name, i, v);
+        out[i] = (int32_t)v;
     }
     return ARCHLLM_OK;
 }

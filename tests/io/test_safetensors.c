@@ -3,20 +3,12 @@
  * with a message, never a crash). */
 #include "io/safetensors.h"
 #include "util/error.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-#define CHECK(cond, ...)                                                 \
-    do {                                                                 \
-        printf((cond) ? "ok   " : "FAIL ");                              \
-        if (!(cond)) failures++;                                         \
-        printf(__VA_ARGS__);                                             \
-        printf("\n");                                                    \
-    } while (0)
 
 static unsigned char *dup_bytes(const void *p, size_t n)
 {
@@ -177,6 +169,5 @@ int main(void)
     s = archllm_st_write("/nonexistent-dir/x.safetensors", &t, 1, NULL, NULL, 0);
     CHECK(s == ARCHLLM_EIO, "write into a missing folder fails cleanly: %s", archllm_last_error());
     unlink(path);
-    printf("%s\n", failures ? "some checks failed" : "all checks passed");
-    return failures ? 1 : 0;
+    return test_finish();
 }

@@ -3,21 +3,13 @@
  * checkpoint of another model rejected with a message. */
 #include "train/params.h"
 #include "ref/ref.h"
+#include "testutil.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        printf((cond) ? "ok   " : "FAIL ");                 \
-        if (!(cond)) failures++;                            \
-        printf(__VA_ARGS__);                                \
-        printf("\n");                                       \
-    } while (0)
 
 static archllm_status declare(archllm_ctx_t *ctx, archllm_params *p, int64_t hidden)
 {
@@ -40,17 +32,8 @@ static archllm_status set_grads(archllm_ctx_t *ctx, archllm_params *p, int k, fl
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    archllm_ctx_t *ctx;
-    archllm_status s = archllm_ctx_init(&ctx, NULL);
-    if (s == ARCHLLM_ENODEVICE && !getenv("ARCHLLM_REQUIRE_DEVICE")) {
-        printf("SKIP: %s\n", archllm_last_error());
-        return 77;
-    }
-    if (s != ARCHLLM_OK) {
-        printf("FAIL: %s\n", archllm_last_error());
-        return 1;
-    }
+    archllm_ctx_t *ctx = test_open_ctx();
+    archllm_status s;
     archllm_params p;
     archllm_rng rng;
     archllm_rng_seed(&rng, 42, 1);
@@ -139,6 +122,5 @@ int main(void)
     free(w0); free(g); free(m); free(v); free(w1); free(a); free(b);
     archllm_params_free(&p);
     archllm_ctx_free(ctx);
-    printf("%s\n", failures ? "some checks failed" : "all checks passed");
-    return failures ? 1 : 0;
+    return test_finish();
 }
