@@ -1,3 +1,6 @@
 /* families.h - every op family's cases, one line each: FAMILY(name) means
  * tests/ops/cases_<name>.c defines cases_<name>() and grads_<name>(). */
 FAMILY(basic)
+FAMILY(graph)
+FAMILY(quantize)
+FAMILY(recon)

@@ -1,0 +1,169 @@
+/* graph.cl - graph convolution kernels of the VQ-VAE: GIN aggregation (messages along
+ * both edge directions), node position embeddings, and the adjacency decoder (inner
+ * product or pair MLP).  Forward and backward side by side; backward adds (+=).
+ * References: src/ref/graph.c.  Every pointer comes with an element offset. */
+
+/* out[b,v,c] = (1+eps) h[b,v,c] + sum_w (adj[b,v,w] + adj[b,w,v]) h[b,w,c]; one item per
+ * output element. */
+__kernel void gin_agg_fwd(__global float *out, uint out_off, __global const float *h, uint h_off,
+                          __global const float *adj, uint adj_off, __global const float *eps, uint eps_off,
+                          uint B, uint N, uint C)
+{
+    uint i = get_global_id(0);
+    GUARD(i, B * N * C);
+    uint c = i % C, bv = i / C, v = bv % N, b = bv / N;
+    __global const float *A = adj + adj_off + b * N * N;
+    __global const float *hb = h + h_off + b * N * C + c;
+    float s = (1.0f + eps[eps_off]) * hb[v * C];
+    for (uint w = 0; w < N; w++) s += (A[v * N + w] + A[w * N + v]) * hb[w * C];
+    out[out_off + i] = s;
+}
+
+/* The aggregation is symmetric in (v, w), so its input gradient has the same form. */
+__kernel void gin_agg_bwd(__global float *dh, uint dh_off, __global const float *adj, uint adj_off,
+                          __global const float *eps, uint eps_off, __global const float *dout, uint dout_off,
+                          uint B, uint N, uint C)
+{
+    uint i = get_global_id(0);
+    GUARD(i, B * N * C);
+    uint c = i % C, bw = i / C, w = bw % N, b = bw / N;
+    __global const float *A = adj + adj_off + b * N * N;
+    __global const float *db = dout + dout_off + b * N * C + c;
+    float s = (1.0f + eps[eps_off]) * db[w * C];
+    for (uint v = 0; v < N; v++) s += (A[v * N + w] + A[w * N + v]) * db[v * C];
+    dh[dh_off + i] += s;
+}
+
+/* deps += sum_i dout[i] h[i]: one work-group of REDUCE_WG, fixed order. */
+__kernel void gin_eps_bwd(__global float *deps, uint deps_off, __global const float *h, uint h_off,
+                          __global const float *dout, uint dout_off, uint n)
+{
+    __local float acc[REDUCE_WG];
+    uint lid = get_local_id(0);
+    float s = 0.0f;
+    for (uint i = lid; i < n; i += REDUCE_WG) s += dout[dout_off + i] * h[h_off + i];
+    acc[lid] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint w = REDUCE_WG / 2; w > 0; w >>= 1) {
+        if (lid < w) acc[lid] += acc[lid + w];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) deps[deps_off] += acc[0];
+}
+
+/* out[b,v,c] += pos[v,c] */
+__kernel void pos_add_fwd(__global float *out, uint out_off, __global const float *pos, uint pos_off,
+                          uint B, uint N, uint C)
+{
+    uint i = get_global_id(0);
+    GUARD(i, B * N * C);
+    out[out_off + i] += pos[pos_off + i % (N * C)];
+}
+
+/* dpos[v,c] += sum_b dout[b,v,c] */
+__kernel void pos_add_bwd(__global float *dpos, uint dpos_off, __global const float *dout, uint dout_off,
+                          uint B, uint N, uint C)
+{
+    uint i = get_global_id(0);
+    GUARD(i, N * C);
+    float s = 0.0f;
+    for (uint b = 0; b < B; b++) s += dout[dout_off + b * N * C + i];
+    dpos[dpos_off + i] += s;
+}
+
+/* Adjacency decoder: one item per (b, v, w); st rows are [s (A) | t (A)],
+ * par = [b1 (A) | w2 (A) | b0].  mode 0 inner product, 1 pair MLP. */
+__kernel void adj_dec_fwd(__global float *logits, uint lg_off, __global const float *st, uint st_off,
+                          __global const float *par, uint par_off, uint mode, uint B, uint N, uint A)
+{
+    uint i = get_global_id(0);
+    GUARD(i, B * N * N);
+    uint w = i % N, bv = i / N, v = bv % N, b = bv / N;
+    if (v >= w) {
+        logits[lg_off + i] = 0.0f;
+        return;
+    }
+    __global const float *s = st + st_off + (b * N + v) * 2 * A;
+    __global const float *t = st + st_off + (b * N + w) * 2 * A + A;
+    __global const float *b1 = par + par_off, *w2 = par + par_off + A;
+    float acc = 0.0f;
+    if (mode == 0) {
+        for (uint a = 0; a < A; a++) acc += s[a] * t[a];
+    } else {
+        for (uint a = 0; a < A; a++) acc += w2[a] * fmax(s[a] + t[a] + b1[a], 0.0f);
+    }
+    logits[lg_off + i] = acc + par[par_off + 2 * A];
+}
+
+/* Gradient of st: one item per (b, v, a) for both halves.  s[v] meets t[w] for w > v,
+ * t[w] meets s[v] for v < w. */
+__kernel void adj_dec_bwd_st(__global float *dst, uint dst_off, __global const float *st, uint st_off,
+                             __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
+                             uint mode, uint B, uint N, uint A)
+{
+    uint i = get_global_id(0);
+    GUARD(i, B * N * A);
+    uint a = i % A, bv = i / A, v = bv % N, b = bv / N;
+    __global const float *stb = st + st_off + b * N * 2 * A;
+    __global const float *dl = dlogits + dl_off + b * N * N;
+    float b1 = par[par_off + a], w2 = par[par_off + A + a];
+    float sv = stb[v * 2 * A + a], tv = stb[v * 2 * A + A + a];
+    float ds = 0.0f, dt = 0.0f;
+    for (uint w = v + 1; w < N; w++) { /* v as the source */
+        float tw = stb[w * 2 * A + A + a], g = dl[v * N + w];
+        if (mode == 0) ds += g * tw;
+        else if (sv + tw + b1 > 0.0f) ds += g * w2;
+    }
+    for (uint u = 0; u < v; u++) { /* v as the target */
+        float su = stb[u * 2 * A + a], g = dl[u * N + v];
+        if (mode == 0) dt += g * su;
+        else if (su + tv + b1 > 0.0f) dt += g * w2;
+    }
+    dst[dst_off + (b * N + v) * 2 * A + a] += ds;
+    dst[dst_off + (b * N + v) * 2 * A + A + a] += dt;
+}
+
+/* Gradient of par: one item per entry (2A+1), each summing over all pairs. */
+__kernel void adj_dec_bwd_par(__global float *dpar, uint dpar_off, __global const float *st, uint st_off,
+                              __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
+                              uint mode, uint B, uint N, uint A)
+{
+    uint j = get_global_id(0);
+    GUARD(j, 2 * A + 1);
+    float acc = 0.0f;
+    if (j == 2 * A) {
+        for (uint b = 0; b < B; b++)
+            for (uint v = 0; v < N; v++)
+                for (uint w = v + 1; w < N; w++) acc += dlogits[dl_off + (b * N + v) * N + w];
+    } else if (mode == 1) {
+        uint a = j % A;
+        float b1 = par[par_off + a], w2 = par[par_off + A + a];
+        for (uint b = 0; b < B; b++)
+            for (uint v = 0; v < N; v++) {
+                float sv = st[st_off + (b * N + v) * 2 * A + a];
+                for (uint w = v + 1; w < N; w++) {
+                    float pre = sv + st[st_off + (b * N + w) * 2 * A + A + a] + b1;
+                    if (pre > 0.0f) acc += dlogits[dl_off + (b * N + v) * N + w] * (j < A ? w2 : pre);
+                }
+            }
+    }
+    dpar[dpar_off + j] += acc;
+}
+
+/* Encoder/decoder MLP helpers: x(rows, cols) = relu(x + bias) in place (relu = 0: bias only). */
+__kernel void bias_act_fwd(__global float *x, uint x_off, __global const float *bias, uint bias_off, uint rows,
+                           uint cols, uint relu)
+{
+    uint i = get_global_id(0);
+    GUARD(i, rows * cols);
+    float v = x[x_off + i] + bias[bias_off + i % cols];
+    x[x_off + i] = relu ? fmax(v, 0.0f) : v;
+}
+
+/* dx = dy * [y > 0] in place on dy (the ReLU's output y decides). */
+__kernel void relu_mask_bwd(__global float *dy, uint dy_off, __global const float *y, uint y_off, uint n)
+{
+    uint i = get_global_id(0);
+    GUARD(i, n);
+    if (!(y[y_off + i] > 0.0f)) dy[dy_off + i] = 0.0f;
+}

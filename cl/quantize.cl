@@ -1,0 +1,138 @@
+/* quantize.cl - vector quantization kernels: code norms and argmin over GEMM scores
+ * (nearest code), gather, straight-through / commitment and codebook gradients, usage
+ * counts and the EMA codebook update with dead-code restarts.
+ * References: src/ref/quantize.c.  Indices are int32. */
+
+/* norms[k] = ||cb[k]||^2 */
+__kernel void vq_norms(__global float *norms, uint norms_off, __global const float *cb, uint cb_off, uint K, uint D)
+{
+    uint k = get_global_id(0);
+    GUARD(k, K);
+    float s = 0.0f;
+    for (uint j = 0; j < D; j++) {
+        float e = cb[cb_off + k * D + j];
+        s += e * e;
+    }
+    norms[norms_off + k] = s;
+}
+
+/* idx[m] = argmin_k norms[k] - 2 scores[m,k]  (||z||^2 is common to a row); lowest k on ties.
+ * scores (M,K) start the scratch buffer, the K norms follow at norms_off. */
+__kernel void vq_argmin(__global int *idx, uint idx_off, __global const float *scores, uint norms_off,
+                        uint M, uint K)
+{
+    __global const float *norms = scores + norms_off;
+    uint m = get_global_id(0);
+    GUARD(m, M);
+    __global const float *sc = scores + (size_t)m * K;
+    float best = norms[0] - 2.0f * sc[0];
+    int bk = 0;
+    for (uint k = 1; k < K; k++) {
+        float d = norms[k] - 2.0f * sc[k];
+        if (d < best) {
+            best = d;
+            bk = (int)k;
+        }
+    }
+    idx[idx_off + m] = bk;
+}
+
+/* zq[m,j] = cb[idx[m], j] */
+__kernel void vq_gather(__global float *zq, uint zq_off, __global const int *idx, uint idx_off,
+                        __global const float *cb, uint cb_off, uint M, uint D)
+{
+    uint i = get_global_id(0);
+    GUARD(i, M * D);
+    uint m = i / D, j = i % D;
+    zq[zq_off + i] = cb[cb_off + (uint)idx[idx_off + m] * D + j];
+}
+
+/* loss[m] = mask[m] ||z[m] - cb[idx[m]]||^2 */
+__kernel void vq_dist(__global float *loss, uint loss_off, __global const float *z, uint z_off,
+                      __global const float *cb, uint cb_off, __global const int *idx, uint idx_off,
+                      __global const float *mask, uint mask_off, uint M, uint D)
+{
+    uint m = get_global_id(0);
+    GUARD(m, M);
+    uint k = (uint)idx[idx_off + m];
+    float s = 0.0f;
+    for (uint j = 0; j < D; j++) {
+        float e = z[z_off + m * D + j] - cb[cb_off + k * D + j];
+        s += e * e;
+    }
+    loss[loss_off + m] = mask[mask_off + m] * s;
+}
+
+/* dz += dzq + beta * scale * 2 (z - e) mask */
+__kernel void vq_st_bwd(__global float *dz, uint dz_off, __global const float *z, uint z_off,
+                        __global const float *cb, uint cb_off, __global const int *idx, uint idx_off,
+                        __global const float *mask, uint mask_off, __global const float *dzq, uint dzq_off,
+                        float scale, float beta, uint M, uint D)
+{
+    uint i = get_global_id(0);
+    GUARD(i, M * D);
+    uint m = i / D, j = i % D;
+    float diff = z[z_off + i] - cb[cb_off + (uint)idx[idx_off + m] * D + j];
+    dz[dz_off + i] += dzq[dzq_off + i] + beta * scale * 2.0f * diff * mask[mask_off + m];
+}
+
+/* dcb[k] += scale * 2 sum_{idx[m]=k} mask[m] (cb[k] - z[m]); one item per code (no atomics). */
+__kernel void vq_cb_bwd(__global float *dcb, uint dcb_off, __global const float *z, uint z_off,
+                        __global const float *cb, uint cb_off, __global const int *idx, uint idx_off,
+                        __global const float *mask, uint mask_off, float scale, uint M, uint K, uint D)
+{
+    uint k = get_global_id(0);
+    GUARD(k, K);
+    float n = 0.0f;
+    for (uint m = 0; m < M; m++) /* first the count: the cb[k] term is n * cb[k] */
+        if ((uint)idx[idx_off + m] == k) n += mask[mask_off + m];
+    if (n == 0.0f) return;
+    for (uint j = 0; j < D; j++) {
+        float s = n * cb[cb_off + k * D + j];
+        for (uint m = 0; m < M; m++)
+            if ((uint)idx[idx_off + m] == k) s -= mask[mask_off + m] * z[z_off + m * D + j];
+        dcb[dcb_off + k * D + j] += 2.0f * scale * s;
+    }
+}
+
+/* counts[k] = sum_{idx[m]=k} mask[m] */
+__kernel void vq_counts(__global float *counts, uint counts_off, __global const int *idx, uint idx_off,
+                        __global const float *mask, uint mask_off, uint M, uint K)
+{
+    uint k = get_global_id(0);
+    GUARD(k, K);
+    float n = 0.0f;
+    for (uint m = 0; m < M; m++)
+        if ((uint)idx[idx_off + m] == k) n += mask[mask_off + m];
+    counts[counts_off + k] = n;
+}
+
+/* EMA update with dead-code restarts, one item per code (see ref_vq_ema). */
+__kernel void vq_ema(__global float *cb, uint cb_off, __global float *ema_n, uint en_off, __global float *ema_s,
+                     uint es_off, __global float *counts, uint counts_off, __global const float *z, uint z_off,
+                     __global const int *idx, uint idx_off, __global const float *mask, uint mask_off,
+                     __global const int *restart, uint rs_off, float decay, float threshold, uint M, uint K,
+                     uint D)
+{
+    uint k = get_global_id(0);
+    GUARD(k, K);
+    float n = 0.0f;
+    for (uint m = 0; m < M; m++)
+        if ((uint)idx[idx_off + m] == k) n += mask[mask_off + m];
+    counts[counts_off + k] = n;
+    float en = decay * ema_n[en_off + k] + (1.0f - decay) * n;
+    int r = restart[rs_off + k];
+    int dead = en < threshold && r >= 0;
+    en = dead ? 1.0f : en;
+    ema_n[en_off + k] = en;
+    for (uint j = 0; j < D; j++) {
+        float s = 0.0f;
+        if (n > 0.0f)
+            for (uint m = 0; m < M; m++)
+                if ((uint)idx[idx_off + m] == k) s += mask[mask_off + m] * z[z_off + m * D + j];
+        float es = decay * ema_s[es_off + k * D + j] + (1.0f - decay) * s;
+        if (dead) es = z[z_off + (uint)r * D + j];
+        ema_s[es_off + k * D + j] = es;
+        cb[cb_off + k * D + j] = es / fmax(en, 1e-6f);
+    }
+}

@@ -1,0 +1,120 @@
+/* graph.c - launchers for cl/graph.cl (GIN aggregation, position embeddings, adjacency
+ * decoder, MLP bias/activation helpers). */
+#include "ops/common.h"
+#include "ops/vqvae_ops.h"
+
+#define U(x) ((cl_uint)(x))
+
+archllm_status archllm_op_gin_agg_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view h, archllm_view adj,
+                                      archllm_view eps, size_t B, size_t N, size_t C)
+{
+    OPS_CHECK_SIZE("gin_agg", h.off + B * N * C);
+    cl_kernel k;
+    cl_uint oo = U(out.off), ho = U(h.off), ao = U(adj.off), eo = U(eps.off), b = U(B), n = U(N), c = U(C);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "gin_agg_fwd", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(h.buf), ARG_UINT(ho),
+                                    ARG_MEM(adj.buf), ARG_UINT(ao), ARG_MEM(eps.buf), ARG_UINT(eo), ARG_UINT(b),
+                                    ARG_UINT(n), ARG_UINT(c), ARG_END));
+    return archllm_launch_1d(ctx, k, B * N * C, 0);
+}
+
+archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archllm_view deps, archllm_view h,
+                                      archllm_view adj, archllm_view eps, archllm_view dout, size_t B, size_t N,
+                                      size_t C)
+{
+    OPS_CHECK_SIZE("gin_agg_bwd", dh.off + B * N * C);
+    cl_kernel k, k2;
+    cl_uint dho = U(dh.off), ao = U(adj.off), eo = U(eps.off), doo = U(dout.off), b = U(B), n = U(N), c = U(C);
+    cl_uint deo = U(deps.off), ho = U(h.off), tot = U(B * N * C);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "gin_agg_bwd", &k));
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "gin_eps_bwd", &k2));
+    /* deps first: it reads dout and h, never dh (dh may alias nothing it reads) */
+    ARCHLLM_TRY(archllm_kernel_args(k2, ARG_MEM(deps.buf), ARG_UINT(deo), ARG_MEM(h.buf), ARG_UINT(ho),
+                                    ARG_MEM(dout.buf), ARG_UINT(doo), ARG_UINT(tot), ARG_END));
+    size_t wg = (size_t)ctx->tuning.reduce_wg;
+    ARCHLLM_TRY(archllm_launch_1d(ctx, k2, wg, wg));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dh.buf), ARG_UINT(dho), ARG_MEM(adj.buf), ARG_UINT(ao),
+                                    ARG_MEM(eps.buf), ARG_UINT(eo), ARG_MEM(dout.buf), ARG_UINT(doo), ARG_UINT(b),
+                                    ARG_UINT(n), ARG_UINT(c), ARG_END));
+    return archllm_launch_1d(ctx, k, B * N * C, 0);
+}
+
+archllm_status archllm_op_pos_add_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view pos, size_t B, size_t N,
+                                      size_t C)
+{
+    OPS_CHECK_SIZE("pos_add", out.off + B * N * C);
+    cl_kernel k;
+    cl_uint oo = U(out.off), po = U(pos.off), b = U(B), n = U(N), c = U(C);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "pos_add_fwd", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(pos.buf), ARG_UINT(po),
+                                    ARG_UINT(b), ARG_UINT(n), ARG_UINT(c), ARG_END));
+    return archllm_launch_1d(ctx, k, B * N * C, 0);
+}
+
+archllm_status archllm_op_pos_add_bwd(archllm_ctx_t *ctx, archllm_view dpos, archllm_view dout, size_t B,
+                                      size_t N, size_t C)
+{
+    OPS_CHECK_SIZE("pos_add_bwd", dout.off + B * N * C);
+    cl_kernel k;
+    cl_uint po = U(dpos.off), oo = U(dout.off), b = U(B), n = U(N), c = U(C);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "pos_add_bwd", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dpos.buf), ARG_UINT(po), ARG_MEM(dout.buf), ARG_UINT(oo),
+                                    ARG_UINT(b), ARG_UINT(n), ARG_UINT(c), ARG_END));
+    return archllm_launch_1d(ctx, k, N * C, 0);
+}
+
+archllm_status archllm_op_adj_dec_fwd(archllm_ctx_t *ctx, archllm_view logits, archllm_view st, archllm_view par,
+                                      int mode, size_t B, size_t N, size_t A)
+{
+    OPS_CHECK_SIZE("adj_dec", st.off + B * N * 2 * A);
+    cl_kernel k;
+    cl_uint lo = U(logits.off), so = U(st.off), po = U(par.off), md = U(mode), b = U(B), n = U(N), a = U(A);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "adj_dec_fwd", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(logits.buf), ARG_UINT(lo), ARG_MEM(st.buf), ARG_UINT(so),
+                                    ARG_MEM(par.buf), ARG_UINT(po), ARG_UINT(md), ARG_UINT(b), ARG_UINT(n),
+                                    ARG_UINT(a), ARG_END));
+    return archllm_launch_1d(ctx, k, B * N * N, 0);
+}
+
+archllm_status archllm_op_adj_dec_bwd(archllm_ctx_t *ctx, archllm_view dst, archllm_view dpar, archllm_view st,
+                                      archllm_view par, archllm_view dlogits, int mode, size_t B, size_t N,
+                                      size_t A)
+{
+    OPS_CHECK_SIZE("adj_dec_bwd", st.off + B * N * 2 * A);
+    cl_kernel k1, k2;
+    cl_uint dso = U(dst.off), dpo = U(dpar.off), so = U(st.off), po = U(par.off), dlo = U(dlogits.off);
+    cl_uint md = U(mode), b = U(B), n = U(N), a = U(A);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "adj_dec_bwd_st", &k1));
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "adj_dec_bwd_par", &k2));
+    ARCHLLM_TRY(archllm_kernel_args(k1, ARG_MEM(dst.buf), ARG_UINT(dso), ARG_MEM(st.buf), ARG_UINT(so),
+                                    ARG_MEM(par.buf), ARG_UINT(po), ARG_MEM(dlogits.buf), ARG_UINT(dlo),
+                                    ARG_UINT(md), ARG_UINT(b), ARG_UINT(n), ARG_UINT(a), ARG_END));
+    ARCHLLM_TRY(archllm_launch_1d(ctx, k1, B * N * A, 0));
+    ARCHLLM_TRY(archllm_kernel_args(k2, ARG_MEM(dpar.buf), ARG_UINT(dpo), ARG_MEM(st.buf), ARG_UINT(so),
+                                    ARG_MEM(par.buf), ARG_UINT(po), ARG_MEM(dlogits.buf), ARG_UINT(dlo),
+                                    ARG_UINT(md), ARG_UINT(b), ARG_UINT(n), ARG_UINT(a), ARG_END));
+    return archllm_launch_1d(ctx, k2, 2 * A + 1, 0);
+}
+
+archllm_status archllm_op_bias_act_fwd(archllm_ctx_t *ctx, archllm_view x, archllm_view bias, size_t rows,
+                                       size_t cols, int relu)
+{
+    OPS_CHECK_SIZE("bias_act", x.off + rows * cols);
+    cl_kernel k;
+    cl_uint xo = U(x.off), bo = U(bias.off), r = U(rows), c = U(cols), re = U(relu != 0);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "bias_act_fwd", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(x.buf), ARG_UINT(xo), ARG_MEM(bias.buf), ARG_UINT(bo),
+                                    ARG_UINT(r), ARG_UINT(c), ARG_UINT(re), ARG_END));
+    return archllm_launch_1d(ctx, k, rows * cols, 0);
+}
+
+archllm_status archllm_op_relu_mask_bwd(archllm_ctx_t *ctx, archllm_view dy, archllm_view y, size_t n)
+{
+    OPS_CHECK_SIZE("relu_mask", dy.off + n);
+    cl_kernel k;
+    cl_uint dyo = U(dy.off), yo = U(y.off), nn = U(n);
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "relu_mask_bwd", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dy.buf), ARG_UINT(dyo), ARG_MEM(y.buf), ARG_UINT(yo),
+                                    ARG_UINT(nn), ARG_END));
+    return archllm_launch_1d(ctx, k, n, 0);
+}
