@@ -1,0 +1,57 @@
+/* t5_ops.h - host launchers of the transformer op families (cl/embedding.cl, rmsnorm.cl,
+ * attention.cl, xent.cl, dropout.cl, transformer.cl).  Outputs first, then inputs, then
+ * sizes; every tensor a view (buffer + element offset); int32 tensors (ids, labels, masks,
+ * buckets) are views of buffers holding int32 words.  ref/t5_ref.h defines what each
+ * computes. */
+#ifndef ARCHLLM_T5_OPS_H
+#define ARCHLLM_T5_OPS_H
+
+#include "ops/ops.h"
+
+/* embedding: out(n, d) = table[ids]; dtable += scatter of dout */
+archllm_status archllm_op_embedding_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view table, archllm_view ids,
+                                        size_t n, size_t d, size_t vocab);
+archllm_status archllm_op_embedding_bwd(archllm_ctx_t *ctx, archllm_view dtable, archllm_view dout, archllm_view ids,
+                                        size_t n, size_t d, size_t vocab);
+
+/* RMSNorm: out(n, d), rstd(n) from x(n, d), w(d); backward dx += and dw += */
+archllm_status archllm_op_rmsnorm_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view rstd, archllm_view x,
+                                      archllm_view w, size_t n, size_t d, float eps);
+archllm_status archllm_op_rmsnorm_bwd(archllm_ctx_t *ctx, archllm_view dx, archllm_view dw, archllm_view x,
+                                      archllm_view w, archllm_view rstd, archllm_view dout, size_t n, size_t d);
+
+/* attention */
+#define ARCHLLM_ATT_BIAS   1u
+#define ARCHLLM_ATT_MASK   2u
+#define ARCHLLM_ATT_CAUSAL 4u
+archllm_status archllm_op_split_heads(archllm_ctx_t *ctx, archllm_view out, archllm_view in, size_t B, size_t L,
+                                      size_t H, size_t dk, size_t ld_in, size_t Lcap, size_t l0);
+archllm_status archllm_op_merge_heads(archllm_ctx_t *ctx, archllm_view out, archllm_view in, size_t B, size_t L,
+                                      size_t H, size_t dk, size_t ld_out);
+/* table, buckets, keymask are only read when their flag is set (pass any view otherwise) */
+archllm_status archllm_op_attn_softmax_fwd(archllm_ctx_t *ctx, archllm_view s, archllm_view table,
+                                           archllm_view buckets, archllm_view keymask, size_t B, size_t H,
+                                           size_t Lq, size_t Lk, unsigned flags, size_t q0);
+archllm_status archllm_op_attn_softmax_bwd(archllm_ctx_t *ctx, archllm_view dp, archllm_view p, size_t rows,
+                                           size_t Lk);
+archllm_status archllm_op_attn_bias_reduce(archllm_ctx_t *ctx, archllm_view acc, archllm_view ds, size_t B,
+                                           size_t H, size_t Lq, size_t Lk);
+archllm_status archllm_op_attn_bias_bwd(archllm_ctx_t *ctx, archllm_view dtable, archllm_view acc,
+                                        archllm_view buckets, size_t NB, size_t H, size_t Lq, size_t Lk);
+
+/* fused softmax cross-entropy, in place over x(n, V); losses(n) */
+archllm_status archllm_op_xent_fwd_bwd(archllm_ctx_t *ctx, archllm_view x, archllm_view losses,
+                                       archllm_view labels, size_t n, size_t V, float scale);
+
+/* dropout with a hashed mask (seed per site and step); fwd may run in place, bwd adds */
+archllm_status archllm_op_dropout_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view in, size_t n, float p,
+                                      uint32_t seed);
+archllm_status archllm_op_dropout_bwd(archllm_ctx_t *ctx, archllm_view din, archllm_view dout, size_t n, float p,
+                                      uint32_t seed);
+
+/* gated GELU over the fused (n, 2f) GEMM output; backward writes din(n, 2f) */
+archllm_status archllm_op_gated_gelu_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view in, size_t n, size_t f);
+archllm_status archllm_op_gated_gelu_bwd(archllm_ctx_t *ctx, archllm_view din, archllm_view in, archllm_view dout,
+                                         size_t n, size_t f);
+
+#endif

@@ -1,0 +1,97 @@
+/* attention.c - references for cl/attention.cl and the relative position bucket. */
+#include "ref/t5_ref.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
+void ref_split_heads(float *out, const float *in, size_t B, size_t L, size_t H, size_t dk, size_t ld_in,
+                     size_t Lcap, size_t l0)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t l = 0; l < L; l++)
+            for (size_t h = 0; h < H; h++)
+                for (size_t j = 0; j < dk; j++)
+                    out[((b * H + h) * Lcap + l0 + l) * dk + j] = in[(b * L + l) * ld_in + h * dk + j];
+}
+
+void ref_merge_heads(float *out, const float *in, size_t B, size_t L, size_t H, size_t dk, size_t ld_out)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t l = 0; l < L; l++)
+            for (size_t h = 0; h < H; h++)
+                for (size_t j = 0; j < dk; j++)
+                    out[(b * L + l) * ld_out + h * dk + j] = in[((b * H + h) * L + l) * dk + j];
+}
+
+void ref_attn_softmax_fwd(float *s, const float *table, const int32_t *buckets, const int32_t *keymask, size_t B,
+                          size_t H, size_t Lq, size_t Lk, unsigned flags, size_t q0)
+{
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t q = 0; q < Lq; q++) {
+                float *x = s + ((b * H + h) * Lq + q) * Lk;
+                double mx = -DBL_MAX, sum = 0.0;
+                for (size_t k = 0; k < Lk; k++) {
+                    float v = x[k];
+                    if (flags & REF_ATT_BIAS) v += table[(size_t)buckets[q * Lk + k] * H + h];
+                    if (((flags & REF_ATT_CAUSAL) && k > q + q0) || ((flags & REF_ATT_MASK) && keymask[b * Lk + k] == 0))
+                        v = -FLT_MAX;
+                    x[k] = v;
+                    if (v > mx) mx = v;
+                }
+                for (size_t k = 0; k < Lk; k++) sum += exp((double)x[k] - mx);
+                for (size_t k = 0; k < Lk; k++) x[k] = (float)(exp((double)x[k] - mx) / sum);
+            }
+}
+
+void ref_attn_softmax_bwd(float *dp, const float *p, size_t rows, size_t Lk)
+{
+    for (size_t r = 0; r < rows; r++) {
+        double dot = 0.0;
+        for (size_t k = 0; k < Lk; k++) dot += (double)dp[r * Lk + k] * p[r * Lk + k];
+        for (size_t k = 0; k < Lk; k++) dp[r * Lk + k] = (float)(p[r * Lk + k] * (dp[r * Lk + k] - dot));
+    }
+}
+
+void ref_attn_bias_reduce(float *acc, const float *ds, size_t B, size_t H, size_t Lq, size_t Lk)
+{
+    size_t hw = H * Lq * Lk;
+    for (size_t i = 0; i < hw; i++) {
+        double s = 0.0;
+        for (size_t b = 0; b < B; b++) s += ds[b * hw + i];
+        acc[i] += (float)s;
+    }
+}
+
+void ref_attn_bias_bwd(float *dtable, const float *acc, const int32_t *buckets, size_t NB, size_t H, size_t Lq,
+                       size_t Lk)
+{
+    for (size_t h = 0; h < H; h++)
+        for (size_t q = 0; q < Lq; q++)
+            for (size_t k = 0; k < Lk; k++) {
+                size_t nb = (size_t)buckets[q * Lk + k];
+                if (nb < NB) dtable[nb * H + h] += acc[(h * Lq + q) * Lk + k];
+            }
+}
+
+/* T5.md 1.5: log in float32 as Hugging Face does (agrees with a double version everywhere
+ * checked), truncation toward zero, clamp to the last bucket. */
+int ref_t5_bucket(long rel, int bidirectional, int num_buckets, int max_distance)
+{
+    int ret = 0;
+    long n;
+    if (bidirectional) {
+        num_buckets /= 2;
+        if (rel > 0) ret += num_buckets;
+        n = labs(rel);
+    } else {
+        n = rel < 0 ? -rel : 0;
+    }
+    int max_exact = num_buckets / 2;
+    if (n < max_exact) return ret + (int)n;
+    float lg = logf((float)n / (float)max_exact) / (float)log((double)max_distance / max_exact);
+    long large = max_exact + (long)(lg * (float)(num_buckets - max_exact));
+    if (large > num_buckets - 1) large = num_buckets - 1;
+    return ret + (int)large;
+}
