@@ -63,5 +63,7 @@ int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_baseline(int argc, char **argv);
 
 #endif

@@ -1,0 +1,306 @@
+/* cmd_search.c - `archllm search`: NAS under a query budget against the benchmark tables
+ * (NB201: data/nb201_accuracy.csv; NB101: the user's official tfrecord), over many
+ * seeds, for each method asked for; prints mean +- std of the test accuracy of the
+ * best-by-validation cell and writes the curves (CSV), the per-seed finals (CSV) and a
+ * plot (SVG).  The methods are a table below: the Arch-LLM fill-mutation method is one
+ * more entry once the trained models exist. */
+#include "config.h"
+#include "cli/cli.h"
+#include "io/svg.h"
+#include "nas/genmetrics.h"
+#include "nas/search.h"
+#include "util/fileio.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef ARCHLLM_PKGDATADIR
+#define ARCHLLM_PKGDATADIR ""
+#endif
+#ifndef ARCHLLM_SRCDATADIR
+#define ARCHLLM_SRCDATADIR ""
+#endif
+
+#define MAX_METHODS 8
+
+typedef struct {
+    archllm_evolution_params evo;
+} search_opts;
+
+/* A method the command knows: setup fills m (its user data may point into o). */
+typedef struct {
+    const char *name;
+    int (*setup)(archllm_search_method *m, search_opts *o);
+} method_entry;
+
+static int setup_random(archllm_search_method *m, search_opts *o)
+{
+    (void)o;
+    archllm_search_random(m);
+    return CLI_EXIT_OK;
+}
+
+static int setup_evolution(archllm_search_method *m, search_opts *o)
+{
+    archllm_search_evolution(m, &o->evo);
+    return CLI_EXIT_OK;
+}
+
+static int setup_archllm(archllm_search_method *m, search_opts *o)
+{
+    (void)m;
+    (void)o;
+    return cli_error(CLI_EXIT_USAGE, "--method archllm: needs a trained VQ-VAE and T5; this build has only "
+                                     "the baselines (random, evolution)");
+}
+
+static const method_entry methods[] = {
+    {"random", setup_random},
+    {"evolution", setup_evolution},
+    {"archllm", setup_archllm},
+};
+
+static int find_nb201_table(char *out, size_t cap, const char *option)
+{
+    if (option) {
+        snprintf(out, cap, "%s", option);
+        return 1;
+    }
+    const char *dirs[3] = {getenv("ARCHLLM_DATA_DIR"), ARCHLLM_PKGDATADIR, ARCHLLM_SRCDATADIR};
+    for (int i = 0; i < 3; i++) {
+        if (!dirs[i] || !dirs[i][0]) continue;
+        snprintf(out, cap, "%s/nb201_accuracy.csv", dirs[i]);
+        if (access(out, R_OK) == 0) return 1;
+    }
+    return 0;
+}
+
+static int parse_count(const char *opt, const char *arg, long lo, long hi, long *v)
+{
+    char *end;
+    long x = strtol(arg, &end, 10);
+    if (end == arg || *end || x < lo || x > hi)
+        return cli_error(CLI_EXIT_USAGE, "%s: expected an integer in %ld..%ld, got '%s'", opt, lo, hi, arg);
+    *v = x;
+    return CLI_EXIT_OK;
+}
+
+static int write_plot(const char *path, const char *title, const archllm_search_result *r, size_t nr)
+{
+    archllm_svg_series s[MAX_METHODS];
+    double *buf = malloc(nr * r[0].budget * 3 * sizeof *buf);
+    if (!buf) return cli_error(CLI_EXIT_FAILURE, "out of memory");
+    for (size_t i = 0; i < nr; i++) {
+        double *x = buf + i * r[0].budget * 3, *y = x + r[0].budget, *e = y + r[0].budget;
+        for (size_t q = 1; q <= r[i].budget; q++) {
+            x[q - 1] = (double)q;
+            archllm_search_stat(&r[i], 1, q, &y[q - 1], &e[q - 1]);
+        }
+        s[i] = (archllm_svg_series){.name = r[i].method, .x = x, .y = y, .err = e, .n = r[i].budget};
+    }
+    archllm_svg_params p = archllm_svg_default_params();
+    /* the first few queries span tens of points; start the axis where the curves settle */
+    size_t q0 = r[0].budget < 10 ? r[0].budget : 10;
+    p.ymin = INFINITY;
+    p.ymax = -INFINITY;
+    for (size_t i = 0; i < nr; i++)
+        for (size_t q = q0; q <= r[i].budget; q++) {
+            double m, sd;
+            archllm_search_stat(&r[i], 1, q, &m, &sd);
+            p.ymin = fmin(p.ymin, floor(m - sd));
+            p.ymax = fmax(p.ymax, ceil(m + sd));
+        }
+    p.title = title;
+    p.xlabel = "queries";
+    p.ylabel = "test accuracy of best-by-validation cell (%)";
+    archllm_status st = archllm_svg_plot_save(path, &p, s, nr);
+    free(buf);
+    return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, path);
+}
+
+int cmd_search(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"space", required_argument, NULL, 's'},       {"method", required_argument, NULL, 'm'},
+        {"dataset", required_argument, NULL, 'd'},     {"queries", required_argument, NULL, 'q'},
+        {"seeds", required_argument, NULL, 'n'},       {"seed", required_argument, NULL, 'S'},
+        {"population", required_argument, NULL, 'P'},  {"sample-size", required_argument, NULL, 'T'},
+        {"out", required_argument, NULL, 'o'},         {"nb201-table", required_argument, NULL, 't'},
+        {"nb101-data", required_argument, NULL, 'D'},  CLI_CONFIG_LONG_OPTIONS,
+        {NULL, 0, NULL, 0}};
+    const char *space_opt = NULL, *method_opt = "random,evolution", *dataset_opt = NULL, *out_opt = NULL;
+    const char *table_opt = NULL, *data_opt = NULL, *seed_opt = NULL;
+    long queries = 100, nseeds = 20, v;
+    search_opts so = {.evo = archllm_evolution_default_params()};
+    cli_config_opts copts = {0};
+    int c, handled, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "s:m:d:q:n:S:P:T:o:t:D:", opts, NULL)) != -1) {
+        if ((handled = cli_config_option(&copts, c, optarg)) < 0) return CLI_EXIT_USAGE;
+        if (handled) continue;
+        switch (c) {
+        case 's': space_opt = optarg; break;
+        case 'm': method_opt = optarg; break;
+        case 'd': dataset_opt = optarg; break;
+        case 'q':
+            if ((rc = parse_count("--queries", optarg, 1, 1000000, &queries))) return rc;
+            break;
+        case 'n':
+            if ((rc = parse_count("--seeds", optarg, 1, 100000, &nseeds))) return rc;
+            break;
+        case 'S': seed_opt = optarg; break;
+        case 'P':
+            if ((rc = parse_count("--population", optarg, 1, 100000, &v))) return rc;
+            so.evo.population = (size_t)v;
+            break;
+        case 'T':
+            if ((rc = parse_count("--sample-size", optarg, 1, 100000, &v))) return rc;
+            so.evo.sample_size = (size_t)v;
+            break;
+        case 'o': out_opt = optarg; break;
+        case 't': table_opt = optarg; break;
+        case 'D': data_opt = optarg; break;
+        default: return cli_usage("search", CLI_EXIT_USAGE);
+        }
+    }
+    if (optind < argc) return cli_usage("search", CLI_EXIT_USAGE);
+    if (!space_opt) return cli_error(CLI_EXIT_USAGE, "search: --space nb101|nb201 is required");
+    archllm_space space;
+    if (strcmp(space_opt, "nb201") == 0) space = ARCHLLM_SPACE_NB201;
+    else if (strcmp(space_opt, "nb101") == 0) space = ARCHLLM_SPACE_NB101;
+    else return cli_error(CLI_EXIT_USAGE, "--space: expected nb101 or nb201, got '%s'", space_opt);
+    archllm_nb201_dataset ds = ARCHLLM_NB201_CIFAR10;
+    if (dataset_opt && archllm_nb201_dataset_parse(&ds, dataset_opt) != ARCHLLM_OK)
+        return cli_error(CLI_EXIT_USAGE, "--dataset: %s", archllm_last_error());
+    if (space == ARCHLLM_SPACE_NB101 && ds != ARCHLLM_NB201_CIFAR10)
+        return cli_error(CLI_EXIT_USAGE, "--dataset: NAS-Bench-101 has CIFAR-10 only");
+    if (space == ARCHLLM_SPACE_NB101 && !data_opt)
+        return cli_error(CLI_EXIT_USAGE, "--space nb101 needs --nb101-data FILE (the official "
+                                         "nasbench_only108.tfrecord or nasbench_full.tfrecord)");
+    if (so.evo.sample_size > so.evo.population)
+        return cli_error(CLI_EXIT_USAGE, "--sample-size %zu is larger than --population %zu", so.evo.sample_size,
+                         so.evo.population);
+
+    /* methods: a comma-separated list of table entries */
+    archllm_search_method ms[MAX_METHODS];
+    size_t nm = 0;
+    char mbuf[256];
+    snprintf(mbuf, sizeof mbuf, "%s", method_opt);
+    for (char *save = NULL, *tok = strtok_r(mbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        const method_entry *e = NULL;
+        for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+            if (strcmp(methods[i].name, tok) == 0) e = &methods[i];
+        if (!e) return cli_error(CLI_EXIT_USAGE, "--method: unknown method '%s' (random, evolution, archllm)", tok);
+        if (nm == MAX_METHODS) return cli_error(CLI_EXIT_USAGE, "--method: at most %d methods", MAX_METHODS);
+        if ((rc = e->setup(&ms[nm], &so))) return rc;
+        nm++;
+    }
+    if (!nm) return cli_error(CLI_EXIT_USAGE, "--method: no method given");
+
+    archllm_config cfg;
+    if ((rc = cli_config_load(&cfg, &copts))) return rc;
+    uint64_t seed0 = (uint64_t)cfg.experiment.seed;
+    if (seed_opt) {
+        char *end;
+        unsigned long long x = strtoull(seed_opt, &end, 10);
+        if (end == seed_opt || *end || seed_opt[0] == '-')
+            return cli_error(CLI_EXIT_USAGE, "--seed: expected a non-negative integer, got '%s'", seed_opt);
+        seed0 = x;
+    }
+    char outdir[4096];
+    if (out_opt) snprintf(outdir, sizeof outdir, "%s", out_opt);
+    else archllm_config_output_dir(&cfg, outdir, sizeof outdir);
+
+    /* the oracle */
+    archllm_oracle *o = NULL;
+    archllm_status st;
+    const char *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
+    if (space == ARCHLLM_SPACE_NB201) {
+        char path[4096];
+        if (!find_nb201_table(path, sizeof path, table_opt))
+            return cli_error(CLI_EXIT_USAGE, "no nb201_accuracy.csv found: give --nb201-table FILE or set "
+                                             "ARCHLLM_DATA_DIR");
+        archllm_nb201_table *t;
+        if ((st = archllm_nb201_table_load(&t, path)) != ARCHLLM_OK) return cli_status(st, "reading the NB201 table");
+        st = archllm_oracle_nb201(&o, t, ds);
+        archllm_nb201_table_free(t);
+        if (st != ARCHLLM_OK) return cli_status(st, path);
+        archllm_nb201_dataset_columns(ds, &vcol, &tcol);
+    } else {
+        archllm_nb101_data *d;
+        if ((st = archllm_nb101_data_load(&d, data_opt)) != ARCHLLM_OK) return cli_status(st, "reading the NB101 data");
+        st = archllm_oracle_nb101(&o, d);
+        archllm_nb101_data_free(d);
+        if (st != ARCHLLM_OK) return cli_status(st, data_opt);
+    }
+
+    archllm_search_params p = archllm_search_default_params();
+    p.budget = (size_t)queries;
+    p.nseeds = (size_t)nseeds;
+    p.seed = seed0;
+    archllm_search_result res[MAX_METHODS];
+    size_t nr = 0;
+    rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < nm && !rc; i++) {
+        st = archllm_search_run(&res[i], o, &ms[i], &p);
+        if (st != ARCHLLM_OK) rc = cli_status(st, ms[i].name);
+        else nr++;
+    }
+    double ov, otv, ot;
+    archllm_oracle_optimum(o, &ov, &otv, &ot);
+    size_t rows = archllm_oracle_size(o);
+    archllm_oracle_free(o);
+
+    const char *dsname = space == ARCHLLM_SPACE_NB201 ? archllm_nb201_dataset_name(ds) : "cifar10";
+    if (!rc) {
+        printf("%s %s: select by %s, report %s\n", space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101",
+               dsname, vcol, tcol);
+        printf("%ld queries per run, %ld seeds (%llu..%llu), %zu cells in the table; evolution: population %zu, "
+               "sample size %zu\n",
+               queries, nseeds, (unsigned long long)seed0, (unsigned long long)(seed0 + nseeds - 1), rows,
+               so.evo.population, so.evo.sample_size);
+        printf("table optimum: best validation %.2f (its test %.2f); best test %.2f\n", ov, otv, ot);
+        printf("%-10s %8s %18s %18s %10s\n", "method", "queries", "test mean +- std", "valid mean +- std",
+               "hit opt.");
+        for (size_t i = 0; i < nr; i++) {
+            double tm, ts, vm, vs;
+            archllm_search_stat(&res[i], 1, res[i].budget, &tm, &ts);
+            archllm_search_stat(&res[i], 0, res[i].budget, &vm, &vs);
+            size_t hit = 0;
+            for (size_t k = 0; k < res[i].nseeds; k++)
+                hit += res[i].best_valid[k * res[i].budget + res[i].budget - 1] >= ov;
+            char a[32], b[32], h[32];
+            snprintf(a, sizeof a, "%.2f +- %.2f", tm, ts);
+            snprintf(b, sizeof b, "%.2f +- %.2f", vm, vs);
+            snprintf(h, sizeof h, "%zu/%zu", hit, res[i].nseeds);
+            printf("%-10s %8zu %18s %18s %10s\n", res[i].method, res[i].budget, a, b, h);
+        }
+    }
+    if (!rc) {
+        archllm_status s2 = archllm_mkdirs(outdir);
+        char base[4200], path[4300], title[256];
+        snprintf(base, sizeof base, "%s/search-%s-%s", outdir, archllm_space_name(space), dsname);
+        if (s2 != ARCHLLM_OK) rc = cli_status(s2, outdir);
+        if (!rc) {
+            snprintf(path, sizeof path, "%s.csv", base);
+            if ((s2 = archllm_search_save_curves(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
+        }
+        if (!rc) {
+            snprintf(path, sizeof path, "%s-runs.csv", base);
+            if ((s2 = archllm_search_save_runs(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
+        }
+        if (!rc) {
+            snprintf(path, sizeof path, "%s.svg", base);
+            snprintf(title, sizeof title, "%s %s: mean +- std over %ld seeds", archllm_space_name(space), dsname,
+                     nseeds);
+            rc = write_plot(path, title, res, nr);
+        }
+        if (!rc) printf("wrote %s.csv, %s-runs.csv, %s.svg\n", base, base, base);
+    }
+    for (size_t i = 0; i < nr; i++) archllm_search_result_free(&res[i]);
+    return rc;
+}
