@@ -50,6 +50,10 @@ static const char *check_name(const void *field)
     return NULL;
 }
 
+static const char *const space_choices[] = {"nb101", "nb201", NULL};
+static const char *const adj_choices[] = {"inner", "pair", NULL};
+static const char *const quantizer_choices[] = {"ema", "loss", NULL};
+
 /* Keys of one group stay together; within a group, in the order they are printed. */
 static const archllm_cfg_key config_keys[] = {
     KEY_STRING("experiment.name", experiment.name, "default", ARCHLLM_CFG_NONEMPTY, check_name,
@@ -69,6 +73,44 @@ static const archllm_cfg_key config_keys[] = {
             "timed repetitions per size after one warm-up; the best is reported (--repeat overrides)"),
     KEY_BOOL("bench.batched", bench.batched, "false",
              "also time a strided-batched SGEMM of 1000 64x64x64 products (--batched sets it)"),
+
+    KEY_ENUM("data.space", data.space, "nb101", space_choices, "search space of the cells: `nb101` or `nb201`"),
+    KEY_FLOAT("data.train_fraction", data.train_fraction, "0.9", 0.0, 1.0, ARCHLLM_CFG_MIN_OPEN | ARCHLLM_CFG_MAX_OPEN,
+              "fraction of the cells trained on; the rest (seeded split by experiment.seed) is held out"),
+    KEY_INT("data.limit", data.limit, "0", 0, 100000000,
+            "use only the first N cells of the space (0 = all); for tests and quick runs"),
+
+    KEY_INT("vqvae.layers", vqvae.layers, "4", 1, 16, "GIN encoder layers"),
+    KEY_INT("vqvae.hidden", vqvae.hidden, "128", 1, 4096, "hidden width of the encoder and decoder MLPs"),
+    KEY_INT("vqvae.latent_dim", vqvae.latent_dim, "16", 1, 1024, "dimension D of each code vector"),
+    KEY_INT("vqvae.codes_per_node", vqvae.codes_per_node, "1", 1, 16,
+            "codes per node (the node latent is codes_per_node * latent_dim wide)"),
+    KEY_INT("vqvae.codebook_size", vqvae.codebook_size, "512", 2, 65536, "number of codebook vectors K"),
+    KEY_ENUM("vqvae.adj_decoder", vqvae.adj_decoder, "inner", adj_choices,
+             "adjacency decoder: `inner` product of node projections or `pair` MLP"),
+    KEY_INT("vqvae.adj_dim", vqvae.adj_dim, "64", 1, 4096, "width of the adjacency decoder's node projections"),
+    KEY_ENUM("vqvae.quantizer", vqvae.quantizer, "ema", quantizer_choices,
+             "codebook learning: `ema` updates with dead-code restarts, or `loss` (codebook + commitment loss)"),
+    KEY_FLOAT("vqvae.beta", vqvae.beta, "0.25", 0.0, 100.0, 0, "commitment loss weight"),
+    KEY_FLOAT("vqvae.ema_decay", vqvae.ema_decay, "0.99", 0.0, 1.0, ARCHLLM_CFG_MAX_OPEN, "EMA decay of the codebook"),
+    KEY_FLOAT("vqvae.restart_threshold", vqvae.restart_threshold, "0.01", 0.0, 1e6, 0,
+              "EMA usage count below which a code restarts at a random encoder output (0 = never)"),
+    KEY_INT("vqvae.batch_size", vqvae.batch_size, "256", 1, 65536, "graphs per training step"),
+    KEY_INT("vqvae.steps", vqvae.steps, "3000", 1, 100000000, "training steps"),
+    KEY_INT("vqvae.warmup_steps", vqvae.warmup_steps, "100", 0, 100000000,
+            "linear learning-rate warm-up steps; then cosine decay to vqvae.min_lr"),
+    KEY_FLOAT("vqvae.lr", vqvae.lr, "0.001", 0.0, 10.0, ARCHLLM_CFG_MIN_OPEN, "peak AdamW learning rate"),
+    KEY_FLOAT("vqvae.min_lr", vqvae.min_lr, "0.00001", 0.0, 10.0, 0, "learning rate at the end of the cosine decay"),
+    KEY_FLOAT("vqvae.weight_decay", vqvae.weight_decay, "0.0", 0.0, 10.0, 0, "AdamW weight decay (matrices only)"),
+    KEY_FLOAT("vqvae.max_grad_norm", vqvae.max_grad_norm, "1.0", 0.0, 1e6, 0,
+              "clip the global gradient norm to this (0 = no clipping)"),
+    KEY_INT("vqvae.log_every", vqvae.log_every, "10", 1, 100000000, "print a progress line every N steps"),
+    KEY_INT("vqvae.eval_every", vqvae.eval_every, "500", 0, 100000000,
+            "evaluate on the held-out cells every N steps (0 = only at the end)"),
+    KEY_INT("vqvae.eval_limit", vqvae.eval_limit, "0", 0, 100000000,
+            "held-out cells in periodic evaluations (0 = all; the final report always uses all)"),
+    KEY_INT("vqvae.checkpoint_every", vqvae.checkpoint_every, "500", 0, 100000000,
+            "write a checkpoint every N steps (0 = only at the end and on interrupt)"),
 };
 
 const archllm_cfg_schema archllm_config_schema = {

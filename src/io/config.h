@@ -130,9 +130,28 @@ typedef struct {
 } archllm_config_bench;
 
 typedef struct {
+    int    space;          /* 0 nb101, 1 nb201 (data.space choices) */
+    double train_fraction; /* the rest is held out */
+    int    limit;          /* 0 = every cell; else the first `limit` cells of the space */
+} archllm_config_data;
+
+typedef struct {
+    int    layers, hidden, latent_dim, codes_per_node, codebook_size;
+    int    adj_decoder;    /* 0 inner, 1 pair */
+    int    adj_dim;
+    int    quantizer;      /* 0 ema, 1 loss */
+    double beta, ema_decay, restart_threshold;
+    int    batch_size, steps, warmup_steps;
+    double lr, min_lr, weight_decay, max_grad_norm;
+    int    log_every, eval_every, eval_limit, checkpoint_every;
+} archllm_config_vqvae;
+
+typedef struct {
     archllm_config_experiment experiment;
     archllm_config_device     device;
     archllm_config_bench      bench;
+    archllm_config_data       data;
+    archllm_config_vqvae      vqvae;
 } archllm_config;
 
 /* The schema of archllm_config (for iterating keys: docs, tests). */

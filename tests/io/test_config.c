@@ -69,7 +69,7 @@ static void test_errors(void)
     expect_load_error("tests/io/bad_syntax.cfg", "4: syntax error");
     expect_load_error("tests/io/unknown_key.cfg",
                       "5: bench.repaet: unknown key (did you mean 'bench.repeat'?)");
-    expect_load_error("tests/io/unknown_group.cfg", "3: vqvae: unknown group");
+    expect_load_error("tests/io/unknown_group.cfg", "3: search_party: unknown group");
     expect_load_error("tests/io/wrong_type.cfg", "4: bench.repeat: expected an int");
     expect_load_error("tests/io/out_of_range.cfg", "3: bench.repeat: 0 is out of range [1, 1000]");
     expect_load_error("tests/io/bad_list.cfg",
