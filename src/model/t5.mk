@@ -5,3 +5,12 @@ libarchllm_core_la_SOURCES += src/ops/t5_ops.h src/ops/embedding.c src/ops/rmsno
 	src/ref/dropout.c src/ref/transformer.c
 CL_FAMILIES += embedding rmsnorm attention xent dropout transformer
 tests_test_ops_SOURCES += tests/ops/cases_t5.c
+libarchllm_core_la_SOURCES += src/model/t5.h src/model/t5.c src/model/t5_hf.c
+check_PROGRAMS += tests/model/t5/test_t5_parity
+tests_model_t5_test_t5_parity_LDADD = $(TEST_LIBS)
+tests_model_t5_test_t5_parity_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+TESTS += tests/model/t5/test_t5_parity
+EXTRA_DIST += tests/fixtures/t5/make_fixtures.py tests/fixtures/t5/v1_0/config.json \
+	tests/fixtures/t5/v1_0/model.safetensors tests/fixtures/t5/v1_0/expect.safetensors \
+	tests/fixtures/t5/v1_1/config.json tests/fixtures/t5/v1_1/model.safetensors \
+	tests/fixtures/t5/v1_1/expect.safetensors

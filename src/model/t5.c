@@ -1,0 +1,576 @@
+/* t5.c - the T5 model: parameter table under Hugging Face names, activation arena, forward,
+ * loss and the hand-written backward (reverse order of the forward, by hand).  Shapes in the
+ * comments: N tokens of a stack (B*S or B*T), d = d_model, I = n_heads*d_kv, F = d_ff. */
+#include "model/t5.h"
+
+#include "ops/t5_ops.h"
+#include "ref/t5_ref.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void archllm_t5_config_default(archllm_t5_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->vocab = 32128;
+    c->d_model = 512;
+    c->d_kv = 64;
+    c->d_ff = 2048;
+    c->n_heads = 8;
+    c->n_layers = 6;
+    c->n_dec_layers = 6;
+    c->num_buckets = 32;
+    c->max_distance = 128;
+    c->eps = 1e-6f;
+    c->dropout = 0.1f;
+    c->gated = 0;
+    c->act = ARCHLLM_T5_RELU;
+    c->tied = 1;
+    c->scale_out = 1;
+    c->pad_id = 0;
+    c->eos_id = 1;
+    c->start_id = 0;
+}
+
+archllm_status archllm_t5_config_check(const archllm_t5_config *c)
+{
+#define RANGE(f, lo, hi)                                                                                         \
+    if (c->f < (lo) || c->f > (hi))                                                                              \
+        return archllm_fail(ARCHLLM_EINVAL, "t5 config: " #f " = %d outside [%d, %d]", (int)c->f, (int)(lo),     \
+                            (int)(hi))
+    RANGE(vocab, 2, 1 << 22);
+    RANGE(d_model, 1, 1 << 16);
+    RANGE(d_kv, 1, 1 << 12);
+    RANGE(d_ff, 1, 1 << 18);
+    RANGE(n_heads, 1, 1024);
+    RANGE(n_layers, 1, ARCHLLM_T5_MAX_LAYERS);
+    RANGE(n_dec_layers, 1, ARCHLLM_T5_MAX_LAYERS);
+    RANGE(num_buckets, 2, 4096);
+    RANGE(max_distance, 2, 1 << 20);
+    RANGE(pad_id, 0, c->vocab - 1);
+    RANGE(eos_id, 0, c->vocab - 1);
+    RANGE(start_id, 0, c->vocab - 1);
+#undef RANGE
+    if (!(c->eps > 0.0f && c->eps < 1.0f)) return archllm_fail(ARCHLLM_EINVAL, "t5 config: eps = %g", c->eps);
+    if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
+        return archllm_fail(ARCHLLM_EINVAL, "t5 config: dropout = %g outside [0, 1)", c->dropout);
+    return ARCHLLM_OK;
+}
+
+/* ---- parameter table ------------------------------------------------------------ */
+
+static archllm_status add(archllm_params *p, int *idx, int decay, archllm_init_kind init, float scale, int ndim,
+                          int64_t d0, int64_t d1, const char *fmt, ...) ARCHLLM_PRINTF(9, 10);
+static archllm_status add(archllm_params *p, int *idx, int decay, archllm_init_kind init, float scale, int ndim,
+                          int64_t d0, int64_t d1, const char *fmt, ...)
+{
+    char name[ARCHLLM_PARAM_NAME];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(name, sizeof name, fmt, ap);
+    va_end(ap);
+    int64_t shape[2] = {d0, d1};
+    return archllm_params_add(p, name, ndim, shape, decay, init, scale, idx);
+}
+
+static archllm_status add_attn(archllm_params *p, archllm_t5_attn_w *w, const archllm_t5_config *c,
+                               const char *prefix, const char *kind)
+{
+    int64_t d = c->d_model, I = (int64_t)c->n_heads * c->d_kv;
+    /* q, k, v declared back to back: adjacent in the flat buffer, one fused GEMM */
+    ARCHLLM_TRY(add(p, &w->q, 1, ARCHLLM_INIT_NORMAL, (float)(1.0 / sqrt((double)d * c->d_kv)), 2, I, d,
+                    "%s.%s.q.weight", prefix, kind));
+    ARCHLLM_TRY(add(p, &w->k, 1, ARCHLLM_INIT_NORMAL, (float)(1.0 / sqrt((double)d)), 2, I, d, "%s.%s.k.weight",
+                    prefix, kind));
+    ARCHLLM_TRY(add(p, &w->v, 1, ARCHLLM_INIT_NORMAL, (float)(1.0 / sqrt((double)d)), 2, I, d, "%s.%s.v.weight",
+                    prefix, kind));
+    ARCHLLM_TRY(add(p, &w->o, 1, ARCHLLM_INIT_NORMAL, (float)(1.0 / sqrt((double)I)), 2, d, I, "%s.%s.o.weight",
+                    prefix, kind));
+    return ARCHLLM_OK;
+}
+
+static archllm_status add_stack(archllm_params *p, archllm_t5_block_w *blk, int n, int dec,
+                                const archllm_t5_config *c)
+{
+    const char *st = dec ? "decoder" : "encoder";
+    int64_t d = c->d_model, F = c->d_ff;
+    for (int i = 0; i < n; i++) {
+        archllm_t5_block_w *b = &blk[i];
+        char pre[96];
+        b->ca.ln = b->ca.q = b->ca.k = b->ca.v = b->ca.o = -1;
+        b->rel = b->wi1 = -1;
+        snprintf(pre, sizeof pre, "%s.block.%d.layer.0", st, i);
+        ARCHLLM_TRY(add_attn(p, &b->sa, c, pre, "SelfAttention"));
+        if (i == 0)
+            ARCHLLM_TRY(add(p, &b->rel, 1, ARCHLLM_INIT_NORMAL, (float)(1.0 / sqrt((double)d)), 2, c->num_buckets,
+                            c->n_heads, "%s.SelfAttention.relative_attention_bias.weight", pre));
+        ARCHLLM_TRY(add(p, &b->sa.ln, 0, ARCHLLM_INIT_ONE, 0, 1, d, 0, "%s.layer_norm.weight", pre));
+        int ffl = 1;
+        if (dec) {
+            snprintf(pre, sizeof pre, "%s.block.%d.layer.1", st, i);
+            ARCHLLM_TRY(add_attn(p, &b->ca, c, pre, "EncDecAttention"));
+            ARCHLLM_TRY(add(p, &b->ca.ln, 0, ARCHLLM_INIT_ONE, 0, 1, d, 0, "%s.layer_norm.weight", pre));
+            ffl = 2;
+        }
+        snprintf(pre, sizeof pre, "%s.block.%d.layer.%d", st, i, ffl);
+        float si = (float)(1.0 / sqrt((double)d)), so = (float)(1.0 / sqrt((double)F));
+        if (c->gated) {
+            ARCHLLM_TRY(add(p, &b->wi, 1, ARCHLLM_INIT_NORMAL, si, 2, F, d, "%s.DenseReluDense.wi_0.weight", pre));
+            ARCHLLM_TRY(add(p, &b->wi1, 1, ARCHLLM_INIT_NORMAL, si, 2, F, d, "%s.DenseReluDense.wi_1.weight", pre));
+        } else {
+            ARCHLLM_TRY(add(p, &b->wi, 1, ARCHLLM_INIT_NORMAL, si, 2, F, d, "%s.DenseReluDense.wi.weight", pre));
+        }
+        ARCHLLM_TRY(add(p, &b->wo, 1, ARCHLLM_INIT_NORMAL, so, 2, d, F, "%s.DenseReluDense.wo.weight", pre));
+        ARCHLLM_TRY(add(p, &b->ln_ff, 0, ARCHLLM_INIT_ONE, 0, 1, d, 0, "%s.layer_norm.weight", pre));
+    }
+    return ARCHLLM_OK;
+}
+
+archllm_status archllm_t5_init(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_config *cfg)
+{
+    memset(m, 0, sizeof *m);
+    ARCHLLM_TRY(archllm_t5_config_check(cfg));
+    m->cfg = *cfg;
+    m->lm_head = -1;
+    archllm_params_init(&m->P);
+    int64_t V = cfg->vocab, d = cfg->d_model;
+    ARCHLLM_TRY(add(&m->P, &m->shared, 1, ARCHLLM_INIT_NORMAL, 1.0f, 2, V, d, "shared.weight"));
+    ARCHLLM_TRY(add_stack(&m->P, m->enc, cfg->n_layers, 0, cfg));
+    ARCHLLM_TRY(add(&m->P, &m->enc_final, 0, ARCHLLM_INIT_ONE, 0, 1, d, 0, "encoder.final_layer_norm.weight"));
+    ARCHLLM_TRY(add_stack(&m->P, m->dec, cfg->n_dec_layers, 1, cfg));
+    ARCHLLM_TRY(add(&m->P, &m->dec_final, 0, ARCHLLM_INIT_ONE, 0, 1, d, 0, "decoder.final_layer_norm.weight"));
+    if (!cfg->tied) ARCHLLM_TRY(add(&m->P, &m->lm_head, 1, ARCHLLM_INIT_NORMAL, 1.0f, 2, V, d, "lm_head.weight"));
+    return archllm_params_finalize(ctx, &m->P);
+}
+
+void archllm_t5_free(archllm_t5 *m)
+{
+    archllm_params_free(&m->P);
+    archllm_buf_free(&m->act);
+    archllm_buf_free(&m->ibuf);
+    memset(m, 0, sizeof *m);
+}
+
+archllm_status archllm_t5_init_weights(archllm_ctx_t *ctx, archllm_t5 *m, archllm_rng *rng, float head_std)
+{
+    if (m->lm_head >= 0 && head_std > 0) m->P.t[m->lm_head].scale = head_std;
+    return archllm_params_randomize(ctx, &m->P, rng);
+}
+
+/* ---- activations ----------------------------------------------------------------- */
+
+static size_t take(size_t *at, size_t n)
+{
+    size_t o = *at;
+    *at += (n + 15) / 16 * 16;
+    return o;
+}
+
+static void attn_layout(archllm_t5_attn_act *a, size_t *at, size_t B, size_t H, size_t Nq, size_t Lq, size_t Nk,
+                        size_t Lk, size_t d, size_t dk)
+{
+    a->ln = take(at, Nq * d);
+    a->rstd = take(at, Nq);
+    a->q = take(at, Nq * H * dk);
+    a->k = take(at, Nk * H * dk);
+    a->v = take(at, Nk * H * dk);
+    a->p = take(at, B * H * Lq * Lk);
+    a->ctx = take(at, Nq * H * dk);
+}
+
+archllm_status archllm_t5_reserve(archllm_ctx_t *ctx, archllm_t5 *m, int B, int S, int T)
+{
+    if (B <= m->capB && S <= m->capS && T <= m->capT && m->act) return ARCHLLM_OK;
+    if (B < 1 || S < 1 || T < 1) return archllm_fail(ARCHLLM_EINVAL, "t5: batch %d x %d x %d", B, S, T);
+    if (B < m->capB) B = m->capB;
+    if (S < m->capS) S = m->capS;
+    if (T < m->capT) T = m->capT;
+    const archllm_t5_config *c = &m->cfg;
+    size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, F = c->d_ff, V = c->vocab;
+    size_t Ne = (size_t)B * S, Nd = (size_t)B * T, Nm = Ne > Nd ? Ne : Nd, Lm = S > T ? S : T;
+    size_t Fp = c->gated ? 2 * F : F, at = 0;
+    for (int l = 0; l <= c->n_layers; l++) m->He[l] = take(&at, Ne * d);
+    for (int l = 0; l < c->n_layers; l++) {
+        archllm_t5_layer_act *a = &m->ea[l];
+        attn_layout(&a->sa, &at, B, H, Ne, S, Ne, S, d, dk);
+        a->mid1 = take(&at, Ne * d);
+        a->ln_ff = take(&at, Ne * d);
+        a->rstd_ff = take(&at, Ne);
+        a->pre = take(&at, Ne * Fp);
+        a->act = take(&at, Ne * F);
+    }
+    m->enc_out = take(&at, Ne * d);
+    m->enc_rstd = take(&at, Ne);
+    for (int l = 0; l <= c->n_dec_layers; l++) m->Hd[l] = take(&at, Nd * d);
+    for (int l = 0; l < c->n_dec_layers; l++) {
+        archllm_t5_layer_act *a = &m->da[l];
+        attn_layout(&a->sa, &at, B, H, Nd, T, Nd, T, d, dk);
+        a->mid1 = take(&at, Nd * d);
+        attn_layout(&a->ca, &at, B, H, Nd, T, Ne, S, d, dk);
+        a->mid2 = take(&at, Nd * d);
+        a->ln_ff = take(&at, Nd * d);
+        a->rstd_ff = take(&at, Nd);
+        a->pre = take(&at, Nd * Fp);
+        a->act = take(&at, Nd * F);
+    }
+    m->dec_out = take(&at, Nd * d);
+    m->dec_rstd = take(&at, Nd);
+    m->logits = take(&at, Nd * V);
+    m->losses = take(&at, Nd);
+    m->loss = take(&at, 1);
+    m->s_tok = take(&at, Nm * 3 * I);
+    m->s_tok2 = take(&at, Ne * 2 * I);
+    m->s_heads = take(&at, Nm * I);
+    m->g_He = take(&at, Ne * d);
+    m->g_Hd = take(&at, Nd * d);
+    m->g_ln = take(&at, Nm * d);
+    m->g_qkv = take(&at, Nm * 3 * I);
+    m->g_kv = take(&at, Ne * 2 * I);
+    m->g_ctx = take(&at, Nm * I);
+    m->g_ctxh = take(&at, Nm * I);
+    m->g_p = take(&at, (size_t)B * H * Lm * Lm);
+    m->g_qh = take(&at, Nm * I);
+    m->g_kh = take(&at, Nm * I);
+    m->g_vh = take(&at, Nm * I);
+    m->g_act = take(&at, Nm * F);
+    m->g_pre = take(&at, Nm * Fp);
+    m->g_bias = take(&at, H * Lm * Lm);
+    if (at >= ((size_t)1 << 32))
+        return archllm_fail(ARCHLLM_EINVAL, "t5: activations for %d x %d x %d exceed 2^32 floats", B, S, T);
+    archllm_buf_free(&m->act);
+    archllm_buf_free(&m->ibuf);
+    ARCHLLM_TRY(archllm_buf_alloc(ctx, &m->act, at * sizeof(float)));
+    m->act_n = at;
+    size_t it = 0;
+    m->ienc_ids = take(&it, Ne);
+    m->idec_ids = take(&it, Nd);
+    m->ilabels = take(&it, Nd);
+    m->imask = take(&it, Ne);
+    m->ienc_bk = take(&it, (size_t)S * S);
+    m->idec_bk = take(&it, (size_t)T * T);
+    m->istep_bk = take(&it, (size_t)T);
+    ARCHLLM_TRY(archllm_buf_alloc(ctx, &m->ibuf, it * sizeof(int32_t)));
+    m->capB = B;
+    m->capS = S;
+    m->capT = T;
+    return ARCHLLM_OK;
+}
+
+/* ---- helpers ----------------------------------------------------------------------- */
+
+#define AV(off)  ((archllm_view){m->act, (off)})
+#define IV(off)  ((archllm_view){m->ibuf, (off)})
+#define PV(i)    archllm_params_value(&m->P, (i))
+#define GV(i)    archllm_params_gradient(&m->P, (i))
+
+static archllm_view vadd(archllm_view v, size_t n) { return (archllm_view){v.buf, v.off + n}; }
+
+/* out(N, k*n_out) = x(N, n_in) [W_0 | ... | W_{k-1}]^T, W_j (n_out, n_in); one GEMM when the
+ * weights are adjacent in the flat buffer (they are declared so), else k GEMMs into the
+ * column slices. */
+static int adjacent(const archllm_t5 *m, const int *w, int k)
+{
+    for (int j = 1; j < k; j++)
+        if (m->P.t[w[j]].offset != m->P.t[w[0]].offset + (size_t)j * m->P.t[w[0]].numel) return 0;
+    return 1;
+}
+
+static archllm_status lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
+                              size_t n_in, const int *w, int k, size_t n_out)
+{
+    size_t ld = (size_t)k * n_out;
+    if (adjacent(m, w, k))
+        return archllm_sgemm(ctx, 0, 1, N, ld, n_in, 1.0f, x, n_in, PV(w[0]), n_in, 0.0f, out, ld);
+    for (int j = 0; j < k; j++)
+        ARCHLLM_TRY(archllm_sgemm(ctx, 0, 1, N, n_out, n_in, 1.0f, x, n_in, PV(w[j]), n_in, 0.0f,
+                                  vadd(out, (size_t)j * n_out), ld));
+    return ARCHLLM_OK;
+}
+
+/* given dy(N, k*n_out): dW_j += dy_j^T x; dx (N, n_in) = beta*dx + sum_j dy_j W_j */
+static archllm_status lin_bwd(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view dx, float beta, archllm_view dy,
+                              archllm_view x, size_t N, size_t n_in, const int *w, int k, size_t n_out)
+{
+    size_t ld = (size_t)k * n_out;
+    if (adjacent(m, w, k)) {
+        ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, ld, n_in, N, 1.0f, dy, ld, x, n_in, 1.0f, GV(w[0]), n_in));
+        return archllm_sgemm(ctx, 0, 0, N, n_in, ld, 1.0f, dy, ld, PV(w[0]), n_in, beta, dx, n_in);
+    }
+    for (int j = 0; j < k; j++) {
+        archllm_view dyj = vadd(dy, (size_t)j * n_out);
+        ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, n_out, n_in, N, 1.0f, dyj, ld, x, n_in, 1.0f, GV(w[j]), n_in));
+        ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, N, n_in, n_out, 1.0f, dyj, ld, PV(w[j]), n_in, j ? 1.0f : beta, dx,
+                                  n_in));
+    }
+    return ARCHLLM_OK;
+}
+
+void archllm_t5_buckets(const archllm_t5_config *c, int bidirectional, int Lq, int Lk, int q0, int32_t *out)
+{
+    for (int q = 0; q < Lq; q++)
+        for (int k = 0; k < Lk; k++)
+            out[q * Lk + k] = ref_t5_bucket((long)k - (long)(q + q0), bidirectional, c->num_buckets, c->max_distance);
+}
+
+void archllm_t5_shift_right(const archllm_t5_config *c, const int32_t *labels, int B, int T, int32_t *dec_ids)
+{
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            int32_t v = t == 0 ? c->start_id : labels[b * T + t - 1];
+            dec_ids[b * T + t] = v == -100 ? c->pad_id : v;
+        }
+}
+
+archllm_view archllm_t5_logits(const archllm_t5 *m) { return (archllm_view){m->act, m->logits}; }
+
+/* ---- forward ------------------------------------------------------------------------ */
+
+/* One attention sublayer: a->ln = RMSNorm(h_in); out = h_in + O(softmax(Q K^T + bias) V).
+ * kv_src: the normed input itself (self) or the encoder output (cross, Nk = B*Lk rows). */
+static archllm_status attn_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_w *w,
+                               const archllm_t5_attn_act *a, archllm_view h_in, archllm_view out, int cross,
+                               archllm_view kv_src, int B, int Lq, int Lk, unsigned flags, int table,
+                               archllm_view buckets)
+{
+    const archllm_t5_config *c = &m->cfg;
+    size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, Nq = (size_t)B * Lq, Nk = (size_t)B * Lk;
+    size_t BH = (size_t)B * H;
+    ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(a->ln), AV(a->rstd), h_in, PV(w->ln), Nq, d, c->eps));
+    if (!cross) {
+        int qkv[3] = {w->q, w->k, w->v};
+        ARCHLLM_TRY(lin_fwd(ctx, m, AV(m->s_tok), AV(a->ln), Nq, d, qkv, 3, I));
+        for (int j = 0; j < 3; j++)
+            ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(j == 0 ? a->q : j == 1 ? a->k : a->v),
+                                               AV(m->s_tok + (size_t)j * I), B, Lq, H, dk, 3 * I, Lq, 0));
+    } else {
+        int q[1] = {w->q}, kv[2] = {w->k, w->v};
+        ARCHLLM_TRY(lin_fwd(ctx, m, AV(m->s_tok), AV(a->ln), Nq, d, q, 1, I));
+        ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(a->q), AV(m->s_tok), B, Lq, H, dk, I, Lq, 0));
+        ARCHLLM_TRY(lin_fwd(ctx, m, AV(m->s_tok2), kv_src, Nk, d, kv, 2, I));
+        ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(a->k), AV(m->s_tok2), B, Lk, H, dk, 2 * I, Lk, 0));
+        ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(a->v), AV(m->s_tok2 + I), B, Lk, H, dk, 2 * I, Lk, 0));
+    }
+    /* scores(Lq, Lk) = Q(Lq, dk) K(Lk, dk)^T per (b, h): no 1/sqrt(dk) in T5 */
+    ARCHLLM_TRY(archllm_sgemm_batched(ctx, 0, 1, Lq, Lk, dk, 1.0f, AV(a->q), dk, Lq * dk, AV(a->k), dk, Lk * dk,
+                                      0.0f, AV(a->p), Lk, (size_t)Lq * Lk, BH));
+    ARCHLLM_TRY(archllm_op_attn_softmax_fwd(ctx, AV(a->p), table >= 0 ? PV(table) : AV(0), buckets, IV(m->imask),
+                                            B, H, Lq, Lk, flags, 0));
+    /* ctx_h(Lq, dk) = P(Lq, Lk) V(Lk, dk) */
+    ARCHLLM_TRY(archllm_sgemm_batched(ctx, 0, 0, Lq, dk, Lk, 1.0f, AV(a->p), Lk, (size_t)Lq * Lk, AV(a->v), dk,
+                                      Lk * dk, 0.0f, AV(m->s_heads), dk, Lq * dk, BH));
+    ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(a->ctx), AV(m->s_heads), B, Lq, H, dk, I));
+    /* out(Nq, d) = h_in + ctx(Nq, I) O(d, I)^T */
+    ARCHLLM_TRY(archllm_buf_copy(ctx, out.buf, out.off * 4, h_in.buf, h_in.off * 4, Nq * d * 4));
+    return archllm_sgemm(ctx, 0, 1, Nq, d, I, 1.0f, AV(a->ctx), I, PV(w->o), I, 1.0f, out, d);
+}
+
+/* FF sublayer: out = h_in + wo(act(wi RMSNorm(h_in))) */
+static archllm_status ff_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_block_w *w,
+                             const archllm_t5_layer_act *a, archllm_view h_in, archllm_view out, size_t N)
+{
+    const archllm_t5_config *c = &m->cfg;
+    size_t d = c->d_model, F = c->d_ff;
+    ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(a->ln_ff), AV(a->rstd_ff), h_in, PV(w->ln_ff), N, d, c->eps));
+    if (c->gated) {
+        int wi[2] = {w->wi, w->wi1};
+        ARCHLLM_TRY(lin_fwd(ctx, m, AV(a->pre), AV(a->ln_ff), N, d, wi, 2, F));
+        ARCHLLM_TRY(archllm_op_gated_gelu_fwd(ctx, AV(a->act), AV(a->pre), N, F));
+    } else {
+        int wi[1] = {w->wi};
+        ARCHLLM_TRY(lin_fwd(ctx, m, AV(a->pre), AV(a->ln_ff), N, d, wi, 1, F));
+        if (c->act == ARCHLLM_T5_RELU) ARCHLLM_TRY(archllm_op_relu_fwd(ctx, AV(a->act), AV(a->pre), N * F));
+        else ARCHLLM_TRY(archllm_op_gelu_fwd(ctx, AV(a->act), AV(a->pre), N * F));
+    }
+    ARCHLLM_TRY(archllm_buf_copy(ctx, out.buf, out.off * 4, h_in.buf, h_in.off * 4, N * d * 4));
+    return archllm_sgemm(ctx, 0, 1, N, d, F, 1.0f, AV(a->act), F, PV(w->wo), F, 1.0f, out, d);
+}
+
+archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids,
+                                  const int32_t *enc_mask, int B, int S, const int32_t *dec_ids, int T)
+{
+    const archllm_t5_config *c = &m->cfg;
+    ARCHLLM_TRY(archllm_t5_reserve(ctx, m, B, S, T));
+    size_t d = c->d_model, V = c->vocab, Ne = (size_t)B * S, Nd = (size_t)B * T;
+    for (size_t i = 0; i < Ne; i++)
+        if (enc_ids[i] < 0 || enc_ids[i] >= c->vocab)
+            return archllm_fail(ARCHLLM_EINVAL, "t5: encoder id %d at %zu outside [0, %d)", enc_ids[i], i, c->vocab);
+    for (size_t i = 0; i < Nd; i++)
+        if (dec_ids[i] < 0 || dec_ids[i] >= c->vocab)
+            return archllm_fail(ARCHLLM_EINVAL, "t5: decoder id %d at %zu outside [0, %d)", dec_ids[i], i, c->vocab);
+    m->B = B;
+    m->S = S;
+    m->T = T;
+    int32_t *bk = malloc(sizeof(int32_t) * ((size_t)S * S + (size_t)T * T + Ne));
+    if (!bk) return archllm_fail(ARCHLLM_ENOMEM, "t5: buckets");
+    archllm_t5_buckets(c, 1, S, S, 0, bk);
+    archllm_t5_buckets(c, 0, T, T, 0, bk + (size_t)S * S);
+    int32_t *mask = bk + (size_t)S * S + (size_t)T * T;
+    for (size_t i = 0; i < Ne; i++) mask[i] = enc_mask ? (enc_mask[i] != 0) : 1;
+    archllm_status s = archllm_buf_write(ctx, m->ibuf, m->ienc_ids * 4, enc_ids, Ne * 4);
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->idec_ids * 4, dec_ids, Nd * 4);
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->ienc_bk * 4, bk, (size_t)S * S * 4);
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->idec_bk * 4, bk + (size_t)S * S, (size_t)T * T * 4);
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->imask * 4, mask, Ne * 4);
+    free(bk);
+    ARCHLLM_TRY(s);
+
+    /* encoder */
+    ARCHLLM_TRY(archllm_op_embedding_fwd(ctx, AV(m->He[0]), PV(m->shared), IV(m->ienc_ids), Ne, d, V));
+    for (int l = 0; l < c->n_layers; l++) {
+        const archllm_t5_block_w *w = &m->enc[l];
+        archllm_t5_layer_act *a = &m->ea[l];
+        ARCHLLM_TRY(attn_fwd(ctx, m, &w->sa, &a->sa, AV(m->He[l]), AV(a->mid1), 0, AV(0), B, S, S,
+                             ARCHLLM_ATT_BIAS | ARCHLLM_ATT_MASK, m->enc[0].rel, IV(m->ienc_bk)));
+        ARCHLLM_TRY(ff_fwd(ctx, m, w, a, AV(a->mid1), AV(m->He[l + 1]), Ne));
+    }
+    ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(m->enc_out), AV(m->enc_rstd), AV(m->He[c->n_layers]),
+                                       PV(m->enc_final), Ne, d, c->eps));
+    /* decoder */
+    ARCHLLM_TRY(archllm_op_embedding_fwd(ctx, AV(m->Hd[0]), PV(m->shared), IV(m->idec_ids), Nd, d, V));
+    for (int l = 0; l < c->n_dec_layers; l++) {
+        const archllm_t5_block_w *w = &m->dec[l];
+        archllm_t5_layer_act *a = &m->da[l];
+        ARCHLLM_TRY(attn_fwd(ctx, m, &w->sa, &a->sa, AV(m->Hd[l]), AV(a->mid1), 0, AV(0), B, T, T,
+                             ARCHLLM_ATT_BIAS | ARCHLLM_ATT_CAUSAL, m->dec[0].rel, IV(m->idec_bk)));
+        ARCHLLM_TRY(attn_fwd(ctx, m, &w->ca, &a->ca, AV(a->mid1), AV(a->mid2), 1, AV(m->enc_out), B, T, S,
+                             ARCHLLM_ATT_MASK, -1, IV(m->idec_bk)));
+        ARCHLLM_TRY(ff_fwd(ctx, m, w, a, AV(a->mid2), AV(m->Hd[l + 1]), Nd));
+    }
+    ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(m->dec_out), AV(m->dec_rstd), AV(m->Hd[c->n_dec_layers]),
+                                       PV(m->dec_final), Nd, d, c->eps));
+    /* logits(Nd, V) = alpha * dec_out(Nd, d) E(V, d)^T; alpha = d^-0.5 for v1.0 (tied) */
+    float alpha = c->scale_out ? (float)(1.0 / sqrt((double)d)) : 1.0f;
+    int head = c->tied ? m->shared : m->lm_head;
+    return archllm_sgemm(ctx, 0, 1, Nd, V, d, alpha, AV(m->dec_out), d, PV(head), d, 0.0f, AV(m->logits), V);
+}
+
+/* ---- backward ------------------------------------------------------------------------ */
+
+/* dh (Nq, d) is the gradient at the sublayer output and at h_in (residual): adds the
+ * sublayer's contribution into dh, and into d_kv (Nk, d) for cross-attention. */
+static archllm_status attn_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_w *w,
+                               const archllm_t5_attn_act *a, archllm_view h_in, archllm_view dh, int cross,
+                               archllm_view kv_src, archllm_view d_kv, int B, int Lq, int Lk, int bias_acc)
+{
+    const archllm_t5_config *c = &m->cfg;
+    size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, Nq = (size_t)B * Lq, Nk = (size_t)B * Lk;
+    size_t BH = (size_t)B * H;
+    /* out = ctx O^T: dO += dh^T ctx; dctx = dh O */
+    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, I, Nq, 1.0f, dh, d, AV(a->ctx), I, 1.0f, GV(w->o), I));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nq, I, d, 1.0f, dh, d, PV(w->o), I, 0.0f, AV(m->g_ctx), I));
+    ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(m->g_ctxh), AV(m->g_ctx), B, Lq, H, dk, I, Lq, 0));
+    /* dP(Lq, Lk) = dctx_h(Lq, dk) V(Lk, dk)^T; dV(Lk, dk) = P^T dctx_h */
+    ARCHLLM_TRY(archllm_sgemm_batched(ctx, 0, 1, Lq, Lk, dk, 1.0f, AV(m->g_ctxh), dk, Lq * dk, AV(a->v), dk,
+                                      Lk * dk, 0.0f, AV(m->g_p), Lk, (size_t)Lq * Lk, BH));
+    ARCHLLM_TRY(archllm_sgemm_batched(ctx, 1, 0, Lk, dk, Lq, 1.0f, AV(a->p), Lk, (size_t)Lq * Lk, AV(m->g_ctxh),
+                                      dk, Lq * dk, 0.0f, AV(m->g_vh), dk, Lk * dk, BH));
+    ARCHLLM_TRY(archllm_op_attn_softmax_bwd(ctx, AV(m->g_p), AV(a->p), BH * Lq, Lk));
+    if (bias_acc) ARCHLLM_TRY(archllm_op_attn_bias_reduce(ctx, AV(m->g_bias), AV(m->g_p), B, H, Lq, Lk));
+    /* dQ = dS K; dK = dS^T Q */
+    ARCHLLM_TRY(archllm_sgemm_batched(ctx, 0, 0, Lq, dk, Lk, 1.0f, AV(m->g_p), Lk, (size_t)Lq * Lk, AV(a->k), dk,
+                                      Lk * dk, 0.0f, AV(m->g_qh), dk, Lq * dk, BH));
+    ARCHLLM_TRY(archllm_sgemm_batched(ctx, 1, 0, Lk, dk, Lq, 1.0f, AV(m->g_p), Lk, (size_t)Lq * Lk, AV(a->q), dk,
+                                      Lq * dk, 0.0f, AV(m->g_kh), dk, Lk * dk, BH));
+    if (!cross) {
+        int qkv[3] = {w->q, w->k, w->v};
+        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv), AV(m->g_qh), B, Lq, H, dk, 3 * I));
+        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv + I), AV(m->g_kh), B, Lq, H, dk, 3 * I));
+        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv + 2 * I), AV(m->g_vh), B, Lq, H, dk, 3 * I));
+        ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_qkv), AV(a->ln), Nq, d, qkv, 3, I));
+    } else {
+        int q[1] = {w->q}, kv[2] = {w->k, w->v};
+        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv), AV(m->g_qh), B, Lq, H, dk, I));
+        ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_qkv), AV(a->ln), Nq, d, q, 1, I));
+        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_kv), AV(m->g_kh), B, Lk, H, dk, 2 * I));
+        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_kv + I), AV(m->g_vh), B, Lk, H, dk, 2 * I));
+        ARCHLLM_TRY(lin_bwd(ctx, m, d_kv, 1.0f, AV(m->g_kv), kv_src, Nk, d, kv, 2, I));
+    }
+    return archllm_op_rmsnorm_bwd(ctx, dh, GV(w->ln), h_in, PV(w->ln), AV(a->rstd), AV(m->g_ln), Nq, d);
+}
+
+static archllm_status ff_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_block_w *w,
+                             const archllm_t5_layer_act *a, archllm_view h_in, archllm_view dh, size_t N)
+{
+    const archllm_t5_config *c = &m->cfg;
+    size_t d = c->d_model, F = c->d_ff;
+    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, F, N, 1.0f, dh, d, AV(a->act), F, 1.0f, GV(w->wo), F));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, N, F, d, 1.0f, dh, d, PV(w->wo), F, 0.0f, AV(m->g_act), F));
+    if (c->gated) {
+        int wi[2] = {w->wi, w->wi1};
+        ARCHLLM_TRY(archllm_op_gated_gelu_bwd(ctx, AV(m->g_pre), AV(a->pre), AV(m->g_act), N, F));
+        ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_pre), AV(a->ln_ff), N, d, wi, 2, F));
+    } else {
+        int wi[1] = {w->wi};
+        ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_pre, N * F, 0.0f));
+        if (c->act == ARCHLLM_T5_RELU)
+            ARCHLLM_TRY(archllm_op_relu_bwd(ctx, AV(m->g_pre), AV(a->pre), AV(m->g_act), N * F));
+        else ARCHLLM_TRY(archllm_op_gelu_bwd(ctx, AV(m->g_pre), AV(a->pre), AV(m->g_act), N * F));
+        ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_pre), AV(a->ln_ff), N, d, wi, 1, F));
+    }
+    return archllm_op_rmsnorm_bwd(ctx, dh, GV(w->ln_ff), h_in, PV(w->ln_ff), AV(a->rstd_ff), AV(m->g_ln), N, d);
+}
+
+archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *labels, int backward, float *loss)
+{
+    const archllm_t5_config *c = &m->cfg;
+    int B = m->B, S = m->S, T = m->T;
+    size_t d = c->d_model, V = c->vocab, H = c->n_heads, Ne = (size_t)B * S, Nd = (size_t)B * T;
+    int nv = 0;
+    for (size_t i = 0; i < Nd; i++) {
+        if (labels[i] >= c->vocab || (labels[i] < 0 && labels[i] != -100))
+            return archllm_fail(ARCHLLM_EINVAL, "t5: label %d at %zu outside [0, %d) and not -100", labels[i], i,
+                                c->vocab);
+        nv += labels[i] >= 0;
+    }
+    m->n_valid = nv;
+    float scale = nv ? 1.0f / (float)nv : 0.0f;
+    ARCHLLM_TRY(archllm_buf_write(ctx, m->ibuf, m->ilabels * 4, labels, Nd * 4));
+    ARCHLLM_TRY(archllm_op_xent_fwd_bwd(ctx, AV(m->logits), AV(m->losses), IV(m->ilabels), Nd, V, scale));
+    ARCHLLM_TRY(archllm_op_sum(ctx, AV(m->loss), AV(m->losses), Nd));
+    float sum = 0.0f;
+    ARCHLLM_TRY(archllm_buf_read(ctx, &sum, m->act, m->loss * 4, 4));
+    if (loss) *loss = nv ? sum / (float)nv : 0.0f;
+    if (!backward) return ARCHLLM_OK;
+
+    /* head: logits = alpha dec_out E^T */
+    float alpha = c->scale_out ? (float)(1.0 / sqrt((double)d)) : 1.0f;
+    int head = c->tied ? m->shared : m->lm_head;
+    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nd, d, V, alpha, AV(m->logits), V, PV(head), d, 0.0f, AV(m->g_ln), d));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, V, d, Nd, alpha, AV(m->logits), V, AV(m->dec_out), d, 1.0f, GV(head), d));
+    ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_Hd, Nd * d, 0.0f));
+    ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_He, Ne * d, 0.0f));
+    ARCHLLM_TRY(archllm_op_rmsnorm_bwd(ctx, AV(m->g_Hd), GV(m->dec_final), AV(m->Hd[c->n_dec_layers]),
+                                       PV(m->dec_final), AV(m->dec_rstd), AV(m->g_ln), Nd, d));
+    /* decoder layers in reverse; cross-attention adds into the encoder output's gradient (g_He
+     * holds d enc_out until the encoder's final norm turns it into d He[L]) */
+    ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_bias, H * T * T, 0.0f));
+    for (int l = c->n_dec_layers - 1; l >= 0; l--) {
+        const archllm_t5_block_w *w = &m->dec[l];
+        const archllm_t5_layer_act *a = &m->da[l];
+        ARCHLLM_TRY(ff_bwd(ctx, m, w, a, AV(a->mid2), AV(m->g_Hd), Nd));
+        ARCHLLM_TRY(attn_bwd(ctx, m, &w->ca, &a->ca, AV(a->mid1), AV(m->g_Hd), 1, AV(m->enc_out), AV(m->g_He), B, T,
+                             S, 0));
+        ARCHLLM_TRY(attn_bwd(ctx, m, &w->sa, &a->sa, AV(m->Hd[l]), AV(m->g_Hd), 0, AV(0), AV(0), B, T, T, 1));
+    }
+    ARCHLLM_TRY(archllm_op_attn_bias_bwd(ctx, GV(m->dec[0].rel), AV(m->g_bias), IV(m->idec_bk), c->num_buckets, H,
+                                         T, T));
+    ARCHLLM_TRY(archllm_op_embedding_bwd(ctx, GV(m->shared), AV(m->g_Hd), IV(m->idec_ids), Nd, d, V));
+    /* encoder: final norm, layers in reverse, bias table, embedding */
+    ARCHLLM_TRY(archllm_buf_copy(ctx, m->act, m->g_ln * 4, m->act, m->g_He * 4, Ne * d * 4));
+    ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_He, Ne * d, 0.0f));
+    ARCHLLM_TRY(archllm_op_rmsnorm_bwd(ctx, AV(m->g_He), GV(m->enc_final), AV(m->He[c->n_layers]), PV(m->enc_final),
+                                       AV(m->enc_rstd), AV(m->g_ln), Ne, d));
+    ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_bias, H * S * S, 0.0f));
+    for (int l = c->n_layers - 1; l >= 0; l--) {
+        const archllm_t5_block_w *w = &m->enc[l];
+        const archllm_t5_layer_act *a = &m->ea[l];
+        ARCHLLM_TRY(ff_bwd(ctx, m, w, a, AV(a->mid1), AV(m->g_He), Ne));
+        ARCHLLM_TRY(attn_bwd(ctx, m, &w->sa, &a->sa, AV(m->He[l]), AV(m->g_He), 0, AV(0), AV(0), B, S, S, 1));
+    }
+    ARCHLLM_TRY(archllm_op_attn_bias_bwd(ctx, GV(m->enc[0].rel), AV(m->g_bias), IV(m->ienc_bk), c->num_buckets, H,
+                                         S, S));
+    return archllm_op_embedding_bwd(ctx, GV(m->shared), AV(m->g_He), IV(m->ienc_ids), Ne, d, V);
+}

