@@ -53,6 +53,8 @@ static const char *check_name(const void *field)
 static const char *const space_choices[] = {"nb101", "nb201", NULL};
 static const char *const adj_choices[] = {"inner", "pair", NULL};
 static const char *const quantizer_choices[] = {"ema", "loss", NULL};
+static const char *const lm_variant_choices[] = {"v1_0", "v1_1", NULL};
+static const char *const lm_task_choices[] = {"both", "generate", "fill", NULL};
 
 /* Keys of one group stay together; within a group, in the order they are printed. */
 static const archllm_cfg_key config_keys[] = {
@@ -111,6 +113,48 @@ static const archllm_cfg_key config_keys[] = {
             "held-out cells in periodic evaluations (0 = all; the final report always uses all)"),
     KEY_INT("vqvae.checkpoint_every", vqvae.checkpoint_every, "500", 0, 100000000,
             "write a checkpoint every N steps (0 = only at the end and on interrupt)"),
+
+    KEY_STRING("lm.data", lm.data, "", 0, NULL,
+               "code sequences for the T5, JSON Lines {\"codes\": [..]}; \"\" = <output dir>/codes.jsonl"),
+    KEY_STRING("lm.init", lm.init, "", 0, NULL,
+               "Hugging Face T5 folder to fine-tune (--init overrides); \"\" = train from scratch"),
+    KEY_ENUM("lm.variant", lm.variant, "v1_1", lm_variant_choices,
+             "from scratch: `v1_0` (ReLU FF, tied embeddings) or `v1_1` (gated-GELU FF, untied head)"),
+    KEY_INT("lm.d_model", lm.d_model, "128", 8, 8192, "from scratch: model width"),
+    KEY_INT("lm.d_kv", lm.d_kv, "32", 1, 1024, "from scratch: width of one attention head"),
+    KEY_INT("lm.d_ff", lm.d_ff, "256", 1, 65536, "from scratch: feed-forward width"),
+    KEY_INT("lm.heads", lm.heads, "4", 1, 256, "from scratch: attention heads"),
+    KEY_INT("lm.layers", lm.layers, "3", 1, 64, "from scratch: encoder blocks"),
+    KEY_INT("lm.decoder_layers", lm.decoder_layers, "3", 1, 64, "from scratch: decoder blocks"),
+    KEY_INT("lm.buckets", lm.buckets, "32", 2, 4096, "from scratch: relative position buckets"),
+    KEY_INT("lm.max_distance", lm.max_distance, "128", 2, 1000000, "from scratch: relative position max distance"),
+    KEY_ENUM("lm.tasks", lm.tasks, "both", lm_task_choices,
+             "prompts trained on: `both` (half each), `generate` or `fill`"),
+    KEY_FLOAT("lm.mask_rate", lm.mask_rate, "0.3", 0.0, 1.0, ARCHLLM_CFG_MIN_OPEN,
+              "fill prompts: probability that a code is masked (at least one is)"),
+    KEY_FLOAT("lm.eval_fraction", lm.eval_fraction, "0.05", 0.0, 1.0, ARCHLLM_CFG_MAX_OPEN,
+              "fraction of the code sequences held out for the evaluation loss"),
+    KEY_INT("lm.batch_size", lm.batch_size, "64", 1, 65536, "prompts per training step"),
+    KEY_INT("lm.steps", lm.steps, "2000", 1, 100000000, "training steps"),
+    KEY_INT("lm.warmup_steps", lm.warmup_steps, "100", 0, 100000000,
+            "linear learning-rate warm-up steps; then cosine decay to lm.min_lr"),
+    KEY_FLOAT("lm.lr", lm.lr, "0.001", 0.0, 10.0, ARCHLLM_CFG_MIN_OPEN, "peak AdamW learning rate"),
+    KEY_FLOAT("lm.min_lr", lm.min_lr, "0.00001", 0.0, 10.0, 0, "learning rate at the end of the cosine decay"),
+    KEY_FLOAT("lm.weight_decay", lm.weight_decay, "0.01", 0.0, 10.0, 0, "AdamW weight decay (not on layer norms)"),
+    KEY_FLOAT("lm.max_grad_norm", lm.max_grad_norm, "1.0", 0.0, 1e6, 0,
+              "clip the global gradient norm to this (0 = no clipping)"),
+    KEY_INT("lm.log_every", lm.log_every, "10", 1, 100000000, "print a progress line every N steps"),
+    KEY_INT("lm.eval_every", lm.eval_every, "500", 0, 100000000,
+            "held-out loss every N steps (0 = only at the end)"),
+    KEY_INT("lm.checkpoint_every", lm.checkpoint_every, "500", 0, 100000000,
+            "write a checkpoint every N steps (0 = only at the end)"),
+    KEY_INT("lm.samples", lm.samples, "1000", 1, 100000000, "`archllm sample`: sequences to generate"),
+    KEY_INT("lm.top_k", lm.top_k, "0", 0, 1000000, "sampling: keep the k most likely tokens (0 = all)"),
+    KEY_FLOAT("lm.temperature", lm.temperature, "1.0", 0.0, 100.0, 0, "sampling temperature (0 = greedy)"),
+    KEY_FLOAT("lm.top_p", lm.top_p, "1.0", 0.0, 1.0, ARCHLLM_CFG_MIN_OPEN,
+              "sampling: nucleus probability mass (1 = off)"),
+    KEY_BOOL("lm.constrained", lm.constrained, "true",
+             "sampling: only code tokens, exactly the training sequence length, then </s>"),
 };
 
 const archllm_cfg_schema archllm_config_schema = {

@@ -147,11 +147,27 @@ typedef struct {
 } archllm_config_vqvae;
 
 typedef struct {
+    char   data[ARCHLLM_CONFIG_PATH_MAX]; /* code sequences (JSONL); "" = <output dir>/codes.jsonl */
+    char   init[ARCHLLM_CONFIG_PATH_MAX]; /* Hugging Face T5 folder to fine-tune; "" = from scratch */
+    int    variant;                       /* 0 v1.0 (relu, tied), 1 v1.1 (gated-gelu, untied) */
+    int    d_model, d_kv, d_ff, heads, layers, decoder_layers, buckets, max_distance;
+    int    tasks;                         /* 0 both, 1 generate, 2 fill */
+    double mask_rate, eval_fraction;
+    int    batch_size, steps, warmup_steps;
+    double lr, min_lr, weight_decay, max_grad_norm;
+    int    log_every, eval_every, checkpoint_every;
+    int    samples, top_k;
+    double temperature, top_p;
+    bool   constrained;
+} archllm_config_lm;
+
+typedef struct {
     archllm_config_experiment experiment;
     archllm_config_device     device;
     archllm_config_bench      bench;
     archllm_config_data       data;
     archllm_config_vqvae      vqvae;
+    archllm_config_lm         lm;
 } archllm_config;
 
 /* The schema of archllm_config (for iterating keys: docs, tests). */

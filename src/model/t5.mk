@@ -14,3 +14,4 @@ EXTRA_DIST += tests/fixtures/t5/make_fixtures.py tests/fixtures/t5/v1_0/config.j
 	tests/fixtures/t5/v1_0/model.safetensors tests/fixtures/t5/v1_0/expect.safetensors \
 	tests/fixtures/t5/v1_1/config.json tests/fixtures/t5/v1_1/model.safetensors \
 	tests/fixtures/t5/v1_1/expect.safetensors
+libarchllm_core_la_SOURCES += src/model/prompts.h src/model/prompts.c
