@@ -63,7 +63,13 @@ int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_train_vqvae(int argc, char **argv);
+int cmd_encode(int argc, char **argv);
+int cmd_decode(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_baseline(int argc, char **argv);
+int cmd_train_lm(int argc, char **argv);
+int cmd_lm_logits(int argc, char **argv);
+int cmd_sample(int argc, char **argv);
 
 #endif

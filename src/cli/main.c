@@ -70,6 +70,46 @@ const cli_command cli_commands[] = {
      "                      $ARCHLLM_DATA_DIR, else the installed data folder)\n"
      "  --nb101-data FILE   the official nasbench_only108.tfrecord or nasbench_full.tfrecord\n"
      "                      for NB101 mean validation/test accuracy at 108 epochs\n"},
+    {"train-vqvae", cmd_train_vqvae, "train the VQ-VAE (GIN encoder, codebook, graph decoder) on a search space",
+     "usage: archllm train-vqvae CONFIG.cfg [--set key=value] [--device SEL] [--resume] [--stop-after N]\n"
+     "\n"
+     "Trains on the cells of data.space (data.limit, data.train_fraction; the split is\n"
+     "seeded by experiment.seed) with the model, quantizer and schedule of the vqvae group.\n"
+     "Prints a line every vqvae.log_every steps:\n"
+     "  step S/T | loss L (op . adj . vq .) | recon R% | codes U/K ppl P | lr | gnorm | graphs/s | ETA\n"
+     "(recon: training graphs of the window reconstructed exactly; codes and ppl: usage of the\n"
+     "window), a held-out evaluation every vqvae.eval_every steps, and writes into the\n"
+     "experiment folder (experiment.output_dir, else out/<experiment.name>):\n"
+     "  vqvae.safetensors     weights, AdamW moments, step and RNG state (atomic; every\n"
+     "                        vqvae.checkpoint_every steps, at the end and on Ctrl-C)\n"
+     "  vqvae-metrics.json    held-out exact reconstruction, op and edge accuracy, codebook\n"
+     "                        usage and perplexity (also for a training sample), graphs/s\n"
+     "Ctrl-C (SIGINT) or SIGTERM finishes the step, saves a checkpoint and exits with 130.\n"
+     "\n"
+     "  --resume        continue from the experiment's checkpoint (same batches, same next losses)\n"
+     "  --stop-after N  stop after step N as Ctrl-C would, but exit 0 (for tests and scripts)\n"
+     "  --set key=value override one config key (repeatable)\n"
+     "  --device SEL    OpenCL device (see 'archllm devices')\n"},
+    {"encode", cmd_encode, "write every cell's VQ-VAE code sequence as JSON Lines",
+     "usage: archllm encode CONFIG.cfg [--checkpoint FILE] [--out FILE] [--set key=value] [--device SEL]\n"
+     "\n"
+     "Runs every cell of data.space (data.limit) through the trained encoder and quantizer:\n"
+     "  {\"hash\": \"...\", \"index\": 12, \"split\": \"train\", \"codes\": [17, 402, ...]}\n"
+     "index only for nb201; codes: vqvae.codes_per_node per real node, in node order;\n"
+     "split: train or test (the held-out cells of train-vqvae's split).\n"
+     "  --checkpoint FILE  weights (default <experiment folder>/vqvae.safetensors)\n"
+     "  --out FILE         write FILE atomically instead of stdout\n"},
+    {"decode", cmd_decode, "turn VQ-VAE code sequences back into cells (JSON Lines, with validity)",
+     "usage: archllm decode CONFIG.cfg [FILE] [--checkpoint FILE] [--out FILE] [--set key=value] [--device SEL]\n"
+     "\n"
+     "Reads JSON lines with a \"codes\" array (what 'archllm encode' writes) from FILE or\n"
+     "stdin and decodes each through the trained decoder:\n"
+     "  {\"codes\": [...], \"valid\": true, \"hash\": \"...\", \"module_adjacency\": [[...]],\n"
+     "   \"module_operations\": [...]}   (nb201 lines add index and arch_str)\n"
+     "valid: a legal cell of the space (nb101: nasbench's checks after pruning; nb201: the\n"
+     "8-node form); hash and index only for valid cells.  Prints a count to stderr.\n"
+     "  --checkpoint FILE  weights (default <experiment folder>/vqvae.safetensors)\n"
+     "  --out FILE         write FILE atomically instead of stdout\n"},
     {"search", cmd_search, "NAS under a query budget: random search, regularized evolution (+ archllm)",
      "usage: archllm search --space nb201|nb101 [--method M[,M...]] [--dataset D] [--queries Q]\n"
      "                      [--seeds N] [--seed S] [--population P] [--sample-size T] [--out DIR]\n"
@@ -124,6 +164,35 @@ const cli_command cli_commands[] = {
      "  --train-fraction  training share of a seeded split of the space (default 0.9)\n"
      "  --split FILE      a saved split (archllm-split format) instead\n"
      "  --out             output folder (default the config's experiment output folder)\n"},
+    {"train-lm", cmd_train_lm, "train the T5 on generate/fill prompts of the VQ-VAE's code sequences",
+     "usage: archllm train-lm CONFIG.cfg [--set key=value] [--device SEL] [--init HF_FOLDER]\n"
+     "                        [--resume] [--stop-after N]\n"
+     "\n"
+     "Reads code sequences from lm.data (JSON Lines, {\"codes\": [..]} per line as written by\n"
+     "`archllm encode`; lines with \"split\": \"test\" are skipped; \"\" means\n"
+     "<output dir>/codes.jsonl), holds out lm.eval_fraction of them, and trains a T5 on\n"
+     "'generate:' and 'fill:' prompts (lm.tasks, lm.mask_rate) over the built-in code\n"
+     "vocabulary: from scratch with lm.variant and the lm sizes, or from --init (lm.init),\n"
+     "a Hugging Face T5 folder with that vocabulary.  AdamW with warm-up and cosine decay.\n"
+     "Prints a line every lm.log_every steps:\n"
+     "  step S/T | loss L | lr | gnorm | ms/step | tokens/s\n"
+     "and the held-out loss every lm.eval_every steps.  Writes the checkpoint\n"
+     "<output dir>/t5-checkpoint.safetensors (weights, AdamW moments, RNG state; atomic)\n"
+     "every lm.checkpoint_every steps, on Ctrl-C and at the end, and the final model as the\n"
+     "Hugging Face folder <output dir>/t5 (config.json + model.safetensors).\n"
+     "  --init DIR       start from this Hugging Face folder instead of from scratch\n"
+     "  --resume         continue from the checkpoint exactly (same batches, same numbers)\n"
+     "  --stop-after N   stop after step N with a checkpoint (for tests)\n"},
+    {"lm-logits", cmd_lm_logits, "logits and loss of a Hugging Face T5 folder for given token ids",
+     "usage: archllm lm-logits HF_FOLDER --enc IDS (--dec IDS | --labels IDS) [--labels IDS]\n"
+     "                         [--mask IDS] [--out FILE.npy] [--device SEL]\n"
+     "\n"
+     "Loads a Hugging Face T5 folder (config.json + model.safetensors, F32/F16/BF16), runs\n"
+     "encoder and decoder on the ids and writes the logits (B, T, V) as float32 .npy\n"
+     "(default logits.npy).  With --labels it prints the loss as transformers computes it\n"
+     "(token mean, -100 ignored); without --dec the decoder input is the labels shifted\n"
+     "right.  IDS: comma-separated ids, sequences separated by ';', e.g. '5,6,1;7,8,1'.\n"
+     "  --mask IDS   encoder attention mask (1 token, 0 padding), shaped like --enc\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},
     {"version", cmd_version, "print the version",

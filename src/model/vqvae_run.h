@@ -1,0 +1,37 @@
+/* vqvae_run.h - what the VQ-VAE commands share around the model: hyperparameters from
+ * the experiment config, the cells of a space with the seeded split, checkpoints (with
+ * the training RNG state) and evaluation over a list of cells.  The CLI prints; nothing
+ * here does. */
+#ifndef ARCHLLM_MODEL_VQVAE_RUN_H
+#define ARCHLLM_MODEL_VQVAE_RUN_H
+
+#include "io/config.h"
+#include "model/vqvae.h"
+
+archllm_space        archllm_vqvae_space(const archllm_config *cfg);
+archllm_vqvae_params archllm_vqvae_params_from_config(const archllm_config *cfg);
+
+/* The cells of the configured space (data.limit cuts it), as a padded dataset, plus the
+ * seeded split (data.train_fraction, experiment.seed).  cells (may be NULL) keeps the
+ * cell list (malloc'd). */
+archllm_status archllm_vqvae_data(const archllm_config *cfg, archllm_dataset *d, archllm_split *split,
+                                  archllm_cell **cells);
+
+/* <output_dir>/vqvae.safetensors */
+const char *archllm_vqvae_ckpt_path(const archllm_config *cfg, char *buf, size_t cap);
+
+/* Checkpoint with optimizer state, the restart RNG and the data RNG in metadata. */
+archllm_status archllm_vqvae_save(archllm_vqvae *m, const char *path, const archllm_rng *data_rng);
+/* Load into an initialized model of the same shape; data_rng (may be NULL) restored. */
+archllm_status archllm_vqvae_restore(archllm_vqvae *m, const char *path, archllm_rng *data_rng);
+
+/* Forward over idx[0..n) in batches; sums stats and usage counts (counts: K floats, +=). */
+typedef struct {
+    archllm_vqvae_stats sum; /* losses are weighted by graphs */
+    double              perplexity;
+    int                 used;
+} archllm_vqvae_eval;
+archllm_status archllm_vqvae_evaluate(archllm_vqvae *m, const archllm_dataset *d, const uint32_t *idx, size_t n,
+                                      archllm_vqvae_eval *ev, float *counts);
+
+#endif
