@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-archllm_status archllm_codes_parse_line(const char *line, size_t len, int32_t *codes, int cap, int *n)
+archllm_status archllm_codes_parse_line(const char *line, size_t len, int32_t *codes, int cap, int *n, int *is_test)
 {
     json_error_t err;
     json_t *root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
@@ -26,7 +26,10 @@ archllm_status archllm_codes_parse_line(const char *line, size_t len, int32_t *c
             s = archllm_fail(ARCHLLM_EFORMAT, "codes[%zu] is not an integer in [0, 1000000]", i);
         else codes[i] = (int32_t)json_integer_value(v);
     }
+    json_t *sp = json_object_get(root, "split");
+    if (s == ARCHLLM_OK && sp && !json_is_string(sp)) s = archllm_fail(ARCHLLM_EFORMAT, "\"split\" is not a string");
     if (s == ARCHLLM_OK) *n = (int)json_array_size(a);
+    if (s == ARCHLLM_OK && is_test) *is_test = sp && strcmp(json_string_value(sp), "test") == 0;
     json_decref(root);
     return s;
 }
@@ -46,11 +49,15 @@ archllm_status archllm_codes_load_jsonl(archllm_code_set *cs, const char *path)
         size_t k = 0;
         while (k < (size_t)got && (line[k] == ' ' || line[k] == '\t' || line[k] == '\n' || line[k] == '\r')) k++;
         if (k == (size_t)got) continue;
-        int n = 0;
-        s = archllm_codes_parse_line(line, (size_t)got, buf, ARCHLLM_PROMPT_MAX / 2 - 2, &n);
+        int n = 0, is_test = 0;
+        s = archllm_codes_parse_line(line, (size_t)got, buf, ARCHLLM_PROMPT_MAX / 2 - 2, &n, &is_test);
         if (s != ARCHLLM_OK) {
             archllm_fail_prefix(s, "%s:%zu", path, lineno);
             break;
+        }
+        if (is_test) { /* the language model sees the VQ-VAE's training split only */
+            cs->n_skipped++;
+            continue;
         }
         if (cs->n == scap) {
             scap = scap ? 2 * scap : 1024;

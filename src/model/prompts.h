@@ -2,8 +2,10 @@
  * built-in code vocabulary of from-scratch models, and the two prompt kinds.
  *
  * Input (as `archllm encode` writes it): one JSON object per line with an integer array
- * "codes" (codebook indices in [0, K)); other fields are ignored; blank lines skipped.
+ * "codes" (codebook indices in [0, K)); lines with "split": "test" are skipped (the VQ-VAE's
+ * held-out cells never reach the language model); other fields are ignored; blank lines too.
  *     {"codes": [17, 3, 250, 3, 99, 12, 0]}
+ *     {"hash": "...", "split": "train", "codes": [17, 402, 5]}
  *
  * Built-in vocabulary (ids): 0 <pad>, 1 </s>, 2 <unk>, 3 "generate:", 4 "fill:",
  * 5 .. 5+NS-1 the sentinels <extra_id_0> .. <extra_id_{NS-1}>, then one token per codebook
@@ -40,10 +42,12 @@ typedef struct {
     int     *len;
     size_t   n;
     int      max_len, max_code;
+    size_t   n_skipped; /* lines of the held-out split ("split": "test"), not loaded */
 } archllm_code_set;
 
 archllm_status archllm_codes_load_jsonl(archllm_code_set *cs, const char *path);
-archllm_status archllm_codes_parse_line(const char *line, size_t len, int32_t *codes, int cap, int *n);
+/* One line; *is_test (may be NULL) is set when the line says "split": "test". */
+archllm_status archllm_codes_parse_line(const char *line, size_t len, int32_t *codes, int cap, int *n, int *is_test);
 void           archllm_codes_free(archllm_code_set *cs);
 
 static inline int archllm_code_vocab_size(int K) { return ARCHLLM_TOK_CODE0 + K; }

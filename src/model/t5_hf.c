@@ -179,6 +179,7 @@ archllm_status archllm_t5_load_hf(archllm_ctx_t *ctx, archllm_t5 *m, const char 
 {
     char path[4096];
     archllm_t5_config cfg;
+    memset(m, 0, sizeof *m);
     snprintf(path, sizeof path, "%s/config.json", folder);
     ARCHLLM_TRY(archllm_t5_config_load_json(&cfg, path));
     ARCHLLM_TRY(archllm_t5_init(ctx, m, &cfg));
