@@ -64,6 +64,8 @@ static int by_begin(const void *a, const void *b)
 
 /* Clear st and fail; the message arguments must not read st. */
 #define BAD(...) (archllm_st_close(st), archllm_fail(ARCHLLM_EFORMAT, __VA_ARGS__))
+/* Inside the header walk: format first (the arguments may point into root), then free. */
+#define BAD_JSON(...) (archllm_fail(ARCHLLM_EFORMAT, __VA_ARGS__), json_decref(root), archllm_st_close(st), ARCHLLM_EFORMAT)
 
 archllm_status archllm_st_parse(archllm_safetensors *st, unsigned char *buf, size_t len, const char *name)
 {
@@ -83,34 +85,27 @@ archllm_status archllm_st_parse(archllm_safetensors *st, unsigned char *buf, siz
     json_error_t jerr;
     json_t *root = json_loadb((const char *)buf + 8, (size_t)n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
     if (!root) return BAD("%s: header JSON: %s (column %d)", name, jerr.text, jerr.column);
-    if (!json_is_object(root)) {
-        json_decref(root);
-        return BAD("%s: header is not a JSON object", name);
-    }
+    if (!json_is_object(root))
+        return BAD_JSON("%s: header is not a JSON object", name);
     size_t count = json_object_size(root);
     st->entries = calloc(count ? count : 1, sizeof *st->entries);
-    if (!st->entries) {
-        json_decref(root);
-        return BAD("%s: out of memory", name);
-    }
+    if (!st->entries)
+        return BAD_JSON("%s: out of memory", name);
     const char *key;
     json_t *val;
     json_object_foreach(root, key, val) {
         if (strcmp(key, "__metadata__") == 0) {
-            if (!json_is_object(val)) {
-                json_decref(root);
-                return BAD("%s: __metadata__ must be an object of strings", name);
-            }
+            if (!json_is_object(val))
+                return BAD_JSON("%s: __metadata__ must be an object of strings", name);
             size_t m = json_object_size(val);
             st->meta_keys = calloc(m ? m : 1, sizeof(char *));
             st->meta_values = calloc(m ? m : 1, sizeof(char *));
+            if (!st->meta_keys || !st->meta_values) return BAD_JSON("%s: out of memory", name);
             const char *mk;
             json_t *mv;
             json_object_foreach(val, mk, mv) {
-                if (!json_is_string(mv)) {
-                    json_decref(root);
-                    return BAD("%s: __metadata__.%s is not a string", name, mk);
-                }
+                if (!json_is_string(mv))
+                    return BAD_JSON("%s: __metadata__.%s is not a string", name, mk);
                 st->meta_keys[st->n_meta] = strdup(mk);
                 st->meta_values[st->n_meta] = strdup(json_string_value(mv));
                 st->n_meta++;
@@ -121,47 +116,34 @@ archllm_status archllm_st_parse(archllm_safetensors *st, unsigned char *buf, siz
         json_t *jd = json_object_get(val, "dtype"), *js = json_object_get(val, "shape"),
                *jo = json_object_get(val, "data_offsets");
         int dt = json_is_string(jd) ? dtype_from_name(json_string_value(jd)) : -1;
-        if (!json_is_object(val) || dt < 0 || !json_is_array(js) || !json_is_array(jo) || json_array_size(jo) != 2) {
-            json_decref(root);
-            return BAD("%s: tensor '%s': needs a known dtype, a shape list and two data_offsets", name, key);
-        }
-        if (json_array_size(js) > ARCHLLM_ST_MAX_DIMS) {
-            json_decref(root);
-            return BAD("%s: tensor '%s': %zu dimensions (at most %d)", name, key, json_array_size(js),
-                       ARCHLLM_ST_MAX_DIMS);
-        }
+        if (!json_is_object(val) || dt < 0 || !json_is_array(js) || !json_is_array(jo) || json_array_size(jo) != 2)
+            return BAD_JSON("%s: tensor '%s': needs a known dtype, a shape list and two data_offsets", name, key);
+        if (json_array_size(js) > ARCHLLM_ST_MAX_DIMS)
+            return BAD_JSON("%s: tensor '%s': %zu dimensions (at most %d)", name, key, json_array_size(js),
+                            ARCHLLM_ST_MAX_DIMS);
         e->name = strdup(key);
+        st->n++; /* counted now so archllm_st_close frees the name on any error below */
+        if (!e->name) return BAD_JSON("%s: out of memory", name);
         e->dtype = (archllm_dtype)dt;
         e->ndim = (int)json_array_size(js);
         e->numel = 1;
         for (int d = 0; d < e->ndim; d++) {
             json_t *x = json_array_get(js, (size_t)d);
             json_int_t v = json_is_integer(x) ? json_integer_value(x) : -1;
-            if (v < 0 || (e->numel && (uint64_t)v > (uint64_t)len / e->numel)) {
-                json_decref(root);
-                return BAD("%s: tensor '%s': bad shape dimension %d", name, key, d);
-            }
+            if (v < 0 || (e->numel && (uint64_t)v > (uint64_t)len / e->numel))
+                return BAD_JSON("%s: tensor '%s': bad shape dimension %d", name, key, d);
             e->shape[d] = v;
             e->numel *= (size_t)v;
         }
         json_t *b = json_array_get(jo, 0), *en = json_array_get(jo, 1);
         if (!json_is_integer(b) || !json_is_integer(en) || json_integer_value(b) < 0 ||
-            json_integer_value(en) < json_integer_value(b)) {
-            json_decref(root);
-            return BAD("%s: tensor '%s': bad data_offsets", name, key);
-        }
+            json_integer_value(en) < json_integer_value(b))
+            return BAD_JSON("%s: tensor '%s': bad data_offsets", name, key);
         e->begin = (size_t)json_integer_value(b);
         e->end = (size_t)json_integer_value(en);
-        st->n++;
-        if (!e->name) {
-            json_decref(root);
-            return BAD("%s: out of memory", name);
-        }
-        if (e->end - e->begin != e->numel * dtypes[dt].size) {
-            json_decref(root);
-            return BAD("%s: tensor '%s': %zu bytes for %zu %s elements", name, key, e->end - e->begin, e->numel,
-                       dtypes[dt].name);
-        }
+        if (e->end - e->begin != e->numel * dtypes[dt].size)
+            return BAD_JSON("%s: tensor '%s': %zu bytes for %zu %s elements", name, key, e->end - e->begin,
+                            e->numel, dtypes[dt].name);
     }
     json_decref(root);
 
