@@ -125,7 +125,7 @@ archllm_status archllm_genmetrics_add(archllm_genmetrics_acc *a, const archllm_c
         ARCHLLM_TRY(archllm_hashset_put(a->seen, d, (uint32_t)(a->generated - 1), &added));
         if (added) {
             f |= ARCHLLM_GEN_NEW;
-            if (!a->train || !archllm_hashset_contains(a->train, d)) {
+            if (a->train && !archllm_hashset_contains(a->train, d)) {
                 f |= ARCHLLM_GEN_NOVEL;
                 a->novel++;
             }

@@ -19,7 +19,7 @@
 enum {
     ARCHLLM_GEN_VALID = 1, /* in the space (NB101: _check_spec after pruning; NB201: the DAG form) */
     ARCHLLM_GEN_NEW   = 2, /* valid and the first occurrence of its hash in this list */
-    ARCHLLM_GEN_NOVEL = 4  /* new and not in the training set */
+    ARCHLLM_GEN_NOVEL = 4  /* new and not in the training set (never set without one) */
 };
 
 typedef struct {
@@ -27,7 +27,7 @@ typedef struct {
     size_t generated;            /* cells looked at */
     size_t valid;                /* valid cells (with repeats) */
     size_t unique;               /* distinct valid hashes */
-    size_t novel;                /* distinct valid hashes not in the training set */
+    size_t novel;                /* distinct valid hashes not in the training set (0 without one) */
     double validity;             /* valid / generated */
     double uniqueness;           /* unique / valid */
     double novelty;              /* novel / unique (NaN without a training set) */

@@ -72,8 +72,8 @@ void archllm_oracle_free(archllm_oracle *o)
     free(o);
 }
 
-archllm_status archllm_oracle_init(archllm_oracle **out, archllm_space space, const archllm_cell *cells,
-                                   const double *valid, const double *test, size_t n)
+archllm_status archllm_oracle_init_keyed(archllm_oracle **out, archllm_space space, const archllm_cell *cells,
+                                   const uint8_t (*digests)[16], const double *valid, const double *test, size_t n)
 {
     *out = NULL;
     if (space != ARCHLLM_SPACE_NB101 && space != ARCHLLM_SPACE_NB201)
@@ -100,7 +100,8 @@ archllm_status archllm_oracle_init(archllm_oracle **out, archllm_space space, co
     for (size_t i = 0; i < n && s == ARCHLLM_OK; i++) {
         uint8_t d[16];
         int added;
-        s = archllm_space_cell_digest(d, space, &cells[i]);
+        if (digests) memcpy(d, digests[i], 16);
+        else s = archllm_space_cell_digest(d, space, &cells[i]);
         if (s == ARCHLLM_OK) s = archllm_hashset_put(o->by_key, d, (uint32_t)i, &added);
         if (s != ARCHLLM_OK) {
             s = archllm_fail_prefix(s, "benchmark row %zu", i);
@@ -128,6 +129,12 @@ archllm_status archllm_oracle_init(archllm_oracle **out, archllm_space space, co
     o->n_unq = n;
     *out = o;
     return ARCHLLM_OK;
+}
+
+archllm_status archllm_oracle_init(archllm_oracle **out, archllm_space space, const archllm_cell *cells,
+                                   const double *valid, const double *test, size_t n)
+{
+    return archllm_oracle_init_keyed(out, space, cells, NULL, valid, test, n);
 }
 
 archllm_status archllm_oracle_nb201(archllm_oracle **out, const archllm_nb201_table *t, archllm_nb201_dataset ds)
@@ -165,19 +172,22 @@ archllm_status archllm_oracle_nb101(archllm_oracle **out, const archllm_nb101_da
     *out = NULL;
     size_t n = archllm_nb101_data_count(d);
     archllm_cell *cells = malloc((n ? n : 1) * sizeof *cells);
+    uint8_t(*dg)[16] = malloc((n ? n : 1) * sizeof *dg);
     double *v = malloc((n ? n : 1) * sizeof *v), *te = malloc((n ? n : 1) * sizeof *te);
-    archllm_status s = cells && v && te ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "NB101 oracle");
+    archllm_status s = cells && dg && v && te ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "NB101 oracle");
     size_t k = 0;
     for (size_t i = 0; i < n && s == ARCHLLM_OK; i++) {
         const archllm_nb101_stats *st = archllm_nb101_data_at(d, i);
         if (st->repeats < 1) continue;
         cells[k] = st->cell;
+        memcpy(dg[k], st->digest, 16); /* the file's module_hash: no need to hash 423,624 cells again */
         v[k] = 100.0 * st->mean_validation;
         te[k] = 100.0 * st->mean_test;
         k++;
     }
-    if (s == ARCHLLM_OK) s = archllm_oracle_init(out, ARCHLLM_SPACE_NB101, cells, v, te, k);
+    if (s == ARCHLLM_OK) s = archllm_oracle_init_keyed(out, ARCHLLM_SPACE_NB101, cells, (const uint8_t(*)[16])dg, v, te, k);
     free(cells);
+    free(dg);
     free(v);
     free(te);
     return s;
@@ -202,8 +212,8 @@ void archllm_oracle_optimum(const archllm_oracle *o, double *best_valid, double 
 void archllm_oracle_reset(archllm_oracle *o)
 {
     memset(o->queried, 0, o->n);
-    o->n_unq = o->n; /* the order of unq[] does not matter, only that it is a permutation */
-    for (size_t i = 0; i < o->n; i++) o->pos[o->unq[i]] = (uint32_t)i;
+    o->n_unq = o->n; /* back to the identity, so a seed draws the same cells whatever ran before */
+    for (size_t i = 0; i < o->n; i++) o->unq[i] = o->pos[i] = (uint32_t)i;
 }
 
 size_t archllm_oracle_queries(const archllm_oracle *o) { return o->n - o->n_unq; }
@@ -295,19 +305,20 @@ archllm_status archllm_mutate(archllm_cell *out, const archllm_cell *in, archllm
     uint8_t din[16], dout[16];
     if (archllm_space_cell_digest(din, space, in) != ARCHLLM_OK) memset(din, 0, sizeof din);
     const int V = ARCHLLM_NB101_MAX_V;
-    const double p_edge = 1.0 / V, p_op = 1.0 / (V - 2); /* mutation_rate 1 / NUM_VERTICES, / OP_SPOTS */
     for (int tries = 0; tries < 1000; tries++) {
         archllm_cell c;
         if (in->nv < V) pad_nb101(&c, in, r);
         else c = *in;
-        for (int v = 0; v < V; v++)
-            for (int w = v + 1; w < V; w++)
-                if (archllm_rng_uniform(r) < p_edge) archllm_cell_set_edge(&c, v, w, !archllm_cell_has_edge(&c, v, w));
-        for (int v = 1; v < V - 1; v++)
-            if (archllm_rng_uniform(r) < p_op) {
-                int op = (int)archllm_rng_below(r, ARCHLLM_NB101_NUM_OPS - 1);
-                c.ops[v] = (int8_t)(op >= c.ops[v] ? op + 1 : op);
-            }
+        if (archllm_rng_u32(r) & 1) { /* flip one of the 21 upper-triangular entries */
+            int e = (int)archllm_rng_below(r, V * (V - 1) / 2), v = 0;
+            while (e >= V - 1 - v) e -= V - 1 - v++;
+            int w = v + 1 + e;
+            archllm_cell_set_edge(&c, v, w, !archllm_cell_has_edge(&c, v, w));
+        } else { /* one interior op to another */
+            int v = 1 + (int)archllm_rng_below(r, V - 2);
+            int op = (int)archllm_rng_below(r, ARCHLLM_NB101_NUM_OPS - 1);
+            c.ops[v] = (int8_t)(op >= c.ops[v] ? op + 1 : op);
+        }
         if (archllm_space_cell_digest(dout, space, &c) != ARCHLLM_OK) continue;
         if (memcmp(din, dout, 16) == 0) continue;
         archllm_error_clear();

@@ -8,3 +8,15 @@ libarchllm_core_la_SOURCES += \
 	src/io/svg.c src/io/svg.h \
 	src/io/report.c src/io/report.h
 archllm_SOURCES += src/cli/cmd_search.c src/cli/cmd_baseline.c
+
+# tests: metrics, baselines and writers; oracle and search loops; the two commands
+check_PROGRAMS += tests/search/test_genmetrics tests/search/test_search
+tests_search_test_genmetrics_SOURCES = tests/search/test_genmetrics.c tests/nas/nas_test.h
+tests_search_test_genmetrics_LDADD = $(TEST_LIBS)
+tests_search_test_search_SOURCES = tests/search/test_search.c tests/nas/nas_test.h
+tests_search_test_search_LDADD = $(TEST_LIBS)
+TESTS += tests/search/test_genmetrics tests/search/test_search
+CLEANFILES += test_genmetrics.json test_genmetrics.csv test_genmetrics.svg test_genmetrics.html \
+	test_search_curves.csv test_search_runs.csv
+TESTS += tests/search/test_search_cli.sh
+EXTRA_DIST += tests/search/test_search_cli.sh

@@ -1,0 +1,78 @@
+#!/bin/sh
+# `archllm search` and `archllm baseline` as a user meets them: the summary table, the
+# CSV / SVG files and their shapes, and one clear stderr line with exit status 2 for
+# every kind of bad input.
+set -u
+export LC_ALL=C
+bin="${ARCHLLM_BUILDDIR:-.}/archllm"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-searchcli-XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok() { echo "ok   $1"; }
+fail() { echo "FAIL $1"; fails=$((fails+1)); }
+expect_bad() {
+    code=$1; what=$2; shift 3
+    "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    n=$(wc -l <"$tmp/err")
+    if [ "$rc" -eq "$code" ] && [ "$n" -eq 1 ] && [ ! -s "$tmp/out" ]; then ok "$what"
+    else fail "$what: exit $rc (want $code), $n stderr lines"; cat "$tmp/err"; fi
+}
+
+# ---- search: both baselines, small budget ----
+"$bin" search --space nb201 --dataset cifar100 --queries 30 --seeds 4 --seed 7 --out "$tmp/s" >"$tmp/out" 2>"$tmp/err" \
+    && ok "search nb201 cifar100" || { fail "search nb201 cifar100"; cat "$tmp/err"; }
+grep -q '^NAS-Bench-201 cifar100: select by c100_xvalid_12, report c100_xtest_200_nats$' "$tmp/out" \
+    && ok "states the selection and report columns" || fail "column line: $(head -1 "$tmp/out")"
+grep -q 'seeds (7\.\.10)' "$tmp/out" && ok "states the seeds" || fail "seed line"
+grep -Eq '^random +30 +[0-9.]+ \+- [0-9.]+ ' "$tmp/out" && ok "random row" || fail "random row"
+grep -Eq '^evolution +30 +[0-9.]+ \+- [0-9.]+ ' "$tmp/out" && ok "evolution row" || fail "evolution row"
+f="$tmp/s/search-nb201-cifar100"
+[ "$(wc -l <"$f.csv")" -eq 61 ] && head -1 "$f.csv" | grep -qx 'method,query,valid_mean,valid_std,test_mean,test_std' \
+    && ok "curves CSV: header + 2 x 30 rows" || fail "curves CSV"
+[ "$(wc -l <"$f-runs.csv")" -eq 9 ] && grep -q '^evolution,10,30,' "$f-runs.csv" \
+    && ok "runs CSV: header + 2 x 4 rows" || fail "runs CSV"
+head -c 40 "$f.svg" | grep -q '^<svg xmlns="http://www.w3.org/2000/svg"' && tail -1 "$f.svg" | grep -qx '</svg>' \
+    && [ "$(grep -c '<polyline' "$f.svg")" -eq 2 ] && ok "SVG with two curves" || fail "SVG"
+if command -v xmllint >/dev/null 2>&1; then
+    xmllint --noout "$f.svg" && ok "SVG is well-formed (xmllint)" || fail "xmllint"
+fi
+ls "$tmp/s" | grep -q tmp && fail "temp files left" || ok "no temp files left"
+# the same seeds give the same numbers
+"$bin" search --space nb201 --dataset cifar100 --queries 30 --seeds 4 --seed 7 --method evolution --out "$tmp/s2" >/dev/null 2>&1
+grep '^evolution' "$f-runs.csv" >"$tmp/runs1"; grep '^evolution' "$tmp/s2/search-nb201-cifar100-runs.csv" >"$tmp/runs2"
+cmp -s "$tmp/runs1" "$tmp/runs2" && ok "seeded runs repeat" || fail "seeded runs differ"
+
+expect_bad 2 "no --space" -- "$bin" search
+expect_bad 2 "bad space" -- "$bin" search --space nb301
+expect_bad 2 "bad method" -- "$bin" search --space nb201 --method annealing
+expect_bad 2 "archllm method needs models" -- "$bin" search --space nb201 --method archllm
+expect_bad 2 "bad dataset" -- "$bin" search --space nb201 --dataset mnist
+expect_bad 2 "bad queries" -- "$bin" search --space nb201 --queries 0
+expect_bad 2 "nb101 without data" -- "$bin" search --space nb101
+expect_bad 2 "nb101 is cifar10 only" -- "$bin" search --space nb101 --dataset cifar100 --nb101-data /nonexistent
+expect_bad 2 "sample size above population" -- "$bin" search --space nb201 --population 4 --sample-size 5
+expect_bad 1 "missing nb101 file" -- "$bin" search --space nb101 --nb101-data "$tmp/none.tfrecord" --out "$tmp/x"
+expect_bad 1 "missing table" -- "$bin" search --space nb201 --nb201-table "$tmp/none.csv" --out "$tmp/x"
+
+# ---- baseline ----
+"$bin" baseline --space nb201 --samples 1000,10000 --seed 3 --out "$tmp/b" >"$tmp/out" 2>"$tmp/err" \
+    && ok "baseline nb201" || { fail "baseline nb201"; cat "$tmp/err"; }
+grep -Eq '^uniform-space +10000 +100\.00% ' "$tmp/out" && ok "uniform NB201 is always valid" || fail "validity row"
+grep -q '73\.86%' "$tmp/out" && grep -q '96\.87%' "$tmp/out" && ok "iid limits printed" || fail "iid limits"
+[ "$(wc -l <"$tmp/b/baseline-nb201.csv")" -eq 3 ] && ok "baseline CSV rows" || fail "baseline CSV"
+grep -q '"method": "uniform-space"' "$tmp/b/baseline-nb201.json" && grep -q '"temperature": null' "$tmp/b/baseline-nb201.json" \
+    && ok "baseline JSON" || fail "baseline JSON"
+"$bin" baseline --space nb101 --samples 2000 --seed 3 --out "$tmp/b" >"$tmp/out" 2>"$tmp/err" \
+    && ok "baseline nb101" || { fail "baseline nb101"; cat "$tmp/err"; }
+grep -Eq '^uniform-space +2000 +100\.00% ' "$tmp/out" && grep -Eq '^random-graph +2000 ' "$tmp/out" \
+    && ok "both NB101 baselines" || fail "NB101 rows: $(cat "$tmp/out")"
+expect_bad 2 "baseline without space" -- "$bin" baseline
+expect_bad 2 "baseline bad samples" -- "$bin" baseline --space nb201 --samples 10,x
+expect_bad 2 "baseline bad fraction" -- "$bin" baseline --space nb201 --train-fraction 1.5
+expect_bad 1 "baseline missing split" -- "$bin" baseline --space nb201 --split "$tmp/none.split"
+
+"$bin" help search | grep -q -- '--queries' && "$bin" help baseline | grep -q -- '--samples' \
+    && ok "help texts" || fail "help texts"
+
+echo "$fails failure(s)"
+[ "$fails" -eq 0 ]
