@@ -278,8 +278,8 @@ static int adjacent(const archllm_t5 *m, const int *w, int k)
     return 1;
 }
 
-static archllm_status lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
-                              size_t n_in, const int *w, int k, size_t n_out)
+archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
+                                  size_t n_in, const int *w, int k, size_t n_out)
 {
     size_t ld = (size_t)k * n_out;
     if (adjacent(m, w, k))
@@ -341,15 +341,15 @@ static archllm_status attn_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
     ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(a->ln), AV(a->rstd), h_in, PV(w->ln), Nq, d, c->eps));
     if (!cross) {
         int qkv[3] = {w->q, w->k, w->v};
-        ARCHLLM_TRY(lin_fwd(ctx, m, AV(m->s_tok), AV(a->ln), Nq, d, qkv, 3, I));
+        ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, AV(m->s_tok), AV(a->ln), Nq, d, qkv, 3, I));
         for (int j = 0; j < 3; j++)
             ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(j == 0 ? a->q : j == 1 ? a->k : a->v),
                                                AV(m->s_tok + (size_t)j * I), B, Lq, H, dk, 3 * I, Lq, 0));
     } else {
         int q[1] = {w->q}, kv[2] = {w->k, w->v};
-        ARCHLLM_TRY(lin_fwd(ctx, m, AV(m->s_tok), AV(a->ln), Nq, d, q, 1, I));
+        ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, AV(m->s_tok), AV(a->ln), Nq, d, q, 1, I));
         ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(a->q), AV(m->s_tok), B, Lq, H, dk, I, Lq, 0));
-        ARCHLLM_TRY(lin_fwd(ctx, m, AV(m->s_tok2), kv_src, Nk, d, kv, 2, I));
+        ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, AV(m->s_tok2), kv_src, Nk, d, kv, 2, I));
         ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(a->k), AV(m->s_tok2), B, Lk, H, dk, 2 * I, Lk, 0));
         ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(a->v), AV(m->s_tok2 + I), B, Lk, H, dk, 2 * I, Lk, 0));
     }
@@ -376,11 +376,11 @@ static archllm_status ff_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5
     ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(a->ln_ff), AV(a->rstd_ff), h_in, PV(w->ln_ff), N, d, c->eps));
     if (c->gated) {
         int wi[2] = {w->wi, w->wi1};
-        ARCHLLM_TRY(lin_fwd(ctx, m, AV(a->pre), AV(a->ln_ff), N, d, wi, 2, F));
+        ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, AV(a->pre), AV(a->ln_ff), N, d, wi, 2, F));
         ARCHLLM_TRY(archllm_op_gated_gelu_fwd(ctx, AV(a->act), AV(a->pre), N, F));
     } else {
         int wi[1] = {w->wi};
-        ARCHLLM_TRY(lin_fwd(ctx, m, AV(a->pre), AV(a->ln_ff), N, d, wi, 1, F));
+        ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, AV(a->pre), AV(a->ln_ff), N, d, wi, 1, F));
         if (c->act == ARCHLLM_T5_RELU) ARCHLLM_TRY(archllm_op_relu_fwd(ctx, AV(a->act), AV(a->pre), N * F));
         else ARCHLLM_TRY(archllm_op_gelu_fwd(ctx, AV(a->act), AV(a->pre), N * F));
     }
@@ -388,36 +388,27 @@ static archllm_status ff_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5
     return archllm_sgemm(ctx, 0, 1, N, d, F, 1.0f, AV(a->act), F, PV(w->wo), F, 1.0f, out, d);
 }
 
-archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids,
-                                  const int32_t *enc_mask, int B, int S, const int32_t *dec_ids, int T)
+archllm_status archllm_t5_encode(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids, const int32_t *enc_mask,
+                                 int B, int S)
 {
     const archllm_t5_config *c = &m->cfg;
-    ARCHLLM_TRY(archllm_t5_reserve(ctx, m, B, S, T));
-    size_t d = c->d_model, V = c->vocab, Ne = (size_t)B * S, Nd = (size_t)B * T;
+    ARCHLLM_TRY(archllm_t5_reserve(ctx, m, B, S, 1));
+    size_t d = c->d_model, V = c->vocab, Ne = (size_t)B * S;
     for (size_t i = 0; i < Ne; i++)
         if (enc_ids[i] < 0 || enc_ids[i] >= c->vocab)
             return archllm_fail(ARCHLLM_EINVAL, "t5: encoder id %d at %zu outside [0, %d)", enc_ids[i], i, c->vocab);
-    for (size_t i = 0; i < Nd; i++)
-        if (dec_ids[i] < 0 || dec_ids[i] >= c->vocab)
-            return archllm_fail(ARCHLLM_EINVAL, "t5: decoder id %d at %zu outside [0, %d)", dec_ids[i], i, c->vocab);
     m->B = B;
     m->S = S;
-    m->T = T;
-    int32_t *bk = malloc(sizeof(int32_t) * ((size_t)S * S + (size_t)T * T + Ne));
+    int32_t *bk = malloc(sizeof(int32_t) * ((size_t)S * S + Ne));
     if (!bk) return archllm_fail(ARCHLLM_ENOMEM, "t5: buckets");
     archllm_t5_buckets(c, 1, S, S, 0, bk);
-    archllm_t5_buckets(c, 0, T, T, 0, bk + (size_t)S * S);
-    int32_t *mask = bk + (size_t)S * S + (size_t)T * T;
+    int32_t *mask = bk + (size_t)S * S;
     for (size_t i = 0; i < Ne; i++) mask[i] = enc_mask ? (enc_mask[i] != 0) : 1;
     archllm_status s = archllm_buf_write(ctx, m->ibuf, m->ienc_ids * 4, enc_ids, Ne * 4);
-    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->idec_ids * 4, dec_ids, Nd * 4);
     if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->ienc_bk * 4, bk, (size_t)S * S * 4);
-    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->idec_bk * 4, bk + (size_t)S * S, (size_t)T * T * 4);
     if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->imask * 4, mask, Ne * 4);
     free(bk);
     ARCHLLM_TRY(s);
-
-    /* encoder */
     ARCHLLM_TRY(archllm_op_embedding_fwd(ctx, AV(m->He[0]), PV(m->shared), IV(m->ienc_ids), Ne, d, V));
     for (int l = 0; l < c->n_layers; l++) {
         const archllm_t5_block_w *w = &m->enc[l];
@@ -426,8 +417,29 @@ archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32
                              ARCHLLM_ATT_BIAS | ARCHLLM_ATT_MASK, m->enc[0].rel, IV(m->ienc_bk)));
         ARCHLLM_TRY(ff_fwd(ctx, m, w, a, AV(a->mid1), AV(m->He[l + 1]), Ne));
     }
-    ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(m->enc_out), AV(m->enc_rstd), AV(m->He[c->n_layers]),
-                                       PV(m->enc_final), Ne, d, c->eps));
+    return archllm_op_rmsnorm_fwd(ctx, AV(m->enc_out), AV(m->enc_rstd), AV(m->He[c->n_layers]), PV(m->enc_final), Ne,
+                                  d, c->eps);
+}
+
+archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids,
+                                  const int32_t *enc_mask, int B, int S, const int32_t *dec_ids, int T)
+{
+    const archllm_t5_config *c = &m->cfg;
+    ARCHLLM_TRY(archllm_t5_reserve(ctx, m, B, S, T));
+    size_t d = c->d_model, V = c->vocab, Nd = (size_t)B * T;
+    for (size_t i = 0; i < Nd; i++)
+        if (dec_ids[i] < 0 || dec_ids[i] >= c->vocab)
+            return archllm_fail(ARCHLLM_EINVAL, "t5: decoder id %d at %zu outside [0, %d)", dec_ids[i], i, c->vocab);
+    ARCHLLM_TRY(archllm_t5_encode(ctx, m, enc_ids, enc_mask, B, S));
+    m->T = T;
+    int32_t *bk = malloc(sizeof(int32_t) * (size_t)T * T);
+    if (!bk) return archllm_fail(ARCHLLM_ENOMEM, "t5: buckets");
+    archllm_t5_buckets(c, 0, T, T, 0, bk);
+    archllm_status s = archllm_buf_write(ctx, m->ibuf, m->idec_ids * 4, dec_ids, Nd * 4);
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->idec_bk * 4, bk, (size_t)T * T * 4);
+    free(bk);
+    ARCHLLM_TRY(s);
+
     /* decoder */
     ARCHLLM_TRY(archllm_op_embedding_fwd(ctx, AV(m->Hd[0]), PV(m->shared), IV(m->idec_ids), Nd, d, V));
     for (int l = 0; l < c->n_dec_layers; l++) {

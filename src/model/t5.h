@@ -95,9 +95,17 @@ archllm_status archllm_t5_reserve(archllm_ctx_t *ctx, archllm_t5 *m, int B, int 
 archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids,
                                   const int32_t *enc_mask, int B, int S, const int32_t *dec_ids, int T);
 archllm_view   archllm_t5_logits(const archllm_t5 *m);
+/* Encoder only: the output (B*S, d) is at m->enc_out in m->act afterwards. */
+archllm_status archllm_t5_encode(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids, const int32_t *enc_mask,
+                                 int B, int S);
 /* Loss (token mean over labels >= 0) of the last forward; with backward != 0 also the
  * gradients, added into m->P's gradient buffer (zero it first). */
 archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *labels, int backward, float *loss);
+
+/* out(N, k*n_out) = x(N, n_in) [W_w0 | .. | W_wk-1]^T for parameter indexes w (one GEMM when
+ * the tensors are adjacent in the flat buffer). */
+archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
+                                  size_t n_in, const int *w, int k, size_t n_out);
 
 /* decoder_input_ids = shift_right(labels): start token, labels[:-1], -100 -> pad */
 void archllm_t5_shift_right(const archllm_t5_config *c, const int32_t *labels, int B, int T, int32_t *dec_ids);
