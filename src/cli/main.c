@@ -193,6 +193,18 @@ const cli_command cli_commands[] = {
      "(token mean, -100 ignored); without --dec the decoder input is the labels shifted\n"
      "right.  IDS: comma-separated ids, sequences separated by ';', e.g. '5,6,1;7,8,1'.\n"
      "  --mask IDS   encoder attention mask (1 token, 0 padding), shaped like --enc\n"},
+    {"sample", cmd_sample, "generate code sequences with a trained T5 (KV cache, temperature, top-k/p)",
+     "usage: archllm sample CONFIG.cfg [--set key=value] [--device SEL] [--model DIR]\n"
+     "                      [--fill CODES] [--length L] [--batch B] [--out FILE]\n"
+     "\n"
+     "Loads the T5 that train-lm wrote (<output dir>/t5, or --model DIR) and decodes in\n"
+     "batches of B (default 64) with a key/value cache, lm.temperature (0 = greedy),\n"
+     "lm.top_k, lm.top_p, seeded by experiment.seed.  Prints lm.samples JSON lines\n"
+     "{\"codes\": [..]} (or writes FILE atomically) and the speed on stderr.\n"
+     "Without --fill the prompt is 'generate:'; with lm.constrained every sample has\n"
+     "exactly L code tokens (--length, else the most common length in lm.data), then </s>.\n"
+     "  --fill CODES  complete a partial sequence: '3,_,_,7,_' masks the '_' positions as\n"
+     "                sentinel spans; prints the completed sequences\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},
     {"version", cmd_version, "print the version",

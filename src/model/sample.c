@@ -195,7 +195,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             }
             int lo = 0, hi = (int)V;
             if (sp->constrained) {
-                if (t < sp->length) lo = sp->lo, hi = sp->hi;
+                if (t < sp->length && sp->step_lo) lo = sp->step_lo[t], hi = sp->step_hi[t];
+                else if (t < sp->length) lo = sp->lo, hi = sp->hi;
                 else lo = c->eos_id, hi = c->eos_id + 1;
             }
             if (t < sp->min_len) logits[(size_t)b * V + (size_t)c->eos_id] = -INFINITY;

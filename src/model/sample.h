@@ -18,6 +18,9 @@ typedef struct {
     int      min_len;     /* eos is not chosen before this many tokens (HF min_new_tokens) */
     int      constrained; /* tokens in [lo, hi) for exactly length steps, then eos */
     int      lo, hi, length;
+    /* optional, constrained only: per-step ranges [step_lo[t], step_hi[t]) for t < length
+     * (a fill prompt's sentinels and span lengths), overriding lo/hi */
+    const int32_t *step_lo, *step_hi;
 } archllm_sample_params;
 
 void archllm_sample_default_params(archllm_sample_params *p);

@@ -23,3 +23,4 @@ check_PROGRAMS += tests/model/t5/test_t5_sample
 tests_model_t5_test_t5_sample_LDADD = $(TEST_LIBS)
 tests_model_t5_test_t5_sample_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 TESTS += tests/model/t5/test_t5_sample
+archllm_SOURCES += src/cli/cmd_sample.c

@@ -51,6 +51,21 @@ grep -q '^loss [0-9]' "$tmp/l.log" && ok "lm-logits prints a loss" || { bad "lm-
 sz=$(wc -c < "$tmp/l.npy")
 [ "$sz" -eq $((128 + 8 * 53 * 4)) ] && ok "logits.npy holds 1x8x53 floats" || bad "logits.npy has $sz bytes"
 
+# sampling from the trained model: constrained, so every line has exactly 7 codes in [0, 32)
+"$bin" sample "$cfg" --set lm.data="$tmp/codes.jsonl" --set experiment.output_dir="$tmp/a" --out "$tmp/s.jsonl" \
+    > "$tmp/s.log" 2>&1 || { bad "sample"; cat "$tmp/s.log"; }
+n=$(wc -l < "$tmp/s.jsonl")
+wf=$(awk -F'[][]' '{ n = split($2, a, ", "); ok = (n == 7); for (i = 1; i <= n; i++) ok = ok && a[i] >= 0 && a[i] < 32; s += ok }
+    END { print s + 0 }' "$tmp/s.jsonl")
+[ "$n" -eq 64 ] && [ "$wf" -eq 64 ] && ok "sample: 64 well-formed sequences of 7 codes" || bad "sample: $n lines, $wf well-formed"
+"$bin" sample "$cfg" --set lm.data="$tmp/codes.jsonl" --set experiment.output_dir="$tmp/a" --set lm.samples=4 \
+    --fill "5,_,_,8,_,_,_" > "$tmp/f.jsonl" 2>/dev/null
+kept=$(grep -c '^{"codes": \[5, [0-9]*, [0-9]*, 8, [0-9]*, [0-9]*, [0-9]*\]}$' "$tmp/f.jsonl")
+[ "$kept" -eq 4 ] && ok "sample --fill keeps the given codes and fills the rest" || bad "fill: $kept of 4 lines right"
+"$bin" sample "$cfg" --set lm.data="$tmp/codes.jsonl" --set experiment.output_dir="$tmp/a" --set lm.samples=8 \
+    --set lm.temperature=0 > "$tmp/g1.jsonl" 2>/dev/null
+[ "$(sort -u "$tmp/g1.jsonl" | wc -l)" -eq 1 ] && ok "greedy samples are identical" || bad "greedy samples differ"
+
 # bad inputs
 printf '{"codes": [1, 2, 99]}\n' > "$tmp/big.jsonl"
 "$bin" train-lm "$cfg" --set lm.data="$tmp/big.jsonl" --set experiment.output_dir="$tmp/c" > "$tmp/c.log" 2>&1

@@ -1,0 +1,232 @@
+/* cmd_sample.c - `archllm sample CONFIG [--model DIR] [--fill CODES]`: code sequences from a
+ * trained T5 (the Hugging Face folder train-lm wrote, built-in code vocabulary) with the
+ * lm group's sampling settings, as JSON Lines {"codes": [..]} (what `archllm decode` reads).
+ * generate (default): lm.samples sequences from the 'generate:' prompt; with
+ * lm.constrained, exactly the training length (the most common length in lm.data, or
+ * --length) of code tokens each.  --fill "3,_,_,7,_": the '_' positions are masked into
+ * sentinel spans, the model fills them (constrained: exactly one code per '_'), and the
+ * completed sequences are printed. */
+#include "config.h"
+#include "cli/cli.h"
+#include "model/prompts.h"
+#include "model/sample.h"
+#include "util/fileio.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* "3,_,_,7" -> codes (-1 for '_'); returns the count or -1 */
+static int parse_fill(const char *s, int32_t *codes, int cap)
+{
+    int n = 0;
+    while (*s && n < cap) {
+        while (*s == ' ') s++;
+        if (*s == '_') {
+            codes[n++] = -1;
+            s++;
+        } else {
+            char *e;
+            long v = strtol(s, &e, 10);
+            if (e == s || v < 0 || v > 1000000) return -1;
+            codes[n++] = (int32_t)v;
+            s = e;
+        }
+        while (*s == ' ') s++;
+        if (*s == ',') s++;
+        else if (*s) return -1;
+    }
+    return *s ? -1 : n;
+}
+
+int cmd_sample(int argc, char **argv)
+{
+    cli_config_opts co = {0};
+    const char *device = NULL, *model = NULL, *fill = NULL, *out = NULL;
+    int length = 0, batch = 64;
+    static const struct option longopts[] = {CLI_CONFIG_LONG_OPTIONS,
+                                             {"device", required_argument, NULL, 'd'},
+                                             {"model", required_argument, NULL, 'm'},
+                                             {"fill", required_argument, NULL, 'f'},
+                                             {"length", required_argument, NULL, 'L'},
+                                             {"batch", required_argument, NULL, 'b'},
+                                             {"out", required_argument, NULL, 'o'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:m:f:L:b:o:h", longopts, NULL)) != -1) {
+        int r = cli_config_option(&co, c, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r > 0) continue;
+        switch (c) {
+        case 'd': device = optarg; break;
+        case 'm': model = optarg; break;
+        case 'f': fill = optarg; break;
+        case 'L': length = atoi(optarg); break;
+        case 'b': batch = atoi(optarg); break;
+        case 'o': out = optarg; break;
+        case 'h': return cli_usage("sample", CLI_EXIT_OK);
+        default: return cli_usage("sample", CLI_EXIT_USAGE);
+        }
+    }
+    if (optind < argc && !co.path) co.path = argv[optind++];
+    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "sample: unexpected argument '%s'", argv[optind]);
+    if (!co.path) return cli_error(CLI_EXIT_USAGE, "sample: name a config (see 'archllm help sample')");
+    if (batch < 1 || batch > 65536) return cli_error(CLI_EXIT_USAGE, "sample: --batch %d", batch);
+    archllm_config cfg;
+    int rc = cli_config_load(&cfg, &co);
+    if (rc != CLI_EXIT_OK) return rc;
+    const archllm_config_lm *v = &cfg.lm;
+    char dir[ARCHLLM_CONFIG_PATH_MAX + 64], mdir[ARCHLLM_CONFIG_PATH_MAX + 96], data[ARCHLLM_CONFIG_PATH_MAX + 96];
+    archllm_config_output_dir(&cfg, dir, sizeof dir);
+    if (!model) snprintf(mdir, sizeof mdir, "%s/t5", dir), model = mdir;
+    int K = cfg.vqvae.codebook_size;
+    int32_t fcodes[ARCHLLM_PROMPT_MAX / 2];
+    int nf = 0;
+    if (fill && (nf = parse_fill(fill, fcodes, ARCHLLM_PROMPT_MAX / 2 - 2)) <= 0)
+        return cli_error(CLI_EXIT_USAGE, "sample: --fill: expected codes and '_' separated by commas");
+    for (int i = 0; i < nf; i++)
+        if (fcodes[i] >= K) return cli_error(CLI_EXIT_USAGE, "sample: --fill: code %d >= %d", fcodes[i], K);
+    if (!fill && v->constrained && length <= 0) { /* the most common training length */
+        if (v->data[0]) snprintf(data, sizeof data, "%s", v->data);
+        else snprintf(data, sizeof data, "%s/codes.jsonl", dir);
+        archllm_code_set cs;
+        archllm_status s = archllm_codes_load_jsonl(&cs, data);
+        if (s != ARCHLLM_OK) return cli_status(s, "sample: the training length (or give --length)");
+        int *hist = calloc((size_t)cs.max_len + 1, sizeof(int));
+        for (size_t i = 0; hist && i < cs.n; i++) hist[cs.len[i]]++;
+        for (int l = 1; hist && l <= cs.max_len; l++)
+            if (hist[l] > hist[length]) length = l;
+        free(hist);
+        archllm_codes_free(&cs);
+    }
+    archllm_ctx_t *ctx = NULL;
+    rc = cli_open_ctx(&ctx, device, &cfg);
+    if (rc != CLI_EXIT_OK) return rc;
+    archllm_t5 m;
+    archllm_status s = archllm_t5_load_hf(ctx, &m, model);
+    if (s == ARCHLLM_OK && m.cfg.vocab < archllm_code_vocab_size(K))
+        s = archllm_fail(ARCHLLM_EUNSUPPORTED, "%s: vocabulary of %d ids is not the built-in code vocabulary (%d)",
+                         model, m.cfg.vocab, archllm_code_vocab_size(K));
+    if (s != ARCHLLM_OK) {
+        archllm_ctx_free(ctx);
+        return cli_status(s, "sample");
+    }
+    /* the prompt, identical for the whole batch */
+    archllm_prompt pr;
+    int32_t step_lo[ARCHLLM_PROMPT_MAX], step_hi[ARCHLLM_PROMPT_MAX];
+    archllm_sample_params sp;
+    archllm_sample_default_params(&sp);
+    sp.temperature = (float)v->temperature;
+    sp.top_k = v->top_k;
+    sp.top_p = (float)v->top_p;
+    sp.seed = (uint64_t)cfg.experiment.seed;
+    sp.max_len = (fill ? nf + ARCHLLM_VOCAB_SENTINELS : (length > 0 ? length : 64)) + 1;
+    sp.constrained = v->constrained;
+    sp.lo = ARCHLLM_TOK_CODE0;
+    sp.hi = ARCHLLM_TOK_CODE0 + K;
+    sp.length = length;
+    pr.S = 0;
+    if (!fill) {
+        pr.enc[pr.S++] = ARCHLLM_TOK_GENERATE;
+        pr.enc[pr.S++] = ARCHLLM_TOK_EOS;
+        if (v->constrained && length <= 0) s = archllm_fail(ARCHLLM_EINVAL, "sample: no sequence length");
+    } else {
+        pr.enc[pr.S++] = ARCHLLM_TOK_FILL;
+        int span = -1, t = 0;
+        for (int i = 0; i < nf && s == ARCHLLM_OK; i++) {
+            if (fcodes[i] >= 0) {
+                pr.enc[pr.S++] = ARCHLLM_TOK_CODE0 + fcodes[i];
+                continue;
+            }
+            if (i == 0 || fcodes[i - 1] >= 0) {
+                if (++span >= ARCHLLM_VOCAB_SENTINELS) {
+                    s = archllm_fail(ARCHLLM_EINVAL, "sample: --fill has more than %d masked runs",
+                                     ARCHLLM_VOCAB_SENTINELS);
+                    break;
+                }
+                pr.enc[pr.S++] = ARCHLLM_TOK_SENTINEL0 + span;
+                step_lo[t] = ARCHLLM_TOK_SENTINEL0 + span, step_hi[t] = step_lo[t] + 1, t++;
+            }
+            step_lo[t] = ARCHLLM_TOK_CODE0, step_hi[t] = ARCHLLM_TOK_CODE0 + K, t++;
+        }
+        pr.enc[pr.S++] = ARCHLLM_TOK_EOS;
+        sp.length = t;
+        sp.step_lo = step_lo;
+        sp.step_hi = step_hi;
+        if (span < 0) s = archllm_fail(ARCHLLM_EINVAL, "sample: --fill has no '_' to fill");
+    }
+    int Tm = sp.constrained ? sp.length + 1 : sp.max_len;
+    int32_t *enc = malloc(sizeof(int32_t) * (size_t)batch * pr.S), *res = malloc(sizeof(int32_t) * (size_t)batch * Tm);
+    int *lens = malloc(sizeof(int) * (size_t)batch);
+    if (s == ARCHLLM_OK && !(enc && res && lens)) s = archllm_fail(ARCHLLM_ENOMEM, "sample");
+    for (int b = 0; s == ARCHLLM_OK && b < batch; b++) memcpy(enc + (size_t)b * pr.S, pr.enc, sizeof(int32_t) * pr.S);
+    archllm_atomic_file af;
+    FILE *f = stdout;
+    if (s == ARCHLLM_OK && out && strcmp(out, "-") != 0) {
+        s = archllm_atomic_open(&af, out);
+        if (s == ARCHLLM_OK) f = af.f;
+    }
+    int done = 0, bad = 0;
+    double t0 = now_s();
+    while (s == ARCHLLM_OK && done < v->samples) {
+        int B = v->samples - done < batch ? v->samples - done : batch;
+        sp.seed = (uint64_t)cfg.experiment.seed * 1000003u + (uint64_t)done; /* batches draw independent streams */
+        s = archllm_t5_generate(ctx, &m, enc, NULL, B, pr.S, &sp, res, lens);
+        for (int b = 0; s == ARCHLLM_OK && b < B; b++) {
+            const int32_t *r = res + (size_t)b * Tm;
+            int n = lens[b] > 0 && r[lens[b] - 1] == m.cfg.eos_id ? lens[b] - 1 : lens[b];
+            int32_t codes[ARCHLLM_PROMPT_MAX];
+            int nc = 0, ok = 1;
+            if (!fill) {
+                for (int i = 0; i < n; i++) {
+                    int cc = r[i] - ARCHLLM_TOK_CODE0;
+                    if (cc < 0 || cc >= K) ok = 0;
+                    else codes[nc++] = cc;
+                }
+            } else { /* merge: each '_' takes the next code after its span's sentinel */
+                int i = 0;
+                for (int j = 0; j < nf; j++) {
+                    if (fcodes[j] >= 0) {
+                        codes[nc++] = fcodes[j];
+                        continue;
+                    }
+                    while (i < n && r[i] >= ARCHLLM_TOK_SENTINEL0 && r[i] < ARCHLLM_TOK_CODE0) i++;
+                    int cc = i < n ? r[i++] - ARCHLLM_TOK_CODE0 : -1;
+                    if (cc < 0 || cc >= K) ok = 0;
+                    codes[nc++] = cc < 0 || cc >= K ? 0 : cc;
+                }
+            }
+            if (!ok) {
+                bad++;
+                continue;
+            }
+            fputs("{\"codes\": [", f);
+            for (int i = 0; i < nc; i++) fprintf(f, "%s%d", i ? ", " : "", codes[i]);
+            fputs("]}\n", f);
+        }
+        done += B;
+    }
+    double dt = now_s() - t0;
+    if (f != stdout) {
+        if (s == ARCHLLM_OK) s = archllm_atomic_commit(&af);
+        else archllm_atomic_abort(&af);
+    }
+    if (s == ARCHLLM_OK)
+        fprintf(stderr, "sample: %d sequences in %.2f s (%.1f sequences/s), %d not well-formed and dropped\n", done, dt,
+                done / dt, bad);
+    free(enc), free(res), free(lens);
+    archllm_t5_free(&m);
+    archllm_ctx_free(ctx);
+    return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, "sample");
+}
