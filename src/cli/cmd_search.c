@@ -27,14 +27,21 @@
 
 #define MAX_METHODS 8
 
+/* What method setups may read: the options and the loaded config. */
 typedef struct {
     archllm_evolution_params evo;
+    const archllm_config    *cfg;
+    archllm_space            space;
 } search_opts;
 
-/* A method the command knows: setup fills m (its user data may point into o). */
+/* A method the command knows: setup fills m (its user data may point into o, or be
+ * allocated there and released by teardown, which may be NULL).  setup returns an exit
+ * code, having printed the error.  The Arch-LLM method is set up here from the trained
+ * VQ-VAE and T5 of the experiment (cfg) once those exist. */
 typedef struct {
     const char *name;
     int (*setup)(archllm_search_method *m, search_opts *o);
+    void (*teardown)(archllm_search_method *m);
 } method_entry;
 
 static int setup_random(archllm_search_method *m, search_opts *o)
@@ -59,9 +66,9 @@ static int setup_archllm(archllm_search_method *m, search_opts *o)
 }
 
 static const method_entry methods[] = {
-    {"random", setup_random},
-    {"evolution", setup_evolution},
-    {"archllm", setup_archllm},
+    {"random", setup_random, NULL},
+    {"evolution", setup_evolution, NULL},
+    {"archllm", setup_archllm, NULL},
 };
 
 static int find_nb201_table(char *out, size_t cap, const char *option)
@@ -185,8 +192,8 @@ int cmd_search(int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, "--sample-size %zu is larger than --population %zu", so.evo.sample_size,
                          so.evo.population);
 
-    /* methods: a comma-separated list of table entries */
-    archllm_search_method ms[MAX_METHODS];
+    /* methods: a comma-separated list of table entries, checked before any work */
+    const method_entry *me[MAX_METHODS];
     size_t nm = 0;
     char mbuf[256];
     snprintf(mbuf, sizeof mbuf, "%s", method_opt);
@@ -196,8 +203,7 @@ int cmd_search(int argc, char **argv)
             if (strcmp(methods[i].name, tok) == 0) e = &methods[i];
         if (!e) return cli_error(CLI_EXIT_USAGE, "--method: unknown method '%s' (random, evolution, archllm)", tok);
         if (nm == MAX_METHODS) return cli_error(CLI_EXIT_USAGE, "--method: at most %d methods", MAX_METHODS);
-        if ((rc = e->setup(&ms[nm], &so))) return rc;
-        nm++;
+        me[nm++] = e;
     }
     if (!nm) return cli_error(CLI_EXIT_USAGE, "--method: no method given");
 
@@ -236,6 +242,20 @@ int cmd_search(int argc, char **argv)
         st = archllm_oracle_nb101(&o, d);
         archllm_nb101_data_free(d);
         if (st != ARCHLLM_OK) return cli_status(st, data_opt);
+    }
+
+    /* the methods, last: a model-based setup is the expensive part */
+    so.cfg = &cfg;
+    so.space = space;
+    archllm_search_method ms[MAX_METHODS];
+    size_t nset = 0;
+    for (; nset < nm; nset++)
+        if ((rc = me[nset]->setup(&ms[nset], &so))) break;
+    if (rc) {
+        for (size_t i = 0; i < nset; i++)
+            if (me[i]->teardown) me[i]->teardown(&ms[i]);
+        archllm_oracle_free(o);
+        return rc;
     }
 
     archllm_search_params p = archllm_search_default_params();
@@ -302,5 +322,7 @@ int cmd_search(int argc, char **argv)
         if (!rc) printf("wrote %s.csv, %s-runs.csv, %s.svg\n", base, base, base);
     }
     for (size_t i = 0; i < nr; i++) archllm_search_result_free(&res[i]);
+    for (size_t i = 0; i < nm; i++)
+        if (me[i]->teardown) me[i]->teardown(&ms[i]);
     return rc;
 }

@@ -330,6 +330,21 @@ archllm_status archllm_mutate(archllm_cell *out, const archllm_cell *in, archllm
 
 /* ---- methods ---- */
 
+size_t archllm_search_top(const archllm_search_state *st, size_t k, size_t *idx)
+{
+    size_t m = 0; /* insertion into a sorted list of at most k: k is small (a few to tens) */
+    for (size_t i = 0; i < st->n && k; i++) {
+        if (m == k && !(st->valid[i] > st->valid[idx[m - 1]])) continue;
+        size_t j = m < k ? m++ : m - 1;
+        while (j > 0 && st->valid[i] > st->valid[idx[j - 1]]) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = i;
+    }
+    return m;
+}
+
 static archllm_status random_propose(void *user, const archllm_search_state *st, archllm_cell *out, size_t cap,
                                      size_t *n)
 {

@@ -120,6 +120,11 @@ typedef struct {
     void (*end)(void *user, const archllm_search_state *st);
 } archllm_search_method;
 
+/* The k best cells queried so far by validation accuracy (ties: the earlier query),
+ * best first: their indexes into st->cells go to idx (k entries); returns min(k, n).
+ * What a fill-mutation method starts from. */
+size_t archllm_search_top(const archllm_search_state *st, size_t k, size_t *idx);
+
 /* Random search: uniform over the cells not yet queried (sampling with replacement
  * and skipping repeats, which gives the same distribution). */
 void archllm_search_random(archllm_search_method *m);

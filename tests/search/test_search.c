@@ -193,6 +193,18 @@ static archllm_status probe_propose(void *user, const archllm_search_state *st, 
 {
     probe *pr = user;
     pr->calls++;
+    size_t top[5];
+    size_t nt = archllm_search_top(st, 5, top);
+    if (nt != (st->n < 5 ? st->n : 5)) pr->bad_history++;
+    for (size_t i = 0; i < nt; i++) { /* sorted, and nothing outside beats the last */
+        if (i && st->valid[top[i]] > st->valid[top[i - 1]]) pr->bad_history++;
+        if (i && st->valid[top[i]] == st->valid[top[i - 1]] && top[i] < top[i - 1]) pr->bad_history++;
+    }
+    for (size_t q = 0; nt == 5 && q < st->n; q++) {
+        int in = 0;
+        for (size_t i = 0; i < nt; i++) in |= top[i] == q;
+        if (!in && st->valid[q] > st->valid[top[4]]) pr->bad_history++;
+    }
     if (st->n < pr->last_n) pr->bad_history++;
     pr->last_n = st->n;
     for (size_t i = 1; i < st->n; i++)
