@@ -17,6 +17,6 @@ tests_search_test_search_SOURCES = tests/search/test_search.c tests/nas/nas_test
 tests_search_test_search_LDADD = $(TEST_LIBS)
 TESTS += tests/search/test_genmetrics tests/search/test_search
 CLEANFILES += test_genmetrics.json test_genmetrics.csv test_genmetrics.svg test_genmetrics.html \
-	test_search_curves.csv test_search_runs.csv
+	test_search_curves.csv test_search_runs.csv test_search_nb101.tfrecord
 TESTS += tests/search/test_search_cli.sh
 EXTRA_DIST += tests/search/test_search_cli.sh

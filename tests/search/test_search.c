@@ -9,6 +9,7 @@
 #include "nas/nb101.h"
 #include "nas/nb201.h"
 #include "nas/search.h"
+#include "nas/tfrecord.h"
 #include "util/fileio.h"
 
 #include <math.h>
@@ -91,6 +92,135 @@ static void synth_acc(const archllm_cell *c, const uint8_t d[16], double *valid,
     *test = *valid - 0.7 + 0.5 * (d[1] / 255.0 - 0.5);
 }
 
+
+/* ---- a synthetic official-format NB101 file (tfrecord of JSON rows with base64
+ * ModelMetrics protobufs, as tests/nas/test_nas_readers.c writes them) ---- */
+
+typedef struct {
+    uint8_t b[1024];
+    size_t  n;
+} bytes;
+
+static void put(bytes *o, const void *p, size_t n)
+{
+    memcpy(o->b + o->n, p, n);
+    o->n += n;
+}
+
+static void put_varint(bytes *o, uint64_t v)
+{
+    while (v >= 0x80) {
+        o->b[o->n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    o->b[o->n++] = (uint8_t)v;
+}
+
+static void put_double(bytes *o, uint8_t tag, double d)
+{
+    o->b[o->n++] = tag;
+    put(o, &d, 8);
+}
+
+/* ModelMetrics: evaluation_data at init, halfway and final (fields 1..6), parameters. */
+static void metrics(bytes *o, double valid, double test)
+{
+    o->n = 0;
+    for (int k = 0; k < 3; k++) {
+        bytes e = {.n = 0};
+        put_double(&e, 0x09, k * 54.0);
+        put_double(&e, 0x11, 100.0 * k);
+        put_double(&e, 0x19, k == 2 ? 1.0 : 0.5);
+        put_double(&e, 0x21, k == 2 ? valid : 0.1);
+        put_double(&e, 0x29, k == 2 ? test : 0.1);
+        e.b[e.n++] = 0x32;
+        put_varint(&e, 4);
+        put(&e, "ckpt", 4);
+        o->b[o->n++] = 0x0a;
+        put_varint(o, e.n);
+        put(o, e.b, e.n);
+    }
+    o->b[o->n++] = 0x10;
+    put_varint(o, 1000);
+}
+
+static void base64(char *out, const uint8_t *in, size_t n)
+{
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t w = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+        out[o++] = tab[w >> 18 & 63];
+        out[o++] = tab[w >> 12 & 63];
+        out[o++] = i + 1 < n ? tab[w >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? tab[w & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+/* The 2,532 NB101 cells of at most 5 vertices (the first ones enumerated), one
+ * 108-epoch record each, accuracies from synth_acc as fractions.  Returns the count. */
+static size_t write_nb101_fixture(const char *path, const archllm_nb101_space *s)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n && s->cells[i].nv <= 5; i++, n++) {
+        const archllm_cell *c = &s->cells[i];
+        char hex[33], adj[64], ops[256], b64[2048], row[4096];
+        double v, t;
+        bytes m;
+        archllm_digest_hex(hex, s->digests[i]);
+        synth_acc(c, s->digests[i], &v, &t);
+        metrics(&m, v / 100, t / 100);
+        base64(b64, m.b, m.n);
+        size_t k = 0;
+        for (int a = 0; a < c->nv; a++)
+            for (int b = 0; b < c->nv; b++) adj[k++] = archllm_cell_has_edge(c, a, b) ? '1' : '0';
+        adj[k] = 0;
+        k = 0;
+        for (int a = 0; a < c->nv; a++)
+            k += (size_t)snprintf(ops + k, sizeof ops - k, "%s%s", a ? "," : "",
+                                  c->ops[a] == -1 ? "input" : c->ops[a] == -2 ? "output" : archllm_nb101_op_names[c->ops[a]]);
+        int len = snprintf(row, sizeof row, "[\"%s\", 108, \"%s\", \"%s\", \"%s\"]", hex, adj, ops, b64);
+        if (archllm_tfrecord_write(f, row, (size_t)len) != ARCHLLM_OK) n = 0;
+    }
+    if (fclose(f) != 0) return 0;
+    return n;
+}
+
+static void test_nb101_file(const archllm_nb101_space *s)
+{
+    const char *path = "test_search_nb101.tfrecord";
+    size_t n = write_nb101_fixture(path, s);
+    CHECK(n == 2532);
+    archllm_nb101_data *d;
+    CHECK_OK(archllm_nb101_data_load(&d, path));
+    if (!d) return;
+    archllm_oracle *o;
+    CHECK_OK(archllm_oracle_nb101(&o, d));
+    archllm_nb101_data_free(d);
+    if (!o) return;
+    CHECK(archllm_oracle_size(o) == 2532);
+    archllm_oracle_answer a;
+    double v, t;
+    synth_acc(&s->cells[100], s->digests[100], &v, &t);
+    CHECK_OK(archllm_oracle_query(o, &s->cells[100], &a));
+    CHECK(a.is_new && NEAR(a.valid, v, 1e-9) && NEAR(a.test, t, 1e-9)); /* percent, from fractions */
+    archllm_search_method m;
+    archllm_evolution_params ep = archllm_evolution_default_params();
+    archllm_search_evolution(&m, &ep);
+    archllm_search_params p = archllm_search_default_params();
+    p.budget = 100;
+    p.nseeds = 3;
+    archllm_search_result r;
+    CHECK_OK(archllm_search_run(&r, o, &m, &p));
+    for (size_t k = 0; k < 3; k++) CHECK(r.queries[k] == 100);
+    archllm_search_result_free(&r);
+    archllm_oracle_free(o);
+    unlink(path);
+}
+
 static void test_nb101(void)
 {
     archllm_nb101_space s;
@@ -171,6 +301,7 @@ static void test_nb101(void)
     archllm_oracle_free(o);
     free(v);
     free(t);
+    test_nb101_file(&s);
     archllm_nb101_space_free(&s);
 }
 
@@ -320,8 +451,15 @@ static void test_evolution_beats_random(archllm_oracle *o)
     for (int k = 0; k < 2; k++) archllm_search_result_free(&r[k]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--write-nb101-fixture") == 0) { /* for test_search_cli.sh */
+        archllm_nb101_space s;
+        if (archllm_nb101_space_cached(&s, 0) != ARCHLLM_OK) return 1;
+        size_t n = write_nb101_fixture(argv[2], &s);
+        archllm_nb101_space_free(&s);
+        return n == 2532 ? 0 : 1;
+    }
     char path[4096];
     test_data_path(path, sizeof path, "nb201_accuracy.csv");
     archllm_nb201_table *t;

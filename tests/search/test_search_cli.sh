@@ -42,6 +42,17 @@ ls "$tmp/s" | grep -q tmp && fail "temp files left" || ok "no temp files left"
 grep '^evolution' "$f-runs.csv" >"$tmp/runs1"; grep '^evolution' "$tmp/s2/search-nb201-cifar100-runs.csv" >"$tmp/runs2"
 cmp -s "$tmp/runs1" "$tmp/runs2" && ok "seeded runs repeat" || fail "seeded runs differ"
 
+# ---- search nb101 through a synthetic official-format tfrecord (2,532 cells) ----
+if "${ARCHLLM_BUILDDIR:-.}/tests/search/test_search" --write-nb101-fixture "$tmp/nb101.tfrecord"; then
+    "$bin" search --space nb101 --nb101-data "$tmp/nb101.tfrecord" --queries 40 --seeds 3 --seed 1 --out "$tmp/n" \
+        >"$tmp/out" 2>"$tmp/err" && ok "search nb101" || { fail "search nb101"; cat "$tmp/err"; }
+    grep -q '^NAS-Bench-101 cifar10: select by mean_validation (108 epochs), report mean_test (108 epochs)$' "$tmp/out" \
+        && grep -q '2532 cells in the table' "$tmp/out" && ok "nb101 summary" || fail "nb101 summary: $(cat "$tmp/out")"
+    [ "$(wc -l <"$tmp/n/search-nb101-cifar10.csv")" -eq 81 ] && ok "nb101 curves" || fail "nb101 curves"
+else
+    fail "writing the NB101 fixture"
+fi
+
 expect_bad 2 "no --space" -- "$bin" search
 expect_bad 2 "bad space" -- "$bin" search --space nb301
 expect_bad 2 "bad method" -- "$bin" search --space nb201 --method annealing
