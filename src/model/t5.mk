@@ -24,3 +24,10 @@ tests_model_t5_test_t5_sample_LDADD = $(TEST_LIBS)
 tests_model_t5_test_t5_sample_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 TESTS += tests/model/t5/test_t5_sample
 archllm_SOURCES += src/cli/cmd_sample.c
+libarchllm_core_la_SOURCES += src/model/tokenizer.h src/model/tokenizer.c
+check_PROGRAMS += tests/model/t5/test_tokenizer
+tests_model_t5_test_tokenizer_LDADD = $(TEST_LIBS)
+tests_model_t5_test_tokenizer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
+TESTS += tests/model/t5/test_tokenizer
+EXTRA_DIST += tests/fixtures/t5/make_tokenizer_fixture.py tests/fixtures/t5/tokenizer/tokenizer.json \
+	tests/fixtures/t5/tokenizer/cases.jsonl
