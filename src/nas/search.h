@@ -94,15 +94,15 @@ archllm_status archllm_mutate(archllm_cell *out, const archllm_cell *in, archllm
 
 /* What a method sees: the history of the current run, in query order (read-only). */
 typedef struct {
-    archllm_oracle     *oracle;  /* for peek / sample_unqueried (methods must not query) */
-    archllm_space       space;
-    archllm_rng        *rng;     /* the run's RNG (seed, stream ARCHLLM_SEARCH_STREAM) */
-    uint64_t            seed;
-    size_t              budget;
-    size_t              n;       /* distinct cells queried so far */
-    const archllm_cell *cells;   /* (n) */
-    const double       *valid;   /* (n) % */
-    const double       *test;    /* (n) % — methods must select by valid only */
+    const archllm_oracle *oracle;  /* peek / sample_unqueried: methods cannot query */
+    archllm_space         space;
+    archllm_rng          *rng;     /* the run's RNG (seed, stream ARCHLLM_SEARCH_STREAM) */
+    uint64_t              seed;
+    size_t                budget;
+    size_t                n;       /* distinct cells queried so far */
+    const archllm_cell   *cells;   /* (n) in the table's (canonical) form */
+    const double         *valid;   /* (n) % */
+    const double         *test;    /* (n) % - for the record; methods select by valid only */
 } archllm_search_state;
 
 #define ARCHLLM_SEARCH_STREAM 0x5ea4c4
