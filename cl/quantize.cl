@@ -1,10 +1,10 @@
-/* quantize.cl - vector quantization kernels: code norms and argmin over GEMM scores
+/* quantize.cl - vector quantization kernels: code norms and argmax over GEMM scores
  * (nearest code), gather, straight-through / commitment and codebook gradients, usage
  * counts and the EMA codebook update with dead-code restarts.
  * References: src/ref/quantize.c.  Indices are int32. */
 
-/* norms[k] = ||cb[k]||^2 */
-__kernel void vq_norms(__global float *norms, uint norms_off, __global const float *cb, uint cb_off, uint K, uint D)
+/* hn[k] = -||cb[k]||^2 / 2: the bias of the score GEMM */
+__kernel void vq_norms(__global float *hn, uint hn_off, __global const float *cb, uint cb_off, uint K, uint D)
 {
     uint k = get_global_id(0);
     GUARD(k, K);
@@ -13,24 +13,22 @@ __kernel void vq_norms(__global float *norms, uint norms_off, __global const flo
         float e = cb[cb_off + k * D + j];
         s += e * e;
     }
-    norms[norms_off + k] = s;
+    hn[hn_off + k] = -0.5f * s;
 }
 
-/* idx[m] = argmin_k norms[k] - 2 scores[m,k]  (||z||^2 is common to a row); lowest k on ties.
- * scores (M,K) start the scratch buffer, the K norms follow at norms_off. */
-__kernel void vq_argmin(__global int *idx, uint idx_off, __global const float *scores, uint norms_off,
-                        uint M, uint K)
+/* idx[m] = argmin_k ||z - e_k||^2 = argmax_k scores[m,k] with scores = z.e_k - ||e_k||^2/2
+ * (||z||^2 is common to a row); lowest k on ties. */
+__kernel void vq_argmin(__global int *idx, uint idx_off, __global const float *scores, uint scores_off, uint M,
+                        uint K)
 {
-    __global const float *norms = scores + norms_off;
     uint m = get_global_id(0);
     GUARD(m, M);
-    __global const float *sc = scores + (size_t)m * K;
-    float best = norms[0] - 2.0f * sc[0];
+    __global const float *sc = scores + scores_off + (size_t)m * K;
+    float best = sc[0];
     int bk = 0;
     for (uint k = 1; k < K; k++) {
-        float d = norms[k] - 2.0f * sc[k];
-        if (d < best) {
-            best = d;
+        if (sc[k] > best) {
+            best = sc[k];
             bk = (int)k;
         }
     }

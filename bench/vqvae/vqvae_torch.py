@@ -13,6 +13,7 @@ src/model/vqvae.c (same parameters, names and (out, in) weight layout), used for
 
 Not a runtime dependency of archllm: only tests' fixture regeneration and the benchmark
 use it.  Model (see src/model/vqvae.h):
+  input row: op one-hot, position one-hot, zeros up to a multiple of 16
   GIN layer: a = (1+eps) h + (A + A^T) h; u = relu(fc1(a)); h' = fc2(u) (relu except last)
   z_e = proj(h) as C codes of D per node; nearest code; straight-through
   g1 = relu(dec.fc1(z_q) + pos); g2 = relu(dec.fc2(g1)); op = dec.op(g2); st = dec.adj(g2)
@@ -39,7 +40,8 @@ class VQVAE(nn.Module):
         self.N, self.F, self.L, self.H, self.D, self.C, self.K, self.A = N, Fo, L, H, D, C, K, A
         self.adj_mode, self.quantizer, self.beta, self.decay, self.threshold = adj_mode, quantizer, beta, decay, threshold
         self.eps = nn.ParameterList([nn.Parameter(torch.zeros(1)) for _ in range(L)])
-        self.fc1 = nn.ModuleList([nn.Linear(Fo + N if l == 0 else H, H) for l in range(L)])
+        self.X = (Fo + N + 15) // 16 * 16  # input row zero-padded to a multiple of 16, as in C
+        self.fc1 = nn.ModuleList([nn.Linear(self.X if l == 0 else H, H) for l in range(L)])
         self.fc2 = nn.ModuleList([nn.Linear(H, H) for _ in range(L)])
         self.proj = nn.Linear(H, C * D)
         self.codebook = nn.Parameter(torch.randn(K, D) / math.sqrt(D), requires_grad=(quantizer == "loss"))
@@ -71,7 +73,7 @@ class VQVAE(nn.Module):
         return t
 
     def forward(self, x0, adj, tgt, mask):
-        """x0 (B,N,F+N), adj (B,N,N), tgt (B,N,F) one-hot, mask (B,N).  Returns a dict."""
+        """x0 (B,N,X), adj (B,N,N), tgt (B,N,F) one-hot, mask (B,N).  Returns a dict."""
         B, N, C, D, A = x0.shape[0], self.N, self.C, self.D, self.A
         a_sym = adj + adj.transpose(1, 2)
         h = x0
@@ -163,7 +165,7 @@ def save_safetensors(path, tensors, meta):
 
 def random_batch(B, N, Fo, gen):
     """Random padded cells: input first, output last, upper-triangular edges."""
-    x0 = torch.zeros(B, N, Fo + N)
+    x0 = torch.zeros(B, N, (Fo + N + 15) // 16 * 16)
     adj = torch.zeros(B, N, N)
     tgt = torch.zeros(B, N, Fo)
     mask = torch.zeros(B, N)
@@ -242,7 +244,8 @@ def load_cells(path, space):
             ops[i, v, col[o]] = 1
         mask[i, :nv] = 1
     pos = torch.eye(N)[None].expand(n, N, N) * mask[:, :, None]
-    x0 = torch.cat([ops, pos], dim=-1)
+    pad = torch.zeros(n, N, (Fo + N + 15) // 16 * 16 - Fo - N)
+    x0 = torch.cat([ops, pos, pad], dim=-1)
     return x0, adj, ops, mask, N, Fo
 
 

@@ -103,7 +103,7 @@ int cmd_train_vqvae(int argc, char **argv)
 {
     cli_config_opts co = {0};
     const char *device = NULL;
-    int resume = 0, stop_after = -1;
+    int resume = 0, stop_after = -1, interrupted = 0;
     static const struct option longopts[] = {CLI_CONFIG_LONG_OPTIONS,
                                              {"device", required_argument, NULL, 'd'},
                                              {"resume", no_argument, NULL, 'r'},
@@ -189,7 +189,6 @@ int cmd_train_vqvae(int argc, char **argv)
     ap.eps = 1e-8f;
     ap.weight_decay = (float)v->weight_decay;
     ap.max_norm = (float)v->max_grad_norm;
-    int interrupted = 0;
     while (step < v->steps) {
         size_t j = (size_t)step % spe;
         int epoch = (int)((size_t)step / spe);

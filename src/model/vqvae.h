@@ -4,7 +4,8 @@
  *
  * Shapes (B graphs of a batch, N = max nodes of the space, F op classes, H hidden,
  * C codes per node of D dims each, K codes, A adjacency decoder width):
- *   x0   (B*N, F+N)  one-hot op and one-hot position of every real node, 0 for padding
+ *   x0   (B*N, X)    one-hot op and one-hot position of every real node, 0 for padding
+ *                    nodes, zero-padded to X = F+N rounded up to a multiple of 16
  *   GIN layer l:     a = (1+eps) h + A_sym h;  u = relu(a W1^T + b1);  h' = relu(u W2^T + b2)
  *                    (no ReLU after the last layer)
  *   z_e  (B*N*C, D)  = h_L Wp^T + bp, cut into C codes per node
@@ -102,6 +103,10 @@ archllm_status archllm_vqvae_codes(archllm_vqvae *m, int32_t *codes);
  * ignored) into cells (ops by argmax, edges where the logit > 0, upper triangle). */
 archllm_status archllm_vqvae_decode(archllm_vqvae *m, const int32_t *codes, const int *nv, int n,
                                     archllm_space space, archllm_cell *cells);
+
+/* With ARCHLLM_VQVAE_PROFILE set, every op is timed (finishing the queue after each) and
+ * the totals print to stderr at exit; reset drops what was timed so far (warm-up). */
+void archllm_vqvae_profile_reset(void);
 
 /* Perplexity exp(-sum p log p) and the number of codes used, of counts (K). */
 void archllm_vqvae_usage(const float *counts, int K, double *perplexity, int *used);

@@ -1,5 +1,5 @@
 /* quantize.c - launchers for cl/quantize.cl.  The nearest code goes through one GEMM
- * (scores = z cb^T through CLBlast) and an argmin kernel over norms - 2 scores. */
+ * (scores = z cb^T - ||e||^2/2, cl/linear.cl's fused kernel) and an argmax kernel. */
 #include "ops/common.h"
 #include "ops/vqvae_ops.h"
 
@@ -11,18 +11,19 @@ archllm_status archllm_op_vq_argmin(archllm_ctx_t *ctx, archllm_view idx, archll
                                     archllm_view scratch, size_t M, size_t K, size_t D)
 {
     OPS_CHECK_SIZE("vq_argmin", scratch.off + M * K + K);
-    if (scratch.off != 0) return archllm_fail(ARCHLLM_EINVAL, "vq_argmin: scratch must start at offset 0");
     cl_kernel kn, ka;
     cl_uint cbo = U(cb.off), io = U(idx.off), kk = U(K), dd = U(D), mm = U(M);
-    /* (M,D) x (D,K): scores of every row against every code */
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 1, M, K, D, 1.0f, z, D, cb, D, 0.0f, scratch, K));
+    cl_uint soff = U(scratch.off), noff = U(scratch.off + M * K); /* -||e||^2/2 after the scores */
     ARCHLLM_TRY(archllm_kernel(ctx, "quantize", "vq_norms", &kn));
     ARCHLLM_TRY(archllm_kernel(ctx, "quantize", "vq_argmin", &ka));
-    cl_uint noff = U(M * K); /* the norms live after the scores */
     ARCHLLM_TRY(archllm_kernel_args(kn, ARG_MEM(scratch.buf), ARG_UINT(noff), ARG_MEM(cb.buf), ARG_UINT(cbo),
                                     ARG_UINT(kk), ARG_UINT(dd), ARG_END));
     ARCHLLM_TRY(archllm_launch_1d(ctx, kn, K, 0));
-    ARCHLLM_TRY(archllm_kernel_args(ka, ARG_MEM(idx.buf), ARG_UINT(io), ARG_MEM(scratch.buf), ARG_UINT(noff),
+    /* the GEMM: scores(M,K) = z(M,D) cb(K,D)^T - ||e||^2/2, through the fused linear kernel
+     * (the per-code norm is its bias) */
+    archllm_view norms = {scratch.buf, scratch.off + M * K};
+    ARCHLLM_TRY(archllm_op_linear_fwd(ctx, scratch, z, cb, norms, norms, 0, M, K, D, 0));
+    ARCHLLM_TRY(archllm_kernel_args(ka, ARG_MEM(idx.buf), ARG_UINT(io), ARG_MEM(scratch.buf), ARG_UINT(soff),
                                     ARG_UINT(mm), ARG_UINT(kk), ARG_END));
     return archllm_launch_1d(ctx, ka, M, 0);
 }

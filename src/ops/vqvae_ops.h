@@ -31,6 +31,18 @@ archllm_status archllm_op_bias_act_fwd(archllm_ctx_t *ctx, archllm_view x /* (ro
 archllm_status archllm_op_relu_mask_bwd(archllm_ctx_t *ctx, archllm_view dy /* (n) in place */,
                                         archllm_view y /* (n) */, size_t n);
 
+/* linear layers (cl/linear.cl): w is (out, in); pos (npos, N) may be unused (npos 0) */
+archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y /* (M,N) */, archllm_view x /* (M,K) */,
+                                     archllm_view w /* (N,K) */, archllm_view b /* (N) */, archllm_view pos,
+                                     size_t npos, size_t M, size_t N, size_t K, int relu);
+archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx /* (M,I) += */,
+                                        archllm_view dy /* (M,O) */, archllm_view w /* (O,I) */, size_t M,
+                                        size_t O, size_t I);
+/* dw += dy^T x; db += colsum(dy) unless db.buf is NULL */
+archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw /* (O,I) += */,
+                                        archllm_view db /* (O) += */, archllm_view dy /* (M,O) */,
+                                        archllm_view x /* (M,I) */, size_t M, size_t O, size_t I);
+
 /* quantize: argmin needs scratch for M*K scores plus K norms (archllm_op_vq_scratch floats) */
 size_t         archllm_op_vq_scratch(size_t M, size_t K);
 archllm_status archllm_op_vq_argmin(archllm_ctx_t *ctx, archllm_view idx /* (M) int32 */,

@@ -1,6 +1,6 @@
 /* vqvae_ref.h - plain-C references of the VQ-VAE's op families: graph convolution
- * (GIN aggregation, position embeddings, adjacency decoder), vector quantization and
- * the reconstruction losses.  The oracle the kernels in cl/graph.cl, cl/quantize.cl and
+ * (GIN aggregation, position embeddings, adjacency decoder), linear layers, vector
+ * quantization and the reconstruction losses.  The oracle the kernels in cl/graph.cl, cl/quantize.cl and
  * cl/recon.cl are tested against; same argument order as the launchers in
  * ops/vqvae_ops.h (outputs first).  Backward functions add into gradients (+=).
  * Index tensors (codes) are int32; masks and adjacency are 0/1 floats. */
@@ -36,6 +36,15 @@ void ref_adj_dec_bwd(float *dst /* (B*N, 2A) += */, float *dpar /* (2A+1) += */,
 /* MLP helpers: x = relu(x + bias) in place (relu 0: bias only); dy *= [y > 0] in place */
 void ref_bias_act_fwd(float *x /* (rows, cols) */, const float *bias /* (cols) */, size_t rows, size_t cols, int relu);
 void ref_relu_mask_bwd(float *dy /* (n) */, const float *y /* (n) */, size_t n);
+
+/* ---- linear layers (cl/linear.cl) --------------------------------------------- */
+/* y(M,N) = act(x(M,K) w(N,K)^T + pos[m % npos] + b(N)); npos = 0: no position term */
+void ref_linear_fwd(float *y, const float *x, const float *w, const float *b, const float *pos, size_t npos,
+                    size_t M, size_t N, size_t K, int relu);
+/* dx(M,I) += dy(M,O) w(O,I) */
+void ref_linear_bwd_dx(float *dx, const float *dy, const float *w, size_t M, size_t O, size_t I);
+/* dw(O,I) += dy^T x; db(O) += column sums of dy (db may be NULL) */
+void ref_linear_bwd_dw(float *dw, float *db, const float *dy, const float *x, size_t M, size_t O, size_t I);
 
 /* ---- vector quantization (cl/quantize.cl) ------------------------------------------- */
 /* idx[m] = argmin_k ||z[m] - cb[k]||^2 (lowest k on ties) */

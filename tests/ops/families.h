@@ -2,6 +2,7 @@
  * tests/ops/cases_<name>.c defines cases_<name>() and grads_<name>(). */
 FAMILY(basic)
 FAMILY(graph)
+FAMILY(linear)
 FAMILY(quantize)
 FAMILY(recon)
 FAMILY(t5)

@@ -1,0 +1,43 @@
+/* linear.c - references for cl/linear.cl: a linear layer (PyTorch's (out, in) weights)
+ * with position embedding, bias and ReLU fused, and its gradients.  Double sums. */
+#include "ref/vqvae_ref.h"
+
+void ref_linear_fwd(float *y, const float *x, const float *w, const float *b, const float *pos, size_t npos,
+                    size_t M, size_t N, size_t K, int relu)
+{
+    for (size_t m = 0; m < M; m++)
+        for (size_t n = 0; n < N; n++) {
+            double s = 0.0;
+            for (size_t k = 0; k < K; k++) s += (double)x[m * K + k] * w[n * K + k];
+            float v = (float)s;
+            if (npos) v += pos[(m % npos) * N + n];
+            v += b[n];
+            y[m * N + n] = relu && !(v > 0.0f) ? 0.0f : v;
+        }
+}
+
+void ref_linear_bwd_dx(float *dx, const float *dy, const float *w, size_t M, size_t O, size_t I)
+{
+    for (size_t m = 0; m < M; m++)
+        for (size_t i = 0; i < I; i++) {
+            double s = 0.0;
+            for (size_t o = 0; o < O; o++) s += (double)dy[m * O + o] * w[o * I + i];
+            dx[m * I + i] += (float)s;
+        }
+}
+
+void ref_linear_bwd_dw(float *dw, float *db, const float *dy, const float *x, size_t M, size_t O, size_t I)
+{
+    for (size_t o = 0; o < O; o++) {
+        for (size_t i = 0; i < I; i++) {
+            double s = 0.0;
+            for (size_t m = 0; m < M; m++) s += (double)dy[m * O + o] * x[m * I + i];
+            dw[o * I + i] += (float)s;
+        }
+        if (db) {
+            double s = 0.0;
+            for (size_t m = 0; m < M; m++) s += dy[m * O + o];
+            db[o] += (float)s;
+        }
+    }
+}

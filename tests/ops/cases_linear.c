@@ -1,0 +1,128 @@
+/* cases_linear.c - op cases of cl/linear.cl against src/ref/linear.c, and gradient checks
+ * of the references.  Odd sizes exercise the 4-row / 4- and 16-column block tails and
+ * the K tail of the float16 dot products. */
+#include "harness.h"
+#include "ops/vqvae_ops.h"
+#include "ref/vqvae_ref.h"
+
+#include <math.h>
+
+/* fwd: in = {x, w, b, pos}, out = {y}; s = {M, N, K, npos, relu} */
+static void ref_lf(const op_case *c, float **in, float **out)
+{
+    ref_linear_fwd(out[0], in[0], in[1], in[2], in[3], c->s[3], c->s[0], c->s[1], c->s[2], (int)c->s[4]);
+}
+static archllm_status dev_lf(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    return archllm_op_linear_fwd(x, out[0], in[0], in[1], in[2], in[3], c->s[3], c->s[0], c->s[1], c->s[2],
+                                 (int)c->s[4]);
+}
+static void mk_lf(op_case *c, size_t M, size_t N, size_t K, size_t npos, int relu)
+{
+    harness_case(c, "", 4, 1);
+    snprintf(c->name, sizeof c->name, "linear_fwd M=%zu N=%zu K=%zu npos=%zu relu=%d", M, N, K, npos, relu);
+    c->s[0] = M, c->s[1] = N, c->s[2] = K, c->s[3] = npos, c->s[4] = (size_t)relu;
+    c->in_n[0] = M * K, c->in_n[1] = N * K, c->in_n[2] = N, c->in_n[3] = npos ? npos * N : 1;
+    c->out_n[0] = M * N;
+    c->ref = ref_lf, c->dev = dev_lf;
+    c->flops = 2.0 * M * N * K, c->bytes = 4.0 * (M * K + N * K + M * N);
+    /* K float products vs a double sum */
+    c->atol = 2e-6 * sqrt((double)K), c->rtol = 1e-5, c->nerr = 1e-6;
+}
+/* dx: in = {dy, w}, out = {dx}; s = {M, O, I} */
+static void ref_ldx(const op_case *c, float **in, float **out) { ref_linear_bwd_dx(out[0], in[0], in[1], c->s[0], c->s[1], c->s[2]); }
+static archllm_status dev_ldx(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    return archllm_op_linear_bwd_dx(x, out[0], in[0], in[1], c->s[0], c->s[1], c->s[2]);
+}
+static void mk_ldx(op_case *c, size_t M, size_t O, size_t I)
+{
+    harness_case(c, "", 2, 1);
+    snprintf(c->name, sizeof c->name, "linear_bwd_dx M=%zu O=%zu I=%zu", M, O, I);
+    c->s[0] = M, c->s[1] = O, c->s[2] = I;
+    c->in_n[0] = M * O, c->in_n[1] = O * I, c->out_n[0] = M * I;
+    c->out_init = 1;
+    c->ref = ref_ldx, c->dev = dev_ldx;
+    c->flops = 2.0 * M * O * I, c->bytes = 4.0 * (M * O + O * I + 2 * M * I);
+    c->atol = 2e-6 * sqrt((double)O), c->rtol = 1e-5, c->nerr = 1e-6;
+}
+/* dw: in = {dy, x}, out = {dw, db}; s = {M, O, I} */
+static void ref_ldw(const op_case *c, float **in, float **out)
+{
+    ref_linear_bwd_dw(out[0], out[1], in[0], in[1], c->s[0], c->s[1], c->s[2]);
+}
+static archllm_status dev_ldw(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    return archllm_op_linear_bwd_dw(x, out[0], out[1], in[0], in[1], c->s[0], c->s[1], c->s[2]);
+}
+static void mk_ldw(op_case *c, size_t M, size_t O, size_t I)
+{
+    harness_case(c, "", 2, 2);
+    snprintf(c->name, sizeof c->name, "linear_bwd_dw M=%zu O=%zu I=%zu", M, O, I);
+    c->s[0] = M, c->s[1] = O, c->s[2] = I;
+    c->in_n[0] = M * O, c->in_n[1] = M * I, c->out_n[0] = O * I, c->out_n[1] = O;
+    c->out_init = 1;
+    c->ref = ref_ldw, c->dev = dev_ldw;
+    c->flops = 2.0 * M * O * I, c->bytes = 4.0 * (M * O + M * I + 2 * O * I);
+    /* sums over M rows in float */
+    c->atol = 2e-6 * sqrt((double)M), c->rtol = 1e-5, c->nerr = 1e-6;
+}
+
+int cases_linear(op_case *cases, int cap, int perf)
+{
+    int n = 0;
+    if (perf) {
+        HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 128, 0, 1));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 128, 128));
+        HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 128));
+        return n;
+    }
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 1, 1, 1, 0, 0));
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 37, 13, 12, 0, 1));
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 56, 32, 40, 7, 1));
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 35, 5, 128, 0, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133));
+    HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1, 1, 1));
+    HARNESS_ADD(n, cap, mk_ldw(&cases[n], 37, 13, 12));
+    HARNESS_ADD(n, cap, mk_ldw(&cases[n], 301, 64, 48));
+    HARNESS_ADD(n, cap, mk_ldw(&cases[n], 35, 5, 133));
+    return n;
+}
+
+/* ---- gradients: y = relu(x w^T + pos + b); in = {x, w, b, pos} ------------------------ */
+static void g_lin_init(const grad_case *g, float **in)
+{
+    (void)g;
+    (void)in;
+}
+static void g_lin_fwd(const grad_case *g, float **in, float *out)
+{
+    ref_linear_fwd(out, in[0], in[1], in[2], in[3], g->s[3], g->s[0], g->s[1], g->s[2], 0);
+}
+static void g_lin_bwd(const grad_case *g, float **in, const float *dout, float **din)
+{
+    size_t M = g->s[0], N = g->s[1], K = g->s[2], np = g->s[3];
+    ref_linear_bwd_dx(din[0], dout, in[1], M, N, K);
+    ref_linear_bwd_dw(din[1], din[2], dout, in[0], M, N, K);
+    for (size_t m = 0; m < M; m++)
+        for (size_t n = 0; n < N; n++) din[3][(m % np) * N + n] += dout[m * N + n];
+}
+
+int grads_linear(grad_case *cases, int cap)
+{
+    int n = 0;
+    if (n < cap) {
+        grad_case *g = &cases[n++];
+        memset(g, 0, sizeof *g);
+        snprintf(g->name, sizeof g->name, "linear");
+        g->n_in = 4;
+        g->s[0] = 14, g->s[1] = 5, g->s[2] = 9, g->s[3] = 7;
+        g->in_n[0] = 14 * 9, g->in_n[1] = 5 * 9, g->in_n[2] = 5, g->in_n[3] = 7 * 5, g->out_n = 14 * 5;
+        g->wrt = 15;
+        g->init = g_lin_init, g->fwd = g_lin_fwd, g->bwd = g_lin_bwd;
+    }
+    return n;
+}
