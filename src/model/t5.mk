@@ -31,3 +31,8 @@ tests_model_t5_test_tokenizer_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
 TESTS += tests/model/t5/test_tokenizer
 EXTRA_DIST += tests/fixtures/t5/make_tokenizer_fixture.py tests/fixtures/t5/tokenizer/tokenizer.json \
 	tests/fixtures/t5/tokenizer/cases.jsonl
+# bench/t5 (built by make check, not run as a test): `make bench/t5/bench_t5`, then compare with bench/t5/bench_torch.py (BENCHMARKS.md)
+check_PROGRAMS += bench/t5/bench_t5
+bench_t5_bench_t5_SOURCES = bench/t5/bench_t5.c
+bench_t5_bench_t5_LDADD = $(TEST_LIBS)
+EXTRA_DIST += bench/t5/bench_torch.py
