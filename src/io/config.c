@@ -95,8 +95,9 @@ static const archllm_cfg_key config_keys[] = {
              "codebook learning: `ema` updates with dead-code restarts, or `loss` (codebook + commitment loss)"),
     KEY_FLOAT("vqvae.beta", vqvae.beta, "0.25", 0.0, 100.0, 0, "commitment loss weight"),
     KEY_FLOAT("vqvae.ema_decay", vqvae.ema_decay, "0.99", 0.0, 1.0, ARCHLLM_CFG_MAX_OPEN, "EMA decay of the codebook"),
-    KEY_FLOAT("vqvae.restart_threshold", vqvae.restart_threshold, "0.01", 0.0, 1e6, 0,
-              "EMA usage count below which a code restarts at a random encoder output (0 = never)"),
+    KEY_FLOAT("vqvae.restart_threshold", vqvae.restart_threshold, "1.0", 0.0, 1e6, 0,
+              "EMA usage count (uses per step) below which a code restarts at a random encoder output of "
+              "the batch (Jukebox's rule; 0 = never)"),
     KEY_INT("vqvae.batch_size", vqvae.batch_size, "256", 1, 65536, "graphs per training step"),
     KEY_INT("vqvae.steps", vqvae.steps, "3000", 1, 100000000, "training steps"),
     KEY_INT("vqvae.warmup_steps", vqvae.warmup_steps, "100", 0, 100000000,

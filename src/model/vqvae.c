@@ -24,7 +24,7 @@ archllm_vqvae_params archllm_vqvae_default_params(void)
     p.quantizer = ARCHLLM_VQ_EMA;
     p.beta = 0.25f;
     p.ema_decay = 0.99f;
-    p.restart_threshold = 0.01f;
+    p.restart_threshold = 1.0f;
     p.max_batch = 256;
     return p;
 }
@@ -88,11 +88,15 @@ static archllm_status add_linear(archllm_params *p, const char *name, int out, i
 {
     char n[ARCHLLM_PARAM_NAME];
     int64_t ws[2] = {out, in}, bs[1] = {out};
-    float bound = 1.0f / sqrtf((float)in); /* PyTorch nn.Linear's default init */
+    /* LeCun uniform weights (variance 1/in) and zero biases.  With nn.Linear's default
+     * (U(+-1/sqrt(in)) for both) the signal shrinks ~3x per layer under the biases, every
+     * node's z_e ends up alike and the codebook collapses to one code; with He init the
+     * GIN sums (1 + degree terms) blow up over 4 layers */
+    float bound = sqrtf(3.0f / (float)in);
     snprintf(n, sizeof n, "%s.weight", name);
     ARCHLLM_TRY(archllm_params_add(p, n, 2, ws, 1, ARCHLLM_INIT_UNIFORM, bound, w));
     snprintf(n, sizeof n, "%s.bias", name);
-    return archllm_params_add(p, n, 1, bs, 0, ARCHLLM_INIT_UNIFORM, bound, b);
+    return archllm_params_add(p, n, 1, bs, 0, ARCHLLM_INIT_ZERO, 0.0f, b);
 }
 
 static archllm_status declare(archllm_vqvae *m)

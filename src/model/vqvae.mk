@@ -12,6 +12,7 @@ archllm_SOURCES += src/cli/cmd_train_vqvae.c src/cli/cmd_encode.c src/cli/cmd_de
 # encodes and decodes.
 check_PROGRAMS += tests/model/vqvae/test_vqvae_fixture
 tests_model_vqvae_test_vqvae_fixture_LDADD = $(TEST_LIBS)
-TESTS += tests/model/vqvae/test_vqvae_fixture
+TESTS += tests/model/vqvae/test_vqvae_fixture tests/model/vqvae/test_train_vqvae.sh
 EXTRA_DIST += tests/fixtures/vqvae/pair_loss.safetensors tests/fixtures/vqvae/inner_ema.safetensors \
-	bench/vqvae/vqvae_torch.py conf/vqvae-tiny.cfg
+	bench/vqvae/vqvae_torch.py conf/vqvae-tiny.cfg conf/vqvae-nb101.cfg conf/vqvae-nb201.cfg \
+	tests/model/vqvae/test_train_vqvae.sh
