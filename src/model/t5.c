@@ -13,54 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void archllm_t5_config_default(archllm_t5_config *c)
-{
-    memset(c, 0, sizeof *c);
-    c->vocab = 32128;
-    c->d_model = 512;
-    c->d_kv = 64;
-    c->d_ff = 2048;
-    c->n_heads = 8;
-    c->n_layers = 6;
-    c->n_dec_layers = 6;
-    c->num_buckets = 32;
-    c->max_distance = 128;
-    c->eps = 1e-6f;
-    c->dropout = 0.1f;
-    c->gated = 0;
-    c->act = ARCHLLM_T5_RELU;
-    c->tied = 1;
-    c->scale_out = 1;
-    c->pad_id = 0;
-    c->eos_id = 1;
-    c->start_id = 0;
-}
-
-archllm_status archllm_t5_config_check(const archllm_t5_config *c)
-{
-#define RANGE(f, lo, hi)                                                                                         \
-    if (c->f < (lo) || c->f > (hi))                                                                              \
-        return archllm_fail(ARCHLLM_EINVAL, "t5 config: " #f " = %d outside [%d, %d]", (int)c->f, (int)(lo),     \
-                            (int)(hi))
-    RANGE(vocab, 2, 1 << 22);
-    RANGE(d_model, 1, 1 << 16);
-    RANGE(d_kv, 1, 1 << 12);
-    RANGE(d_ff, 1, 1 << 18);
-    RANGE(n_heads, 1, 1024);
-    RANGE(n_layers, 1, ARCHLLM_T5_MAX_LAYERS);
-    RANGE(n_dec_layers, 1, ARCHLLM_T5_MAX_LAYERS);
-    RANGE(num_buckets, 2, 4096);
-    RANGE(max_distance, 2, 1 << 20);
-    RANGE(pad_id, 0, c->vocab - 1);
-    RANGE(eos_id, 0, c->vocab - 1);
-    RANGE(start_id, 0, c->vocab - 1);
-#undef RANGE
-    if (!(c->eps > 0.0f && c->eps < 1.0f)) return archllm_fail(ARCHLLM_EINVAL, "t5 config: eps = %g", c->eps);
-    if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
-        return archllm_fail(ARCHLLM_EINVAL, "t5 config: dropout = %g outside [0, 1)", c->dropout);
-    return ARCHLLM_OK;
-}
-
 /* ---- parameter table ------------------------------------------------------------ */
 
 static archllm_status add(archllm_params *p, int *idx, int decay, archllm_init_kind init, float scale, int ndim,

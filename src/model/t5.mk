@@ -5,7 +5,7 @@ libarchllm_core_la_SOURCES += src/ops/t5_ops.h src/ops/embedding.c src/ops/rmsno
 	src/ref/dropout.c src/ref/transformer.c
 CL_FAMILIES += embedding rmsnorm attention xent dropout transformer
 tests_test_ops_SOURCES += tests/ops/cases_t5.c
-libarchllm_core_la_SOURCES += src/model/t5.h src/model/t5.c src/model/t5_hf.c
+libarchllm_core_la_SOURCES += src/model/t5.h src/model/t5.c src/model/t5_hf.c src/model/t5_config.c
 check_PROGRAMS += tests/model/t5/test_t5_parity
 tests_model_t5_test_t5_parity_LDADD = $(TEST_LIBS)
 tests_model_t5_test_t5_parity_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests
@@ -36,3 +36,28 @@ check_PROGRAMS += bench/t5/bench_t5
 bench_t5_bench_t5_SOURCES = bench/t5/bench_t5.c
 bench_t5_bench_t5_LDADD = $(TEST_LIBS)
 EXTRA_DIST += bench/t5/bench_torch.py
+# ---- fuzz targets of the T5 readers: `make fuzz-t5` (libFuzzer through clang, like `make fuzz`) ----
+FUZZ_T5_TARGETS = safetensors hfconfig
+FUZZ_T5_BINS = fuzz/fuzz_safetensors fuzz/fuzz_hfconfig
+FUZZ_T5_SRC = $(top_srcdir)/src/util/error.c $(top_srcdir)/src/util/fileio.c $(top_srcdir)/src/io/safetensors.c \
+	$(top_srcdir)/src/model/t5_config.c $(top_srcdir)/src/model/tokenizer.c
+FUZZ_T5_LINK = $(FUZZ_CC) $(FUZZ_CFLAGS) $(OPENCL_CFLAGS) -o $@ $(top_srcdir)/$@.c $(FUZZ_T5_SRC) $(JANSSON_LIBS) -lm -lpthread
+EXTRA_DIST += fuzz/fuzz_safetensors.c fuzz/fuzz_hfconfig.c fuzz/corpus/safetensors fuzz/corpus/hfconfig
+CLEANFILES += $(FUZZ_T5_BINS)
+fuzz/fuzz_safetensors: $(top_srcdir)/fuzz/fuzz_safetensors.c $(FUZZ_T5_SRC)
+	@$(MKDIR_P) fuzz
+	$(AM_V_CC)$(FUZZ_T5_LINK)
+fuzz/fuzz_hfconfig: $(top_srcdir)/fuzz/fuzz_hfconfig.c $(FUZZ_T5_SRC)
+	@$(MKDIR_P) fuzz
+	$(AM_V_CC)$(FUZZ_T5_LINK)
+fuzz-t5:
+	@test -n "$(FUZZ_CC)" || { echo "make fuzz-t5 needs clang: ./configure FUZZ_CC=clang"; exit 1; }
+	@$(MAKE) $(AM_MAKEFLAGS) $(FUZZ_T5_BINS)
+	@for t in $(FUZZ_T5_TARGETS); do \
+	  rm -rf fuzz/$$t-run && $(MKDIR_P) fuzz/$$t-run && \
+	  cp $(top_srcdir)/fuzz/corpus/$$t/* fuzz/$$t-run/ && \
+	  echo "fuzz-t5: $$t for $(FUZZ_SECONDS) s" && \
+	  ./fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -artifact_prefix=fuzz/$$t- \
+	    fuzz/$$t-run || exit 1; \
+	done
+.PHONY: fuzz-t5
