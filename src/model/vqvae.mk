@@ -15,4 +15,4 @@ tests_model_vqvae_test_vqvae_fixture_LDADD = $(TEST_LIBS)
 TESTS += tests/model/vqvae/test_vqvae_fixture tests/model/vqvae/test_train_vqvae.sh
 EXTRA_DIST += tests/fixtures/vqvae/pair_loss.safetensors tests/fixtures/vqvae/inner_ema.safetensors \
 	bench/vqvae/vqvae_torch.py conf/vqvae-tiny.cfg conf/vqvae-nb101.cfg conf/vqvae-nb201.cfg \
-	tests/model/vqvae/test_train_vqvae.sh
+	tests/model/vqvae/test_train_vqvae.sh bench/vqvae/bench.sh doc/vqvae.md
