@@ -34,6 +34,43 @@ __kernel void gin_agg_bwd(__global float *dh, uint dh_off, __global const float 
     dh[dh_off + i] += s;
 }
 
+/* The same two, 16 channels per item as float16 (C a multiple of 16): one item per
+ * (b, v, 16-channel block), the adjacency read once per neighbour. */
+__kernel void gin_agg_fwd16(__global float *out, uint out_off, __global const float *h, uint h_off,
+                            __global const float *adj, uint adj_off, __global const float *eps, uint eps_off,
+                            uint B, uint N, uint C)
+{
+    uint i = get_global_id(0), cb = C / 16;
+    GUARD(i, B * N * cb);
+    uint c0 = (i % cb) * 16, bv = i / cb, v = bv % N, b = bv / N;
+    __global const float *A = adj + adj_off + b * N * N;
+    __global const float *hb = h + h_off + b * N * C + c0;
+    float16 s = (1.0f + eps[eps_off]) * vload16(0, hb + v * C);
+    for (uint w = 0; w < N; w++) {
+        float a = A[v * N + w] + A[w * N + v];
+        if (a != 0.0f) s = fma((float16)(a), vload16(0, hb + w * C), s);
+    }
+    vstore16(s, 0, out + out_off + (b * N + v) * C + c0);
+}
+
+__kernel void gin_agg_bwd16(__global float *dh, uint dh_off, __global const float *adj, uint adj_off,
+                            __global const float *eps, uint eps_off, __global const float *dout, uint dout_off,
+                            uint B, uint N, uint C)
+{
+    uint i = get_global_id(0), cb = C / 16;
+    GUARD(i, B * N * cb);
+    uint c0 = (i % cb) * 16, bw = i / cb, w = bw % N, b = bw / N;
+    __global const float *A = adj + adj_off + b * N * N;
+    __global const float *db = dout + dout_off + b * N * C + c0;
+    float16 s = (1.0f + eps[eps_off]) * vload16(0, db + w * C);
+    for (uint v = 0; v < N; v++) {
+        float a = A[v * N + w] + A[w * N + v];
+        if (a != 0.0f) s = fma((float16)(a), vload16(0, db + v * C), s);
+    }
+    __global float *p = dh + dh_off + (b * N + w) * C + c0;
+    vstore16(vload16(0, p) + s, 0, p);
+}
+
 /* deps += sum_i dout[i] h[i]: one work-group of REDUCE_WG, fixed order. */
 __kernel void gin_eps_bwd(__global float *deps, uint deps_off, __global const float *h, uint h_off,
                           __global const float *dout, uint dout_off, uint n)

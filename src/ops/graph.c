@@ -11,11 +11,12 @@ archllm_status archllm_op_gin_agg_fwd(archllm_ctx_t *ctx, archllm_view out, arch
     OPS_CHECK_SIZE("gin_agg", h.off + B * N * C);
     cl_kernel k;
     cl_uint oo = U(out.off), ho = U(h.off), ao = U(adj.off), eo = U(eps.off), b = U(B), n = U(N), c = U(C);
-    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "gin_agg_fwd", &k));
+    int v16 = C % 16 == 0; /* 16 channels per item as float16 */
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", v16 ? "gin_agg_fwd16" : "gin_agg_fwd", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(h.buf), ARG_UINT(ho),
                                     ARG_MEM(adj.buf), ARG_UINT(ao), ARG_MEM(eps.buf), ARG_UINT(eo), ARG_UINT(b),
                                     ARG_UINT(n), ARG_UINT(c), ARG_END));
-    return archllm_launch_1d(ctx, k, B * N * C, 0);
+    return archllm_launch_1d(ctx, k, v16 ? B * N * C / 16 : B * N * C, 0);
 }
 
 archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archllm_view deps, archllm_view h,
@@ -26,7 +27,8 @@ archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archl
     cl_kernel k, k2;
     cl_uint dho = U(dh.off), ao = U(adj.off), eo = U(eps.off), doo = U(dout.off), b = U(B), n = U(N), c = U(C);
     cl_uint deo = U(deps.off), ho = U(h.off), tot = U(B * N * C);
-    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "gin_agg_bwd", &k));
+    int v16 = C % 16 == 0;
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", v16 ? "gin_agg_bwd16" : "gin_agg_bwd", &k));
     ARCHLLM_TRY(archllm_kernel(ctx, "graph", "gin_eps_bwd", &k2));
     /* deps first: it reads dout and h, never dh (dh may alias nothing it reads) */
     ARCHLLM_TRY(archllm_kernel_args(k2, ARG_MEM(deps.buf), ARG_UINT(deo), ARG_MEM(h.buf), ARG_UINT(ho),
@@ -36,7 +38,7 @@ archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archl
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dh.buf), ARG_UINT(dho), ARG_MEM(adj.buf), ARG_UINT(ao),
                                     ARG_MEM(eps.buf), ARG_UINT(eo), ARG_MEM(dout.buf), ARG_UINT(doo), ARG_UINT(b),
                                     ARG_UINT(n), ARG_UINT(c), ARG_END));
-    return archllm_launch_1d(ctx, k, B * N * C, 0);
+    return archllm_launch_1d(ctx, k, v16 ? B * N * C / 16 : B * N * C, 0);
 }
 
 archllm_status archllm_op_pos_add_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view pos, size_t B, size_t N,

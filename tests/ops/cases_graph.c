@@ -168,6 +168,8 @@ int cases_graph(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 13, 0));
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 13, 1));
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 3, 8, 130, 1));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 32, 0)); /* C % 16 == 0: the float16 kernels */
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 48, 1));
     HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 13, 0));
     HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 13, 1));
     for (int mode = 0; mode < 2; mode++) {
