@@ -89,6 +89,8 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 37, 13, 12));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 301, 64, 48));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 35, 5, 133));
+    HARNESS_ADD(n, cap, mk_ldw(&cases[n], 29, 6, 56)); /* 32-wide block, then 16 + 8 scalar */
+    HARNESS_ADD(n, cap, mk_ldw(&cases[n], 29, 7, 128));
     return n;
 }
 
