@@ -13,9 +13,9 @@
 struct archllm_nb201_table {
     int     ncols;          /* numeric columns */
     char  **colnames;       /* (ncols) */
-    int     nrows;
-    uint8_t present[ARCHLLM_NB201_SIZE];
-    double *values;         /* (ARCHLLM_NB201_SIZE, ncols) */
+    int     nrows, cap;
+    int32_t row_of[ARCHLLM_NB201_SIZE]; /* index -> row, -1 when absent */
+    double *values;         /* (nrows, ncols) in file order */
 };
 
 #define MAX_FIELDS 256
@@ -51,6 +51,7 @@ archllm_status archllm_nb201_table_parse(archllm_nb201_table **out, const char *
     *out = NULL;
     archllm_nb201_table *t = calloc(1, sizeof *t);
     if (!t) return archllm_fail(ARCHLLM_ENOMEM, "%s: out of memory", name);
+    for (int i = 0; i < ARCHLLM_NB201_SIZE; i++) t->row_of[i] = -1;
     const char *start[MAX_FIELDS];
     size_t flen[MAX_FIELDS];
     int colmap[MAX_FIELDS]; /* field -> numeric column, -1 index, -2 arch_str */
@@ -90,12 +91,10 @@ archllm_status archllm_nb201_table_parse(archllm_nb201_table **out, const char *
                 goto fail;
             }
             t->colnames = calloc((size_t)(ncols ? ncols : 1), sizeof *t->colnames);
-            t->values = malloc((size_t)ARCHLLM_NB201_SIZE * (size_t)(ncols ? ncols : 1) * sizeof *t->values);
-            if (!t->colnames || !t->values) {
+            if (!t->colnames) {
                 st = archllm_fail(ARCHLLM_ENOMEM, "%s: out of memory", name);
                 goto fail;
             }
-            for (size_t i = 0; i < (size_t)ARCHLLM_NB201_SIZE * (size_t)ncols; i++) t->values[i] = NAN;
             for (int i = 0; i < n; i++) {
                 if (colmap[i] < 0) continue;
                 char *s = strndup(start[i], flen[i]);
@@ -131,7 +130,7 @@ archllm_status archllm_nb201_table_parse(archllm_nb201_table **out, const char *
             st = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: index %d out of range", name, line, index);
             goto fail;
         }
-        if (t->present[index]) {
+        if (t->row_of[index] >= 0) {
             st = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: index %d appears twice", name, line, index);
             goto fail;
         }
@@ -141,6 +140,18 @@ archllm_status archllm_nb201_table_parse(archllm_nb201_table **out, const char *
         }
         memcpy(buf, start[acol], flen[acol]);
         buf[flen[acol]] = '\0';
+        if (t->nrows == t->cap) {
+            int cap = t->cap ? t->cap * 2 : 256;
+            double *nv = realloc(t->values, (size_t)cap * (size_t)(t->ncols ? t->ncols : 1) * sizeof *nv);
+            if (!nv) {
+                st = archllm_fail(ARCHLLM_ENOMEM, "%s: out of memory", name);
+                goto fail;
+            }
+            t->values = nv;
+            t->cap = cap;
+        }
+        double *row = t->values + (size_t)t->nrows * (size_t)t->ncols;
+        for (int k = 0; k < t->ncols; k++) row[k] = NAN;
         uint8_t ops[ARCHLLM_NB201_EDGES], want[ARCHLLM_NB201_EDGES];
         st = archllm_nb201_parse(ops, buf);
         if (st != ARCHLLM_OK) {
@@ -169,10 +180,9 @@ archllm_status archllm_nb201_table_parse(archllm_nb201_table **out, const char *
                 st = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: field %d ('%s') is not a number", name, line, i + 1, num);
                 goto fail;
             }
-            t->values[(size_t)index * (size_t)t->ncols + (size_t)colmap[i]] = v;
+            row[colmap[i]] = v;
         }
-        t->present[index] = 1;
-        t->nrows++;
+        t->row_of[index] = t->nrows++;
         p = next;
     }
     if (line == 0) {
@@ -231,13 +241,13 @@ int archllm_nb201_table_column(const archllm_nb201_table *t, const char *name)
 
 int archllm_nb201_table_has(const archllm_nb201_table *t, int index)
 {
-    return index >= 0 && index < ARCHLLM_NB201_SIZE && t->present[index];
+    return index >= 0 && index < ARCHLLM_NB201_SIZE && t->row_of[index] >= 0;
 }
 
 double archllm_nb201_table_get(const archllm_nb201_table *t, int index, int col)
 {
     if (!archllm_nb201_table_has(t, index) || col < 0 || col >= t->ncols) return NAN;
-    return t->values[(size_t)index * (size_t)t->ncols + (size_t)col];
+    return t->values[(size_t)t->row_of[index] * (size_t)t->ncols + (size_t)col];
 }
 
 archllm_status archllm_nb201_table_find_arch(int *index, const archllm_nb201_table *t, const char *arch)
