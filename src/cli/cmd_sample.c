@@ -5,7 +5,10 @@
  * lm.constrained, exactly the training length (the most common length in lm.data, or
  * --length) of code tokens each.  --fill "3,_,_,7,_": the '_' positions are masked into
  * sentinel spans, the model fills them (constrained: exactly one code per '_'), and the
- * completed sequences are printed. */
+ * completed sequences are printed.  A model folder with a tokenizer.json (a pretrained
+ * SentencePiece vocabulary, fine-tuned with train-lm --init) is prompted with text; its
+ * samples are decoded and parsed as decimal codes, and those that are not exactly L codes
+ * below K are dropped and counted. */
 #include "config.h"
 #include "cli/cli.h"
 #include "model/prompts.h"
@@ -114,11 +117,21 @@ int cmd_sample(int argc, char **argv)
     rc = cli_open_ctx(&ctx, device, &cfg);
     if (rc != CLI_EXIT_OK) return rc;
     archllm_t5 m;
+    archllm_tokenizer *tok = NULL;
     archllm_status s = archllm_t5_load_hf(ctx, &m, model);
-    if (s == ARCHLLM_OK && m.cfg.vocab < archllm_code_vocab_size(K))
+    char tp[ARCHLLM_CONFIG_PATH_MAX + 128];
+    snprintf(tp, sizeof tp, "%s/tokenizer.json", model);
+    FILE *tf = s == ARCHLLM_OK ? fopen(tp, "r") : NULL;
+    if (tf) { /* a pretrained vocabulary: text prompts, unconstrained, numbers parsed back */
+        fclose(tf);
+        s = archllm_tokenizer_load(&tok, tp);
+        if (s == ARCHLLM_OK && fill) s = archllm_fail(ARCHLLM_EUNSUPPORTED, "sample: --fill with a SentencePiece model");
+    } else if (s == ARCHLLM_OK && m.cfg.vocab < archllm_code_vocab_size(K))
         s = archllm_fail(ARCHLLM_EUNSUPPORTED, "%s: vocabulary of %d ids is not the built-in code vocabulary (%d)",
                          model, m.cfg.vocab, archllm_code_vocab_size(K));
     if (s != ARCHLLM_OK) {
+        if (m.P.finalized) archllm_t5_free(&m);
+        archllm_tokenizer_free(tok);
         archllm_ctx_free(ctx);
         return cli_status(s, "sample");
     }
@@ -166,6 +179,11 @@ int cmd_sample(int argc, char **argv)
         sp.step_hi = step_hi;
         if (span < 0) s = archllm_fail(ARCHLLM_EINVAL, "sample: --fill has no '_' to fill");
     }
+    if (s == ARCHLLM_OK && tok) {
+        s = archllm_prompt_retokenize(&pr, tok);
+        sp.constrained = 0; /* pieces, not codes: sample freely and parse the numbers */
+        sp.max_len = 4 * (length > 0 ? length : 64) + 8;
+    }
     int Tm = sp.constrained ? sp.length + 1 : sp.max_len;
     int32_t *enc = malloc(sizeof(int32_t) * (size_t)batch * pr.S), *res = malloc(sizeof(int32_t) * (size_t)batch * Tm);
     int *lens = malloc(sizeof(int) * (size_t)batch);
@@ -188,7 +206,22 @@ int cmd_sample(int argc, char **argv)
             int n = lens[b] > 0 && r[lens[b] - 1] == m.cfg.eos_id ? lens[b] - 1 : lens[b];
             int32_t codes[ARCHLLM_PROMPT_MAX];
             int nc = 0, ok = 1;
-            if (!fill) {
+            if (tok) {
+                char text[8192], *q = text;
+                archllm_tokenizer_decode(tok, r, n, text, sizeof text);
+                while (*q && nc < ARCHLLM_PROMPT_MAX) {
+                    char *e;
+                    long x = strtol(q, &e, 10);
+                    if (e == q || x < 0 || x >= K || (*e && *e != ' ')) {
+                        ok = 0;
+                        break;
+                    }
+                    codes[nc++] = (int32_t)x;
+                    q = e;
+                    while (*q == ' ') q++;
+                }
+                if (nc == 0 || (length > 0 && nc != length)) ok = 0;
+            } else if (!fill) {
                 for (int i = 0; i < n; i++) {
                     int cc = r[i] - ARCHLLM_TOK_CODE0;
                     if (cc < 0 || cc >= K) ok = 0;
@@ -227,6 +260,7 @@ int cmd_sample(int argc, char **argv)
                 done / dt, bad);
     free(enc), free(res), free(lens);
     archllm_t5_free(&m);
+    archllm_tokenizer_free(tok);
     archllm_ctx_free(ctx);
     return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, "sample");
 }

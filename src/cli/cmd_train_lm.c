@@ -110,6 +110,16 @@ static archllm_status run_batch(archllm_ctx_t *ctx, archllm_t5 *m, batch_buf *bb
     return ARCHLLM_OK;
 }
 
+/* the tokenizer of a pretrained checkpoint (--init with tokenizer.json); NULL: built-in ids */
+static const archllm_tokenizer *text_tok;
+
+static archllm_status make_prompt(archllm_prompt *p, archllm_prompt_kind kind, const int32_t *codes, int L,
+                                  float mask_rate, archllm_rng *r)
+{
+    ARCHLLM_TRY(archllm_prompt_make(p, kind, codes, L, mask_rate, r));
+    return text_tok ? archllm_prompt_retokenize(p, text_tok) : ARCHLLM_OK;
+}
+
 static archllm_prompt_kind pick_kind(const archllm_config_lm *v, archllm_rng *r)
 {
     if (v->tasks == 1) return ARCHLLM_PROMPT_GENERATE;
@@ -133,7 +143,7 @@ static archllm_status evaluate(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
         archllm_prompt_kind kind = i < n ? ARCHLLM_PROMPT_GENERATE : ARCHLLM_PROMPT_FILL;
         if ((cfg->lm.tasks == 1 && kind == ARCHLLM_PROMPT_FILL) || (cfg->lm.tasks == 2 && kind == ARCHLLM_PROMPT_GENERATE))
             continue;
-        ARCHLLM_TRY(archllm_prompt_make(&bb->p[k], kind, cs->codes + cs->off[j], cs->len[j], (float)cfg->lm.mask_rate, &r));
+        ARCHLLM_TRY(make_prompt(&bb->p[k], kind, cs->codes + cs->off[j], cs->len[j], (float)cfg->lm.mask_rate, &r));
         if (++k == bb->B || i + 1 == 2 * n) {
             float l;
             int nt;
@@ -254,13 +264,26 @@ int cmd_train_lm(int argc, char **argv)
     int interrupted = 0;
     archllm_rng rng;
     archllm_rng_seed(&rng, (uint64_t)cfg.experiment.seed, 0x75);
+    archllm_tokenizer *tok = NULL;
     if (init) {
         s = archllm_t5_load_hf(ctx, &m, init);
-        if (s == ARCHLLM_OK && m.cfg.vocab < archllm_code_vocab_size(K))
+        char tp[ARCHLLM_CONFIG_PATH_MAX + 32];
+        snprintf(tp, sizeof tp, "%s/tokenizer.json", init);
+        struct stat sb;
+        if (s == ARCHLLM_OK && stat(tp, &sb) == 0) { /* a pretrained vocabulary: text prompts */
+            s = archllm_tokenizer_load(&tok, tp);
+            if (s == ARCHLLM_OK && archllm_tokenizer_vocab_size(tok) > m.cfg.vocab)
+                s = archllm_fail(ARCHLLM_EFORMAT, "%s: %d ids but the model has %d embedding rows", tp,
+                                 archllm_tokenizer_vocab_size(tok), m.cfg.vocab);
+            if (s == ARCHLLM_OK && archllm_tokenizer_id(tok, "<extra_id_15>") < 0)
+                s = archllm_fail(ARCHLLM_EFORMAT, "%s: fill prompts need the sentinels <extra_id_0..15>", tp);
+            text_tok = tok;
+            if (s == ARCHLLM_OK) printf("train-lm: text prompts through %s (codes as decimal numbers)\n", tp);
+        } else if (s == ARCHLLM_OK && m.cfg.vocab < archllm_code_vocab_size(K)) {
             s = archllm_fail(ARCHLLM_EUNSUPPORTED,
-                             "%s: vocabulary of %d ids; the built-in code vocabulary needs %d (a pretrained "
-                             "SentencePiece vocabulary is not supported by train-lm yet)",
+                             "%s: vocabulary of %d ids and no tokenizer.json; the built-in code vocabulary needs %d",
                              init, m.cfg.vocab, archllm_code_vocab_size(K));
+        }
     } else {
         archllm_t5_config tc;
         cli_t5_config_from_lm(&tc, &cfg, K);
@@ -290,6 +313,10 @@ int cmd_train_lm(int argc, char **argv)
     }
     int B = v->batch_size;
     int Smax = cs.max_len + 2, Tmax = cs.max_len + ARCHLLM_VOCAB_SENTINELS + 2;
+    if (text_tok) { /* a code is a few pieces ("▁", "3", "00"), a sentinel one */
+        Smax = Tmax = 4 * Tmax + 8;
+        if (Smax > ARCHLLM_PROMPT_MAX) Smax = Tmax = ARCHLLM_PROMPT_MAX;
+    }
     if (s == ARCHLLM_OK) s = batch_alloc(&bb, B, Smax, Tmax);
     if (s == ARCHLLM_OK) s = archllm_t5_reserve(ctx, &m, B, Smax, Tmax);
     if (s != ARCHLLM_OK) goto done;
@@ -313,7 +340,7 @@ int cmd_train_lm(int argc, char **argv)
         for (int b = 0; b < B && s == ARCHLLM_OK; b++) {
             size_t j = train_idx[archllm_rng_below(&rng, (uint32_t)n_train)];
             archllm_prompt_kind kind = pick_kind(v, &rng);
-            s = archllm_prompt_make(&bb.p[b], kind, cs.codes + cs.off[j], cs.len[j], (float)v->mask_rate, &rng);
+            s = make_prompt(&bb.p[b], kind, cs.codes + cs.off[j], cs.len[j], (float)v->mask_rate, &rng);
         }
         float loss = 0.0f, gnorm = 0.0f;
         int nt = 0;
@@ -368,12 +395,28 @@ int cmd_train_lm(int argc, char **argv)
         if (s == ARCHLLM_OK) printf("step %d | held-out loss %.6f | ppl %.3f\n", step, el, exp(el));
     }
     if (s == ARCHLLM_OK) s = archllm_t5_save_hf(ctx, &m, hf);
+    if (s == ARCHLLM_OK && tok) { /* the folder keeps its tokenizer */
+        char src[ARCHLLM_CONFIG_PATH_MAX + 32], dst[ARCHLLM_CONFIG_PATH_MAX + 128], *text = NULL;
+        size_t len = 0;
+        snprintf(src, sizeof src, "%s/tokenizer.json", init);
+        snprintf(dst, sizeof dst, "%s/tokenizer.json", hf);
+        archllm_atomic_file af;
+        s = archllm_read_file(src, &text, &len);
+        if (s == ARCHLLM_OK) s = archllm_atomic_open(&af, dst);
+        if (s == ARCHLLM_OK) {
+            fwrite(text, 1, len, af.f);
+            s = archllm_atomic_commit(&af);
+        }
+        free(text);
+    }
     if (s == ARCHLLM_OK) printf("checkpoint %s\nmodel %s (Hugging Face folder)\n", ckpt, hf);
 done:
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
     batch_free(&bb);
     if (m.P.finalized) archllm_t5_free(&m);
+    archllm_tokenizer_free(tok);
+    text_tok = NULL;
     archllm_ctx_free(ctx);
     free(order);
     archllm_codes_free(&cs);

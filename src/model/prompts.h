@@ -20,6 +20,7 @@
 #define ARCHLLM_MODEL_PROMPTS_H
 
 #include "archllm.h"
+#include "model/tokenizer.h"
 #include "util/rng.h"
 
 #include <stdint.h>
@@ -69,5 +70,11 @@ archllm_status archllm_prompt_make(archllm_prompt *p, archllm_prompt_kind kind, 
 /* Pad a batch of prompts: enc (B, S) with <pad> and mask 0, labels (B, T) with -100. */
 void archllm_prompt_batch(const archllm_prompt *const *ps, int B, int32_t *enc, int32_t *mask, int S,
                           int32_t *labels, int T);
+
+/* Prompts for a pretrained checkpoint (prompts_text.c): the built-in ids written as text
+ * ("fill: 3 4 <extra_id_0> 9"; codes in decimal; </s> and <pad> dropped) and re-encoded with
+ * its SentencePiece tokenizer (</s> appended on both sides). */
+size_t         archllm_prompt_ids_to_text(const int32_t *ids, int n, char *out, size_t cap);
+archllm_status archllm_prompt_retokenize(archllm_prompt *p, const archllm_tokenizer *t);
 
 #endif

@@ -66,6 +66,17 @@ kept=$(grep -c '^{"codes": \[5, [0-9]*, [0-9]*, 8, [0-9]*, [0-9]*, [0-9]*\]}$' "
     --set lm.temperature=0 > "$tmp/g1.jsonl" 2>/dev/null
 [ "$(sort -u "$tmp/g1.jsonl" | wc -l)" -eq 1 ] && ok "greedy samples are identical" || bad "greedy samples differ"
 
+# --init from a folder with a SentencePiece tokenizer.json: text prompts, codes as numbers
+run --set experiment.output_dir="$tmp/big" --set vqvae.codebook_size=400 --set lm.steps=1 > /dev/null 2>&1
+cp "$src/tests/fixtures/t5/tokenizer/tokenizer.json" "$tmp/big/t5/"
+run --set experiment.output_dir="$tmp/ft" --init "$tmp/big/t5" --set lm.steps=10 > "$tmp/ft.log" 2>&1
+grep -q 'text prompts through' "$tmp/ft.log" && [ -f "$tmp/ft/t5/tokenizer.json" ] &&
+    ok "train-lm --init with tokenizer.json trains on text prompts" || { bad "text prompts"; cat "$tmp/ft.log"; }
+"$bin" sample "$cfg" --set lm.data="$tmp/codes.jsonl" --set experiment.output_dir="$tmp/ft" --set lm.samples=8 \
+    > "$tmp/ts.jsonl" 2> "$tmp/ts.log"
+grep -q 'sample: 8 sequences' "$tmp/ts.log" && ok "sample with a SentencePiece model ($(tail -1 "$tmp/ts.log" | sed 's/.*, //'))" ||
+    { bad "sample text mode"; cat "$tmp/ts.log"; }
+
 # bad inputs
 printf '{"codes": [1, 2, 99]}\n' > "$tmp/big.jsonl"
 "$bin" train-lm "$cfg" --set lm.data="$tmp/big.jsonl" --set experiment.output_dir="$tmp/c" > "$tmp/c.log" 2>&1
