@@ -37,7 +37,11 @@ cfg = T5Config(vocab_size=a.vocab, d_model=a.d_model, d_kv=a.d_kv, d_ff=a.d_ff, 
                num_decoder_layers=a.layers, num_heads=a.heads, dropout_rate=0.0,
                feed_forward_proj="gated-gelu" if gated else "relu", tie_word_embeddings=not gated,
                decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
-model = T5ForConditionalGeneration(cfg).to(a.device)
+model = T5ForConditionalGeneration(cfg)
+if gated:  # transformers 5.x ties lm_head whatever the config says; v1.1 has its own head
+    model.lm_head.weight = torch.nn.Parameter(model.shared.weight.detach().clone() * a.d_model ** -0.5)
+    model.config.scale_decoder_outputs = False
+model = model.to(a.device)
 opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.01)
 ids = torch.randint(21, a.vocab, (a.B, a.S), device=a.device)
 labels = torch.randint(21, a.vocab, (a.B, a.T), device=a.device)

@@ -58,7 +58,7 @@ void cli_t5_config_from_lm(archllm_t5_config *c, const archllm_config *cfg, int 
     c->n_dec_layers = v->decoder_layers;
     c->num_buckets = v->buckets;
     c->max_distance = v->max_distance;
-    c->dropout = 0.0f; /* dropout is not applied in training yet (recorded in config.json as 0) */
+    c->dropout = (float)v->dropout;
     c->gated = v->variant == 1;
     c->act = c->gated ? ARCHLLM_T5_GELU_NEW : ARCHLLM_T5_RELU;
     c->tied = c->scale_out = v->variant == 0;
@@ -104,6 +104,7 @@ static archllm_status run_batch(archllm_ctx_t *ctx, archllm_t5 *m, batch_buf *bb
     }
     archllm_prompt_batch(bb->pp, B, bb->enc, bb->mask, S, bb->labels, T);
     archllm_t5_shift_right(&m->cfg, bb->labels, B, T, bb->dec);
+    m->training = backward; /* dropout only in training steps, with the seed the caller drew */
     ARCHLLM_TRY(archllm_t5_forward(ctx, m, bb->enc, bb->mask, B, S, bb->dec, T));
     ARCHLLM_TRY(archllm_t5_loss(ctx, m, bb->labels, backward, loss));
     *ntok = m->n_valid;
@@ -321,10 +322,11 @@ int cmd_train_lm(int argc, char **argv)
     if (s == ARCHLLM_OK) s = archllm_t5_reserve(ctx, &m, B, Smax, Tmax);
     if (s != ARCHLLM_OK) goto done;
     printf("train-lm: %zu sequences (%zu train, %zu held out; %zu test-split lines skipped), up to %d codes, "
-           "T5 %s d_model %d heads %d x %d layers %d+%d d_ff %d vocab %d, %zu params, batch %d, %d steps, device %s\n",
+           "T5 %s d_model %d heads %d x %d layers %d+%d d_ff %d vocab %d dropout %g, %zu params, batch %d, %d steps, "
+           "device %s\n",
            cs.n, n_train, n_eval, cs.n_skipped, cs.max_len, m.cfg.gated ? "v1.1 (gated-gelu)" : "v1.0 (relu, tied)",
            m.cfg.d_model, m.cfg.n_heads, m.cfg.d_kv, m.cfg.n_layers, m.cfg.n_dec_layers, m.cfg.d_ff, m.cfg.vocab,
-           m.P.total, B, v->steps, ctx->info.name);
+           m.cfg.dropout, m.P.total, B, v->steps, ctx->info.name);
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     archllm_adamw_params ap = {0};
@@ -344,6 +346,7 @@ int cmd_train_lm(int argc, char **argv)
         }
         float loss = 0.0f, gnorm = 0.0f;
         int nt = 0;
+        m.drop_seed = archllm_rng_u32(&rng);
         if (s == ARCHLLM_OK) s = archllm_params_zero_grad(ctx, &m.P);
         if (s == ARCHLLM_OK) s = run_batch(ctx, &m, &bb, B, 1, &loss, &nt);
         ap.lr = lr_at(v, step);

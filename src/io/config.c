@@ -129,6 +129,8 @@ static const archllm_cfg_key config_keys[] = {
     KEY_INT("lm.decoder_layers", lm.decoder_layers, "3", 1, 64, "from scratch: decoder blocks"),
     KEY_INT("lm.buckets", lm.buckets, "32", 2, 4096, "from scratch: relative position buckets"),
     KEY_INT("lm.max_distance", lm.max_distance, "128", 2, 1000000, "from scratch: relative position max distance"),
+    KEY_FLOAT("lm.dropout", lm.dropout, "0.1", 0.0, 1.0, ARCHLLM_CFG_MAX_OPEN,
+              "from scratch: dropout rate in training (embeddings, sublayer outputs, FF activation, final norms)"),
     KEY_ENUM("lm.tasks", lm.tasks, "both", lm_task_choices,
              "prompts trained on: `both` (half each), `generate` or `fill`"),
     KEY_FLOAT("lm.mask_rate", lm.mask_rate, "0.3", 0.0, 1.0, ARCHLLM_CFG_MIN_OPEN,
@@ -156,6 +158,32 @@ static const archllm_cfg_key config_keys[] = {
               "sampling: nucleus probability mass (1 = off)"),
     KEY_BOOL("lm.constrained", lm.constrained, "true",
              "sampling: only code tokens, exactly the training sequence length, then </s>"),
+
+    KEY_INT("generate.samples", generate.samples, "10000", 1, 100000000,
+            "`archllm generate`: code sequences sampled (N; --samples overrides); metrics also at N = 1,000 and 10,000"),
+    KEY_INT("generate.batch", generate.batch, "500", 8, 65536, "`archllm generate`: sequences per T5 sampling call"),
+    KEY_STRING("generate.sweep", generate.sweep, "", 0, NULL,
+               "temperatures of a sweep (CSV + SVG), e.g. \"0.5,0.75,1.0,1.25,1.5\"; \"\" = none (--sweep overrides)"),
+    KEY_BOOL("generate.baselines", generate.baselines, "true",
+             "also measure the uniform-space and continuous-latent baselines (--no-baselines clears it)"),
+
+    KEY_STRING("search.datasets", search.datasets, "cifar10,cifar100,imagenet16", ARCHLLM_CFG_NONEMPTY, NULL,
+               "`archllm run`'s search stage: NB201 datasets, comma-separated (cifar10, cifar100, imagenet16)"),
+    KEY_STRING("search.methods", search.methods, "archllm,random,evolution", ARCHLLM_CFG_NONEMPTY, NULL,
+               "`archllm run`'s search stage: methods compared, comma-separated (archllm, random, evolution)"),
+    KEY_INT("search.queries", search.queries, "100", 1, 1000000, "search: distinct benchmark queries per run"),
+    KEY_INT("search.seeds", search.seeds, "20", 1, 100000, "search: runs per method (seeds experiment.seed + i)"),
+    KEY_INT("search.top", search.top, "10", 1, 64, "archllm search: best cells so far that parents are drawn from"),
+    KEY_INT("search.initial", search.initial, "10", 0, 1000000,
+            "archllm search: queries sampled from the 'generate:' prompt before fill mutations start"),
+    KEY_FLOAT("search.mask_rate", search.mask_rate, "0.25", 0.0, 1.0, ARCHLLM_CFG_MIN_OPEN,
+              "archllm search: probability that a parent's code is masked for the T5 to fill (at least one)"),
+    KEY_FLOAT("search.temperature", search.temperature, "1.0", 0.0, 100.0, 0,
+              "archllm search: sampling temperature of the fill (0 = greedy)"),
+
+    KEY_STRING("run.stages", run.stages, "dataset,vqvae,encode,lm,generate,search", ARCHLLM_CFG_NONEMPTY, NULL,
+               "`archllm run`: stages run in order (dataset, vqvae, encode, lm, generate, search); a complete "
+               "stage is skipped"),
 };
 
 const archllm_cfg_schema archllm_config_schema = {

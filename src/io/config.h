@@ -152,7 +152,7 @@ typedef struct {
     int    variant;                       /* 0 v1.0 (relu, tied), 1 v1.1 (gated-gelu, untied) */
     int    d_model, d_kv, d_ff, heads, layers, decoder_layers, buckets, max_distance;
     int    tasks;                         /* 0 both, 1 generate, 2 fill */
-    double mask_rate, eval_fraction;
+    double mask_rate, eval_fraction, dropout;
     int    batch_size, steps, warmup_steps;
     double lr, min_lr, weight_decay, max_grad_norm;
     int    log_every, eval_every, checkpoint_every;
@@ -162,12 +162,34 @@ typedef struct {
 } archllm_config_lm;
 
 typedef struct {
+    int  samples;    /* `archllm generate`: sequences sampled (N) */
+    int  batch;      /* sequences per T5 call */
+    char sweep[256]; /* temperatures of the sweep, "0.5,1.0"; "" = none */
+    bool baselines;  /* also the uniform and continuous-latent baselines */
+} archllm_config_generate;
+
+typedef struct {
+    char   datasets[128]; /* NB201 datasets searched, comma-separated */
+    char   methods[128];  /* methods compared, comma-separated */
+    int    queries, seeds;
+    int    top, initial;  /* archllm: parents kept; queries from 'generate:' first */
+    double mask_rate, temperature;
+} archllm_config_search;
+
+typedef struct {
+    char stages[256]; /* stages `archllm run` runs, comma-separated, in order */
+} archllm_config_run;
+
+typedef struct {
     archllm_config_experiment experiment;
     archllm_config_device     device;
     archllm_config_bench      bench;
     archllm_config_data       data;
     archllm_config_vqvae      vqvae;
     archllm_config_lm         lm;
+    archllm_config_generate   generate;
+    archllm_config_search     search;
+    archllm_config_run        run;
 } archllm_config;
 
 /* The schema of archllm_config (for iterating keys: docs, tests). */

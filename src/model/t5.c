@@ -207,6 +207,9 @@ archllm_status archllm_t5_reserve(archllm_ctx_t *ctx, archllm_t5 *m, int B, int 
     m->g_act = take(&at, Nm * F);
     m->g_pre = take(&at, Nm * Fp);
     m->g_bias = take(&at, H * Lm * Lm);
+    m->s_sub = take(&at, Nm * d);
+    m->g_sub = take(&at, Nm * d);
+    m->g_act2 = take(&at, Nm * F);
     if (at >= ((size_t)1 << 32))
         return archllm_fail(ARCHLLM_EINVAL, "t5: activations for %d x %d x %d exceed 2^32 floats", B, S, T);
     archllm_buf_free(&m->act);
@@ -295,6 +298,60 @@ void archllm_t5_shift_right(const archllm_t5_config *c, const int32_t *labels, i
 
 archllm_view archllm_t5_logits(const archllm_t5 *m) { return (archllm_view){m->act, m->logits}; }
 
+/* ---- dropout ------------------------------------------------------------------------ */
+
+/* Sites: 0/1 the encoder/decoder embedding outputs, 2/3 the final norm outputs, then four
+ * per block: encoder self-attention, FF output, FF activation; decoder self, cross, FF
+ * output, FF activation. */
+enum { SITE_EMB_ENC = 0, SITE_EMB_DEC = 1, SITE_FINAL_ENC = 2, SITE_FINAL_DEC = 3 };
+static uint32_t site_enc(int l, int k) { return 16u + 4u * (uint32_t)l + (uint32_t)k; }
+static uint32_t site_dec(int l, int k) { return 16u + 4u * ARCHLLM_T5_MAX_LAYERS + 4u * (uint32_t)l + (uint32_t)k; }
+
+static int dropping(const archllm_t5 *m) { return m->training && m->cfg.dropout > 0.0f; }
+
+static uint32_t site_seed(const archllm_t5 *m, uint32_t site)
+{
+    uint32_t x = m->drop_seed ^ (site * 0x85EBCA6Bu + 0x2545F491u);
+    x ^= x >> 15;
+    x *= 0x2C1B3C6Du;
+    x ^= x >> 12;
+    return x;
+}
+
+/* in place x(n) = dropout(x) when training */
+static archllm_status drop_fwd(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view x, size_t n, uint32_t site)
+{
+    if (!dropping(m)) return ARCHLLM_OK;
+    return archllm_op_dropout_fwd(ctx, x, x, n, m->cfg.dropout, site_seed(m, site));
+}
+
+/* the gradient through a dropout site: scratch = mask * g / (1 - p), or g itself */
+static archllm_status drop_bwd(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view *out, archllm_view g, size_t scratch,
+                               size_t n, uint32_t site)
+{
+    if (!dropping(m)) {
+        *out = g;
+        return ARCHLLM_OK;
+    }
+    *out = (archllm_view){m->act, scratch};
+    ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, scratch, n, 0.0f));
+    return archllm_op_dropout_bwd(ctx, *out, g, n, m->cfg.dropout, site_seed(m, site));
+}
+
+/* out(N, d) = h_in + dropout(y) where y = x(N, k) W(d, k)^T */
+static archllm_status residual_proj(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view out, archllm_view h_in,
+                                    archllm_view x, int w, size_t N, size_t k, uint32_t site)
+{
+    size_t d = m->cfg.d_model;
+    if (!dropping(m)) {
+        ARCHLLM_TRY(archllm_buf_copy(ctx, out.buf, out.off * 4, h_in.buf, h_in.off * 4, N * d * 4));
+        return archllm_sgemm(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 1.0f, out, d);
+    }
+    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 0.0f, AV(m->s_sub), d));
+    ARCHLLM_TRY(drop_fwd(ctx, m, AV(m->s_sub), N * d, site));
+    return archllm_op_add(ctx, out, h_in, AV(m->s_sub), N * d);
+}
+
 /* ---- forward ------------------------------------------------------------------------ */
 
 /* One attention sublayer: a->ln = RMSNorm(h_in); out = h_in + O(softmax(Q K^T + bias) V).
@@ -302,7 +359,7 @@ archllm_view archllm_t5_logits(const archllm_t5 *m) { return (archllm_view){m->a
 static archllm_status attn_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_w *w,
                                const archllm_t5_attn_act *a, archllm_view h_in, archllm_view out, int cross,
                                archllm_view kv_src, int B, int Lq, int Lk, unsigned flags, int table,
-                               archllm_view buckets)
+                               archllm_view buckets, uint32_t site)
 {
     const archllm_t5_config *c = &m->cfg;
     size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, Nq = (size_t)B * Lq, Nk = (size_t)B * Lk;
@@ -331,14 +388,14 @@ static archllm_status attn_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
     ARCHLLM_TRY(archllm_sgemm_batched(ctx, 0, 0, Lq, dk, Lk, 1.0f, AV(a->p), Lk, (size_t)Lq * Lk, AV(a->v), dk,
                                       Lk * dk, 0.0f, AV(m->s_heads), dk, Lq * dk, BH));
     ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(a->ctx), AV(m->s_heads), B, Lq, H, dk, I));
-    /* out(Nq, d) = h_in + ctx(Nq, I) O(d, I)^T */
-    ARCHLLM_TRY(archllm_buf_copy(ctx, out.buf, out.off * 4, h_in.buf, h_in.off * 4, Nq * d * 4));
-    return archllm_sgemm(ctx, 0, 1, Nq, d, I, 1.0f, AV(a->ctx), I, PV(w->o), I, 1.0f, out, d);
+    /* out(Nq, d) = h_in + dropout(ctx(Nq, I) O(d, I)^T) */
+    return residual_proj(ctx, m, out, h_in, AV(a->ctx), w->o, Nq, I, site);
 }
 
 /* FF sublayer: out = h_in + wo(act(wi RMSNorm(h_in))) */
 static archllm_status ff_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_block_w *w,
-                             const archllm_t5_layer_act *a, archllm_view h_in, archllm_view out, size_t N)
+                             const archllm_t5_layer_act *a, archllm_view h_in, archllm_view out, size_t N,
+                             uint32_t site)
 {
     const archllm_t5_config *c = &m->cfg;
     size_t d = c->d_model, F = c->d_ff;
@@ -353,8 +410,8 @@ static archllm_status ff_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5
         if (c->act == ARCHLLM_T5_RELU) ARCHLLM_TRY(archllm_op_relu_fwd(ctx, AV(a->act), AV(a->pre), N * F));
         else ARCHLLM_TRY(archllm_op_gelu_fwd(ctx, AV(a->act), AV(a->pre), N * F));
     }
-    ARCHLLM_TRY(archllm_buf_copy(ctx, out.buf, out.off * 4, h_in.buf, h_in.off * 4, N * d * 4));
-    return archllm_sgemm(ctx, 0, 1, N, d, F, 1.0f, AV(a->act), F, PV(w->wo), F, 1.0f, out, d);
+    ARCHLLM_TRY(drop_fwd(ctx, m, AV(a->act), N * F, site + 1)); /* kept dropped: wo's gradient reads it */
+    return residual_proj(ctx, m, out, h_in, AV(a->act), w->wo, N, F, site);
 }
 
 archllm_status archllm_t5_encode(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids, const int32_t *enc_mask,
@@ -379,15 +436,17 @@ archllm_status archllm_t5_encode(archllm_ctx_t *ctx, archllm_t5 *m, const int32_
     free(bk);
     ARCHLLM_TRY(s);
     ARCHLLM_TRY(archllm_op_embedding_fwd(ctx, AV(m->He[0]), PV(m->shared), IV(m->ienc_ids), Ne, d, V));
+    ARCHLLM_TRY(drop_fwd(ctx, m, AV(m->He[0]), Ne * d, SITE_EMB_ENC));
     for (int l = 0; l < c->n_layers; l++) {
         const archllm_t5_block_w *w = &m->enc[l];
         archllm_t5_layer_act *a = &m->ea[l];
         ARCHLLM_TRY(attn_fwd(ctx, m, &w->sa, &a->sa, AV(m->He[l]), AV(a->mid1), 0, AV(0), B, S, S,
-                             ARCHLLM_ATT_BIAS | ARCHLLM_ATT_MASK, m->enc[0].rel, IV(m->ienc_bk)));
-        ARCHLLM_TRY(ff_fwd(ctx, m, w, a, AV(a->mid1), AV(m->He[l + 1]), Ne));
+                             ARCHLLM_ATT_BIAS | ARCHLLM_ATT_MASK, m->enc[0].rel, IV(m->ienc_bk), site_enc(l, 0)));
+        ARCHLLM_TRY(ff_fwd(ctx, m, w, a, AV(a->mid1), AV(m->He[l + 1]), Ne, site_enc(l, 1)));
     }
-    return archllm_op_rmsnorm_fwd(ctx, AV(m->enc_out), AV(m->enc_rstd), AV(m->He[c->n_layers]), PV(m->enc_final), Ne,
-                                  d, c->eps);
+    ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(m->enc_out), AV(m->enc_rstd), AV(m->He[c->n_layers]), PV(m->enc_final),
+                                       Ne, d, c->eps));
+    return drop_fwd(ctx, m, AV(m->enc_out), Ne * d, SITE_FINAL_ENC);
 }
 
 archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids,
@@ -411,17 +470,19 @@ archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32
 
     /* decoder */
     ARCHLLM_TRY(archllm_op_embedding_fwd(ctx, AV(m->Hd[0]), PV(m->shared), IV(m->idec_ids), Nd, d, V));
+    ARCHLLM_TRY(drop_fwd(ctx, m, AV(m->Hd[0]), Nd * d, SITE_EMB_DEC));
     for (int l = 0; l < c->n_dec_layers; l++) {
         const archllm_t5_block_w *w = &m->dec[l];
         archllm_t5_layer_act *a = &m->da[l];
         ARCHLLM_TRY(attn_fwd(ctx, m, &w->sa, &a->sa, AV(m->Hd[l]), AV(a->mid1), 0, AV(0), B, T, T,
-                             ARCHLLM_ATT_BIAS | ARCHLLM_ATT_CAUSAL, m->dec[0].rel, IV(m->idec_bk)));
+                             ARCHLLM_ATT_BIAS | ARCHLLM_ATT_CAUSAL, m->dec[0].rel, IV(m->idec_bk), site_dec(l, 0)));
         ARCHLLM_TRY(attn_fwd(ctx, m, &w->ca, &a->ca, AV(a->mid1), AV(a->mid2), 1, AV(m->enc_out), B, T, S,
-                             ARCHLLM_ATT_MASK, -1, IV(m->idec_bk)));
-        ARCHLLM_TRY(ff_fwd(ctx, m, w, a, AV(a->mid2), AV(m->Hd[l + 1]), Nd));
+                             ARCHLLM_ATT_MASK, -1, IV(m->idec_bk), site_dec(l, 1)));
+        ARCHLLM_TRY(ff_fwd(ctx, m, w, a, AV(a->mid2), AV(m->Hd[l + 1]), Nd, site_dec(l, 2)));
     }
     ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(m->dec_out), AV(m->dec_rstd), AV(m->Hd[c->n_dec_layers]),
                                        PV(m->dec_final), Nd, d, c->eps));
+    ARCHLLM_TRY(drop_fwd(ctx, m, AV(m->dec_out), Nd * d, SITE_FINAL_DEC));
     /* logits(Nd, V) = alpha * dec_out(Nd, d) E(V, d)^T; alpha = d^-0.5 for v1.0 (tied) */
     float alpha = c->scale_out ? (float)(1.0 / sqrt((double)d)) : 1.0f;
     int head = c->tied ? m->shared : m->lm_head;
@@ -434,14 +495,17 @@ archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32
  * sublayer's contribution into dh, and into d_kv (Nk, d) for cross-attention. */
 static archllm_status attn_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_w *w,
                                const archllm_t5_attn_act *a, archllm_view h_in, archllm_view dh, int cross,
-                               archllm_view kv_src, archllm_view d_kv, int B, int Lq, int Lk, int bias_acc)
+                               archllm_view kv_src, archllm_view d_kv, int B, int Lq, int Lk, int bias_acc,
+                               uint32_t site)
 {
     const archllm_t5_config *c = &m->cfg;
     size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, Nq = (size_t)B * Lq, Nk = (size_t)B * Lk;
     size_t BH = (size_t)B * H;
-    /* out = ctx O^T: dO += dh^T ctx; dctx = dh O */
-    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, I, Nq, 1.0f, dh, d, AV(a->ctx), I, 1.0f, GV(w->o), I));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nq, I, d, 1.0f, dh, d, PV(w->o), I, 0.0f, AV(m->g_ctx), I));
+    /* out = h_in + dropout(ctx O^T): dy = dropout'(dh); dO += dy^T ctx; dctx = dy O */
+    archllm_view dy;
+    ARCHLLM_TRY(drop_bwd(ctx, m, &dy, dh, m->g_sub, Nq * d, site));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, I, Nq, 1.0f, dy, d, AV(a->ctx), I, 1.0f, GV(w->o), I));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nq, I, d, 1.0f, dy, d, PV(w->o), I, 0.0f, AV(m->g_ctx), I));
     ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(m->g_ctxh), AV(m->g_ctx), B, Lq, H, dk, I, Lq, 0));
     /* dP(Lq, Lk) = dctx_h(Lq, dk) V(Lk, dk)^T; dV(Lk, dk) = P^T dctx_h */
     ARCHLLM_TRY(archllm_sgemm_batched(ctx, 0, 1, Lq, Lk, dk, 1.0f, AV(m->g_ctxh), dk, Lq * dk, AV(a->v), dk,
@@ -473,22 +537,26 @@ static archllm_status attn_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
 }
 
 static archllm_status ff_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_block_w *w,
-                             const archllm_t5_layer_act *a, archllm_view h_in, archllm_view dh, size_t N)
+                             const archllm_t5_layer_act *a, archllm_view h_in, archllm_view dh, size_t N,
+                             uint32_t site)
 {
     const archllm_t5_config *c = &m->cfg;
     size_t d = c->d_model, F = c->d_ff;
-    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, F, N, 1.0f, dh, d, AV(a->act), F, 1.0f, GV(w->wo), F));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, N, F, d, 1.0f, dh, d, PV(w->wo), F, 0.0f, AV(m->g_act), F));
+    archllm_view dy, dact;
+    ARCHLLM_TRY(drop_bwd(ctx, m, &dy, dh, m->g_sub, N * d, site));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, F, N, 1.0f, dy, d, AV(a->act), F, 1.0f, GV(w->wo), F));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, N, F, d, 1.0f, dy, d, PV(w->wo), F, 0.0f, AV(m->g_act), F));
+    ARCHLLM_TRY(drop_bwd(ctx, m, &dact, AV(m->g_act), m->g_act2, N * F, site + 1));
     if (c->gated) {
         int wi[2] = {w->wi, w->wi1};
-        ARCHLLM_TRY(archllm_op_gated_gelu_bwd(ctx, AV(m->g_pre), AV(a->pre), AV(m->g_act), N, F));
+        ARCHLLM_TRY(archllm_op_gated_gelu_bwd(ctx, AV(m->g_pre), AV(a->pre), dact, N, F));
         ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_pre), AV(a->ln_ff), N, d, wi, 2, F));
     } else {
         int wi[1] = {w->wi};
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_pre, N * F, 0.0f));
         if (c->act == ARCHLLM_T5_RELU)
-            ARCHLLM_TRY(archllm_op_relu_bwd(ctx, AV(m->g_pre), AV(a->pre), AV(m->g_act), N * F));
-        else ARCHLLM_TRY(archllm_op_gelu_bwd(ctx, AV(m->g_pre), AV(a->pre), AV(m->g_act), N * F));
+            ARCHLLM_TRY(archllm_op_relu_bwd(ctx, AV(m->g_pre), AV(a->pre), dact, N * F));
+        else ARCHLLM_TRY(archllm_op_gelu_bwd(ctx, AV(m->g_pre), AV(a->pre), dact, N * F));
         ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_pre), AV(a->ln_ff), N, d, wi, 1, F));
     }
     return archllm_op_rmsnorm_bwd(ctx, dh, GV(w->ln_ff), h_in, PV(w->ln_ff), AV(a->rstd_ff), AV(m->g_ln), N, d);
@@ -523,35 +591,46 @@ archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t 
     ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, V, d, Nd, alpha, AV(m->logits), V, AV(m->dec_out), d, 1.0f, GV(head), d));
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_Hd, Nd * d, 0.0f));
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_He, Ne * d, 0.0f));
+    archllm_view g;
+    ARCHLLM_TRY(drop_bwd(ctx, m, &g, AV(m->g_ln), m->g_sub, Nd * d, SITE_FINAL_DEC));
     ARCHLLM_TRY(archllm_op_rmsnorm_bwd(ctx, AV(m->g_Hd), GV(m->dec_final), AV(m->Hd[c->n_dec_layers]),
-                                       PV(m->dec_final), AV(m->dec_rstd), AV(m->g_ln), Nd, d));
+                                       PV(m->dec_final), AV(m->dec_rstd), g, Nd, d));
     /* decoder layers in reverse; cross-attention adds into the encoder output's gradient (g_He
      * holds d enc_out until the encoder's final norm turns it into d He[L]) */
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_bias, H * T * T, 0.0f));
     for (int l = c->n_dec_layers - 1; l >= 0; l--) {
         const archllm_t5_block_w *w = &m->dec[l];
         const archllm_t5_layer_act *a = &m->da[l];
-        ARCHLLM_TRY(ff_bwd(ctx, m, w, a, AV(a->mid2), AV(m->g_Hd), Nd));
+        ARCHLLM_TRY(ff_bwd(ctx, m, w, a, AV(a->mid2), AV(m->g_Hd), Nd, site_dec(l, 2)));
         ARCHLLM_TRY(attn_bwd(ctx, m, &w->ca, &a->ca, AV(a->mid1), AV(m->g_Hd), 1, AV(m->enc_out), AV(m->g_He), B, T,
-                             S, 0));
-        ARCHLLM_TRY(attn_bwd(ctx, m, &w->sa, &a->sa, AV(m->Hd[l]), AV(m->g_Hd), 0, AV(0), AV(0), B, T, T, 1));
+                             S, 0, site_dec(l, 1)));
+        ARCHLLM_TRY(attn_bwd(ctx, m, &w->sa, &a->sa, AV(m->Hd[l]), AV(m->g_Hd), 0, AV(0), AV(0), B, T, T, 1,
+                             site_dec(l, 0)));
     }
     ARCHLLM_TRY(archllm_op_attn_bias_bwd(ctx, GV(m->dec[0].rel), AV(m->g_bias), IV(m->idec_bk), c->num_buckets, H,
                                          T, T));
-    ARCHLLM_TRY(archllm_op_embedding_bwd(ctx, GV(m->shared), AV(m->g_Hd), IV(m->idec_ids), Nd, d, V));
-    /* encoder: final norm, layers in reverse, bias table, embedding */
-    ARCHLLM_TRY(archllm_buf_copy(ctx, m->act, m->g_ln * 4, m->act, m->g_He * 4, Ne * d * 4));
+    ARCHLLM_TRY(drop_bwd(ctx, m, &g, AV(m->g_Hd), m->g_sub, Nd * d, SITE_EMB_DEC));
+    ARCHLLM_TRY(archllm_op_embedding_bwd(ctx, GV(m->shared), g, IV(m->idec_ids), Nd, d, V));
+    /* encoder: final norm (through its dropout), layers in reverse, bias table, embedding */
+    if (dropping(m)) {
+        ARCHLLM_TRY(drop_bwd(ctx, m, &g, AV(m->g_He), m->g_ln, Ne * d, SITE_FINAL_ENC));
+    } else {
+        ARCHLLM_TRY(archllm_buf_copy(ctx, m->act, m->g_ln * 4, m->act, m->g_He * 4, Ne * d * 4));
+        g = AV(m->g_ln);
+    }
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_He, Ne * d, 0.0f));
     ARCHLLM_TRY(archllm_op_rmsnorm_bwd(ctx, AV(m->g_He), GV(m->enc_final), AV(m->He[c->n_layers]), PV(m->enc_final),
-                                       AV(m->enc_rstd), AV(m->g_ln), Ne, d));
+                                       AV(m->enc_rstd), g, Ne, d));
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_bias, H * S * S, 0.0f));
     for (int l = c->n_layers - 1; l >= 0; l--) {
         const archllm_t5_block_w *w = &m->enc[l];
         const archllm_t5_layer_act *a = &m->ea[l];
-        ARCHLLM_TRY(ff_bwd(ctx, m, w, a, AV(a->mid1), AV(m->g_He), Ne));
-        ARCHLLM_TRY(attn_bwd(ctx, m, &w->sa, &a->sa, AV(m->He[l]), AV(m->g_He), 0, AV(0), AV(0), B, S, S, 1));
+        ARCHLLM_TRY(ff_bwd(ctx, m, w, a, AV(a->mid1), AV(m->g_He), Ne, site_enc(l, 1)));
+        ARCHLLM_TRY(attn_bwd(ctx, m, &w->sa, &a->sa, AV(m->He[l]), AV(m->g_He), 0, AV(0), AV(0), B, S, S, 1,
+                             site_enc(l, 0)));
     }
     ARCHLLM_TRY(archllm_op_attn_bias_bwd(ctx, GV(m->enc[0].rel), AV(m->g_bias), IV(m->ienc_bk), c->num_buckets, H,
                                          S, S));
-    return archllm_op_embedding_bwd(ctx, GV(m->shared), AV(m->g_He), IV(m->ienc_ids), Ne, d, V);
+    ARCHLLM_TRY(drop_bwd(ctx, m, &g, AV(m->g_He), m->g_sub, Ne * d, SITE_EMB_ENC));
+    return archllm_op_embedding_bwd(ctx, GV(m->shared), g, IV(m->ienc_ids), Ne, d, V);
 }

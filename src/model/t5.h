@@ -72,12 +72,14 @@ typedef struct archllm_t5 {
     size_t enc_out, enc_rstd, dec_out, dec_rstd, logits, losses, loss;
     /* scratch */
     size_t s_tok, s_tok2, s_heads, g_He, g_Hd, g_ln, g_qkv, g_kv, g_ctx, g_ctxh, g_p, g_qh, g_kh, g_vh, g_act, g_pre,
-        g_bias;
+        g_bias, s_sub, g_sub, g_act2;
 
     /* the last forward */
     int B, S, T, has_mask;
     int n_valid; /* labels not ignored in the last loss */
-    /* dropout seeds of the last forward (training) */
+    /* training: dropout (rate cfg.dropout) at the embedding outputs, every sublayer output
+     * before its residual add, the FF activation and the final layer norm outputs (not on
+     * the attention probabilities); masks hashed from drop_seed (set per step) and the site */
     int      training;
     uint32_t drop_seed;
 } archllm_t5;

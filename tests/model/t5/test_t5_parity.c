@@ -164,6 +164,74 @@ static void variant(archllm_ctx_t *ctx, const char *v)
     archllm_t5_free(&m);
 }
 
+/* Dropout in training: the analytic gradient (same masks: same seed) against central
+ * differences of the loss, at the largest-gradient element of every tensor. */
+static void dropout_grads(archllm_ctx_t *ctx)
+{
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/t5/v1_1", srcdir());
+    archllm_t5 m;
+    if (archllm_t5_load_hf(ctx, &m, dir) != ARCHLLM_OK) {
+        CHECK(0, "dropout: load");
+        return;
+    }
+    archllm_safetensors ex;
+    snprintf(path, sizeof path, "%s/expect.safetensors", dir);
+    archllm_st_open(&ex, path);
+    int64_t si[2], sl[2];
+    int32_t *ids = geti(&ex, "input_ids", si), *mask = geti(&ex, "attention_mask", si), *labels = geti(&ex, "labels", sl);
+    int B = (int)si[0], S = (int)si[1], T = (int)sl[1];
+    int32_t *dec = malloc(sizeof(int32_t) * B * T);
+    archllm_t5_shift_right(&m.cfg, labels, B, T, dec);
+    m.cfg.dropout = 0.2f;
+    m.training = 1;
+    m.drop_seed = 12345u;
+    float l0 = 0, l1 = 0, l2 = 0;
+    archllm_params_zero_grad(ctx, &m.P);
+    archllm_status s = archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
+    if (s == ARCHLLM_OK) s = archllm_t5_loss(ctx, &m, labels, 1, &l0);
+    float *g = malloc(m.P.total * sizeof(float)), *w = malloc(m.P.total * sizeof(float));
+    archllm_params_read_grad(ctx, &m.P, g);
+    archllm_params_read(ctx, &m.P, w);
+    m.training = 0;
+    float le = 0;
+    archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
+    archllm_t5_loss(ctx, &m, labels, 0, &le);
+    CHECK(s == ARCHLLM_OK && fabsf(le - l0) > 1e-3f, "dropout changes the training loss (%.5f vs eval %.5f)", l0, le);
+    m.training = 1;
+    int bad = 0, checked = 0;
+    double worst = 0;
+    for (int i = 0; s == ARCHLLM_OK && i < m.P.n; i++) {
+        size_t o = m.P.t[i].offset, best = o;
+        for (size_t k = o; k < o + m.P.t[i].numel; k++)
+            if (fabsf(g[k]) > fabsf(g[best])) best = k;
+        if (fabsf(g[best]) < 1e-4f) continue;
+        const float h = 1e-2f;
+        float keep = w[best];
+        w[best] = keep + h;
+        archllm_params_write(ctx, &m.P, w);
+        archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
+        archllm_t5_loss(ctx, &m, labels, 0, &l1);
+        w[best] = keep - h;
+        archllm_params_write(ctx, &m.P, w);
+        archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
+        archllm_t5_loss(ctx, &m, labels, 0, &l2);
+        w[best] = keep;
+        double fd = ((double)l1 - l2) / (2.0 * h), an = g[best];
+        /* float32 loss differences over h = 1e-2: rounding ~1e-5 absolute, curvature ~1e-4 h^2 */
+        double err = fabs(fd - an) / (fabs(an) + 1e-3);
+        if (err > worst) worst = err;
+        bad += err > 1e-2;
+        checked++;
+    }
+    archllm_params_write(ctx, &m.P, w);
+    CHECK(checked > 40 && bad == 0, "dropout 0.2: %d tensors' largest gradients match central differences "
+          "(worst rel err %.2e, tol 1e-2: float32 loss, h = 1e-2)", checked, worst);
+    free(ids), free(mask), free(labels), free(dec), free(g), free(w);
+    archllm_st_close(&ex);
+    archllm_t5_free(&m);
+}
+
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "wb");
@@ -239,6 +307,7 @@ int main(void)
     variant(ctx, "v1_0");
     variant(ctx, "v1_1");
     malformed(ctx);
+    dropout_grads(ctx);
     archllm_ctx_free(ctx);
     int r = test_finish();
     if (r) printf("hint: regenerate the fixtures with python3 tests/fixtures/t5/make_fixtures.py\n");
