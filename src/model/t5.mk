@@ -35,7 +35,7 @@ EXTRA_DIST += tests/fixtures/t5/make_tokenizer_fixture.py tests/fixtures/t5/toke
 check_PROGRAMS += bench/t5/bench_t5
 bench_t5_bench_t5_SOURCES = bench/t5/bench_t5.c
 bench_t5_bench_t5_LDADD = $(TEST_LIBS)
-EXTRA_DIST += bench/t5/bench_torch.py
+EXTRA_DIST += bench/t5/bench_torch.py bench/t5/bench.sh
 # ---- fuzz targets of the T5 readers: `make fuzz-t5` (libFuzzer through clang, like `make fuzz`) ----
 FUZZ_T5_TARGETS = safetensors hfconfig
 FUZZ_T5_BINS = fuzz/fuzz_safetensors fuzz/fuzz_hfconfig
