@@ -71,5 +71,7 @@ int cmd_baseline(int argc, char **argv);
 int cmd_train_lm(int argc, char **argv);
 int cmd_lm_logits(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

@@ -2,13 +2,15 @@
  * (NB201: data/nb201_accuracy.csv; NB101: the user's official tfrecord), over many
  * seeds, for each method asked for; prints mean +- std of the test accuracy of the
  * best-by-validation cell and writes the curves (CSV), the per-seed finals (CSV) and a
- * plot (SVG).  The methods are a table below: the Arch-LLM fill-mutation method is one
- * more entry once the trained models exist. */
+ * plot (SVG).  The methods are a table below; the Arch-LLM fill-mutation method
+ * (src/pipeline/search_archllm.c) loads the experiment's trained VQ-VAE and T5. */
 #include "config.h"
 #include "cli/cli.h"
 #include "io/svg.h"
 #include "nas/genmetrics.h"
 #include "nas/search.h"
+#include "model/vqvae_run.h"
+#include "pipeline/pipeline.h"
 #include "util/fileio.h"
 
 #include <getopt.h>
@@ -57,18 +59,52 @@ static int setup_evolution(archllm_search_method *m, search_opts *o)
     return CLI_EXIT_OK;
 }
 
+/* The Arch-LLM method: the experiment's trained VQ-VAE and T5 (after `archllm run`'s
+ * vqvae, encode and lm stages, or the three commands), parameters from the search group. */
+static archllm_ctx_t          *archllm_ctx;
+static archllm_pipeline_models archllm_models;
+
 static int setup_archllm(archllm_search_method *m, search_opts *o)
 {
-    (void)m;
-    (void)o;
-    return cli_error(CLI_EXIT_USAGE, "--method archllm: needs a trained VQ-VAE and T5; this build has only "
-                                     "the baselines (random, evolution)");
+    if (o->space != archllm_vqvae_space(o->cfg))
+        return cli_error(CLI_EXIT_USAGE, "--method archllm: the config's data.space is %s, not the searched space",
+                         archllm_space_name(archllm_vqvae_space(o->cfg)));
+    int rc = cli_open_ctx(&archllm_ctx, NULL, o->cfg);
+    if (rc) return rc;
+    archllm_status st = archllm_pipeline_models_load(&archllm_models, archllm_ctx, o->cfg, 64);
+    if (st != ARCHLLM_OK) {
+        archllm_ctx_free(archllm_ctx);
+        archllm_ctx = NULL;
+        return cli_status(st, "--method archllm: loading the experiment's trained VQ-VAE and T5 (archllm run, or "
+                              "train-vqvae, encode and train-lm with this config)");
+    }
+    archllm_archllm_search_params p = archllm_archllm_search_default_params();
+    p.top = (size_t)o->cfg->search.top;
+    p.initial = (size_t)o->cfg->search.initial;
+    p.mask_rate = o->cfg->search.mask_rate;
+    p.temperature = o->cfg->search.temperature;
+    st = archllm_search_archllm(m, &archllm_models, &p);
+    if (st != ARCHLLM_OK) {
+        archllm_pipeline_models_free(&archllm_models);
+        archllm_ctx_free(archllm_ctx);
+        archllm_ctx = NULL;
+        return cli_status(st, "--method archllm");
+    }
+    return CLI_EXIT_OK;
+}
+
+static void teardown_archllm(archllm_search_method *m)
+{
+    archllm_search_archllm_free(m);
+    archllm_pipeline_models_free(&archllm_models);
+    archllm_ctx_free(archllm_ctx);
+    archllm_ctx = NULL;
 }
 
 static const method_entry methods[] = {
     {"random", setup_random, NULL},
     {"evolution", setup_evolution, NULL},
-    {"archllm", setup_archllm, NULL},
+    {"archllm", setup_archllm, teardown_archllm},
 };
 
 static int find_nb201_table(char *out, size_t cap, const char *option)

@@ -208,6 +208,48 @@ const cli_command cli_commands[] = {
      "exactly L code tokens (--length, else the most common length in lm.data), then </s>.\n"
      "  --fill CODES  complete a partial sequence: '3,_,_,7,_' masks the '_' positions as\n"
      "                sentinel spans; prints the completed sequences\n"},
+    {"generate", cmd_generate, "sample architectures with the trained T5 + VQ-VAE and measure them (+ baselines)",
+     "usage: archllm generate CONFIG.cfg [--samples N] [--temperature T] [--top-k K] [--top-p P]\n"
+     "                        [--unique] [--max-samples M] [--sweep T1,T2,...] [--batch B]\n"
+     "                        [--no-baselines] [--out DIR] [--device SEL] [--set key=value]\n"
+     "\n"
+     "Samples N code sequences (generate.samples, default 10000) from the experiment's\n"
+     "trained T5 (<output dir>/t5) with the 'generate:' prompt, constrained to code tokens\n"
+     "of the most common training length, in batches of B (generate.batch) with a KV cache,\n"
+     "at temperature T (lm.temperature), top-k (lm.top_k) and top-p (lm.top_p), seeded by\n"
+     "experiment.seed; decodes them with the VQ-VAE (<output dir>/vqvae.safetensors) and\n"
+     "measures validity (valid / N), uniqueness (distinct valid / valid), novelty (distinct\n"
+     "valid not in the VQ-VAE's training split / distinct valid) and the absolute forms\n"
+     "valid+unique / N and valid+unique+novel / N, at N = 1,000 and 10,000 (prefixes of the\n"
+     "run) and at N, beside the baselines (generate.baselines): uniform-space (cells drawn\n"
+     "uniformly from the space) and continuous-latent (Gaussian latents with the training\n"
+     "split's per-coordinate mean and std of the encoder's pre-quantization latents, decoded\n"
+     "by the same trained decoder without quantization: an arch2vec-style sample through our\n"
+     "decoder family, not arch2vec itself).  Writes into DIR (default <output dir>/generate):\n"
+     "  samples.jsonl   one cell a line with \"valid\" (nasbench fields for valid cells)\n"
+     "  metrics.json    the records (archllm_genmetrics_save_json), metrics.csv the same\n"
+     "  timing.json     seconds to sample and decode the N cells\n"
+     "  sweep.csv, sweep.svg  with --sweep (or generate.sweep): metrics against temperature\n"
+     "  --unique        sample until N distinct valid cells exist (or M draws, --max-samples,\n"
+     "                  default 50 N); every draw counts in the metrics\n"
+     "  --no-baselines  only the model's samples\n"},
+    {"run", cmd_run, "the whole path: dataset, VQ-VAE, encode, T5, generate, search, report",
+     "usage: archllm run CONFIG.cfg [--set key=value] [--device SEL] [--stages S,S,...] [--plain]\n"
+     "\n"
+     "Runs the stages of run.stages (or --stages) in order, each writing into the\n"
+     "experiment's output folder and skipped when its final artefact exists:\n"
+     "  dataset   dataset.jsonl              (archllm dataset)\n"
+     "  vqvae     vqvae-metrics.json         (archllm train-vqvae --resume)\n"
+     "  encode    codes.jsonl or lm.data     (archllm encode)\n"
+     "  lm        t5/model.safetensors       (archllm train-lm --resume)\n"
+     "  generate  generate/metrics.json      (archllm generate)\n"
+     "  search    search-nb201-DATASET.csv   (archllm search --method search.methods for each\n"
+     "            of search.datasets, search.queries queries, search.seeds seeds; NB201 only)\n"
+     "An interrupted training stage resumes from its checkpoint on the next run.  Each\n"
+     "stage's output goes to logs/STAGE.log; on a terminal a progress bar with ETA is\n"
+     "shown (plain lines otherwise, or with --plain).  At the end a summary table is\n"
+     "printed and index.html (self-contained: tables and inline SVG plots) is written.\n"
+     "A failing stage stops the run with its exit status and the tail of its log.\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},
     {"version", cmd_version, "print the version",

@@ -1,0 +1,660 @@
+/* cmd_run.c - `archllm run CONFIG`: the whole Arch-LLM path as stages
+ *   dataset   <out>/dataset.jsonl              archllm dataset SPACE
+ *   vqvae     <out>/vqvae-metrics.json         archllm train-vqvae --resume
+ *   encode    <out>/codes.jsonl (or lm.data)   archllm encode
+ *   lm        <out>/t5/model.safetensors       archllm train-lm --resume
+ *   generate  <out>/generate/metrics.json      archllm generate
+ *   search    <out>/search-nb201-<ds>.csv      archllm search --method archllm,random,evolution
+ * each run in-process through the stage command's entry function with its output in
+ * <out>/logs/<stage>.log.  A stage whose final artefact exists is skipped; an interrupted
+ * training stage resumes from its checkpoint.  Progress: a bar with ETA (from the
+ * stage's "step S/T" lines) on a terminal, plain lines otherwise.  At the end: a summary
+ * table on stdout and <out>/index.html (metrics tables and the SVG plots inline). */
+#include "config.h"
+#include "cli/cli.h"
+#include "io/report.h"
+#include "io/svg.h"
+#include "util/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_ARGS 160
+#define PATH_CAP (ARCHLLM_CONFIG_PATH_MAX + 256)
+
+static const char *const stage_names[] = {"dataset", "vqvae", "encode", "lm", "generate", "search"};
+enum { N_STAGES = 6 };
+static const char *const ds_names[] = {"cifar10", "cifar100", "imagenet16"};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int file_exists(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+static void fmt_dur(char *buf, size_t cap, double s)
+{
+    if (!(s >= 0) || s > 1e7) snprintf(buf, cap, "?");
+    else if (s >= 3600) snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
+    else if (s >= 60) snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
+    else snprintf(buf, cap, "%.1fs", s);
+}
+
+/* ---- progress: a thread reads the stage's log for "step S/T" ---- */
+
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t  cv;
+    int             stop;
+    FILE           *term; /* the terminal (or whatever stdout was) */
+    int             tty;
+    const char     *log, *stage;
+    int             index, count;
+    double          t0, last_plain;
+} progress;
+
+/* the last "step S/T" in the log's tail; 0 if none */
+static int log_step(const char *path, long *s, long *t)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    char buf[8192];
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    long off = size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0;
+    fseek(f, off, SEEK_SET);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    int found = 0;
+    for (char *p = buf; (p = strstr(p, "step ")); p += 5) {
+        long a, b;
+        if (sscanf(p, "step %ld/%ld", &a, &b) == 2 && b > 0) *s = a, *t = b, found = 1;
+    }
+    return found;
+}
+
+static void progress_draw(progress *p, int final)
+{
+    long s = 0, t = 0;
+    double el = now_s() - p->t0;
+    int has = log_step(p->log, &s, &t);
+    char e[32], eta[32] = "";
+    fmt_dur(e, sizeof e, el);
+    double frac = has ? (double)s / (double)t : -1;
+    if (has && s > 0) fmt_dur(eta, sizeof eta, el * (1 - frac) / frac);
+    if (p->tty) {
+        char bar[32];
+        int w = 24, k = has ? (int)(frac * w + 0.5) : 0;
+        for (int i = 0; i < w; i++) bar[i] = has ? (i < k ? '#' : '-') : (i == ((int)(el * 4) % w) ? '*' : ' ');
+        bar[w] = 0;
+        if (has)
+            fprintf(p->term, "\r\033[K[%d/%d] %-8s [%s] %3.0f%% step %ld/%ld  %s elapsed  ETA %s", p->index, p->count,
+                    p->stage, bar, 100 * frac, s, t, e, s > 0 ? eta : "?");
+        else
+            fprintf(p->term, "\r\033[K[%d/%d] %-8s [%s] %s elapsed", p->index, p->count, p->stage, bar, e);
+        if (final) fputs("\r\033[K", p->term);
+        fflush(p->term);
+    } else if (!final && el - p->last_plain >= 30.0) {
+        p->last_plain = el;
+        if (has)
+            fprintf(p->term, "run: [%d/%d] %s: step %ld/%ld (%.0f%%), %s elapsed, ETA %s\n", p->index, p->count,
+                    p->stage, s, t, 100 * frac, e, s > 0 ? eta : "?");
+        else fprintf(p->term, "run: [%d/%d] %s: %s elapsed\n", p->index, p->count, p->stage, e);
+        fflush(p->term);
+    }
+}
+
+static void *progress_main(void *arg)
+{
+    progress *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250000000L;
+        if (ts.tv_nsec >= 1000000000L) ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        if (!p->stop) progress_draw(p, 0);
+    }
+    progress_draw(p, 1);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* ---- running one command in-process with its output in a log ---- */
+
+typedef struct {
+    int argc;
+    char *argv[MAX_ARGS];
+    char store[MAX_ARGS][PATH_CAP];
+} argvec;
+
+/* one argument: prefix and value, e.g. "--out=" and a path */
+static void arg_add(argvec *a, const char *prefix, const char *s)
+{
+    if (a->argc >= MAX_ARGS - 1) return;
+    snprintf(a->store[a->argc], PATH_CAP, "%s%s", prefix, s);
+    a->argv[a->argc] = a->store[a->argc];
+    a->argv[++a->argc] = NULL;
+}
+
+static void print_tail(const char *path, int lines)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (archllm_read_file(path, &text, &len) != ARCHLLM_OK) return;
+    size_t i = len;
+    int nl = 0;
+    while (i > 0 && nl <= lines) if (text[--i] == '\n') nl++;
+    if (i > 0) i++;
+    fprintf(stderr, "--- last lines of %s ---\n%.*s", path, (int)(len - i), text + i);
+    if (len && text[len - 1] != '\n') fputc('\n', stderr);
+    free(text);
+}
+
+static int run_logged(int (*fn)(int, char **), argvec *a, const char *log, progress *pg, int with_progress)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd < 0) return cli_error(CLI_EXIT_FAILURE, "run: %s: %s", log, strerror(errno));
+    int so = dup(1), se = dup(2);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+    pthread_t th;
+    int started = 0;
+    if (with_progress) {
+        pg->stop = 0;
+        pg->t0 = now_s();
+        pg->last_plain = 0;
+        pg->log = log;
+        started = pthread_create(&th, NULL, progress_main, pg) == 0;
+    }
+    int rc = fn(a->argc, a->argv);
+    fflush(stdout);
+    fflush(stderr);
+    if (started) {
+        pthread_mutex_lock(&pg->mu);
+        pg->stop = 1;
+        pthread_cond_signal(&pg->cv);
+        pthread_mutex_unlock(&pg->mu);
+        pthread_join(th, NULL);
+    }
+    dup2(so, 1);
+    dup2(se, 2);
+    close(so);
+    close(se);
+    return rc;
+}
+
+/* ---- the summary and the report ---- */
+
+typedef struct {
+    const char *name;
+    const char *status; /* "done", "skipped (complete)", "failed", "not run" */
+    double      seconds;
+    char        artefact[PATH_CAP];
+} stage_result;
+
+static json_t *load_json(const char *path)
+{
+    json_error_t e;
+    return json_load_file(path, 0, &e);
+}
+
+static double jnum(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static char *dup_printf(const char *fmt, ...) ARCHLLM_PRINTF(1, 2);
+static char *dup_printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[512];
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    return strdup(tmp);
+}
+
+/* A table of strings built row by row (freed by table_free). */
+typedef struct {
+    size_t ncols, nrows, cap;
+    char **cells;
+} table;
+
+static void table_row(table *t, char **row)
+{
+    if ((t->nrows + 1) * t->ncols > t->cap) {
+        size_t nc = t->cap ? t->cap * 2 : t->ncols * 16;
+        while (nc < (t->nrows + 1) * t->ncols) nc *= 2;
+        char **p = realloc(t->cells, nc * sizeof *p);
+        if (!p) {
+            for (size_t i = 0; i < t->ncols; i++) free(row[i]);
+            return;
+        }
+        t->cells = p, t->cap = nc;
+    }
+    for (size_t i = 0; i < t->ncols; i++) t->cells[t->nrows * t->ncols + i] = row[i] ? row[i] : strdup("");
+    t->nrows++;
+}
+
+static void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i]);
+    free(t->cells);
+}
+
+static void table_print(const table *t, const char *const *hdr)
+{
+    size_t w[16] = {0};
+    for (size_t c = 0; c < t->ncols; c++) {
+        w[c] = strlen(hdr[c]);
+        for (size_t r = 0; r < t->nrows; r++)
+            if (strlen(t->cells[r * t->ncols + c]) > w[c]) w[c] = strlen(t->cells[r * t->ncols + c]);
+    }
+    for (size_t c = 0; c < t->ncols; c++) printf("%s%-*s", c ? "  " : "", (int)w[c], hdr[c]);
+    printf("\n");
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) printf("%s%-*s", c ? "  " : "", (int)w[c], t->cells[r * t->ncols + c]);
+        printf("\n");
+    }
+}
+
+static void inline_svg(archllm_report *rep, const char *path, const char *caption)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (archllm_read_file(path, &text, &len) != ARCHLLM_OK) return;
+    archllm_report_svg(rep, caption, text);
+    free(text);
+}
+
+/* last row per method of a search curve CSV: method,query,valid_mean,valid_std,test_mean,test_std */
+static void search_rows(table *t, const char *csv, const char *ds)
+{
+    FILE *f = fopen(csv, "r");
+    if (!f) return;
+    char line[512], method[64], prev[64] = "", last[512] = "";
+    if (!fgets(line, sizeof line, f)) line[0] = 0;
+    for (int more = 1; more;) {
+        more = fgets(line, sizeof line, f) != NULL;
+        if (more && sscanf(line, "%63[^,],", method) != 1) continue;
+        if ((!more || strcmp(method, prev) != 0) && last[0]) {
+            char m[64];
+            long q;
+            double vm, vs, tm, ts;
+            if (sscanf(last, "%63[^,],%ld,%lf,%lf,%lf,%lf", m, &q, &vm, &vs, &tm, &ts) == 6) {
+                char *row[5] = {strdup(ds), strdup(m), dup_printf("%ld", q), dup_printf("%.2f +- %.2f", tm, ts),
+                                dup_printf("%.2f +- %.2f", vm, vs)};
+                table_row(t, row);
+            }
+        }
+        if (more) {
+            snprintf(prev, sizeof prev, "%s", method);
+            snprintf(last, sizeof last, "%s", line);
+        }
+    }
+    fclose(f);
+}
+
+static int report(const archllm_config *cfg, const char *cfg_path, const char *dir, const stage_result *sr, int ns,
+                  double total)
+{
+    static const char *const sh[] = {"stage", "status", "time", "artefact"};
+    static const char *const gh[] = {"method", "temperature", "N",        "validity",  "uniqueness",
+                                     "novelty", "valid+unique", "v+u+novel", "iid limit"};
+    static const char *const qh[] = {"dataset", "method", "queries", "test % (mean +- std)", "validation %"};
+    static const char *const vh[] = {"cells", "exact reconstruction", "op accuracy", "edge accuracy", "codes used",
+                                     "perplexity"};
+    char path[PATH_CAP], title[256];
+    table st = {.ncols = 4}, gt = {.ncols = 9}, qt = {.ncols = 5}, vt = {.ncols = 6};
+    for (int i = 0; i < ns; i++) {
+        char d[32];
+        fmt_dur(d, sizeof d, sr[i].seconds);
+        char *row[4] = {strdup(sr[i].name), strdup(sr[i].status), strdup(sr[i].seconds > 0 ? d : "-"),
+                        strdup(sr[i].artefact)};
+        table_row(&st, row);
+    }
+    snprintf(path, sizeof path, "%s/vqvae-metrics.json", dir);
+    json_t *vj = load_json(path);
+    if (vj) {
+        json_t *h = json_object_get(vj, "held_out");
+        char *row[6] = {dup_printf("%.0f held out", jnum(h, "cells")), dup_printf("%.2f%%", 100 * jnum(h, "exact_reconstruction")),
+                        dup_printf("%.4f", jnum(h, "op_accuracy")), dup_printf("%.4f", jnum(h, "edge_accuracy")),
+                        dup_printf("%.0f / %.0f", jnum(h, "codes_used"), jnum(vj, "codebook_size")),
+                        dup_printf("%.1f", jnum(h, "perplexity"))};
+        table_row(&vt, row);
+        json_decref(vj);
+    }
+    snprintf(path, sizeof path, "%s/generate/metrics.json", dir);
+    json_t *gj = load_json(path);
+    json_t *recs = gj ? json_object_get(gj, "records") : NULL;
+    for (size_t i = 0; json_is_array(recs) && i < json_array_size(recs); i++) {
+        json_t *r = json_array_get(recs, i);
+        double t = jnum(r, "temperature");
+        char *row[9] = {strdup(json_string_value(json_object_get(r, "method")) ? json_string_value(json_object_get(r, "method")) : "?"),
+                        isnan(t) ? strdup("-") : dup_printf("%.2f", t), dup_printf("%.0f", jnum(r, "generated")),
+                        dup_printf("%.2f%%", 100 * jnum(r, "validity")), dup_printf("%.2f%%", 100 * jnum(r, "uniqueness")),
+                        dup_printf("%.2f%%", 100 * jnum(r, "novelty")), dup_printf("%.2f%%", 100 * jnum(r, "valid_unique")),
+                        dup_printf("%.2f%%", 100 * jnum(r, "valid_unique_novel")),
+                        dup_printf("%.2f%%", 100 * jnum(r, "iid_unique_limit"))};
+        table_row(&gt, row);
+    }
+    if (gj) json_decref(gj);
+    for (int d = 0; d < 3; d++) {
+        snprintf(path, sizeof path, "%s/search-nb201-%s.csv", dir, ds_names[d]);
+        search_rows(&qt, path, ds_names[d]);
+    }
+
+    char tot[32];
+    fmt_dur(tot, sizeof tot, total);
+    printf("\n== archllm run %s: %s (%s) ==\n", cfg_path, cfg->experiment.name, tot);
+    table_print(&st, sh);
+    if (vt.nrows) {
+        printf("\nVQ-VAE (held-out cells)\n");
+        table_print(&vt, vh);
+    }
+    if (gt.nrows) {
+        printf("\ngeneration (novelty against the VQ-VAE's training split)\n");
+        table_print(&gt, gh);
+    }
+    if (qt.nrows) {
+        printf("\nNAS-Bench-201 search: test accuracy of the best-by-validation cell\n");
+        table_print(&qt, qh);
+    }
+
+    archllm_report *rep = NULL;
+    snprintf(title, sizeof title, "archllm run: %s", cfg->experiment.name);
+    archllm_status s = archllm_report_init(&rep, title);
+    if (s == ARCHLLM_OK) {
+        char *p = dup_printf("Config %s, space %s, seed %lld, output folder %s; %s in total.", cfg_path,
+                             cfg->data.space == 1 ? "NAS-Bench-201" : "NAS-Bench-101", (long long)cfg->experiment.seed,
+                             dir, tot);
+        archllm_report_paragraph(rep, p ? p : "");
+        free(p);
+        archllm_report_heading(rep, "Stages");
+        archllm_report_table(rep, "each stage's final artefact; a rerun skips complete stages", 4, sh, st.nrows,
+                             (const char *const *)st.cells);
+        if (vt.nrows) {
+            archllm_report_heading(rep, "VQ-VAE");
+            archllm_report_table(rep, "held-out cells (vqvae-metrics.json)", 6, vh, vt.nrows,
+                                 (const char *const *)vt.cells);
+        }
+        if (gt.nrows) {
+            archllm_report_heading(rep, "Generation");
+            archllm_report_paragraph(
+                rep, "validity = valid / generated; uniqueness = distinct valid / valid; novelty = distinct valid not "
+                     "in the VQ-VAE's training split / distinct valid; valid+unique and v+u+novel are over all "
+                     "generated samples; the iid limit is S(1 - exp(-N/S)) / N. uniform-space: cells drawn "
+                     "uniformly from the space. continuous-latent: Gaussian latents with the training split's "
+                     "per-coordinate mean and std of the VQ-VAE encoder's pre-quantization latents, decoded by the "
+                     "same trained decoder without quantization (an arch2vec-style sample through our decoder "
+                     "family, not arch2vec itself).");
+            archllm_report_table(rep, "generate/metrics.json", 9, gh, gt.nrows, (const char *const *)gt.cells);
+            snprintf(path, sizeof path, "%s/generate/sweep.svg", dir);
+            inline_svg(rep, path, "metrics against temperature (generate/sweep.csv)");
+        }
+        if (qt.nrows) {
+            archllm_report_heading(rep, "NAS-Bench-201 search");
+            archllm_report_paragraph(rep, "Each run selects the queried cell with the best validation accuracy and "
+                                          "reports its test accuracy (CIFAR-10: 200-epoch x-valid; CIFAR-100 and "
+                                          "ImageNet16-120: 12-epoch x-valid columns); mean +- std over seeds.");
+            archllm_report_table(rep, "after the full query budget", 5, qh, qt.nrows, (const char *const *)qt.cells);
+            for (int d = 0; d < 3; d++) {
+                snprintf(path, sizeof path, "%s/search-nb201-%s.svg", dir, ds_names[d]);
+                snprintf(title, sizeof title, "%s: best-so-far test accuracy against queries", ds_names[d]);
+                inline_svg(rep, path, title);
+            }
+        }
+        snprintf(path, sizeof path, "%s/index.html", dir);
+        s = archllm_report_save(rep, path);
+        archllm_report_free(rep);
+    }
+    table_free(&st), table_free(&gt), table_free(&qt), table_free(&vt);
+    if (s != ARCHLLM_OK) return cli_status(s, "run: index.html");
+    printf("\nreport %s/index.html\n", dir);
+    return CLI_EXIT_OK;
+}
+
+/* ---- the command ---- */
+
+static void add_config(argvec *a, const cli_config_opts *co, const char *device)
+{
+    arg_add(a, "--config=", co->path);
+    for (int i = 0; i < co->nsets; i++) arg_add(a, "--set=", co->sets[i]);
+    if (device) arg_add(a, "--device=", device);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    cli_config_opts co = {0};
+    const char *device = NULL, *only = NULL;
+    int force_plain = 0;
+    static const struct option longopts[] = {CLI_CONFIG_LONG_OPTIONS,
+                                             {"device", required_argument, NULL, 'd'},
+                                             {"stages", required_argument, NULL, 's'},
+                                             {"plain", no_argument, NULL, 'p'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "d:s:ph", longopts, NULL)) != -1) {
+        int r = cli_config_option(&co, c, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r > 0) continue;
+        switch (c) {
+        case 'd': device = optarg; break;
+        case 's': only = optarg; break;
+        case 'p': force_plain = 1; break;
+        case 'h': return cli_usage("run", CLI_EXIT_OK);
+        default: return cli_usage("run", CLI_EXIT_USAGE);
+        }
+    }
+    if (optind < argc && !co.path) co.path = argv[optind++];
+    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
+    if (!co.path) return cli_error(CLI_EXIT_USAGE, "run: name a config (see 'archllm help run')");
+    archllm_config cfg;
+    int rc = cli_config_load(&cfg, &co);
+    if (rc != CLI_EXIT_OK) return rc;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    /* the stages asked for, checked before any work */
+    int want[N_STAGES] = {0};
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", only ? only : cfg.run.stages);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int k = -1;
+        for (int i = 0; i < N_STAGES; i++)
+            if (strcmp(stage_names[i], tok) == 0) k = i;
+        if (k < 0)
+            return cli_error(CLI_EXIT_USAGE, "run: unknown stage '%s' (dataset, vqvae, encode, lm, generate, search)",
+                             tok);
+        want[k] = 1;
+    }
+    int ds_want[3] = {0};
+    snprintf(buf, sizeof buf, "%s", cfg.search.datasets);
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int k = -1;
+        for (int i = 0; i < 3; i++)
+            if (strcmp(ds_names[i], tok) == 0) k = i;
+        if (k < 0) return cli_error(CLI_EXIT_USAGE, "search.datasets: unknown dataset '%s' (cifar10, cifar100, imagenet16)", tok);
+        ds_want[k] = 1;
+    }
+
+    char dir[ARCHLLM_CONFIG_PATH_MAX + 64], logs[PATH_CAP];
+    archllm_config_output_dir(&cfg, dir, sizeof dir);
+    snprintf(logs, sizeof logs, "%s/logs", dir);
+    archllm_status s = archllm_mkdirs(logs);
+    if (s != ARCHLLM_OK) return cli_status(s, logs);
+    const char *space = cfg.data.space == 1 ? "nb201" : "nb101";
+
+    progress pg;
+    memset(&pg, 0, sizeof pg);
+    pthread_mutex_init(&pg.mu, NULL);
+    pthread_cond_init(&pg.cv, NULL);
+    int term_fd = dup(1);
+    pg.term = term_fd >= 0 ? fdopen(term_fd, "w") : NULL;
+    pg.tty = !force_plain && isatty(1);
+    pg.count = 0;
+    for (int i = 0; i < N_STAGES; i++) pg.count += want[i];
+    printf("run: %s (%s), output %s, stages:", co.path, space, dir);
+    for (int i = 0; i < N_STAGES; i++)
+        if (want[i]) printf(" %s", stage_names[i]);
+    printf("\n");
+
+    stage_result sr[N_STAGES];
+    int nsr = 0, idx = 0;
+    double t_all = now_s();
+    rc = CLI_EXIT_OK;
+    for (int k = 0; k < N_STAGES && rc == CLI_EXIT_OK && pg.term; k++) {
+        if (!want[k]) continue;
+        idx++;
+        stage_result *r = &sr[nsr++];
+        memset(r, 0, sizeof *r);
+        r->name = stage_names[k];
+        char log[PATH_CAP + 32];
+        snprintf(log, sizeof log, "%s/%s.log", logs, stage_names[k]);
+        argvec *a = calloc(1, sizeof *a);
+        if (!a) {
+            rc = cli_error(CLI_EXIT_FAILURE, "out of memory");
+            break;
+        }
+        int (*fn)(int, char **) = NULL;
+        int complete = 0, steps = 0;
+        switch (k) {
+        case 0:
+            snprintf(r->artefact, sizeof r->artefact, "%s/dataset.jsonl", dir);
+            arg_add(a, "", "dataset");
+            arg_add(a, "", space);
+            arg_add(a, "", "--out");
+            arg_add(a, "", r->artefact);
+            fn = cmd_dataset;
+            break;
+        case 1:
+            snprintf(r->artefact, sizeof r->artefact, "%s/vqvae-metrics.json", dir);
+            arg_add(a, "", "train-vqvae");
+            add_config(a, &co, device);
+            arg_add(a, "", "--resume");
+            fn = cmd_train_vqvae, steps = 1;
+            break;
+        case 2:
+            if (cfg.lm.data[0]) snprintf(r->artefact, sizeof r->artefact, "%s", cfg.lm.data);
+            else snprintf(r->artefact, sizeof r->artefact, "%s/codes.jsonl", dir);
+            arg_add(a, "", "encode");
+            add_config(a, &co, device);
+            arg_add(a, "--out=", r->artefact);
+            fn = cmd_encode;
+            break;
+        case 3:
+            snprintf(r->artefact, sizeof r->artefact, "%s/t5/model.safetensors", dir);
+            arg_add(a, "", "train-lm");
+            add_config(a, &co, device);
+            arg_add(a, "", "--resume");
+            fn = cmd_train_lm, steps = 1;
+            break;
+        case 4:
+            snprintf(r->artefact, sizeof r->artefact, "%s/generate/metrics.json", dir);
+            arg_add(a, "", "generate");
+            add_config(a, &co, device);
+            fn = cmd_generate;
+            break;
+        case 5: snprintf(r->artefact, sizeof r->artefact, "%s/search-nb201-*.csv", dir); break;
+        }
+        if (k == 5) { /* one search per dataset; complete when every curve file exists */
+            complete = 1;
+            for (int d = 0; d < 3; d++) {
+                char p[PATH_CAP];
+                snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, ds_names[d]);
+                if (ds_want[d] && !file_exists(p)) complete = 0;
+            }
+            if (cfg.data.space != 1) {
+                r->status = "skipped (NB101: needs --nb101-data)";
+                fprintf(pg.term, "run: [%d/%d] search: skipped; NB101 search needs the official tfrecord: archllm "
+                                 "search --space nb101 --nb101-data FILE --method archllm,random,evolution --config %s\n",
+                        idx, pg.count, co.path);
+                fflush(pg.term);
+                free(a);
+                continue;
+            }
+        } else complete = file_exists(r->artefact);
+        if (complete) {
+            r->status = "skipped (complete)";
+            fprintf(pg.term, "run: [%d/%d] %s: complete (%s), skipped\n", idx, pg.count, r->name, r->artefact);
+            fflush(pg.term);
+            free(a);
+            continue;
+        }
+        fprintf(pg.term, "run: [%d/%d] %s: running (log %s)\n", idx, pg.count, r->name, log);
+        fflush(pg.term);
+        pg.index = idx;
+        pg.stage = r->name;
+        double t0 = now_s();
+        if (k == 5) {
+            for (int d = 0; d < 3 && rc == CLI_EXIT_OK; d++) {
+                char p[PATH_CAP], q[32], n[32];
+                snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, ds_names[d]);
+                if (!ds_want[d] || file_exists(p)) continue;
+                a->argc = 0;
+                arg_add(a, "", "search");
+                add_config(a, &co, NULL);
+                arg_add(a, "", "--space=nb201");
+                arg_add(a, "--dataset=", ds_names[d]);
+                arg_add(a, "--method=", cfg.search.methods);
+                snprintf(q, sizeof q, "%d", cfg.search.queries);
+                snprintf(n, sizeof n, "%d", cfg.search.seeds);
+                arg_add(a, "--queries=", q);
+                arg_add(a, "--seeds=", n);
+                rc = run_logged(cmd_search, a, log, &pg, 1);
+            }
+        } else {
+            rc = run_logged(fn, a, log, &pg, 1);
+        }
+        (void)steps;
+        r->seconds = now_s() - t0;
+        char d[32];
+        fmt_dur(d, sizeof d, r->seconds);
+        if (rc == CLI_EXIT_OK && k != 5 && !file_exists(r->artefact)) {
+            rc = CLI_EXIT_FAILURE;
+            fprintf(stderr, "archllm: run: %s finished without writing %s\n", r->name, r->artefact);
+        }
+        if (rc == CLI_EXIT_OK) {
+            r->status = "done";
+            fprintf(pg.term, "run: [%d/%d] %s: done in %s\n", idx, pg.count, r->name, d);
+            fflush(pg.term);
+        } else {
+            r->status = rc == 130 ? "interrupted" : "failed";
+            fprintf(stderr, "archllm: run: stage %s %s (exit %d) after %s; rerun to resume\n", r->name, r->status, rc,
+                    d);
+            print_tail(log, 15);
+        }
+        free(a);
+    }
+    if (pg.term) fclose(pg.term);
+    else rc = cli_error(CLI_EXIT_FAILURE, "run: cannot duplicate stdout");
+    pthread_mutex_destroy(&pg.mu);
+    pthread_cond_destroy(&pg.cv);
+    int rc2 = report(&cfg, co.path, dir, sr, nsr, now_s() - t_all);
+    return rc != CLI_EXIT_OK ? rc : rc2;
+}

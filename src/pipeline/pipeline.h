@@ -1,0 +1,118 @@
+/* pipeline.h - the Arch-LLM path on top of the trained models: an experiment's VQ-VAE
+ * and T5 loaded together, code sequences sampled from the 'generate:' prompt and decoded
+ * into cells, generation metrics with the uniform and continuous-latent baselines, the
+ * fill-mutation search method, and the stage runner of `archllm run`.
+ *
+ * Not here: training (the train-vqvae and train-lm commands, which `archllm run` calls),
+ * the models themselves (src/model), the metrics and the search loop (src/nas).  The
+ * library prints nothing; the commands do. */
+#ifndef ARCHLLM_PIPELINE_PIPELINE_H
+#define ARCHLLM_PIPELINE_PIPELINE_H
+
+#include "io/config.h"
+#include "model/sample.h"
+#include "model/t5.h"
+#include "model/vqvae.h"
+#include "nas/genmetrics.h"
+#include "nas/hashset.h"
+#include "nas/search.h"
+
+/* ---- the trained models of an experiment --------------------------------------- */
+
+typedef struct {
+    archllm_ctx_t  *ctx;     /* borrowed */
+    archllm_space   space;
+    archllm_vqvae   vq;      /* <output dir>/vqvae.safetensors */
+    archllm_t5      t5;      /* <output dir>/t5 (built-in code vocabulary) */
+    int             K, C, N; /* codebook size, codes per node, max nodes */
+    int             L;       /* code length sampled: the most common training length */
+    int             batch;   /* sequences per T5 call */
+    /* the cells of the space (data.limit applies) and the VQ-VAE's seeded split */
+    archllm_cell   *cells;
+    size_t          n_cells;
+    archllm_split   split;
+    archllm_hashset *train;  /* keys of the training split (novelty) */
+    archllm_hashset *index;  /* key -> index into cells (encoding a queried cell) */
+    int32_t        *codes;   /* (n_cells, N*C) every cell's codes (from codes.jsonl), -1 past nv */
+} archllm_pipeline_models;
+
+/* Load both models and the data of the experiment cfg (after train-vqvae, encode and
+ * train-lm).  batch: sequences per T5 call (reserved once). */
+archllm_status archllm_pipeline_models_load(archllm_pipeline_models *pm, archllm_ctx_t *ctx,
+                                            const archllm_config *cfg, int batch);
+void           archllm_pipeline_models_free(archllm_pipeline_models *pm);
+
+/* n code sequences (n, L) from the 'generate:' prompt, constrained to code tokens;
+ * sp: temperature, top-k, top-p (seed: batch i draws stream seed * 1000003 + i * batch). */
+archllm_status archllm_pipeline_sample(archllm_pipeline_models *pm, const archllm_sample_params *sp, size_t n,
+                                       int32_t *codes);
+/* Decode n sequences (n, L) into cells. */
+archllm_status archllm_pipeline_decode(archllm_pipeline_models *pm, const int32_t *codes, size_t n,
+                                       archllm_cell *cells);
+/* Fill: each sequence of codes (n, L) has its positions with mask[i] != 0 (one pattern
+ * for all n) replaced by the T5's fill at sp's temperature; out (n, L). */
+archllm_status archllm_pipeline_fill(archllm_pipeline_models *pm, const archllm_sample_params *sp,
+                                     const int32_t *codes, const uint8_t *mask, size_t n, int32_t *out);
+/* The codes of a cell of the space (by key); ENOTFOUND when not among pm->cells or its
+ * length differs from L. */
+archllm_status archllm_pipeline_codes_of(const archllm_pipeline_models *pm, const archllm_cell *c, int32_t *codes);
+
+/* ---- the continuous-latent baseline ---------------------------------------------
+ * arch2vec-style sampling through our decoder family (not arch2vec itself): the VQ-VAE
+ * encoder's continuous (pre-quantization) latents of the training split give a mean and
+ * std per latent coordinate (node position, code slot, dimension); samples are Gaussian
+ * with those moments, decoded by the trained decoder without quantization. */
+typedef struct {
+    int     dims;      /* N*C*D */
+    double *mean, *std;
+    double *nv_cdf;    /* (N+1) cumulative distribution of node counts in training */
+} archllm_latent_stats;
+
+archllm_status archllm_pipeline_latent_stats(archllm_pipeline_models *pm, archllm_latent_stats *ls);
+void           archllm_latent_stats_free(archllm_latent_stats *ls);
+archllm_status archllm_pipeline_sample_latent(archllm_pipeline_models *pm, const archllm_latent_stats *ls,
+                                              size_t n, uint64_t seed, archllm_cell *cells);
+
+/* ---- generation ----------------------------------------------------------------- */
+
+typedef struct {
+    size_t   samples;     /* N */
+    double   temperature;
+    int      top_k;
+    double   top_p;
+    uint64_t seed;
+    int      unique;      /* sample until `samples` distinct valid cells (or max_samples) */
+    size_t   max_samples; /* --unique: give up after this many draws */
+} archllm_generate_params;
+
+/* Sample and decode: cells (malloc'd, *n of them), flags (ARCHLLM_GEN_*; may be NULL). */
+archllm_status archllm_pipeline_generate(archllm_pipeline_models *pm, const archllm_generate_params *gp,
+                                         archllm_cell **cells, size_t *n, double *seconds);
+
+/* Metrics of the first n of cells (prefixes 1,000 and 10,000 of a 10,000 run). */
+archllm_status archllm_pipeline_metrics(archllm_genmetrics_record *r, const archllm_pipeline_models *pm,
+                                        const char *method, double temperature, uint64_t seed,
+                                        const archllm_cell *cells, size_t n);
+
+/* Cells as JSON Lines with "valid" (and for valid ones hash, NB201 index and arch_str). */
+archllm_status archllm_pipeline_write_cells(const char *path, archllm_space space, const archllm_cell *cells,
+                                            size_t n);
+
+/* ---- the Arch-LLM search method --------------------------------------------------- */
+
+typedef struct {
+    size_t top;          /* parents: the best cells so far by validation accuracy */
+    double mask_rate;    /* fraction of codes masked per fill (at least one) */
+    double temperature;  /* of the fill */
+    size_t initial;      /* queries drawn from the 'generate:' prompt before mutating */
+    size_t group;        /* candidates sharing one mask pattern (one T5 call) */
+} archllm_archllm_search_params;
+
+archllm_archllm_search_params archllm_archllm_search_default_params(void);
+
+/* m->user points to a state allocated here; release with _free.  pm must outlive m. */
+archllm_status archllm_search_archllm(archllm_search_method *m, archllm_pipeline_models *pm,
+                                      const archllm_archllm_search_params *p);
+void           archllm_search_archllm_free(archllm_search_method *m);
+
+#endif
