@@ -98,3 +98,44 @@ __kernel void attn_bias_bwd(__global float *dtable, uint t_off, __global const f
             if ((uint)buckets[bk_off + q * Lk + k] == nb) s += acc[a_off + (h * Lq + q) * Lk + k];
     dtable[t_off + i] += s;
 }
+
+/* One decoding step (a single query per head), fused: scores q.k over the Lk cached keys
+ * (+ bias row, masks as in attn_softmax_fwd), softmax, and out = p V, one work-item per
+ * (b, h).  q and out are (B, H, dk); keys and values (B, H, Lcap, dk) caches of which the
+ * first Lk rows are used.  Replaces two tiny batched GEMMs per attention in KV-cache decoding
+ * (about 1 ms each on PoCL); training keeps the CLBlast path. */
+__kernel void attn_decode(__global float *out, uint o_off, __global const float *q, uint q_off,
+                          __global const float *kc, uint k_off, __global const float *vc, uint v_off,
+                          __global const float *table, uint t_off, __global const int *buckets, uint bk_off,
+                          __global const int *keymask, uint m_off, uint B, uint H, uint Lk, uint dk, uint Lcap,
+                          uint flags)
+{
+    uint bh = get_global_id(0);
+    GUARD(bh, B * H);
+    uint b = bh / H, h = bh % H;
+    __global const float *qq = q + q_off + bh * dk;
+    __global const float *K = kc + k_off + bh * Lcap * dk;
+    __global const float *Vv = vc + v_off + bh * Lcap * dk;
+    __global float *o = out + o_off + bh * dk;
+    float mx = -FLT_MAX;
+    for (uint k = 0; k < Lk; k++) {
+        float s = 0.0f;
+        for (uint j = 0; j < dk; j++) s += qq[j] * K[k * dk + j];
+        if ((flags & ATT_BIAS) != 0) s += table[t_off + (uint)buckets[bk_off + k] * H + h];
+        if ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + k] == 0) s = -FLT_MAX;
+        mx = fmax(mx, s);
+    }
+    float sum = 0.0f;
+    for (uint j = 0; j < dk; j++) o[j] = 0.0f;
+    for (uint k = 0; k < Lk; k++) {
+        float s = 0.0f;
+        for (uint j = 0; j < dk; j++) s += qq[j] * K[k * dk + j];
+        if ((flags & ATT_BIAS) != 0) s += table[t_off + (uint)buckets[bk_off + k] * H + h];
+        if ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + k] == 0) s = -FLT_MAX;
+        float e = exp(s - mx);
+        sum += e;
+        for (uint j = 0; j < dk; j++) o[j] += e * Vv[k * dk + j];
+    }
+    float inv = 1.0f / sum;
+    for (uint j = 0; j < dk; j++) o[j] *= inv;
+}

@@ -1,8 +1,9 @@
 /* sample.c - KV-cache decoding for T5 (see sample.h).  One decoder step for the whole batch:
  * embedding -> per layer [RMSNorm, fused qkv GEMM, k/v appended into the cache at row t,
- * Q K^T over the t+1 cached keys, bias row t + softmax, P V, O] -> [cross-attention over the
- * precomputed encoder keys/values] -> FF -> final norm -> logits (B, V) read to the host,
- * where the next tokens are chosen. */
+ * attention of the one query over the t+1 cached keys with bias row t (attn_decode: scores,
+ * softmax and P V fused in one kernel; two tiny batched GEMMs cost ~1 ms each on PoCL), O]
+ * -> [cross-attention over the precomputed encoder keys/values] -> FF -> final norm ->
+ * logits (B, V) read to the host, where the next tokens are chosen. */
 #include "model/sample.h"
 
 #include "ops/t5_ops.h"
@@ -88,7 +89,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     if (sp->constrained && !(0 <= sp->lo && sp->lo < sp->hi && sp->hi <= c->vocab))
         return archllm_fail(ARCHLLM_EINVAL, "generate: allowed range [%d, %d) outside the vocabulary", sp->lo, sp->hi);
     size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, F = c->d_ff, V = c->vocab;
-    size_t Fp = c->gated ? 2 * F : F, Lmax = (size_t)(Tm > S ? Tm : S), L = c->n_dec_layers;
+    size_t Fp = c->gated ? 2 * F : F, L = c->n_dec_layers;
     size_t Bz = (size_t)B, BH = Bz * H;
     ARCHLLM_TRY(archllm_t5_encode(ctx, m, enc, mask, B, S));
 
@@ -96,7 +97,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     size_t at = 0, kc = at, vc = (at += L * BH * Tm * dk), ck = (at += L * BH * Tm * dk), cv = (at += L * BH * S * dk);
     at += L * BH * S * dk;
     size_t h = at, h2 = (at += Bz * d), ln = (at += Bz * d), rstd = (at += Bz * d), tok = (at += Bz);
-    size_t qh = (at += Bz * 3 * I), p = (at += Bz * I), ctxh = (at += BH * Lmax), cx = (at += Bz * I);
+    size_t qh = (at += Bz * 3 * I), ctxh = (at += Bz * I), cx = (at += Bz * I);
     size_t pre = (at += Bz * I), act = (at += Bz * Fp), lg = (at += Bz * F), kvtmp = (at += Bz * V);
     at += (size_t)B * S * 2 * I;
     cl_mem dbuf = NULL, ibuf = NULL;
@@ -147,11 +148,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             T_(archllm_op_split_heads(ctx, DV(qh), DV(tok), B, 1, H, dk, 3 * I, 1, 0));
             T_(archllm_op_split_heads(ctx, DV(kcl), DV(tok + I), B, 1, H, dk, 3 * I, Tm, t));
             T_(archllm_op_split_heads(ctx, DV(vcl), DV(tok + 2 * I), B, 1, H, dk, 3 * I, Tm, t));
-            T_(archllm_sgemm_batched(ctx, 0, 1, 1, Lk, dk, 1.0f, DV(qh), dk, dk, DV(kcl), dk, Tm * dk, 0.0f, DV(p), Lk,
-                                     Lk, BH));
-            T_(archllm_op_attn_softmax_fwd(ctx, DV(p), PV(m->dec[0].rel), row, row, B, H, 1, Lk, ARCHLLM_ATT_BIAS, 0));
-            T_(archllm_sgemm_batched(ctx, 0, 0, 1, dk, Lk, 1.0f, DV(p), Lk, Lk, DV(vcl), dk, Tm * dk, 0.0f, DV(ctxh),
-                                     dk, dk, BH));
+            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(qh), DV(kcl), DV(vcl), PV(m->dec[0].rel), row, row, B, H, Lk,
+                                      dk, Tm, ARCHLLM_ATT_BIAS));
             T_(archllm_op_merge_heads(ctx, DV(cx), DV(ctxh), B, 1, H, dk, I));
             T_(archllm_buf_copy(ctx, dbuf, h2 * 4, dbuf, h * 4, Bz * d * 4));
             T_(archllm_sgemm(ctx, 0, 1, Bz, d, I, 1.0f, DV(cx), I, PV(w->sa.o), I, 1.0f, DV(h2), d));
@@ -161,11 +159,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h2), PV(w->ca.ln), Bz, d, c->eps));
             T_(archllm_t5_lin_fwd(ctx, m, DV(tok), DV(ln), Bz, d, q, 1, I));
             T_(archllm_op_split_heads(ctx, DV(qh), DV(tok), B, 1, H, dk, I, 1, 0));
-            T_(archllm_sgemm_batched(ctx, 0, 1, 1, S, dk, 1.0f, DV(qh), dk, dk, DV(ckl), dk, S * dk, 0.0f, DV(p), S, S,
-                                     BH));
-            T_(archllm_op_attn_softmax_fwd(ctx, DV(p), DV(0), row, imask, B, H, 1, S, ARCHLLM_ATT_MASK, 0));
-            T_(archllm_sgemm_batched(ctx, 0, 0, 1, dk, S, 1.0f, DV(p), S, S, DV(cvl), dk, S * dk, 0.0f, DV(ctxh), dk, dk,
-                                     BH));
+            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(qh), DV(ckl), DV(cvl), DV(0), row, imask, B, H, (size_t)S, dk,
+                                      (size_t)S, ARCHLLM_ATT_MASK));
             T_(archllm_op_merge_heads(ctx, DV(cx), DV(ctxh), B, 1, H, dk, I));
             T_(archllm_buf_copy(ctx, dbuf, h * 4, dbuf, h2 * 4, Bz * d * 4));
             T_(archllm_sgemm(ctx, 0, 1, Bz, d, I, 1.0f, DV(cx), I, PV(w->ca.o), I, 1.0f, DV(h), d));

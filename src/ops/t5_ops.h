@@ -39,6 +39,12 @@ archllm_status archllm_op_attn_bias_reduce(archllm_ctx_t *ctx, archllm_view acc,
 archllm_status archllm_op_attn_bias_bwd(archllm_ctx_t *ctx, archllm_view dtable, archllm_view acc,
                                         archllm_view buckets, size_t NB, size_t H, size_t Lq, size_t Lk);
 
+/* one KV-cache decoding step fused (scores, bias, masks, softmax, PV): out/q (B, H, dk),
+ * caches (B, H, Lcap, dk) with Lk rows in use, buckets the (Lk) bias row */
+archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, archllm_view q, archllm_view kc,
+                                      archllm_view vc, archllm_view table, archllm_view buckets, archllm_view keymask,
+                                      size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags);
+
 /* fused softmax cross-entropy, in place over x(n, V); losses(n) */
 archllm_status archllm_op_xent_fwd_bwd(archllm_ctx_t *ctx, archllm_view x, archllm_view losses,
                                        archllm_view labels, size_t n, size_t V, float scale);

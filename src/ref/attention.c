@@ -75,6 +75,34 @@ void ref_attn_bias_bwd(float *dtable, const float *acc, const int32_t *buckets, 
             }
 }
 
+void ref_attn_decode(float *out, const float *q, const float *kc, const float *vc, const float *table,
+                     const int32_t *buckets, const int32_t *keymask, size_t B, size_t H, size_t Lk, size_t dk,
+                     size_t Lcap, unsigned flags)
+{
+    double *s = malloc((Lk ? Lk : 1) * sizeof *s);
+    if (!s) return;
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < H; h++) {
+            size_t bh = b * H + h;
+            double mx = -DBL_MAX, sum = 0.0;
+            for (size_t k = 0; k < Lk; k++) {
+                double v = 0.0;
+                for (size_t j = 0; j < dk; j++) v += (double)q[bh * dk + j] * kc[(bh * Lcap + k) * dk + j];
+                if (flags & REF_ATT_BIAS) v += table[(size_t)buckets[k] * H + h];
+                if ((flags & REF_ATT_MASK) && keymask[b * Lk + k] == 0) v = -FLT_MAX;
+                s[k] = v;
+                if (v > mx) mx = v;
+            }
+            for (size_t k = 0; k < Lk; k++) sum += (s[k] = exp(s[k] - mx));
+            for (size_t j = 0; j < dk; j++) {
+                double acc = 0.0;
+                for (size_t k = 0; k < Lk; k++) acc += s[k] * vc[(bh * Lcap + k) * dk + j];
+                out[bh * dk + j] = (float)(acc / sum);
+            }
+        }
+    free(s);
+}
+
 /* T5.md 1.5: log in float32 as Hugging Face does (agrees with a double version everywhere
  * checked), truncation toward zero, clamp to the last bucket. */
 int ref_t5_bucket(long rel, int bidirectional, int num_buckets, int max_distance)

@@ -36,6 +36,10 @@ void ref_attn_bias_reduce(float *acc /* (H, Lq, Lk) += */, const float *ds /* (B
                           size_t H, size_t Lq, size_t Lk);
 void ref_attn_bias_bwd(float *dtable /* (NB, H) += */, const float *acc /* (H, Lq, Lk) */,
                        const int32_t *buckets /* (Lq, Lk) */, size_t NB, size_t H, size_t Lq, size_t Lk);
+/* one decoding step: out(B, H, dk) = softmax(q . K[0..Lk) + bias row, masks) V; caches (B, H, Lcap, dk) */
+void ref_attn_decode(float *out, const float *q, const float *kc, const float *vc, const float *table,
+                     const int32_t *buckets /* (Lk) */, const int32_t *keymask /* (B, Lk) */, size_t B, size_t H,
+                     size_t Lk, size_t dk, size_t Lcap, unsigned flags);
 /* Hugging Face's _relative_position_bucket for rel = key - query */
 int ref_t5_bucket(long rel, int bidirectional, int num_buckets, int max_distance);
 

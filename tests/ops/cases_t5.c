@@ -239,6 +239,48 @@ static archllm_status dev_bbwd(archllm_ctx_t *x, const op_case *c, const archllm
     return archllm_op_attn_bias_bwd(x, out[0], in[0], in[1], c->s[0], c->s[1], c->s[2], c->s[3]);
 }
 
+/* attn_decode: in = {q (B,H,dk), kc, vc (B,H,Lcap,dk), table (NB,H), bucket row (Lk) i32, keymask (B,Lk) i32};
+ * out = (B,H,dk); s = {B, H, Lk, dk, Lcap, flags} */
+static void dec_init(const op_case *c, float **in, float **out)
+{
+    (void)out;
+    size_t B = c->s[0], Lk = c->s[2];
+    for (size_t k = 0; k < Lk; k++) I32(in[4])[k] = ref_t5_bucket((long)k - (long)(Lk - 1), 0, 8, 20);
+    for (size_t b = 0; b < B; b++)
+        for (size_t k = 0; k < Lk; k++) I32(in[5])[b * Lk + k] = !(b == 1 && k % 3 == 2) && b != 2;
+}
+static void ref_dec(const op_case *c, float **in, float **out)
+{
+    ref_attn_decode(out[0], in[0], in[1], in[2], in[3], CI32(in[4]), CI32(in[5]), c->s[0], c->s[1], c->s[2], c->s[3],
+                    c->s[4], (unsigned)c->s[5]);
+}
+static archllm_status dev_dec(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    return archllm_op_attn_decode(x, out[0], in[0], in[1], in[2], in[3], in[4], in[5], c->s[0], c->s[1], c->s[2],
+                                  c->s[3], c->s[4], (unsigned)c->s[5]);
+}
+static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags)
+{
+    harness_case(c, "", 6, 1);
+    snprintf(c->name, sizeof c->name, "attn_decode B=%zu H=%zu Lk=%zu dk=%zu Lcap=%zu flags=%u", B, H, Lk, dk, Lcap,
+             flags);
+    c->in_n[0] = B * H * dk;
+    c->in_n[1] = c->in_n[2] = B * H * Lcap * dk;
+    c->in_n[3] = 8 * H;
+    c->in_n[4] = Lk;
+    c->in_kind[4] = TENSOR_I32;
+    c->in_n[5] = B * Lk;
+    c->in_kind[5] = TENSOR_I32;
+    c->out_n[0] = B * H * dk;
+    size_t s[8] = {B, H, Lk, dk, Lcap, flags, 0, 0};
+    memcpy(c->s, s, sizeof s);
+    c->flops = 4.0 * B * H * Lk * dk;
+    c->init = dec_init;
+    c->ref = ref_dec;
+    c->dev = dev_dec;
+    set_tol(c, 2e-6, 2e-5, 2e-6); /* float dots of dk terms and a float sum of Lk exps vs double */
+}
+
 /* xent ------------------------------------------------------------------------ */
 /* in = {labels (n) i32}; out = {x (n, V) in place, losses (n)}; s = {n, V}; f = {scale} */
 static void xent_init(const op_case *c, float **in, float **out)
@@ -394,6 +436,9 @@ int cases_t5(op_case *cases, int cap, int perf)
         set_tol(c, 1e-5, 1e-5, 1e-6); /* a float sum of up to Lq*Lk terms, same order */
         n++;
     }
+    ADD(mk_dec(&cases[n], 3, 2, 1, 5, 4, REF_ATT_BIAS));
+    ADD(mk_dec(&cases[n], 3, 2, 7, 16, 9, REF_ATT_BIAS));   /* self-attention step 7 of a 9-row cache */
+    ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK));  /* cross-attention, b=2 fully masked */
     ADD(mk_xent(&cases[n], 1, 2));
     ADD(mk_xent(&cases[n], 21, 517));
     ADD(mk_drop(&cases[n], 0, 1001, 0.1f));
