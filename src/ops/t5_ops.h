@@ -48,6 +48,10 @@ archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, arch
 /* fused softmax cross-entropy, in place over x(n, V); losses(n) */
 archllm_status archllm_op_xent_fwd_bwd(archllm_ctx_t *ctx, archllm_view x, archllm_view losses,
                                        archllm_view labels, size_t n, size_t V, float scale);
+/* the same with the kernel chosen: groups = 1 one work-group per row (GPUs; the default
+ * there), 0 one work-item per row (CPUs) */
+archllm_status archllm_op_xent_fwd_bwd_kind(archllm_ctx_t *ctx, archllm_view x, archllm_view losses,
+                                            archllm_view labels, size_t n, size_t V, float scale, int groups);
 
 /* dropout with a hashed mask (seed per site and step); fwd may run in place, bwd adds */
 archllm_status archllm_op_dropout_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view in, size_t n, float p,
