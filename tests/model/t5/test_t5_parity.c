@@ -160,6 +160,32 @@ static void variant(archllm_ctx_t *ctx, const char *v)
     snprintf(path, sizeof path, "%s/model.safetensors", tmp);
     remove(path);
     rmdir(tmp);
+
+    /* the same weights stored in F16 (v1_0) or BF16 (v1_1): converted on load, logits equal to
+     * HF's for the rounded weights */
+    const char *half = strcmp(v, "v1_0") == 0 ? "f16" : "bf16";
+    snprintf(path, sizeof path, "%s/%s", dir, half);
+    archllm_t5 mh;
+    s = archllm_t5_load_hf(ctx, &mh, path);
+    CHECK(s == ARCHLLM_OK, "%s: load the %s folder (%s)", v, half, s ? archllm_last_error() : "");
+    size_t nl = 0;
+    float *ref = get(&ex, "logits_half", &nl);
+    int64_t si[2], sl[2];
+    int32_t *ids = geti(&ex, "input_ids", si), *mask = geti(&ex, "attention_mask", si), *dec = geti(&ex, "decoder_input_ids", sl);
+    if (s == ARCHLLM_OK && ref && ids && mask && dec) {
+        s = archllm_t5_forward(ctx, &mh, ids, mask, (int)si[0], (int)si[1], dec, (int)sl[1]);
+        float *lg = calloc(nl, sizeof(float));
+        archllm_view lv = archllm_t5_logits(&mh);
+        if (s == ARCHLLM_OK) s = archllm_buf_read(ctx, lg, lv.buf, lv.off * 4, nl * 4);
+        double e = rel_inf(lg, ref, nl, 1.0);
+        CHECK(s == ARCHLLM_OK && e < 1e-5, "%s: %s weights: logits match HF's on the rounded weights (max err %.2e, tol 1e-5)",
+              v, half, e);
+        free(lg);
+    } else {
+        CHECK(0, "%s: fixture lacks logits_half (rerun tests/fixtures/t5/make_fixtures.py)", v);
+    }
+    if (s == ARCHLLM_OK || mh.P.finalized) archllm_t5_free(&mh);
+    free(ref), free(ids), free(mask), free(dec);
     archllm_st_close(&ex);
     archllm_t5_free(&m);
 }
