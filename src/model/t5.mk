@@ -63,4 +63,4 @@ fuzz-t5:
 	    fuzz/$$t-run || exit 1; \
 	done
 .PHONY: fuzz-t5
-EXTRA_DIST += conf/t5-nb101.cfg conf/t5-nb201.cfg
+EXTRA_DIST += conf/t5-nb101.cfg conf/t5-nb201.cfg doc/t5.md
