@@ -10,9 +10,9 @@ archllm_SOURCES += src/cli/cmd_generate.c src/cli/cmd_run.c
 
 EXTRA_DIST += conf/nb201-default.cfg conf/nb101-full.cfg conf/nb201-full.cfg conf/pipeline-tiny.cfg
 
-# tests: the whole path on conf/pipeline-tiny.cfg (test_run.sh drives, check_pipeline checks)
-check_PROGRAMS += tests/pipeline/check_pipeline
-tests_pipeline_check_pipeline_SOURCES = tests/pipeline/check_pipeline.c
-tests_pipeline_check_pipeline_LDADD = $(TEST_LIBS)
+# tests: the whole path on conf/pipeline-tiny.cfg (test_run.sh drives, test_pipeline_check checks)
+check_PROGRAMS += tests/pipeline/test_pipeline_check
+tests_pipeline_test_pipeline_check_SOURCES = tests/pipeline/test_pipeline_check.c
+tests_pipeline_test_pipeline_check_LDADD = $(TEST_LIBS)
 TESTS += tests/pipeline/test_run.sh
 EXTRA_DIST += tests/pipeline/test_run.sh

@@ -1,8 +1,8 @@
-/* check_pipeline.c - what test_run.sh asks of an `archllm run` output folder beyond files
+/* test_pipeline_check.c - what test_run.sh asks of an `archllm run` output folder beyond files
  * existing: generate/metrics.json is well-formed (records with every field, rates in
  * [0, 1], novelty null or in [0, 1], counts consistent), and the "archllm" record at the
  * full N equals genmetrics recomputed from generate/samples.jsonl with the training split
- * of the config.  usage: check_pipeline CONFIG OUTDIR [SETS...] */
+ * of the config.  usage: test_pipeline_check CONFIG OUTDIR [SETS...] */
 #include "config.h"
 #include "io/config.h"
 #include "model/vqvae_run.h"
@@ -29,7 +29,7 @@ int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc < 3) {
-        fprintf(stderr, "usage: check_pipeline CONFIG OUTDIR [key=value...]\n");
+        fprintf(stderr, "usage: test_pipeline_check CONFIG OUTDIR [key=value...]\n");
         return 2;
     }
     archllm_config cfg;

@@ -2,12 +2,12 @@
 # `archllm run` end to end on conf/pipeline-tiny.cfg (tiny models, few steps, small N):
 # every stage's artefact exists, the logs and the report are written, generate's
 # metrics.json is well-formed and equals genmetrics of the written samples
-# (check_pipeline), a rerun skips every stage, a removed artefact reruns only its stage,
+# (test_pipeline_check), a rerun skips every stage, a removed artefact reruns only its stage,
 # and a bad stage name is a usage error.
 set -u
 export LC_ALL=C
 bin="${ARCHLLM_BUILDDIR:-.}/archllm"
-check="${ARCHLLM_BUILDDIR:-.}/tests/pipeline/check_pipeline"
+check="${ARCHLLM_BUILDDIR:-.}/tests/pipeline/test_pipeline_check"
 cfg="${ARCHLLM_SRCDIR:-.}/conf/pipeline-tiny.cfg"
 export ARCHLLM_DATA_DIR="${ARCHLLM_DATA_DIR:-${ARCHLLM_SRCDIR:-.}/data}"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-run-XXXXXX") || exit 1
@@ -45,8 +45,8 @@ grep -q '<svg' "$out/index.html" && grep -q 'continuous-latent' "$out/index.html
     || fail "sweep.csv lines: $(wc -l <"$out/generate/sweep.csv")"
 grep -Eq '^run: \[2/6\] vqvae: running' "$tmp/run1" && ok "plain progress lines" || fail "plain progress lines"
 
-"$check" "$cfg" "$out" "experiment.output_dir=$out" >"$tmp/check" 2>&1 && ok "check_pipeline" \
-    || { fail "check_pipeline"; cat "$tmp/check"; }
+"$check" "$cfg" "$out" "experiment.output_dir=$out" >"$tmp/check" 2>&1 && ok "test_pipeline_check" \
+    || { fail "test_pipeline_check"; cat "$tmp/check"; }
 grep -E '^(ok|FAIL)' "$tmp/check" | sed 's/^/    /'
 
 # a rerun skips every stage and changes nothing
