@@ -267,6 +267,69 @@ static void write_text(const char *path, const char *text)
     }
 }
 
+/* Naming variants (T5.md 2): the embedding stored only as encoder.embed_tokens.weight, plus
+ * a legacy EncDecAttention.relative_attention_bias and a pre-2020 layer_norm.bias, loads and
+ * gives the same logits as the fixture. */
+static void aliases(archllm_ctx_t *ctx)
+{
+    char dir[4096], path[4200], tmp[256];
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/t5/v1_0", srcdir());
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    archllm_safetensors st;
+    if (archllm_st_open(&st, path) != ARCHLLM_OK) {
+        CHECK(0, "aliases: open %s", path);
+        return;
+    }
+    int n = st.n;
+    archllm_st_tensor *t = calloc((size_t)n + 2, sizeof *t);
+    float **data = calloc((size_t)n, sizeof *data);
+    static const float extra[4] = {1, 2, 3, 4};
+    for (int i = 0; i < n; i++) {
+        const archllm_st_entry *e = &st.entries[i];
+        data[i] = malloc((e->numel ? e->numel : 1) * sizeof(float));
+        archllm_st_read_f32(&st, e, data[i], e->numel);
+        t[i].name = strcmp(e->name, "shared.weight") == 0 ? "encoder.embed_tokens.weight" : e->name;
+        t[i].dtype = ARCHLLM_DT_F32;
+        t[i].ndim = e->ndim;
+        memcpy(t[i].shape, e->shape, sizeof e->shape);
+        t[i].data = data[i];
+    }
+    t[n] = (archllm_st_tensor){"decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight", ARCHLLM_DT_F32,
+                               2, {2, 2}, extra};
+    t[n + 1] = (archllm_st_tensor){"encoder.block.0.layer.0.layer_norm.bias", ARCHLLM_DT_F32, 1, {4}, extra};
+    snprintf(tmp, sizeof tmp, "%s/t5_alias_%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    archllm_mkdirs(tmp);
+    snprintf(path, sizeof path, "%s/model.safetensors", tmp);
+    archllm_status s = archllm_st_write(path, t, n + 2, NULL, NULL, 0);
+    char src[4200], *cj = NULL;
+    size_t len = 0;
+    snprintf(src, sizeof src, "%s/config.json", dir);
+    if (s == ARCHLLM_OK) s = archllm_read_file(src, &cj, &len);
+    snprintf(path, sizeof path, "%s/config.json", tmp);
+    if (s == ARCHLLM_OK) write_text(path, cj);
+    free(cj);
+    archllm_t5 m;
+    if (s == ARCHLLM_OK) s = archllm_t5_load_hf(ctx, &m, tmp);
+    CHECK(s == ARCHLLM_OK, "aliases: encoder.embed_tokens + legacy keys load (%s)", s ? archllm_last_error() : "");
+    if (s == ARCHLLM_OK) {
+        archllm_safetensors ex;
+        snprintf(src, sizeof src, "%s/expect.safetensors", dir);
+        if (archllm_st_open(&ex, src) == ARCHLLM_OK) {
+            check_model(ctx, &m, &ex, "aliases", 0);
+            archllm_st_close(&ex);
+        }
+        archllm_t5_free(&m);
+    }
+    remove(path);
+    snprintf(path, sizeof path, "%s/model.safetensors", tmp);
+    remove(path);
+    rmdir(tmp);
+    for (int i = 0; i < n; i++) free(data[i]);
+    free(data);
+    free(t);
+    archllm_st_close(&st);
+}
+
 /* Malformed folders are rejected with a message naming the problem. */
 static void malformed(archllm_ctx_t *ctx)
 {
@@ -333,6 +396,7 @@ int main(void)
     variant(ctx, "v1_0");
     variant(ctx, "v1_1");
     malformed(ctx);
+    aliases(ctx);
     dropout_grads(ctx);
     archllm_ctx_free(ctx);
     int r = test_finish();
