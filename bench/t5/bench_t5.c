@@ -42,7 +42,8 @@ int main(int argc, char **argv)
         else cfgp = argv[i];
     }
     archllm_config cfg;
-    archllm_status s = cfgp ? archllm_config_load(&cfg, cfgp) : archllm_config_defaults(&cfg);
+    archllm_status s = archllm_config_defaults(&cfg);
+    if (s == ARCHLLM_OK && cfgp) s = archllm_config_load(&cfg, cfgp);
     if (s != ARCHLLM_OK) {
         fprintf(stderr, "bench_t5: %s\n", archllm_last_error());
         return 2;
