@@ -56,6 +56,15 @@ static void epoch_order(uint32_t *order, const archllm_split *sp, uint64_t seed,
     }
 }
 
+/* n indexes spread evenly over list[0..len) (the split lists are sorted, and the
+ * space's order groups small cells first: a prefix would be a biased sample) */
+static uint32_t *spread(const uint32_t *list, size_t len, size_t n)
+{
+    uint32_t *out = malloc((n ? n : 1) * sizeof *out);
+    for (size_t i = 0; out && i < n; i++) out[i] = list[(size_t)((double)i * (double)len / (double)n)];
+    return out;
+}
+
 static void fmt_eta(char *buf, size_t cap, double s)
 {
     if (!(s >= 0) || s > 1e7) snprintf(buf, cap, "?");
@@ -239,7 +248,10 @@ int cmd_train_vqvae(int argc, char **argv)
             if (v->eval_limit > 0 && (size_t)v->eval_limit < n) n = (size_t)v->eval_limit;
             archllm_vqvae_eval ev;
             memset(ev_counts, 0, (size_t)K * sizeof(float));
-            s = archllm_vqvae_evaluate(&model, &data, split.test, n, &ev, ev_counts);
+            uint32_t *sample = spread(split.test, split.n_test, n);
+            s = sample ? archllm_vqvae_evaluate(&model, &data, sample, n, &ev, ev_counts)
+                       : archllm_fail(ARCHLLM_ENOMEM, "eval sample");
+            free(sample);
             if (s != ARCHLLM_OK) break;
             print_eval("held-out", step, &ev, K);
             t_win = now_s();
@@ -267,7 +279,10 @@ int cmd_train_vqvae(int argc, char **argv)
         if (s == ARCHLLM_OK) print_eval("held-out", step, &test, K);
         size_t ntr = split.n_train < split.n_test ? split.n_train : (split.n_test > 0 ? split.n_test : split.n_train);
         memset(ev_counts, 0, (size_t)K * sizeof(float));
-        if (s == ARCHLLM_OK) s = archllm_vqvae_evaluate(&model, &data, split.train, ntr, &train, ev_counts);
+        uint32_t *sample = spread(split.train, split.n_train, ntr);
+        if (s == ARCHLLM_OK && !sample) s = archllm_fail(ARCHLLM_ENOMEM, "train sample");
+        if (s == ARCHLLM_OK) s = archllm_vqvae_evaluate(&model, &data, sample, ntr, &train, ev_counts);
+        free(sample);
         if (s == ARCHLLM_OK) print_eval("train", step, &train, K);
         if (s == ARCHLLM_OK) s = write_metrics(metrics, &cfg, step, &test, &train, gps, K);
         if (s == ARCHLLM_OK) printf("checkpoint %s\nmetrics %s\n", ckpt, metrics);
