@@ -77,6 +77,18 @@ grep -q 'text prompts through' "$tmp/ft.log" && [ -f "$tmp/ft/t5/tokenizer.json"
 grep -q 'sample: 8 sequences' "$tmp/ts.log" && ok "sample with a SentencePiece model ($(tail -1 "$tmp/ts.log" | sed 's/.*, //'))" ||
     { bad "sample text mode"; cat "$tmp/ts.log"; }
 
+# lm-logits on the Hugging Face fixtures: the loss transformers computed (padded encoder
+# input, -100 labels); float32 on both sides, so 1e-5 relative
+for v in v1_0 v1_1; do
+    case_file="$src/tests/fixtures/t5/$v/lm_logits_case.txt"
+    enc=$(sed -n 's/^enc=//p' "$case_file"); mask=$(sed -n 's/^mask=//p' "$case_file")
+    labels=$(sed -n 's/^labels=//p' "$case_file"); want=$(sed -n 's/^loss=//p' "$case_file")
+    got=$("$bin" lm-logits "$src/tests/fixtures/t5/$v" --enc "$enc" --mask "$mask" --labels "$labels" \
+        --out "$tmp/$v.npy" 2>&1 | sed -n 's/^loss \([0-9.]*\).*/\1/p')
+    awk -v g="$got" -v w="$want" 'BEGIN { d = g - w; if (d < 0) d = -d; exit !(g != "" && d <= 1e-5 * w) }' &&
+        ok "lm-logits $v: loss $got = transformers' $want" || bad "lm-logits $v: loss '$got', transformers $want"
+done
+
 # bad inputs
 printf '{"codes": [1, 2, 99]}\n' > "$tmp/big.jsonl"
 "$bin" train-lm "$cfg" --set lm.data="$tmp/big.jsonl" --set experiment.output_dir="$tmp/c" > "$tmp/c.log" 2>&1
