@@ -542,7 +542,7 @@ int cmd_run(int argc, char **argv)
             break;
         }
         int (*fn)(int, char **) = NULL;
-        int complete = 0, steps = 0;
+        int complete = 0;
         switch (k) {
         case 0:
             snprintf(r->artefact, sizeof r->artefact, "%s/dataset.jsonl", dir);
@@ -557,7 +557,7 @@ int cmd_run(int argc, char **argv)
             arg_add(a, "", "train-vqvae");
             add_config(a, &co, device);
             arg_add(a, "", "--resume");
-            fn = cmd_train_vqvae, steps = 1;
+            fn = cmd_train_vqvae;
             break;
         case 2:
             if (cfg.lm.data[0]) snprintf(r->artefact, sizeof r->artefact, "%s", cfg.lm.data);
@@ -572,7 +572,7 @@ int cmd_run(int argc, char **argv)
             arg_add(a, "", "train-lm");
             add_config(a, &co, device);
             arg_add(a, "", "--resume");
-            fn = cmd_train_lm, steps = 1;
+            fn = cmd_train_lm;
             break;
         case 4:
             snprintf(r->artefact, sizeof r->artefact, "%s/generate/metrics.json", dir);
@@ -626,12 +626,15 @@ int cmd_run(int argc, char **argv)
                 snprintf(n, sizeof n, "%d", cfg.search.seeds);
                 arg_add(a, "--queries=", q);
                 arg_add(a, "--seeds=", n);
+                char label[64];
+                snprintf(label, sizeof label, "search %s", ds_names[d]);
+                pg.stage = label;
                 rc = run_logged(cmd_search, a, log, &pg, 1);
+                pg.stage = r->name;
             }
         } else {
             rc = run_logged(fn, a, log, &pg, 1);
         }
-        (void)steps;
         r->seconds = now_s() - t0;
         char d[32];
         fmt_dur(d, sizeof d, r->seconds);
