@@ -109,7 +109,39 @@ __kernel void linear_bwd_dw(__global float *dw, uint dw_off, __global float *db,
     __global const float *g = dy + dy_off;
     __global const float *xb = x + x_off;
     float b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    if (i0 + 16 <= I) {
+    if (i0 + 16 <= I && o0 + 4 <= O) { /* full block: the 4 dy values as one float4 */
+        float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        float4 bs = 0;
+        uint m = 0;
+        for (; m + 2 <= M; m += 2) { /* two rows at a time: 8 independent FMA chains */
+            float16 xv = vload16(0, xb + m * I + i0), xw = vload16(0, xb + (m + 1) * I + i0);
+            float4 gv = vload4(0, g + m * O + o0), gw = vload4(0, g + (m + 1) * O + o0);
+            a0 = fma((float16)(gv.x), xv, a0);
+            a1 = fma((float16)(gv.y), xv, a1);
+            a2 = fma((float16)(gv.z), xv, a2);
+            a3 = fma((float16)(gv.w), xv, a3);
+            a4 = fma((float16)(gw.x), xw, a4);
+            a5 = fma((float16)(gw.y), xw, a5);
+            a6 = fma((float16)(gw.z), xw, a6);
+            a7 = fma((float16)(gw.w), xw, a7);
+            bs += gv + gw;
+        }
+        for (; m < M; m++) {
+            float16 xv = vload16(0, xb + m * I + i0);
+            float4 gv = vload4(0, g + m * O + o0);
+            a0 = fma((float16)(gv.x), xv, a0);
+            a1 = fma((float16)(gv.y), xv, a1);
+            a2 = fma((float16)(gv.z), xv, a2);
+            a3 = fma((float16)(gv.w), xv, a3);
+            bs += gv;
+        }
+        b0 = bs.x, b1 = bs.y, b2 = bs.z, b3 = bs.w;
+        float16 acc[4] = {a0 + a4, a1 + a5, a2 + a6, a3 + a7};
+        for (uint r = 0; r < 4; r++) {
+            __global float *p = dw + dw_off + (o0 + r) * I + i0;
+            vstore16(vload16(0, p) + acc[r], 0, p);
+        }
+    } else if (i0 + 16 <= I) {
         float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (uint m = 0; m < M; m++) {
             float16 xv = vload16(0, xb + m * I + i0);
