@@ -183,6 +183,7 @@ int cmd_sample(int argc, char **argv)
         s = archllm_prompt_retokenize(&pr, tok);
         sp.constrained = 0; /* pieces, not codes: sample freely and parse the numbers */
         sp.max_len = 4 * (length > 0 ? length : 64) + 8;
+        sp.vocab_limit = archllm_tokenizer_vocab_size(tok); /* no ids without a piece */
     }
     int Tm = sp.constrained ? sp.length + 1 : sp.max_len;
     int32_t *enc = malloc(sizeof(int32_t) * (size_t)batch * pr.S), *res = malloc(sizeof(int32_t) * (size_t)batch * Tm);

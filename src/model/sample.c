@@ -189,6 +189,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
                 continue;
             }
             int lo = 0, hi = (int)V;
+            if (sp->vocab_limit > 0 && sp->vocab_limit < hi) hi = sp->vocab_limit;
             if (sp->constrained) {
                 if (t < sp->length && sp->step_lo) lo = sp->step_lo[t], hi = sp->step_hi[t];
                 else if (t < sp->length) lo = sp->lo, hi = sp->hi;

@@ -16,6 +16,8 @@ typedef struct {
     uint64_t seed;
     int      max_len;     /* decoder steps at most (without constrained) */
     int      min_len;     /* eos is not chosen before this many tokens (HF min_new_tokens) */
+    int      vocab_limit; /* > 0: ids >= this are never chosen (T5's 28 padding rows past the
+                             tokenizer's 32100 ids; HF does not mask them, a documented deviation) */
     int      constrained; /* tokens in [lo, hi) for exactly length steps, then eos */
     int      lo, hi, length;
     /* optional, constrained only: per-step ranges [step_lo[t], step_hi[t]) for t < length
