@@ -479,6 +479,8 @@ int cmd_run(int argc, char **argv)
     int rc = cli_config_load(&cfg, &co);
     if (rc != CLI_EXIT_OK) return rc;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* every stage, the search method's model loading included, uses this device */
+    if (device) setenv("ARCHLLM_DEVICE", device, 1);
 
     /* the stages asked for, checked before any work */
     int want[N_STAGES] = {0};
