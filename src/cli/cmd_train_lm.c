@@ -102,6 +102,9 @@ static archllm_status run_batch(archllm_ctx_t *ctx, archllm_t5 *m, batch_buf *bb
         if (bb->p[b].S > S) S = bb->p[b].S;
         if (bb->p[b].T > T) T = bb->p[b].T;
     }
+    if (S > bb->Smax || T > bb->Tmax)
+        return archllm_fail(ARCHLLM_EINVAL, "train-lm: a prompt of %d -> %d tokens exceeds %d -> %d", S, T, bb->Smax,
+                            bb->Tmax);
     archllm_prompt_batch(bb->pp, B, bb->enc, bb->mask, S, bb->labels, T);
     archllm_t5_shift_right(&m->cfg, bb->labels, B, T, bb->dec);
     m->training = backward; /* dropout only in training steps, with the seed the caller drew */
@@ -318,7 +321,10 @@ int cmd_train_lm(int argc, char **argv)
         Smax = Tmax = 4 * Tmax + 8;
         if (Smax > ARCHLLM_PROMPT_MAX) Smax = Tmax = ARCHLLM_PROMPT_MAX;
     }
-    if (s == ARCHLLM_OK) s = batch_alloc(&bb, B, Smax, Tmax);
+    /* host arrays for the longest prompt possible (text prompts can tokenize long); the
+     * device activations for the expected size, grown by forward when a batch is longer */
+    if (s == ARCHLLM_OK) s = text_tok ? batch_alloc(&bb, B, ARCHLLM_PROMPT_MAX, ARCHLLM_PROMPT_MAX)
+                                      : batch_alloc(&bb, B, Smax, Tmax);
     if (s == ARCHLLM_OK) s = archllm_t5_reserve(ctx, &m, B, Smax, Tmax);
     if (s != ARCHLLM_OK) goto done;
     printf("train-lm: %zu sequences (%zu train, %zu held out; %zu test-split lines skipped), up to %d codes, "
