@@ -41,6 +41,12 @@ archllm_status archllm_t5_load_weights(archllm_ctx_t *ctx, archllm_t5 *m, const 
                              e->name, got, want);
             break;
         }
+        if (e->dtype != ARCHLLM_DT_F32 && e->dtype != ARCHLLM_DT_F16 && e->dtype != ARCHLLM_DT_BF16 &&
+            e->dtype != ARCHLLM_DT_F64) {
+            s = archllm_fail(ARCHLLM_EFORMAT, "%s: tensor %s is %s; weights must be F32, F16, BF16 or F64", st->path,
+                             e->name, archllm_dtype_name(e->dtype));
+            break;
+        }
         s = archllm_st_read_f32(st, e, host + t->offset, t->numel);
     }
     for (size_t i = 0; s == ARCHLLM_OK && i < m->P.total; i++)

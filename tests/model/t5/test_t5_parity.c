@@ -311,6 +311,24 @@ static void aliases(archllm_ctx_t *ctx)
     archllm_t5 m;
     if (s == ARCHLLM_OK) s = archllm_t5_load_hf(ctx, &m, tmp);
     CHECK(s == ARCHLLM_OK, "aliases: encoder.embed_tokens + legacy keys load (%s)", s ? archllm_last_error() : "");
+    /* a weight stored as integers is rejected, not converted */
+    if (s == ARCHLLM_OK) {
+        archllm_t5_free(&m);
+        int32_t *iw = calloc(st.entries[0].numel ? st.entries[0].numel : 1, sizeof(int32_t));
+        const void *keep = t[0].data;
+        t[0].dtype = ARCHLLM_DT_I32;
+        t[0].data = iw;
+        snprintf(src, sizeof src, "%s/model.safetensors", tmp);
+        archllm_status si = archllm_st_write(src, t, n + 2, NULL, NULL, 0);
+        if (si == ARCHLLM_OK) si = archllm_t5_load_hf(ctx, &m, tmp);
+        CHECK(si == ARCHLLM_EFORMAT, "malformed: an I32 weight is rejected (%s)", si ? archllm_last_error() : "loaded");
+        if (si == ARCHLLM_OK) archllm_t5_free(&m);
+        t[0].dtype = ARCHLLM_DT_F32;
+        t[0].data = keep;
+        free(iw);
+        si = archllm_st_write(src, t, n + 2, NULL, NULL, 0);
+        s = si == ARCHLLM_OK ? archllm_t5_load_hf(ctx, &m, tmp) : si;
+    }
     if (s == ARCHLLM_OK) {
         archllm_safetensors ex;
         snprintf(src, sizeof src, "%s/expect.safetensors", dir);
