@@ -42,4 +42,11 @@ void archllm_tuning_apply_clblast(archllm_ctx_t *ctx)
     static const size_t values[] = {0, 1, 32, 2, 8, 8, 64, 8, 8, 64, 1, 1, 0, 0, 4, 4};
     CLBlastOverrideParameters(ctx->device, "Xgemm", CLBlastPrecisionSingle,
                               sizeof names / sizeof names[0], names, values);
+    /* CLBlast sends GEMMs below XGEMM_MIN_INDIRECT_SIZE (384 and up by default) through
+     * XgemmDirect, about 5 GFLOP/s on PoCL; the tuned Xgemm above reaches 15-20 at the
+     * model's mid-sized shapes (tokens x d_model x d_ff of a few hundred), so route
+     * everything from 64 up to it (3-4x on a T5 training step, BENCHMARKS.md). */
+    static const char *routing[] = {"XGEMM_MIN_INDIRECT_SIZE"};
+    static const size_t min_indirect[] = {64};
+    CLBlastOverrideParameters(ctx->device, "GemmRoutine", CLBlastPrecisionSingle, 1, routing, min_indirect);
 }

@@ -6,7 +6,6 @@
 #include "ops/t5_ops.h"
 #include "ref/t5_ref.h"
 
-#include <clblast_c.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,24 +81,8 @@ static archllm_status add_stack(archllm_params *p, archllm_t5_block_w *blk, int 
     return ARCHLLM_OK;
 }
 
-/* T5's GEMMs are mid-sized (tokens x d_model x d_ff of a few hundred): CLBlast sends anything
- * below XGEMM_MIN_INDIRECT_SIZE (default 384 and up) through XgemmDirect, which runs at about
- * 5 GFLOP/s on PoCL, while the tuned indirect Xgemm (backend/tuning.c) reaches 15-20 at these
- * sizes under load (BENCHMARKS.md).  Route them to Xgemm on PoCL; belongs beside the Xgemm
- * override in backend/tuning.c, applied here until it moves there. */
-static void pocl_gemm_routing(archllm_ctx_t *ctx)
-{
-    const char *off = getenv("ARCHLLM_CLBLAST_TUNING");
-    if (off && strcmp(off, "0") == 0) return;
-    if (!strstr(ctx->info.platform_name, "Portable Computing Language")) return;
-    static const char *names[] = {"XGEMM_MIN_INDIRECT_SIZE"};
-    static const size_t values[] = {64};
-    CLBlastOverrideParameters(ctx->device, "GemmRoutine", CLBlastPrecisionSingle, 1, names, values);
-}
-
 archllm_status archllm_t5_init(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_config *cfg)
 {
-    pocl_gemm_routing(ctx);
     memset(m, 0, sizeof *m);
     ARCHLLM_TRY(archllm_t5_config_check(cfg));
     m->cfg = *cfg;
