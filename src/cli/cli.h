@@ -46,6 +46,9 @@ typedef struct {
 } cli_config_opts;
 /* Record --config/--set; returns 1 if handled, 0 if not a config option, -1 on error. */
 int cli_config_option(cli_config_opts *o, int opt, const char *arg);
+/* Take the config file from the first positional argument (unless --config gave one);
+ * no file, or more arguments, is a usage error naming cmd.  Returns the exit code. */
+int cli_config_positional(cli_config_opts *o, int argc, char **argv, const char *cmd);
 /* Defaults + file + --set overrides; prints the one-line error and returns exit code 2. */
 int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
 #define CLI_OPT_CONFIG 0x1000 /* getopt_long codes of --config and --set */

@@ -37,9 +37,8 @@ int cmd_encode(int argc, char **argv)
         default: return cli_usage("encode", CLI_EXIT_USAGE);
         }
     }
-    if (optind < argc && !co.path) co.path = argv[optind++];
-    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "encode: unexpected argument '%s'", argv[optind]);
-    if (!co.path) return cli_error(CLI_EXIT_USAGE, "encode: name a config (see 'archllm help encode')");
+    int pos = cli_config_positional(&co, argc, argv, "encode");
+    if (pos != CLI_EXIT_OK) return pos;
     archllm_config cfg;
     int rc = cli_config_load(&cfg, &co);
     if (rc != CLI_EXIT_OK) return rc;

@@ -82,9 +82,8 @@ int cmd_sample(int argc, char **argv)
         default: return cli_usage("sample", CLI_EXIT_USAGE);
         }
     }
-    if (optind < argc && !co.path) co.path = argv[optind++];
-    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "sample: unexpected argument '%s'", argv[optind]);
-    if (!co.path) return cli_error(CLI_EXIT_USAGE, "sample: name a config (see 'archllm help sample')");
+    int pos = cli_config_positional(&co, argc, argv, "sample");
+    if (pos != CLI_EXIT_OK) return pos;
     if (batch < 1 || batch > 65536) return cli_error(CLI_EXIT_USAGE, "sample: --batch %d", batch);
     archllm_config cfg;
     int rc = cli_config_load(&cfg, &co);

@@ -207,9 +207,8 @@ int cmd_train_lm(int argc, char **argv)
         default: return cli_usage("train-lm", CLI_EXIT_USAGE);
         }
     }
-    if (optind < argc && !co.path) co.path = argv[optind++];
-    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "train-lm: unexpected argument '%s'", argv[optind]);
-    if (!co.path) return cli_error(CLI_EXIT_USAGE, "train-lm: name a config (see 'archllm help train-lm')");
+    int pos = cli_config_positional(&co, argc, argv, "train-lm");
+    if (pos != CLI_EXIT_OK) return pos;
     archllm_config cfg;
     int rc = cli_config_load(&cfg, &co);
     if (rc != CLI_EXIT_OK) return rc;

@@ -133,9 +133,8 @@ int cmd_train_vqvae(int argc, char **argv)
         default: return cli_usage("train-vqvae", CLI_EXIT_USAGE);
         }
     }
-    if (optind < argc && !co.path) co.path = argv[optind++];
-    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "train-vqvae: unexpected argument '%s'", argv[optind]);
-    if (!co.path) return cli_error(CLI_EXIT_USAGE, "train-vqvae: name a config (see 'archllm help train-vqvae')");
+    int pos = cli_config_positional(&co, argc, argv, "train-vqvae");
+    if (pos != CLI_EXIT_OK) return pos;
 
     archllm_config cfg;
     int rc = cli_config_load(&cfg, &co);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli/cli.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -350,6 +351,14 @@ int cli_config_option(cli_config_opts *o, int opt, const char *arg)
         return 1;
     }
     return 0;
+}
+
+int cli_config_positional(cli_config_opts *o, int argc, char **argv, const char *cmd)
+{
+    if (optind < argc && !o->path) o->path = argv[optind++];
+    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "%s: unexpected argument '%s'", cmd, argv[optind]);
+    if (!o->path) return cli_error(CLI_EXIT_USAGE, "%s: name a config (see 'archllm help %s')", cmd, cmd);
+    return CLI_EXIT_OK;
 }
 
 int cli_config_load(archllm_config *cfg, const cli_config_opts *o)
