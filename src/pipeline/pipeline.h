@@ -85,7 +85,8 @@ typedef struct {
     size_t   max_samples; /* --unique: give up after this many draws */
 } archllm_generate_params;
 
-/* Sample and decode: cells (malloc'd, *n of them), flags (ARCHLLM_GEN_*; may be NULL). */
+/* Sample and decode: *cells (malloc'd, *n of them: N, or with unique every draw until N
+ * distinct valid cells); seconds (may be NULL) gets the sampling + decoding time. */
 archllm_status archllm_pipeline_generate(archllm_pipeline_models *pm, const archllm_generate_params *gp,
                                          archllm_cell **cells, size_t *n, double *seconds);
 
