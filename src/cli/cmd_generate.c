@@ -151,9 +151,8 @@ int cmd_generate(int argc, char **argv)
         default: return cli_usage("generate", CLI_EXIT_USAGE);
         }
     }
-    if (optind < argc && !co.path) co.path = argv[optind++];
-    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "generate: unexpected argument '%s'", argv[optind]);
-    if (!co.path) return cli_error(CLI_EXIT_USAGE, "generate: name a config (see 'archllm help generate')");
+    int prc = cli_config_positional(&co, argc, argv, "generate");
+    if (prc != CLI_EXIT_OK) return prc;
     double temps[MAX_SWEEP];
     int nsweep = 0;
     archllm_config cfg;

@@ -472,9 +472,8 @@ int cmd_run(int argc, char **argv)
         default: return cli_usage("run", CLI_EXIT_USAGE);
         }
     }
-    if (optind < argc && !co.path) co.path = argv[optind++];
-    if (optind < argc) return cli_error(CLI_EXIT_USAGE, "run: unexpected argument '%s'", argv[optind]);
-    if (!co.path) return cli_error(CLI_EXIT_USAGE, "run: name a config (see 'archllm help run')");
+    int prc = cli_config_positional(&co, argc, argv, "run");
+    if (prc != CLI_EXIT_OK) return prc;
     archllm_config cfg;
     int rc = cli_config_load(&cfg, &co);
     if (rc != CLI_EXIT_OK) return rc;
