@@ -57,6 +57,10 @@ int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
     {"config", required_argument, NULL, CLI_OPT_CONFIG},           \
     {"set", required_argument, NULL, CLI_OPT_SET}
 
+/* A shipped data file: the option's path when given, else NAME in $ARCHLLM_DATA_DIR, the
+ * installed data folder, then the source tree's data/; 0 when none is readable. */
+int cli_find_data_file(char *out, size_t cap, const char *option, const char *name);
+
 /* True when s is "-h" or "--help". */
 int cli_is_help(const char *s);
 

@@ -20,13 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef ARCHLLM_PKGDATADIR
-#define ARCHLLM_PKGDATADIR ""
-#endif
-#ifndef ARCHLLM_SRCDATADIR
-#define ARCHLLM_SRCDATADIR ""
-#endif
-
 #define MAX_METHODS 8
 
 /* What method setups may read: the options and the loaded config. */
@@ -106,21 +99,6 @@ static const method_entry methods[] = {
     {"evolution", setup_evolution, NULL},
     {"archllm", setup_archllm, teardown_archllm},
 };
-
-static int find_nb201_table(char *out, size_t cap, const char *option)
-{
-    if (option) {
-        snprintf(out, cap, "%s", option);
-        return 1;
-    }
-    const char *dirs[3] = {getenv("ARCHLLM_DATA_DIR"), ARCHLLM_PKGDATADIR, ARCHLLM_SRCDATADIR};
-    for (int i = 0; i < 3; i++) {
-        if (!dirs[i] || !dirs[i][0]) continue;
-        snprintf(out, cap, "%s/nb201_accuracy.csv", dirs[i]);
-        if (access(out, R_OK) == 0) return 1;
-    }
-    return 0;
-}
 
 static int parse_count(const char *opt, const char *arg, long lo, long hi, long *v)
 {
@@ -263,7 +241,7 @@ int cmd_search(int argc, char **argv)
     const char *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
     if (space == ARCHLLM_SPACE_NB201) {
         char path[4096];
-        if (!find_nb201_table(path, sizeof path, table_opt))
+        if (!cli_find_data_file(path, sizeof path, table_opt, "nb201_accuracy.csv"))
             return cli_error(CLI_EXIT_USAGE, "no nb201_accuracy.csv found: give --nb201-table FILE or set "
                                              "ARCHLLM_DATA_DIR");
         archllm_nb201_table *t;

@@ -14,13 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef ARCHLLM_PKGDATADIR
-#define ARCHLLM_PKGDATADIR ""
-#endif
-#ifndef ARCHLLM_SRCDATADIR
-#define ARCHLLM_SRCDATADIR ""
-#endif
-
 typedef struct {
     archllm_space space;
     archllm_cell  cell;
@@ -29,22 +22,6 @@ typedef struct {
     uint8_t       ops201[ARCHLLM_NB201_EDGES];  /* NB201 */
     char          arch[ARCHLLM_NB201_STR_MAX];  /* NB201 */
 } shown_cell;
-
-/* NB201 table: --nb201-table, then $ARCHLLM_DATA_DIR, the installed and the source copy. */
-static int find_nb201_table(char *out, size_t cap, const char *option)
-{
-    if (option) {
-        snprintf(out, cap, "%s", option);
-        return 1;
-    }
-    const char *dirs[3] = {getenv("ARCHLLM_DATA_DIR"), ARCHLLM_PKGDATADIR, ARCHLLM_SRCDATADIR};
-    for (int i = 0; i < 3; i++) {
-        if (!dirs[i] || !dirs[i][0]) continue;
-        snprintf(out, cap, "%s/nb201_accuracy.csv", dirs[i]);
-        if (access(out, R_OK) == 0) return 1;
-    }
-    return 0;
-}
 
 static int is_digits(const char *s)
 {
@@ -219,7 +196,7 @@ int cmd_show(int argc, char **argv)
     memset(&acc, 0, sizeof acc);
     if (c.space == ARCHLLM_SPACE_NB201) {
         char path[4096];
-        if (!find_nb201_table(path, sizeof path, table_opt)) {
+        if (!cli_find_data_file(path, sizeof path, table_opt, "nb201_accuracy.csv")) {
             snprintf(acc.source, sizeof acc.source, "no nb201_accuracy.csv found; use --nb201-table or ARCHLLM_DATA_DIR");
         } else {
             archllm_nb201_table *t;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -284,6 +285,28 @@ const cli_command *cli_find_command(const char *name)
     for (int i = 0; i < cli_command_count; i++)
         if (strcmp(cli_commands[i].name, name) == 0) return &cli_commands[i];
     return NULL;
+}
+
+#ifndef ARCHLLM_PKGDATADIR
+#define ARCHLLM_PKGDATADIR ""
+#endif
+#ifndef ARCHLLM_SRCDATADIR
+#define ARCHLLM_SRCDATADIR ""
+#endif
+
+int cli_find_data_file(char *out, size_t cap, const char *option, const char *name)
+{
+    if (option) {
+        snprintf(out, cap, "%s", option);
+        return 1;
+    }
+    const char *dirs[3] = {getenv("ARCHLLM_DATA_DIR"), ARCHLLM_PKGDATADIR, ARCHLLM_SRCDATADIR};
+    for (int i = 0; i < 3; i++) {
+        if (!dirs[i] || !dirs[i][0]) continue;
+        snprintf(out, cap, "%s/%s", dirs[i], name);
+        if (access(out, R_OK) == 0) return 1;
+    }
+    return 0;
 }
 
 int cli_is_help(const char *s) { return strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0; }
