@@ -503,32 +503,25 @@ archllm_status archllm_vqvae_codes(archllm_vqvae *m, int32_t *codes)
     return ARCHLLM_OK;
 }
 
-archllm_status archllm_vqvae_decode(archllm_vqvae *m, const int32_t *codes, const int *nv, int n,
-                                    archllm_space space, archllm_cell *cells)
+/* Check decode's sequence sizes and set the batch's node mask. */
+static archllm_status decode_batch(archllm_vqvae *m, const char *what, const int *nv, int n)
 {
-    const archllm_vqvae_params *hp = &m->hp;
-    size_t N = (size_t)hp->max_v, C = (size_t)hp->codes_per_node, F = (size_t)hp->n_ops, D = (size_t)hp->latent_dim;
-    size_t K = (size_t)hp->codebook_size;
-    if (n < 1 || n > hp->max_batch) return archllm_fail(ARCHLLM_EINVAL, "vqvae decode: %d sequences", n);
-    size_t Mq = (size_t)n * N * C;
+    size_t N = (size_t)m->hp.max_v;
+    if (n < 1 || n > m->hp.max_batch)
+        return archllm_fail(ARCHLLM_EINVAL, "vqvae %s: %d sequences (1..%d)", what, n, m->hp.max_batch);
     for (int b = 0; b < n; b++) {
         if (nv[b] < 2 || nv[b] > (int)N)
-            return archllm_fail(ARCHLLM_EINVAL, "vqvae decode: sequence %d has %d nodes (2..%zu)", b, nv[b], N);
-        for (size_t v = 0; v < N; v++)
-            for (size_t c = 0; c < C; c++) {
-                size_t r = ((size_t)b * N + v) * C + c;
-                int32_t k = (int)v < nv[b] ? codes[r] : 0;
-                if (k < 0 || (size_t)k >= K)
-                    return archllm_fail(ARCHLLM_EINVAL, "vqvae decode: sequence %d: code %d out of range 0..%zu", b,
-                                        (int)k, K - 1);
-                m->h_idx[r] = k;
-                m->h_mask[(size_t)b * N + v] = (int)v < nv[b] ? 1.0f : 0.0f;
-            }
+            return archllm_fail(ARCHLLM_EINVAL, "vqvae %s: sequence %d has %d nodes (2..%zu)", what, b, nv[b], N);
+        for (size_t v = 0; v < N; v++) m->h_mask[(size_t)b * N + v] = (int)v < nv[b] ? 1.0f : 0.0f;
     }
     m->batch = n;
-    ARCHLLM_TRY(archllm_buf_write(m->ctx, m->ibuf, m->o_idx * sizeof(int32_t), m->h_idx, Mq * sizeof(int32_t)));
-    ARCHLLM_TRY(archllm_op_vq_gather(m->ctx, V(m->act, m->o_zq), V(m->ibuf, m->o_idx),
-                                     archllm_params_value(&m->params, m->p_cb), Mq, D));
+    return ARCHLLM_OK;
+}
+
+/* Decoder forward from z_q (already in place) and the readout into cells. */
+static archllm_status decode_cells(archllm_vqvae *m, const int *nv, int n, archllm_space space, archllm_cell *cells)
+{
+    size_t N = (size_t)m->hp.max_v, F = (size_t)m->hp.n_ops;
     ARCHLLM_TRY(decoder_fwd(m, (size_t)n));
     size_t M = (size_t)n * N;
     float *op = m->h_read, *adj = m->h_read + M * F;
@@ -549,6 +542,72 @@ archllm_status archllm_vqvae_decode(archllm_vqvae *m, const int32_t *codes, cons
         }
     }
     return ARCHLLM_OK;
+}
+
+archllm_status archllm_vqvae_decode(archllm_vqvae *m, const int32_t *codes, const int *nv, int n,
+                                    archllm_space space, archllm_cell *cells)
+{
+    const archllm_vqvae_params *hp = &m->hp;
+    size_t N = (size_t)hp->max_v, C = (size_t)hp->codes_per_node, D = (size_t)hp->latent_dim;
+    size_t K = (size_t)hp->codebook_size;
+    ARCHLLM_TRY(decode_batch(m, "decode", nv, n));
+    size_t Mq = (size_t)n * N * C;
+    for (int b = 0; b < n; b++)
+        for (size_t v = 0; v < N; v++)
+            for (size_t c = 0; c < C; c++) {
+                size_t r = ((size_t)b * N + v) * C + c;
+                int32_t k = (int)v < nv[b] ? codes[r] : 0;
+                if (k < 0 || (size_t)k >= K)
+                    return archllm_fail(ARCHLLM_EINVAL, "vqvae decode: sequence %d: code %d out of range 0..%zu", b,
+                                        (int)k, K - 1);
+                m->h_idx[r] = k;
+            }
+    ARCHLLM_TRY(archllm_buf_write(m->ctx, m->ibuf, m->o_idx * sizeof(int32_t), m->h_idx, Mq * sizeof(int32_t)));
+    ARCHLLM_TRY(archllm_op_vq_gather(m->ctx, V(m->act, m->o_zq), V(m->ibuf, m->o_idx),
+                                     archllm_params_value(&m->params, m->p_cb), Mq, D));
+    return decode_cells(m, nv, n, space, cells);
+}
+
+/* ---- continuous latents --------------------------------------------------------------------- */
+
+archllm_status archllm_vqvae_latents(archllm_vqvae *m, float *z, int n)
+{
+    size_t N = (size_t)m->hp.max_v, CD = (size_t)m->hp.codes_per_node * m->hp.latent_dim;
+    if (!z || m->batch < 1 || n != m->batch)
+        return archllm_fail(ARCHLLM_EINVAL, "vqvae latents: asked for %d graphs, %d loaded%s", n, m->batch,
+                            z ? "" : " (no output)");
+    size_t M = (size_t)n * N;
+    ARCHLLM_TRY(archllm_buf_read(m->ctx, z, m->act, m->o_ze * sizeof(float), M * CD * sizeof(float)));
+    for (size_t r = 0; r < M; r++) /* padded nodes carry the encoder's bias terms: not latents */
+        if (m->h_mask[r] == 0.0f) memset(z + r * CD, 0, CD * sizeof(float));
+    return ARCHLLM_OK;
+}
+
+archllm_status archllm_vqvae_decode_latents(archllm_vqvae *m, const float *z, const int *nv, int n,
+                                            archllm_space space, archllm_cell *cells)
+{
+    size_t N = (size_t)m->hp.max_v, CD = (size_t)m->hp.codes_per_node * m->hp.latent_dim;
+    if (!z || !nv || !cells) return archllm_fail(ARCHLLM_EINVAL, "vqvae decode_latents: NULL argument");
+    ARCHLLM_TRY(decode_batch(m, "decode_latents", nv, n));
+    size_t M = (size_t)n * N;
+    float *zq = malloc(M * CD * sizeof(float));
+    if (!zq) return archllm_fail(ARCHLLM_ENOMEM, "vqvae decode_latents: %zu latents", M * CD);
+    archllm_status s = ARCHLLM_OK;
+    for (size_t r = 0; r < M; r++) {
+        int real = m->h_mask[r] != 0.0f;
+        for (size_t j = 0; j < CD; j++) {
+            float x = real ? z[r * CD + j] : 0.0f;
+            if (!isfinite(x) && s == ARCHLLM_OK)
+                s = archllm_fail(ARCHLLM_EINVAL, "vqvae decode_latents: graph %zu node %zu: latent %zu is not finite",
+                                 r / N, r % N, j);
+            zq[r * CD + j] = x;
+        }
+    }
+    /* the decoder reads z_q: put the latents there in place of the gathered code vectors */
+    if (s == ARCHLLM_OK) s = upload(m, m->o_zq, zq, M * CD);
+    free(zq);
+    if (s == ARCHLLM_OK) s = decode_cells(m, nv, n, space, cells);
+    return s;
 }
 
 void archllm_vqvae_usage(const float *counts, int K, double *perplexity, int *used)

@@ -104,6 +104,18 @@ archllm_status archllm_vqvae_codes(archllm_vqvae *m, int32_t *codes);
 archllm_status archllm_vqvae_decode(archllm_vqvae *m, const int32_t *codes, const int *nv, int n,
                                     archllm_space space, archllm_cell *cells);
 
+/* Continuous latents, layout (n, N, C, D) as floats: graph b, node v, code slot c,
+ * dimension d at ((b*N + v)*C + c)*D + d; a graph with nv real nodes uses its first
+ * nv*C*D values, the rest (padded nodes) are 0 from latents and ignored by decode_latents.
+ *
+ * latents: z_e (before quantization) of the loaded batch after a forward; n = batch size. */
+archllm_status archllm_vqvae_latents(archllm_vqvae *m, float *z, int n);
+/* Like archllm_vqvae_decode, but from continuous latents z (layout above) fed to the
+ * decoder as they are, without quantization (the codebook is not involved).  Decoding the
+ * codebook rows of codes this way gives the same cells as archllm_vqvae_decode(codes). */
+archllm_status archllm_vqvae_decode_latents(archllm_vqvae *m, const float *z, const int *nv, int n,
+                                            archllm_space space, archllm_cell *cells);
+
 /* With ARCHLLM_VQVAE_PROFILE set, every op is timed (finishing the queue after each) and
  * the totals print to stderr at exit; reset drops what was timed so far (warm-up). */
 void archllm_vqvae_profile_reset(void);

@@ -300,7 +300,7 @@ archllm_status archllm_pipeline_latent_stats(archllm_pipeline_models *pm, archll
         s = archllm_vqvae_load(m, &d, idx + i, nb);
         if (s == ARCHLLM_OK) s = archllm_vqvae_forward(m, 0, NULL);
         if (s == ARCHLLM_OK)
-            s = archllm_buf_read(pm->ctx, ze, m->act, m->o_ze * sizeof(float), (size_t)nb * dims * sizeof(float));
+            s = archllm_vqvae_latents(m, ze, nb);
         for (int b = 0; s == ARCHLLM_OK && b < nb; b++) {
             int nv = d.nv[idx[i + (size_t)b]];
             ls->nv_cdf[nv] += 1.0;
@@ -325,27 +325,18 @@ archllm_status archllm_pipeline_latent_stats(archllm_pipeline_models *pm, archll
     return s;
 }
 
-/* Decode latents without quantization.  The VQ-VAE's decode takes codes only, so the
- * latents are written into the codebook rows (K at a time) and decoded as codes 0.. that
- * point at them; the trained codebook is put back afterwards, also on errors. */
+/* Gaussian latents decoded by the VQ-VAE's decoder without quantization. */
 archllm_status archllm_pipeline_sample_latent(archllm_pipeline_models *pm, const archllm_latent_stats *ls,
                                               size_t n, uint64_t seed, archllm_cell *cells)
 {
     archllm_vqvae *m = &pm->vq;
-    size_t N = (size_t)pm->N, C = (size_t)pm->C, D = (size_t)m->hp.latent_dim, K = (size_t)pm->K;
-    size_t per = N * C, G = K / per; /* graphs per decode call */
-    if (G < 1) return archllm_fail(ARCHLLM_EUNSUPPORTED, "latent baseline: codebook smaller than one graph's codes");
-    if (G > (size_t)m->hp.max_batch) G = (size_t)m->hp.max_batch;
-    archllm_view cb = archllm_params_value(&m->params, m->p_cb);
-    float *saved = malloc(K * D * sizeof(float)), *z = calloc(K * D, sizeof(float));
-    int32_t *codes = malloc(G * per * sizeof *codes);
+    size_t N = (size_t)pm->N, C = (size_t)pm->C, D = (size_t)m->hp.latent_dim;
+    size_t per = N * C * D, G = (size_t)m->hp.max_batch; /* graphs per decode call */
+    float *z = calloc(G * per, sizeof(float));
     int *nv = malloc(G * sizeof *nv);
-    archllm_status s = saved && z && codes && nv ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "latent baseline");
-    if (s == ARCHLLM_OK) s = archllm_buf_read(pm->ctx, saved, cb.buf, cb.off * sizeof(float), K * D * sizeof(float));
-    if (s != ARCHLLM_OK) goto out;
+    archllm_status s = z && nv ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "latent baseline");
     archllm_rng r;
     archllm_rng_seed(&r, seed, 0x1a7e);
-    for (size_t j = 0; j < G * per; j++) codes[j] = (int32_t)j;
     for (size_t i = 0; s == ARCHLLM_OK && i < n; i += G) {
         size_t nb = n - i < G ? n - i : G;
         for (size_t b = 0; b < nb; b++) {
@@ -353,17 +344,11 @@ archllm_status archllm_pipeline_sample_latent(archllm_pipeline_models *pm, const
             int v = 2;
             while (v < (int)N && ls->nv_cdf[v] <= u) v++;
             nv[b] = v;
-            for (size_t j = 0; j < per * D; j++)
-                z[b * per * D + j] = (float)(ls->mean[j] + ls->std[j] * archllm_rng_normal(&r));
+            for (size_t j = 0; j < per; j++)
+                z[b * per + j] = (float)(ls->mean[j] + ls->std[j] * archllm_rng_normal(&r));
         }
-        s = archllm_buf_write(pm->ctx, cb.buf, cb.off * sizeof(float), z, K * D * sizeof(float));
-        if (s == ARCHLLM_OK) s = archllm_vqvae_decode(m, codes, nv, (int)nb, pm->space, cells + i);
+        s = archllm_vqvae_decode_latents(m, z, nv, (int)nb, pm->space, cells + i);
     }
-    {
-        archllm_status s2 = archllm_buf_write(pm->ctx, cb.buf, cb.off * sizeof(float), saved, K * D * sizeof(float));
-        if (s == ARCHLLM_OK) s = s2;
-    }
-out:
-    free(saved), free(z), free(codes), free(nv);
+    free(z), free(nv);
     return s;
 }
