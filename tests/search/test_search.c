@@ -5,6 +5,7 @@
  * a plugged-in method sees the history and can propose batches with repeats. */
 #include "config.h"
 #include "../nas/nas_test.h"
+#include "../nas/nb101_record.h"
 #include "nas/genmetrics.h"
 #include "nas/nb101.h"
 #include "nas/nb201.h"
@@ -92,71 +93,8 @@ static void synth_acc(const archllm_cell *c, const uint8_t d[16], double *valid,
     *test = *valid - 0.7 + 0.5 * (d[1] / 255.0 - 0.5);
 }
 
-
 /* ---- a synthetic official-format NB101 file (tfrecord of JSON rows with base64
- * ModelMetrics protobufs, as tests/nas/test_nas_readers.c writes them) ---- */
-
-typedef struct {
-    uint8_t b[1024];
-    size_t  n;
-} bytes;
-
-static void put(bytes *o, const void *p, size_t n)
-{
-    memcpy(o->b + o->n, p, n);
-    o->n += n;
-}
-
-static void put_varint(bytes *o, uint64_t v)
-{
-    while (v >= 0x80) {
-        o->b[o->n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    o->b[o->n++] = (uint8_t)v;
-}
-
-static void put_double(bytes *o, uint8_t tag, double d)
-{
-    o->b[o->n++] = tag;
-    put(o, &d, 8);
-}
-
-/* ModelMetrics: evaluation_data at init, halfway and final (fields 1..6), parameters. */
-static void metrics(bytes *o, double valid, double test)
-{
-    o->n = 0;
-    for (int k = 0; k < 3; k++) {
-        bytes e = {.n = 0};
-        put_double(&e, 0x09, k * 54.0);
-        put_double(&e, 0x11, 100.0 * k);
-        put_double(&e, 0x19, k == 2 ? 1.0 : 0.5);
-        put_double(&e, 0x21, k == 2 ? valid : 0.1);
-        put_double(&e, 0x29, k == 2 ? test : 0.1);
-        e.b[e.n++] = 0x32;
-        put_varint(&e, 4);
-        put(&e, "ckpt", 4);
-        o->b[o->n++] = 0x0a;
-        put_varint(o, e.n);
-        put(o, e.b, e.n);
-    }
-    o->b[o->n++] = 0x10;
-    put_varint(o, 1000);
-}
-
-static void base64(char *out, const uint8_t *in, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t w = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
-        out[o++] = tab[w >> 18 & 63];
-        out[o++] = tab[w >> 12 & 63];
-        out[o++] = i + 1 < n ? tab[w >> 6 & 63] : '=';
-        out[o++] = i + 2 < n ? tab[w & 63] : '=';
-    }
-    out[o] = '\0';
-}
+ * ModelMetrics protobufs, built by tests/nas/nb101_record.h) ---- */
 
 /* The 2,532 NB101 cells of at most 5 vertices (the first ones enumerated), one
  * 108-epoch record each, accuracies from synth_acc as fractions.  Returns the count. */
@@ -172,7 +110,7 @@ static size_t write_nb101_fixture(const char *path, const archllm_nb101_space *s
         bytes m;
         archllm_digest_hex(hex, s->digests[i]);
         synth_acc(c, s->digests[i], &v, &t);
-        metrics(&m, v / 100, t / 100);
+        metrics(&m, 1000, v / 100, t / 100);
         base64(b64, m.b, m.n);
         size_t k = 0;
         for (int a = 0; a < c->nv; a++)
