@@ -3,6 +3,7 @@
  * commas), LF or CRLF line ends, empty numeric cells read as NaN. */
 #include "nas/nb201_table.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 #include <errno.h>
 #include <math.h>
@@ -199,27 +200,11 @@ fail:
 archllm_status archllm_nb201_table_load(archllm_nb201_table **out, const char *path)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return archllm_fail(ARCHLLM_EIO, "%s: %s", path, strerror(errno));
-    size_t cap = 1 << 20, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (len < cap) break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) { free(buf); buf = NULL; break; }
-        buf = nb;
-        cap *= 2;
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf) return archllm_fail(ARCHLLM_ENOMEM, "%s: out of memory", path);
-    if (err) {
-        free(buf);
-        return archllm_fail(ARCHLLM_EIO, "%s: read error", path);
-    }
-    archllm_status st = archllm_nb201_table_parse(out, buf, len, path);
+    char *buf;
+    size_t len;
+    archllm_status st = archllm_read_file(path, &buf, &len);
+    if (st != ARCHLLM_OK) return st;
+    st = archllm_nb201_table_parse(out, buf, len, path);
     free(buf);
     return st;
 }
