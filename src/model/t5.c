@@ -206,7 +206,7 @@ archllm_status archllm_t5_reserve(archllm_ctx_t *ctx, archllm_t5 *m, int B, int 
     m->imask = take(&it, Ne);
     m->ienc_bk = take(&it, (size_t)S * S);
     m->idec_bk = take(&it, (size_t)T * T);
-    m->istep_bk = take(&it, (size_t)T);
+    m->bk_S = m->bk_T = 0; /* offsets moved, buffer new */
     ARCHLLM_TRY(archllm_buf_alloc(ctx, &m->ibuf, it * sizeof(int32_t)));
     m->capB = B;
     m->capS = S;
@@ -408,13 +408,17 @@ archllm_status archllm_t5_encode(archllm_ctx_t *ctx, archllm_t5 *m, const int32_
             return archllm_fail(ARCHLLM_EINVAL, "t5: encoder id %d at %zu outside [0, %d)", enc_ids[i], i, c->vocab);
     m->B = B;
     m->S = S;
-    int32_t *bk = malloc(sizeof(int32_t) * ((size_t)S * S + Ne));
+    int newbk = m->bk_S != S; /* the buckets depend only on S: written when it changes */
+    int32_t *bk = malloc(sizeof(int32_t) * ((newbk ? (size_t)S * S : 0) + Ne));
     if (!bk) return archllm_fail(ARCHLLM_ENOMEM, "t5: buckets");
-    archllm_t5_buckets(c, 1, S, S, 0, bk);
-    int32_t *mask = bk + (size_t)S * S;
+    int32_t *mask = bk + (newbk ? (size_t)S * S : 0);
     for (size_t i = 0; i < Ne; i++) mask[i] = enc_mask ? (enc_mask[i] != 0) : 1;
     archllm_status s = archllm_buf_write(ctx, m->ibuf, m->ienc_ids * 4, enc_ids, Ne * 4);
-    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->ienc_bk * 4, bk, (size_t)S * S * 4);
+    if (s == ARCHLLM_OK && newbk) {
+        archllm_t5_buckets(c, 1, S, S, 0, bk);
+        s = archllm_buf_write(ctx, m->ibuf, m->ienc_bk * 4, bk, (size_t)S * S * 4);
+        m->bk_S = s == ARCHLLM_OK ? S : 0;
+    }
     if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->imask * 4, mask, Ne * 4);
     free(bk);
     ARCHLLM_TRY(s);
@@ -443,13 +447,16 @@ archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32
             return archllm_fail(ARCHLLM_EINVAL, "t5: decoder id %d at %zu outside [0, %d)", dec_ids[i], i, c->vocab);
     ARCHLLM_TRY(archllm_t5_encode(ctx, m, enc_ids, enc_mask, B, S));
     m->T = T;
-    int32_t *bk = malloc(sizeof(int32_t) * (size_t)T * T);
-    if (!bk) return archllm_fail(ARCHLLM_ENOMEM, "t5: buckets");
-    archllm_t5_buckets(c, 0, T, T, 0, bk);
-    archllm_status s = archllm_buf_write(ctx, m->ibuf, m->idec_ids * 4, dec_ids, Nd * 4);
-    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, m->ibuf, m->idec_bk * 4, bk, (size_t)T * T * 4);
-    free(bk);
-    ARCHLLM_TRY(s);
+    ARCHLLM_TRY(archllm_buf_write(ctx, m->ibuf, m->idec_ids * 4, dec_ids, Nd * 4));
+    if (m->bk_T != T) { /* the buckets depend only on T: written when it changes */
+        int32_t *bk = malloc(sizeof(int32_t) * (size_t)T * T);
+        if (!bk) return archllm_fail(ARCHLLM_ENOMEM, "t5: buckets");
+        archllm_t5_buckets(c, 0, T, T, 0, bk);
+        archllm_status s = archllm_buf_write(ctx, m->ibuf, m->idec_bk * 4, bk, (size_t)T * T * 4);
+        free(bk);
+        ARCHLLM_TRY(s);
+        m->bk_T = T;
+    }
 
     /* decoder */
     ARCHLLM_TRY(archllm_op_embedding_fwd(ctx, AV(m->Hd[0]), PV(m->shared), IV(m->idec_ids), Nd, d, V));

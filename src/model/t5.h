@@ -66,7 +66,8 @@ typedef struct archllm_t5 {
     cl_mem act;   /* float arena */
     size_t act_n;
     cl_mem ibuf;  /* int32: ids, labels, masks, buckets */
-    size_t ienc_ids, idec_ids, ilabels, imask, ienc_bk, idec_bk, istep_bk;
+    size_t ienc_ids, idec_ids, ilabels, imask, ienc_bk, idec_bk;
+    int    bk_S, bk_T; /* the S x S / T x T buckets now in ibuf (0: none): written once per shape */
     size_t He[ARCHLLM_T5_MAX_LAYERS + 1], Hd[ARCHLLM_T5_MAX_LAYERS + 1];
     archllm_t5_layer_act ea[ARCHLLM_T5_MAX_LAYERS], da[ARCHLLM_T5_MAX_LAYERS];
     size_t enc_out, enc_rstd, dec_out, dec_rstd, logits, losses, loss;
