@@ -286,7 +286,11 @@ static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t 
 static void xent_init(const op_case *c, float **in, float **out)
 {
     for (size_t r = 0; r < c->s[0]; r++) I32(in[0])[r] = (r % 5 == 3) ? -100 : (int32_t)((r * 13 + 1) % c->s[1]);
-    for (size_t i = 0; i < c->out_n[0]; i++) out[0][i] *= 8.0f;
+    /* V < 8: logits in [-2, 2], so no row is confident (loss, gradient >= ~0.018) whatever the
+     * shared random stream draws; a single near-zero loss (lse - z, two nearly equal floats)
+     * would fail the normalized-error check while every element is within atol */
+    float k = c->s[1] < 8 ? 2.0f : 8.0f;
+    for (size_t i = 0; i < c->out_n[0]; i++) out[0][i] *= k;
 }
 static void ref_xent(const op_case *c, float **in, float **out)
 {
@@ -316,8 +320,8 @@ static void mk_xent(op_case *c, size_t n, size_t V, int groups)
     c->dev = dev_xent;
     /* float exp/log and a float sum of V terms vs double: losses of a few units to ~1e-6 relative */
     set_tol(c, 1e-6 * sqrt((double)V) / (double)n + 1e-7, 2e-5, 2e-5);
-    /* V = 2: a confident row's loss (lse - z) and gradient (p - 1) are differences of nearly
-     * equal floats, ~1e-3 in size; the whole-output error is then ~6e-5 relative */
+    /* V = 2: loss (lse - z) and gradient (p - 1) are differences of nearly equal floats; with
+     * the bounded logits of xent_init the whole-output error stays well under 2e-4 relative */
     if (V < 8) c->nerr = 2e-4;
 }
 
