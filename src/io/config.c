@@ -8,6 +8,7 @@
 
 #include "io/config.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -731,21 +732,9 @@ static archllm_status fail_at(load_ctx *lc, const config_setting_t *s, const cha
 
 static char *read_text(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len - 1, f);
-        len += got;
-        if (len + 1 < cap) break;
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb) free(buf);
-        buf = nb;
-    }
-    fclose(f);
-    if (buf) buf[len] = '\0';
-    return buf;
+    char *buf;
+    size_t len;
+    return archllm_read_file(path, &buf, &len) == ARCHLLM_OK ? buf : NULL;
 }
 
 /* libconfig 1.5 reads an integer literal beyond 32 bits without an L suffix as its low
