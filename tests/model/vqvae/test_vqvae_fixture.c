@@ -14,23 +14,13 @@
  *   codes: exactly equal (the fixture's distances are far from ties).
  * Exits 77 (SKIP) without an OpenCL device, 1 on any mismatch. */
 #include "model/vqvae.h"
+#include "testutil.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-#define CHECK(cond, ...)                                   \
-    do {                                                   \
-        if (!(cond)) {                                     \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);    \
-            printf(__VA_ARGS__);                           \
-            printf("\n");                                  \
-            failures++;                                    \
-        }                                                  \
-    } while (0)
 
 static int get_int(json_t *o, const char *k) { return (int)json_integer_value(json_object_get(o, k)); }
 
@@ -174,7 +164,7 @@ static void run_fixture(archllm_ctx_t *ctx, const char *path)
         snprintf(name, sizeof name, "grad.%s", m.params.t[i].name);
         float *t = read_tensor(&st, name, &n);
         if (!t) continue; /* buffers (EMA state) have none */
-        if (compare(name, grads + m.params.t[i].offset, t, n)) failures++;
+        if (compare(name, grads + m.params.t[i].offset, t, n)) test_failures++;
         free(t);
     }
     /* EMA: the update with lr 0 leaves the parameters and applies only the EMA */
@@ -187,7 +177,7 @@ static void run_fixture(archllm_ctx_t *ctx, const char *path)
         if (s == ARCHLLM_OK) s = archllm_params_read(ctx, &m.params, all);
         CHECK(s == ARCHLLM_OK, "update: %s", archllm_last_error());
         if (s == ARCHLLM_OK && compare("codebook after EMA", all + m.params.t[m.p_cb].offset, cb_after, ncb))
-            failures++;
+            test_failures++;
         free(cb_after);
     }
     free(tc);
@@ -205,18 +195,8 @@ static void run_fixture(archllm_ctx_t *ctx, const char *path)
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
     const char *src = getenv("ARCHLLM_SRCDIR") ? getenv("ARCHLLM_SRCDIR") : ".";
-    archllm_ctx_t *ctx;
-    archllm_status s = archllm_ctx_init(&ctx, getenv("ARCHLLM_DEVICE"));
-    if (s == ARCHLLM_ENODEVICE && !getenv("ARCHLLM_REQUIRE_DEVICE")) {
-        printf("SKIP: %s\n", archllm_last_error());
-        return 77;
-    }
-    if (s != ARCHLLM_OK) {
-        printf("FAIL: device: %s\n", archllm_last_error());
-        return 1;
-    }
+    archllm_ctx_t *ctx = test_open_ctx();
     static const char *names[] = {"pair_loss", "inner_ema"};
     for (int i = 0; i < 2; i++) {
         char path[4096];
@@ -225,8 +205,8 @@ int main(void)
         run_fixture(ctx, path);
     }
     archllm_ctx_free(ctx);
-    if (failures)
+    if (test_failures)
         printf("%d failure(s); the fixtures come from: python3 bench/vqvae/vqvae_torch.py fixture tests/fixtures/vqvae\n",
-               failures);
-    return failures ? 1 : 0;
+               test_failures);
+    return test_failures ? 1 : 0;
 }

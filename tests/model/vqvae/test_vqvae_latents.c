@@ -9,6 +9,7 @@
  *   bad arguments fail with EINVAL.
  * Exits 77 (SKIP) without an OpenCL device, 1 on any failure. */
 #include "model/vqvae.h"
+#include "testutil.h"
 #include "nas/baseline.h"
 
 #include <math.h>
@@ -16,33 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-#define CHECK(cond, ...)                                \
-    do {                                                \
-        if (!(cond)) {                                  \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-            printf(__VA_ARGS__);                        \
-            printf("\n");                               \
-            failures++;                                 \
-        }                                               \
-    } while (0)
 #define OK(call) CHECK((call) == ARCHLLM_OK, "%s: %s", #call, archllm_last_error())
 
 enum { NG = 6 };
 
 int main(void)
 {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    archllm_ctx_t *ctx;
-    archllm_status s = archllm_ctx_init(&ctx, getenv("ARCHLLM_DEVICE"));
-    if (s == ARCHLLM_ENODEVICE && !getenv("ARCHLLM_REQUIRE_DEVICE")) {
-        printf("SKIP: %s\n", archllm_last_error());
-        return 77;
-    }
-    if (s != ARCHLLM_OK) {
-        printf("FAIL: device: %s\n", archllm_last_error());
-        return 1;
-    }
+    archllm_ctx_t *ctx = test_open_ctx();
     archllm_space space = ARCHLLM_SPACE_NB101;
     archllm_vqvae_params hp = archllm_vqvae_default_params();
     hp.max_v = archllm_space_max_v(space), hp.n_ops = archllm_space_num_ops(space);
@@ -143,6 +124,5 @@ int main(void)
     archllm_dataset_free(&d);
     archllm_vqvae_free(&m);
     archllm_ctx_free(ctx);
-    if (failures) printf("%d failure(s)\n", failures);
-    return failures ? 1 : 0;
+    return test_finish();
 }
