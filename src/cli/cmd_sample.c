@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static double now_s(void)
@@ -106,8 +107,12 @@ int cmd_sample(int argc, char **argv)
         archllm_status s = archllm_codes_load_jsonl(&cs, data);
         if (s != ARCHLLM_OK) return cli_status(s, "sample: the training length (or give --length)");
         int *hist = calloc((size_t)cs.max_len + 1, sizeof(int));
-        for (size_t i = 0; hist && i < cs.n; i++) hist[cs.len[i]]++;
-        for (int l = 1; hist && l <= cs.max_len; l++)
+        if (!hist) {
+            archllm_codes_free(&cs);
+            return cli_error(CLI_EXIT_FAILURE, "sample: out of memory");
+        }
+        for (size_t i = 0; i < cs.n; i++) hist[cs.len[i]]++;
+        for (int l = 1; l <= cs.max_len; l++)
             if (hist[l] > hist[length]) length = l;
         free(hist);
         archllm_codes_free(&cs);
@@ -120,10 +125,9 @@ int cmd_sample(int argc, char **argv)
     archllm_status s = archllm_t5_load_hf(ctx, &m, model);
     char tp[ARCHLLM_CONFIG_PATH_MAX + 128];
     snprintf(tp, sizeof tp, "%s/tokenizer.json", model);
-    FILE *tf = s == ARCHLLM_OK ? fopen(tp, "r") : NULL;
-    if (tf) { /* a pretrained vocabulary: text prompts, unconstrained, numbers parsed back */
-        fclose(tf);
-        s = archllm_tokenizer_load(&tok, tp);
+    struct stat sb;
+    if (s == ARCHLLM_OK && stat(tp, &sb) == 0) { /* a pretrained vocabulary: text prompts, unconstrained, numbers parsed back */
+        s = archllm_tokenizer_load(&tok, tp); /* an unreadable file is reported, not taken for absent */
         if (s == ARCHLLM_OK && fill) s = archllm_fail(ARCHLLM_EUNSUPPORTED, "sample: --fill with a SentencePiece model");
     } else if (s == ARCHLLM_OK && m.cfg.vocab < archllm_code_vocab_size(K))
         s = archllm_fail(ARCHLLM_EUNSUPPORTED, "%s: vocabulary of %d ids is not the built-in code vocabulary (%d)",
