@@ -148,7 +148,7 @@ static archllm_status evaluate(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
         if ((cfg->lm.tasks == 1 && kind == ARCHLLM_PROMPT_FILL) || (cfg->lm.tasks == 2 && kind == ARCHLLM_PROMPT_GENERATE))
             continue;
         ARCHLLM_TRY(make_prompt(&bb->p[k], kind, cs->codes + cs->off[j], cs->len[j], (float)cfg->lm.mask_rate, &r));
-        if (++k == bb->B || i + 1 == 2 * n) {
+        if (++k == bb->B) { /* a last partial batch runs below */
             float l;
             int nt;
             ARCHLLM_TRY(run_batch(ctx, m, bb, k, 0, &l, &nt));
