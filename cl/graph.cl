@@ -88,15 +88,6 @@ __kernel void gin_eps_bwd(__global float *deps, uint deps_off, __global const fl
     if (lid == 0) deps[deps_off] += acc[0];
 }
 
-/* out[b,v,c] += pos[v,c] */
-__kernel void pos_add_fwd(__global float *out, uint out_off, __global const float *pos, uint pos_off,
-                          uint B, uint N, uint C)
-{
-    uint i = get_global_id(0);
-    GUARD(i, B * N * C);
-    out[out_off + i] += pos[pos_off + i % (N * C)];
-}
-
 /* dpos[v,c] += sum_b dout[b,v,c] */
 __kernel void pos_add_bwd(__global float *dpos, uint dpos_off, __global const float *dout, uint dout_off,
                           uint B, uint N, uint C)
@@ -185,16 +176,6 @@ __kernel void adj_dec_bwd_par(__global float *dpar, uint dpar_off, __global cons
             }
     }
     dpar[dpar_off + j] += acc;
-}
-
-/* Encoder/decoder MLP helpers: x(rows, cols) = relu(x + bias) in place (relu = 0: bias only). */
-__kernel void bias_act_fwd(__global float *x, uint x_off, __global const float *bias, uint bias_off, uint rows,
-                           uint cols, uint relu)
-{
-    uint i = get_global_id(0);
-    GUARD(i, rows * cols);
-    float v = x[x_off + i] + bias[bias_off + i % cols];
-    x[x_off + i] = relu ? fmax(v, 0.0f) : v;
 }
 
 /* dx = dy * [y > 0] in place on dy (the ReLU's output y decides). */

@@ -41,18 +41,6 @@ archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archl
     return archllm_launch_1d(ctx, k, v16 ? B * N * C / 16 : B * N * C, 0);
 }
 
-archllm_status archllm_op_pos_add_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view pos, size_t B, size_t N,
-                                      size_t C)
-{
-    OPS_CHECK_SIZE("pos_add", out.off + B * N * C);
-    cl_kernel k;
-    cl_uint oo = U(out.off), po = U(pos.off), b = U(B), n = U(N), c = U(C);
-    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "pos_add_fwd", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(pos.buf), ARG_UINT(po),
-                                    ARG_UINT(b), ARG_UINT(n), ARG_UINT(c), ARG_END));
-    return archllm_launch_1d(ctx, k, B * N * C, 0);
-}
-
 archllm_status archllm_op_pos_add_bwd(archllm_ctx_t *ctx, archllm_view dpos, archllm_view dout, size_t B,
                                       size_t N, size_t C)
 {
@@ -96,18 +84,6 @@ archllm_status archllm_op_adj_dec_bwd(archllm_ctx_t *ctx, archllm_view dst, arch
                                     ARG_MEM(par.buf), ARG_UINT(po), ARG_MEM(dlogits.buf), ARG_UINT(dlo),
                                     ARG_UINT(md), ARG_UINT(b), ARG_UINT(n), ARG_UINT(a), ARG_END));
     return archllm_launch_1d(ctx, k2, 2 * A + 1, 0);
-}
-
-archllm_status archllm_op_bias_act_fwd(archllm_ctx_t *ctx, archllm_view x, archllm_view bias, size_t rows,
-                                       size_t cols, int relu)
-{
-    OPS_CHECK_SIZE("bias_act", x.off + rows * cols);
-    cl_kernel k;
-    cl_uint xo = U(x.off), bo = U(bias.off), r = U(rows), c = U(cols), re = U(relu != 0);
-    ARCHLLM_TRY(archllm_kernel(ctx, "graph", "bias_act_fwd", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(x.buf), ARG_UINT(xo), ARG_MEM(bias.buf), ARG_UINT(bo),
-                                    ARG_UINT(r), ARG_UINT(c), ARG_UINT(re), ARG_END));
-    return archllm_launch_1d(ctx, k, rows * cols, 0);
 }
 
 archllm_status archllm_op_relu_mask_bwd(archllm_ctx_t *ctx, archllm_view dy, archllm_view y, size_t n)

@@ -16,8 +16,6 @@ archllm_status archllm_op_gin_agg_fwd(archllm_ctx_t *ctx, archllm_view out /* (B
 archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archllm_view deps, archllm_view h,
                                       archllm_view adj, archllm_view eps, archllm_view dout, size_t B, size_t N,
                                       size_t C);
-archllm_status archllm_op_pos_add_fwd(archllm_ctx_t *ctx, archllm_view out /* (B,N,C) += */,
-                                      archllm_view pos /* (N,C) */, size_t B, size_t N, size_t C);
 archllm_status archllm_op_pos_add_bwd(archllm_ctx_t *ctx, archllm_view dpos /* (N,C) += */, archllm_view dout,
                                       size_t B, size_t N, size_t C);
 archllm_status archllm_op_adj_dec_fwd(archllm_ctx_t *ctx, archllm_view logits /* (B,N,N) */,
@@ -26,8 +24,6 @@ archllm_status archllm_op_adj_dec_fwd(archllm_ctx_t *ctx, archllm_view logits /*
 archllm_status archllm_op_adj_dec_bwd(archllm_ctx_t *ctx, archllm_view dst, archllm_view dpar, archllm_view st,
                                       archllm_view par, archllm_view dlogits, int mode, size_t B, size_t N,
                                       size_t A);
-archllm_status archllm_op_bias_act_fwd(archllm_ctx_t *ctx, archllm_view x /* (rows,cols) in place */,
-                                       archllm_view bias /* (cols) */, size_t rows, size_t cols, int relu);
 archllm_status archllm_op_relu_mask_bwd(archllm_ctx_t *ctx, archllm_view dy /* (n) in place */,
                                         archllm_view y /* (n) */, size_t n);
 

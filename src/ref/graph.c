@@ -104,14 +104,6 @@ void ref_adj_dec_bwd(float *dst, float *dpar, const float *st, const float *par,
             }
 }
 
-void ref_bias_act_fwd(float *x, const float *bias, size_t rows, size_t cols, int relu)
-{
-    for (size_t i = 0; i < rows * cols; i++) {
-        float v = x[i] + bias[i % cols];
-        x[i] = relu && !(v > 0.0f) ? 0.0f : v;
-    }
-}
-
 void ref_relu_mask_bwd(float *dy, const float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++)

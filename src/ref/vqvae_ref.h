@@ -33,8 +33,7 @@ void ref_adj_dec_bwd(float *dst /* (B*N, 2A) += */, float *dpar /* (2A+1) += */,
                      const float *par, const float *dlogits /* (B,N,N), v < w used */, int mode, size_t B,
                      size_t N, size_t A);
 
-/* MLP helpers: x = relu(x + bias) in place (relu 0: bias only); dy *= [y > 0] in place */
-void ref_bias_act_fwd(float *x /* (rows, cols) */, const float *bias /* (cols) */, size_t rows, size_t cols, int relu);
+/* MLP helper: dy *= [y > 0] in place */
 void ref_relu_mask_bwd(float *dy /* (n) */, const float *y /* (n) */, size_t n);
 
 /* ---- linear layers (cl/linear.cl) --------------------------------------------- */

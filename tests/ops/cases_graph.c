@@ -58,27 +58,22 @@ static void mk_gin(op_case *c, size_t B, size_t N, size_t C, int bwd)
     c->nerr = 1e-6;
 }
 
-/* pos_add: fwd in = {pos} out = {out}; bwd in = {dout} out = {dpos} */
-static void ref_posf(const op_case *c, float **in, float **out) { ref_pos_add_fwd(out[0], in[0], c->s[0], c->s[1], c->s[2]); }
-static archllm_status dev_posf(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
-{
-    return archllm_op_pos_add_fwd(x, out[0], in[0], c->s[0], c->s[1], c->s[2]);
-}
+/* pos_add_bwd: in = {dout} out = {dpos} */
 static void ref_posb(const op_case *c, float **in, float **out) { ref_pos_add_bwd(out[0], in[0], c->s[0], c->s[1], c->s[2]); }
 static archllm_status dev_posb(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
     return archllm_op_pos_add_bwd(x, out[0], in[0], c->s[0], c->s[1], c->s[2]);
 }
-static void mk_pos(op_case *c, size_t B, size_t N, size_t C, int bwd)
+static void mk_pos(op_case *c, size_t B, size_t N, size_t C)
 {
     harness_case(c, "", 1, 1);
-    snprintf(c->name, sizeof c->name, "pos_add_%s B=%zu N=%zu C=%zu", bwd ? "bwd" : "fwd", B, N, C);
+    snprintf(c->name, sizeof c->name, "pos_add_bwd B=%zu N=%zu C=%zu", B, N, C);
     c->s[0] = B, c->s[1] = N, c->s[2] = C;
-    c->in_n[0] = bwd ? B * N * C : N * C;
-    c->out_n[0] = bwd ? N * C : B * N * C;
+    c->in_n[0] = B * N * C;
+    c->out_n[0] = N * C;
     c->out_init = 1;
-    c->ref = bwd ? ref_posb : ref_posf;
-    c->dev = bwd ? dev_posb : dev_posf;
+    c->ref = ref_posb;
+    c->dev = dev_posb;
     c->flops = (double)B * N * C;
     c->bytes = 8.0 * B * N * C;
     c->atol = 1e-5 * sqrt((double)B); /* sum over the batch */
@@ -120,26 +115,10 @@ static void mk_adj(op_case *c, size_t B, size_t N, size_t A, int mode, int bwd)
     c->nerr = 1e-5;
 }
 
-/* bias_act: out (x in place, starts random) in = {bias} */
-static void ref_ba(const op_case *c, float **in, float **out) { ref_bias_act_fwd(out[0], in[0], c->s[0], c->s[1], (int)c->s[2]); }
-static archllm_status dev_ba(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
-{
-    return archllm_op_bias_act_fwd(x, out[0], in[0], c->s[0], c->s[1], (int)c->s[2]);
-}
 static void ref_rm(const op_case *c, float **in, float **out) { ref_relu_mask_bwd(out[0], in[0], c->s[0]); }
 static archllm_status dev_rm(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
     return archllm_op_relu_mask_bwd(x, out[0], in[0], c->s[0]);
-}
-static void mk_ba(op_case *c, size_t rows, size_t cols, int relu)
-{
-    harness_case(c, "", 1, 1);
-    snprintf(c->name, sizeof c->name, "bias_act relu=%d rows=%zu cols=%zu", relu, rows, cols);
-    c->s[0] = rows, c->s[1] = cols, c->s[2] = (size_t)relu;
-    c->in_n[0] = cols, c->out_n[0] = rows * cols;
-    c->out_init = 1;
-    c->ref = ref_ba, c->dev = dev_ba;
-    c->flops = (double)rows * cols, c->bytes = 8.0 * rows * cols;
 }
 static void mk_rm(op_case *c, size_t n)
 {
@@ -161,7 +140,6 @@ int cases_graph(op_case *cases, int cap, int perf)
             HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, 0));
             HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, 1));
         }
-        HARNESS_ADD(n, cap, mk_ba(&cases[n], 256 * 7, 128, 1));
         return n;
     }
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 1, 2, 1, 0));
@@ -170,15 +148,12 @@ int cases_graph(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 3, 8, 130, 1));
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 32, 0)); /* C % 16 == 0: the float16 kernels */
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 48, 1));
-    HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 13, 0));
-    HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 13, 1));
+    HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 13));
     for (int mode = 0; mode < 2; mode++) {
         HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, 0));
         HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, 1));
         HARNESS_ADD(n, cap, mk_adj(&cases[n], 3, 8, 33, mode, 1));
     }
-    HARNESS_ADD(n, cap, mk_ba(&cases[n], 37, 19, 0));
-    HARNESS_ADD(n, cap, mk_ba(&cases[n], 37, 19, 1));
     HARNESS_ADD(n, cap, mk_rm(&cases[n], 1001));
     return n;
 }
