@@ -6,42 +6,17 @@
  * binary; written to a temp file and renamed.  Any cache failure (unreadable, stale,
  * truncated, rejected by the driver) falls back to building from source. */
 #include "backend/backend.h"
+#include "util/fileio.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <unistd.h>
 
 #include <sha2.h>
 
 #define CACHE_MAGIC   0x424c4341u /* "ACLB" */
 #define CACHE_VERSION 1u
-
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1))) {
-            if (fread(buf, 1, (size_t)n, f) != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            } else {
-                buf[n] = '\0';
-                *len = (size_t)n;
-            }
-        }
-    }
-    fclose(f);
-    return buf;
-}
 
 /* One file's text: from $ARCHLLM_CL_DIR when set, else the embedded copy. */
 static archllm_status one_source(const char *name, char **out, size_t *len)
@@ -50,10 +25,8 @@ static archllm_status one_source(const char *name, char **out, size_t *len)
     if (dir && dir[0]) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s.cl", dir, name);
-        *out = read_file(path, len);
-        if (!*out)
-            return archllm_fail(ARCHLLM_EIO, "ARCHLLM_CL_DIR: cannot read %s: %s", path, strerror(errno));
-        return ARCHLLM_OK;
+        archllm_status s = archllm_read_file(path, out, len);
+        return s == ARCHLLM_OK ? s : archllm_fail_prefix(s, "ARCHLLM_CL_DIR");
     }
     for (int i = 0; i < archllm_embedded_cl_count; i++) {
         const archllm_embedded_cl *e = &archllm_embedded_cl_files[i];
@@ -127,17 +100,10 @@ static int cache_dir(char *out, size_t cap)
     } else {
         return 0;
     }
-    /* mkdir -p, ignoring "exists" */
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", out);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(tmp, 0755);
-            *p = '/';
-        }
+    if (archllm_mkdirs(out) != ARCHLLM_OK) {
+        archllm_error_clear(); /* no cache is not an error: programs are built from source */
+        return 0;
     }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) return 0;
     return 1;
 }
 
@@ -157,8 +123,11 @@ static void cache_key(const archllm_ctx_t *ctx, const char *src, size_t len, con
 static cl_program cache_load(archllm_ctx_t *ctx, const char *path, const char *opts)
 {
     size_t len = 0;
-    char *data = read_file(path, &len);
-    if (!data) return NULL;
+    char *data;
+    if (archllm_read_file(path, &data, &len) != ARCHLLM_OK) {
+        archllm_error_clear(); /* a missing entry is the normal cold-cache case */
+        return NULL;
+    }
     uint32_t hdr[4];
     cl_program prog = NULL;
     if (len > sizeof hdr) {
@@ -189,19 +158,16 @@ static void cache_store(archllm_ctx_t *ctx, cl_program prog, const char *path)
         return;
     unsigned char *bin = malloc(size);
     if (!bin) return;
-    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) == CL_SUCCESS) {
-        char tmp[4200];
-        snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-        int fd = mkstemp(tmp);
-        if (fd >= 0) {
-            uint32_t hdr[4] = {CACHE_MAGIC, CACHE_VERSION, (uint32_t)size, 0};
-            FILE *f = fdopen(fd, "wb");
-            int ok = f && fwrite(hdr, sizeof hdr, 1, f) == 1 && fwrite(bin, 1, size, f) == size;
-            if (f) ok = (fclose(f) == 0) && ok;
-            else close(fd);
-            if (!ok || rename(tmp, path) != 0) unlink(tmp);
-        }
+    archllm_atomic_file af;
+    if (clGetProgramInfo(prog, CL_PROGRAM_BINARIES, sizeof bin, &bin, NULL) == CL_SUCCESS &&
+        archllm_atomic_open(&af, path) == ARCHLLM_OK) {
+        uint32_t hdr[4] = {CACHE_MAGIC, CACHE_VERSION, (uint32_t)size, 0};
+        if (fwrite(hdr, sizeof hdr, 1, af.f) == 1 && fwrite(bin, 1, size, af.f) == size)
+            archllm_atomic_commit(&af);
+        else
+            archllm_atomic_abort(&af);
     }
+    archllm_error_clear(); /* a cache that cannot be written is not an error */
     free(bin);
 }
 
