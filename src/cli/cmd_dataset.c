@@ -5,6 +5,7 @@
 #include "nas/jsonl.h"
 #include "nas/nb101.h"
 #include "nas/nb201.h"
+#include "util/fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -67,19 +68,13 @@ int cmd_dataset(int argc, char **argv)
         return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, "dataset");
     }
     /* write beside the target and rename, so a failed run leaves no half file */
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", out) >= (int)sizeof tmp)
-        return cli_error(CLI_EXIT_USAGE, "dataset: output path too long");
-    FILE *f = fopen(tmp, "w");
-    if (!f) return cli_error(CLI_EXIT_FAILURE, "dataset: %s: %s", tmp, strerror(errno));
+    archllm_atomic_file af;
+    archllm_status st = archllm_atomic_open(&af, out);
+    if (st != ARCHLLM_OK) return cli_status(st, "dataset");
     static char buf[1 << 16];
-    setvbuf(f, buf, _IOFBF, sizeof buf);
-    archllm_status st = write_space(f, space);
-    if (fclose(f) != 0 && st == ARCHLLM_OK) st = archllm_fail(ARCHLLM_EIO, "%s: %s", tmp, strerror(errno));
-    if (st == ARCHLLM_OK && rename(tmp, out) != 0) st = archllm_fail(ARCHLLM_EIO, "%s: %s", out, strerror(errno));
-    if (st != ARCHLLM_OK) {
-        remove(tmp);
-        return cli_status(st, "dataset");
-    }
-    return CLI_EXIT_OK;
+    setvbuf(af.f, buf, _IOFBF, sizeof buf);
+    st = write_space(af.f, space);
+    if (st != ARCHLLM_OK) archllm_atomic_abort(&af);
+    else st = archllm_atomic_commit(&af);
+    return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, "dataset");
 }

@@ -4,6 +4,7 @@
 #include "nas/dataset.h"
 #include "nas/nb201.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 #include <errno.h>
 #include <math.h>
@@ -173,24 +174,12 @@ archllm_status archllm_split_make(archllm_split *out, size_t n, double train_fra
 
 archllm_status archllm_split_save(const archllm_split *s, const char *path)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return archllm_fail(ARCHLLM_EINVAL, "split: path too long");
-    FILE *f = fopen(tmp, "w");
-    if (!f) return archllm_fail(ARCHLLM_EIO, "%s: %s", tmp, strerror(errno));
-    fprintf(f, "archllm-split 1\nn %zu\nseed %llu\ntrain %zu\ntest %zu\n", s->n, (unsigned long long)s->seed,
+    archllm_atomic_file af;
+    ARCHLLM_TRY(archllm_atomic_open(&af, path));
+    fprintf(af.f, "archllm-split 1\nn %zu\nseed %llu\ntrain %zu\ntest %zu\n", s->n, (unsigned long long)s->seed,
             s->n_train, s->n_test);
-    for (size_t i = 0; i < s->n_test; i++) fprintf(f, "%u\n", s->test[i]);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        remove(tmp);
-        return archllm_fail(ARCHLLM_EIO, "%s: write error", tmp);
-    }
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        return archllm_fail(ARCHLLM_EIO, "%s: %s", path, strerror(errno));
-    }
-    return ARCHLLM_OK;
+    for (size_t i = 0; i < s->n_test; i++) fprintf(af.f, "%u\n", s->test[i]);
+    return archllm_atomic_commit(&af);
 }
 
 archllm_status archllm_split_load(archllm_split *out, const char *path)

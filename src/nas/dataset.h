@@ -49,7 +49,7 @@ typedef struct {
 archllm_status archllm_split_make(archllm_split *out, size_t n, double train_fraction, uint64_t seed);
 void           archllm_split_free(archllm_split *s);
 /* Text file: "archllm-split 1", then "n", "seed", "train", "test" lines, then one
- * held-out index per line.  Written to path.tmp and renamed. */
+ * held-out index per line.  Written atomically (archllm_atomic_open/commit). */
 archllm_status archllm_split_save(const archllm_split *s, const char *path);
 archllm_status archllm_split_load(archllm_split *out, const char *path);
 

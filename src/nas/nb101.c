@@ -11,6 +11,7 @@
 #include "nas/nb101.h"
 #include "nas/tfrecord.h"
 #include "util/error.h"
+#include "util/fileio.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -219,23 +220,20 @@ archllm_status archllm_nb101_find(size_t *index, const archllm_nb101_space *s, c
 
 archllm_status archllm_nb101_space_save(const archllm_nb101_space *s, const char *path)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return archllm_fail(ARCHLLM_EINVAL, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return archllm_fail(ARCHLLM_EIO, "%s: %s", tmp, strerror(errno));
+    archllm_atomic_file af;
+    ARCHLLM_TRY(archllm_atomic_open(&af, path));
+    FILE *f = af.f;
     uint32_t head[2] = {SPACE_VERSION, (uint32_t)s->n};
     uint32_t crc = archllm_crc32c(0, s->cells, s->n * sizeof *s->cells);
     crc = archllm_crc32c(crc, s->digests, s->n * sizeof *s->digests);
     int ok = fwrite(SPACE_MAGIC, 1, 16, f) == 16 && fwrite(head, sizeof head, 1, f) == 1 &&
              fwrite(&crc, sizeof crc, 1, f) == 1 && fwrite(s->cells, sizeof *s->cells, s->n, f) == s->n &&
              fwrite(s->digests, sizeof *s->digests, s->n, f) == s->n;
-    if (fclose(f) != 0) ok = 0;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
+    if (!ok) {
+        archllm_atomic_abort(&af);
         return archllm_fail(ARCHLLM_EIO, "%s: could not write the NB101 cache", path);
     }
-    return ARCHLLM_OK;
+    return archllm_atomic_commit(&af);
 }
 
 archllm_status archllm_nb101_space_load(archllm_nb101_space *out, const char *path)

@@ -25,7 +25,7 @@ void           archllm_nb101_space_free(archllm_nb101_space *s);
 
 /* A binary copy of an enumerated space (magic "ARCHLLM-NB101", version, count, CRC32C
  * of the payload), so tools that only look cells up skip the enumeration.  save writes
- * path.tmp and renames; load gives EFORMAT for a file of another version or a bad CRC
+ * a temp file and renames (archllm_atomic_*); load gives EFORMAT for a file of another version or a bad CRC
  * (callers then enumerate again). */
 archllm_status archllm_nb101_space_save(const archllm_nb101_space *s, const char *path);
 archllm_status archllm_nb101_space_load(archllm_nb101_space *out, const char *path);

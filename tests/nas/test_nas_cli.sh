@@ -22,7 +22,7 @@ expect_bad() {
 
 # ---- dataset nb101: 423,624 lines, distinct hashes, canonical forms ----
 "$bin" dataset nb101 --out "$tmp/nb101.jsonl" && ok "dataset nb101" || fail "dataset nb101"
-[ ! -e "$tmp/nb101.jsonl.tmp" ] || fail "dataset left its temp file"
+[ -z "$(ls "$tmp" | grep "^nb101\.jsonl\.tmp")" ] || fail "dataset left its temp file"
 n=$(wc -l <"$tmp/nb101.jsonl")
 [ "$n" -eq 423624 ] && ok "423624 NB101 lines" || fail "NB101 export has $n lines"
 u=$(cut -d'"' -f4 "$tmp/nb101.jsonl" | LC_ALL=C sort -u | wc -l)
