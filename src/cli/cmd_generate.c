@@ -188,7 +188,7 @@ int cmd_generate(int argc, char **argv)
         archllm_ctx_free(ctx);
         return cli_status(s, "generate: loading the trained models");
     }
-    if (s == ARCHLLM_OK) s = archllm_mkdirs(odir);
+    s = archllm_mkdirs(odir);
 
     archllm_genmetrics_record rec[MAX_RECORDS];
     size_t nrec = 0;
@@ -220,15 +220,10 @@ int cmd_generate(int argc, char **argv)
         bcells = malloc(nb * sizeof *bcells);
         if (!bcells) s = archllm_fail(ARCHLLM_ENOMEM, "generate");
         /* uniform over the space (NB101 needs the enumerated space: the experiment's cells) */
-        if (s == ARCHLLM_OK) {
-            if (pm.space == ARCHLLM_SPACE_NB201) {
-                s = archllm_baseline_sample(bcells, nb, pm.space, ARCHLLM_BASELINE_UNIFORM_SPACE, NULL, gp.seed);
-            } else {
-                archllm_rng r;
-                archllm_rng_seed(&r, gp.seed, ARCHLLM_BASELINE_STREAM);
-                for (size_t i = 0; i < nb; i++) bcells[i] = pm.cells[archllm_rng_below(&r, (uint32_t)pm.n_cells)];
-            }
-        }
+        archllm_nb101_space view = {.n = pm.n_cells, .cells = pm.cells};
+        if (s == ARCHLLM_OK)
+            s = archllm_baseline_sample(bcells, nb, pm.space, ARCHLLM_BASELINE_UNIFORM_SPACE,
+                                        pm.space == ARCHLLM_SPACE_NB101 ? &view : NULL, gp.seed);
         for (size_t i = 0; i < nN && s == ARCHLLM_OK; i++)
             s = archllm_pipeline_metrics(&rec[nrec++], &pm, "uniform-space", NAN, gp.seed, bcells, Ns[i]);
         archllm_latent_stats ls;
