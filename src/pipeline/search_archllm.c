@@ -92,10 +92,8 @@ static archllm_status propose(void *user, const archllm_search_state *st, archll
             }
         }
     }
-    while (have < want && archllm_oracle_sample_unqueried(st->oracle, st->rng, &out[have])) {
-        have++;
-        break; /* one random cell is enough to keep the loop moving */
-    }
+    /* one random cell is enough to keep the loop moving */
+    if (have < want && archllm_oracle_sample_unqueried(st->oracle, st->rng, &out[have])) have++;
     *n = have;
     return ARCHLLM_OK;
 }
