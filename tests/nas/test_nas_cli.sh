@@ -6,19 +6,8 @@ set -u
 export LC_ALL=C
 bin="${ARCHLLM_BUILDDIR:-.}/archllm"
 src="${ARCHLLM_SRCDIR:-.}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-nascli-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails+1)); }
-# expect_bad CODE DESCRIPTION -- command...: exit CODE, nothing on stdout, one line on stderr
-expect_bad() {
-    code=$1; what=$2; shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    n=$(wc -l <"$tmp/err")
-    if [ "$rc" -eq "$code" ] && [ "$n" -eq 1 ] && [ ! -s "$tmp/out" ]; then ok "$what"
-    else fail "$what: exit $rc (want $code), $n stderr lines"; cat "$tmp/err"; fi
-}
+name=nascli
+. "${ARCHLLM_SRCDIR:-.}/tests/clilib.sh"
 
 # ---- dataset nb101: 423,624 lines, distinct hashes, canonical forms ----
 "$bin" dataset nb101 --out "$tmp/nb101.jsonl" && ok "dataset nb101" || fail "dataset nb101"

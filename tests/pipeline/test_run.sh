@@ -10,11 +10,8 @@ bin="${ARCHLLM_BUILDDIR:-.}/archllm"
 check="${ARCHLLM_BUILDDIR:-.}/tests/pipeline/test_pipeline_check"
 cfg="${ARCHLLM_SRCDIR:-.}/conf/pipeline-tiny.cfg"
 export ARCHLLM_DATA_DIR="${ARCHLLM_DATA_DIR:-${ARCHLLM_SRCDIR:-.}/data}"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-run-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails+1)); }
+name=run
+. "${ARCHLLM_SRCDIR:-.}/tests/clilib.sh"
 out="$tmp/exp"
 set -- --set "experiment.output_dir=$out"
 

@@ -5,18 +5,8 @@
 set -u
 export LC_ALL=C
 bin="${ARCHLLM_BUILDDIR:-.}/archllm"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-searchcli-XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-ok() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails+1)); }
-expect_bad() {
-    code=$1; what=$2; shift 3
-    "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
-    n=$(wc -l <"$tmp/err")
-    if [ "$rc" -eq "$code" ] && [ "$n" -eq 1 ] && [ ! -s "$tmp/out" ]; then ok "$what"
-    else fail "$what: exit $rc (want $code), $n stderr lines"; cat "$tmp/err"; fi
-}
+name=searchcli
+. "${ARCHLLM_SRCDIR:-.}/tests/clilib.sh"
 
 # ---- search: both baselines, small budget ----
 "$bin" search --space nb201 --dataset cifar100 --queries 30 --seeds 4 --seed 7 --out "$tmp/s" >"$tmp/out" 2>"$tmp/err" \
