@@ -390,7 +390,7 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
     archllm_status s = archllm_report_init(&rep, title);
     if (s == ARCHLLM_OK) {
         char *p = dup_printf("Config %s, space %s, seed %lld, output folder %s; %s in total.", cfg_path,
-                             cfg->data.space == 1 ? "NAS-Bench-201" : "NAS-Bench-101", (long long)cfg->experiment.seed,
+                             cfg->data.space == ARCHLLM_CONFIG_NB201 ? "NAS-Bench-201" : "NAS-Bench-101", (long long)cfg->experiment.seed,
                              dir, tot);
         archllm_report_paragraph(rep, p ? p : "");
         free(p);
@@ -509,7 +509,7 @@ int cmd_run(int argc, char **argv)
     snprintf(logs, sizeof logs, "%s/logs", dir);
     archllm_status s = archllm_mkdirs(logs);
     if (s != ARCHLLM_OK) return cli_status(s, logs);
-    const char *space = cfg.data.space == 1 ? "nb201" : "nb101";
+    const char *space = cfg.data.space == ARCHLLM_CONFIG_NB201 ? "nb201" : "nb101";
 
     progress pg;
     memset(&pg, 0, sizeof pg);
@@ -590,7 +590,7 @@ int cmd_run(int argc, char **argv)
                 snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, ds_names[d]);
                 if (ds_want[d] && !file_exists(p)) complete = 0;
             }
-            if (cfg.data.space != 1) {
+            if (cfg.data.space != ARCHLLM_CONFIG_NB201) {
                 r->status = "skipped (NB101: needs --nb101-data)";
                 fprintf(pg.term, "run: [%d/%d] search: skipped; NB101 search needs the official tfrecord: archllm "
                                  "search --space nb101 --nb101-data FILE --method archllm,random,evolution --config %s\n",

@@ -110,6 +110,9 @@ bool archllm_cfg_equal(const archllm_cfg_key *k, const void *a, const void *b);
  *      and paste the output of `archllm config --keys` into conf/README.md;
  *   `make check` fails until 3 is done.  A key whose value nothing reads does not belong. */
 
+/* data.space values: indexes into its choices in config.c */
+enum { ARCHLLM_CONFIG_NB101 = 0, ARCHLLM_CONFIG_NB201 = 1 };
+
 #define ARCHLLM_CONFIG_NAME_MAX 64
 #define ARCHLLM_CONFIG_PATH_MAX 1024
 
@@ -130,7 +133,7 @@ typedef struct {
 } archllm_config_bench;
 
 typedef struct {
-    int    space;          /* 0 nb101, 1 nb201 (data.space choices) */
+    int    space;          /* ARCHLLM_CONFIG_NB101 or ARCHLLM_CONFIG_NB201 (data.space choices) */
     double train_fraction; /* the rest is held out */
     int    limit;          /* 0 = every cell; else the first `limit` cells of the space */
 } archllm_config_data;

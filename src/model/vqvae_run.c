@@ -12,7 +12,7 @@
 
 archllm_space archllm_vqvae_space(const archllm_config *cfg)
 {
-    return cfg->data.space == 1 ? ARCHLLM_SPACE_NB201 : ARCHLLM_SPACE_NB101;
+    return cfg->data.space == ARCHLLM_CONFIG_NB201 ? ARCHLLM_SPACE_NB201 : ARCHLLM_SPACE_NB101;
 }
 
 archllm_vqvae_params archllm_vqvae_params_from_config(const archllm_config *cfg)
