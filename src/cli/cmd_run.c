@@ -583,13 +583,16 @@ int cmd_run(int argc, char **argv)
             break;
         case 5: snprintf(r->artefact, sizeof r->artefact, "%s/search-nb201-*.csv", dir); break;
         }
-        if (k == 5) { /* one search per dataset; complete when every curve file exists */
-            complete = 1;
+        char missing[64] = ""; /* search: the datasets without their curve file */
+        if (k == 5) {
             for (int d = 0; d < 3; d++) {
                 char p[PATH_CAP];
                 snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, ds_names[d]);
-                if (ds_want[d] && !file_exists(p)) complete = 0;
+                if (!ds_want[d] || file_exists(p)) continue;
+                if (*missing) strcat(missing, ",");
+                strcat(missing, ds_names[d]);
             }
+            complete = !*missing;
             if (cfg.data.space != ARCHLLM_CONFIG_NB201) {
                 r->status = "skipped (NB101: needs --nb101-data)";
                 fprintf(pg.term, "run: [%d/%d] search: skipped; NB101 search needs the official tfrecord: archllm "
@@ -612,27 +615,19 @@ int cmd_run(int argc, char **argv)
         pg.index = idx;
         pg.stage = r->name;
         double t0 = now_s();
-        if (k == 5) {
-            for (int d = 0; d < 3 && rc == CLI_EXIT_OK; d++) {
-                char p[PATH_CAP], q[32], n[32];
-                snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, ds_names[d]);
-                if (!ds_want[d] || file_exists(p)) continue;
-                a->argc = 0;
-                arg_add(a, "", "search");
-                add_config(a, &co, NULL);
-                arg_add(a, "", "--space=nb201");
-                arg_add(a, "--dataset=", ds_names[d]);
-                arg_add(a, "--method=", cfg.search.methods);
-                snprintf(q, sizeof q, "%d", cfg.search.queries);
-                snprintf(n, sizeof n, "%d", cfg.search.seeds);
-                arg_add(a, "--queries=", q);
-                arg_add(a, "--seeds=", n);
-                char label[64];
-                snprintf(label, sizeof label, "search %s", ds_names[d]);
-                pg.stage = label;
-                rc = run_logged(cmd_search, a, log, &pg, 1);
-                pg.stage = r->name;
-            }
+        if (k == 5) { /* one search over the missing datasets: the models load once */
+            char q[32], n[32];
+            a->argc = 0;
+            arg_add(a, "", "search");
+            add_config(a, &co, NULL);
+            arg_add(a, "", "--space=nb201");
+            arg_add(a, "--dataset=", missing);
+            arg_add(a, "--method=", cfg.search.methods);
+            snprintf(q, sizeof q, "%d", cfg.search.queries);
+            snprintf(n, sizeof n, "%d", cfg.search.seeds);
+            arg_add(a, "--queries=", q);
+            arg_add(a, "--seeds=", n);
+            rc = run_logged(cmd_search, a, log, &pg, 1);
         } else {
             rc = run_logged(fn, a, log, &pg, 1);
         }

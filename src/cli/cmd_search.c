@@ -143,6 +143,73 @@ static int write_plot(const char *path, const char *title, const archllm_search_
     return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, path);
 }
 
+/* Every method on one benchmark oracle (seeds p->seed..): prints the table of finals and
+ * writes the curves, the per-seed finals and the plot into outdir. */
+static int search_dataset(archllm_oracle *o, archllm_space space, const char *dsname, const char *vcol,
+                          const char *tcol, archllm_search_method *ms, size_t nm, const archllm_search_params *p,
+                          const archllm_evolution_params *evo, const char *outdir)
+{
+    archllm_search_result res[MAX_METHODS];
+    size_t nr = 0;
+    int rc = CLI_EXIT_OK;
+    for (size_t i = 0; i < nm && !rc; i++) {
+        archllm_status st = archllm_search_run(&res[i], o, &ms[i], p);
+        if (st != ARCHLLM_OK) rc = cli_status(st, ms[i].name);
+        else nr++;
+    }
+    double ov, otv, ot;
+    archllm_oracle_optimum(o, &ov, &otv, &ot);
+    size_t rows = archllm_oracle_size(o);
+    if (!rc) {
+        printf("%s %s: select by %s, report %s\n", space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101",
+               dsname, vcol, tcol);
+        printf("%zu queries per run, %zu seeds (%llu..%llu), %zu cells in the table; evolution: population %zu, "
+               "sample size %zu\n",
+               p->budget, p->nseeds, (unsigned long long)p->seed, (unsigned long long)(p->seed + p->nseeds - 1), rows,
+               evo->population, evo->sample_size);
+        printf("table optimum: best validation %.2f (its test %.2f); best test %.2f\n", ov, otv, ot);
+        printf("%-10s %8s %18s %18s %10s\n", "method", "queries", "test mean +- std", "valid mean +- std",
+               "hit opt.");
+        for (size_t i = 0; i < nr; i++) {
+            double tm, ts, vm, vs;
+            archllm_search_stat(&res[i], 1, res[i].budget, &tm, &ts);
+            archllm_search_stat(&res[i], 0, res[i].budget, &vm, &vs);
+            size_t hit = 0;
+            for (size_t k = 0; k < res[i].nseeds; k++)
+                hit += res[i].best_valid[k * res[i].budget + res[i].budget - 1] >= ov;
+            char a[32], b[32], h[32];
+            snprintf(a, sizeof a, "%.2f +- %.2f", tm, ts);
+            snprintf(b, sizeof b, "%.2f +- %.2f", vm, vs);
+            snprintf(h, sizeof h, "%zu/%zu", hit, res[i].nseeds);
+            printf("%-10s %8zu %18s %18s %10s\n", res[i].method, res[i].budget, a, b, h);
+        }
+    }
+    if (!rc) {
+        archllm_status s2 = archllm_mkdirs(outdir);
+        char base[4200], path[4300], title[256];
+        snprintf(base, sizeof base, "%s/search-%s-%s", outdir, archllm_space_name(space), dsname);
+        if (s2 != ARCHLLM_OK) rc = cli_status(s2, outdir);
+        if (!rc) {
+            snprintf(path, sizeof path, "%s.csv", base);
+            if ((s2 = archllm_search_save_curves(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
+        }
+        if (!rc) {
+            snprintf(path, sizeof path, "%s-runs.csv", base);
+            if ((s2 = archllm_search_save_runs(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
+        }
+        if (!rc) {
+            snprintf(path, sizeof path, "%s.svg", base);
+            snprintf(title, sizeof title, "%s %s: mean +- std over %zu seeds", archllm_space_name(space), dsname,
+                     p->nseeds);
+            rc = write_plot(path, title, res, nr);
+        }
+        if (!rc) printf("wrote %s.csv, %s-runs.csv, %s.svg\n", base, base, base);
+    }
+    fflush(stdout);
+    for (size_t i = 0; i < nr; i++) archllm_search_result_free(&res[i]);
+    return rc;
+}
+
 int cmd_search(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -194,10 +261,25 @@ int cmd_search(int argc, char **argv)
     if (strcmp(space_opt, "nb201") == 0) space = ARCHLLM_SPACE_NB201;
     else if (strcmp(space_opt, "nb101") == 0) space = ARCHLLM_SPACE_NB101;
     else return cli_error(CLI_EXIT_USAGE, "--space: expected nb101 or nb201, got '%s'", space_opt);
-    archllm_nb201_dataset ds = ARCHLLM_NB201_CIFAR10;
-    if (dataset_opt && archllm_nb201_dataset_parse(&ds, dataset_opt) != ARCHLLM_OK)
-        return cli_error(CLI_EXIT_USAGE, "--dataset: %s", archllm_last_error());
-    if (space == ARCHLLM_SPACE_NB101 && ds != ARCHLLM_NB201_CIFAR10)
+    /* datasets: a comma-separated list, checked before any work; every method is set up
+     * once and run on each (the model-based setup is the expensive part) */
+    archllm_nb201_dataset ds[3] = {ARCHLLM_NB201_CIFAR10};
+    size_t nds = 1;
+    if (dataset_opt) {
+        char dbuf[256];
+        snprintf(dbuf, sizeof dbuf, "%s", dataset_opt);
+        nds = 0;
+        for (char *save = NULL, *tok = strtok_r(dbuf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            archllm_nb201_dataset d;
+            if (archllm_nb201_dataset_parse(&d, tok) != ARCHLLM_OK)
+                return cli_error(CLI_EXIT_USAGE, "--dataset: %s", archllm_last_error());
+            for (size_t i = 0; i < nds; i++)
+                if (ds[i] == d) return cli_error(CLI_EXIT_USAGE, "--dataset: '%s' given twice", tok);
+            ds[nds++] = d;
+        }
+        if (!nds) return cli_error(CLI_EXIT_USAGE, "--dataset: no dataset given");
+    }
+    if (space == ARCHLLM_SPACE_NB101 && (nds > 1 || ds[0] != ARCHLLM_NB201_CIFAR10))
         return cli_error(CLI_EXIT_USAGE, "--dataset: NAS-Bench-101 has CIFAR-10 only");
     if (space == ARCHLLM_SPACE_NB101 && !data_opt)
         return cli_error(CLI_EXIT_USAGE, "--space nb101 needs --nb101-data FILE (the official "
@@ -235,108 +317,53 @@ int cmd_search(int argc, char **argv)
     if (out_opt) snprintf(outdir, sizeof outdir, "%s", out_opt);
     else archllm_config_output_dir(&cfg, outdir, sizeof outdir);
 
-    /* the oracle */
-    archllm_oracle *o = NULL;
-    archllm_status st;
-    const char *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
+    /* the benchmark: the NB201 table (an oracle per dataset is built from it below) or
+     * the NB101 oracle, read before the methods so that a bad file fails fast */
+    archllm_nb201_table *table = NULL;
+    archllm_oracle      *o101 = NULL;
+    archllm_status       st;
     if (space == ARCHLLM_SPACE_NB201) {
         char path[4096];
         if (!cli_find_data_file(path, sizeof path, table_opt, "nb201_accuracy.csv"))
             return cli_error(CLI_EXIT_USAGE, "no nb201_accuracy.csv found: give --nb201-table FILE or set "
                                              "ARCHLLM_DATA_DIR");
-        archllm_nb201_table *t;
-        if ((st = archllm_nb201_table_load(&t, path)) != ARCHLLM_OK) return cli_status(st, "reading the NB201 table");
-        st = archllm_oracle_nb201(&o, t, ds);
-        archllm_nb201_table_free(t);
-        if (st != ARCHLLM_OK) return cli_status(st, path);
-        archllm_nb201_dataset_columns(ds, &vcol, &tcol);
+        if ((st = archllm_nb201_table_load(&table, path)) != ARCHLLM_OK)
+            return cli_status(st, "reading the NB201 table");
     } else {
         archllm_nb101_data *d;
         if ((st = archllm_nb101_data_load(&d, data_opt)) != ARCHLLM_OK) return cli_status(st, "reading the NB101 data");
-        st = archllm_oracle_nb101(&o, d);
+        st = archllm_oracle_nb101(&o101, d);
         archllm_nb101_data_free(d);
         if (st != ARCHLLM_OK) return cli_status(st, data_opt);
     }
 
-    /* the methods, last: a model-based setup is the expensive part */
     so.cfg = &cfg;
     so.space = space;
     archllm_search_method ms[MAX_METHODS];
     size_t nset = 0;
     for (; nset < nm; nset++)
         if ((rc = me[nset]->setup(&ms[nset], &so))) break;
-    if (rc) {
-        for (size_t i = 0; i < nset; i++)
-            if (me[i]->teardown) me[i]->teardown(&ms[i]);
-        archllm_oracle_free(o);
-        return rc;
-    }
 
     archllm_search_params p = archllm_search_default_params();
     p.budget = (size_t)queries;
     p.nseeds = (size_t)nseeds;
     p.seed = seed0;
-    archllm_search_result res[MAX_METHODS];
-    size_t nr = 0;
-    rc = CLI_EXIT_OK;
-    for (size_t i = 0; i < nm && !rc; i++) {
-        st = archllm_search_run(&res[i], o, &ms[i], &p);
-        if (st != ARCHLLM_OK) rc = cli_status(st, ms[i].name);
-        else nr++;
+    for (size_t k = 0; k < nds && !rc; k++) {
+        archllm_oracle *o = o101;
+        const char     *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
+        if (table) {
+            if ((st = archllm_oracle_nb201(&o, table, ds[k])) != ARCHLLM_OK) {
+                rc = cli_status(st, archllm_nb201_dataset_name(ds[k]));
+                break;
+            }
+            archllm_nb201_dataset_columns(ds[k], &vcol, &tcol);
+        }
+        rc = search_dataset(o, space, archllm_nb201_dataset_name(ds[k]), vcol, tcol, ms, nm, &p, &so.evo, outdir);
+        if (table) archllm_oracle_free(o);
     }
-    double ov, otv, ot;
-    archllm_oracle_optimum(o, &ov, &otv, &ot);
-    size_t rows = archllm_oracle_size(o);
-    archllm_oracle_free(o);
-
-    const char *dsname = space == ARCHLLM_SPACE_NB201 ? archllm_nb201_dataset_name(ds) : "cifar10";
-    if (!rc) {
-        printf("%s %s: select by %s, report %s\n", space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101",
-               dsname, vcol, tcol);
-        printf("%ld queries per run, %ld seeds (%llu..%llu), %zu cells in the table; evolution: population %zu, "
-               "sample size %zu\n",
-               queries, nseeds, (unsigned long long)seed0, (unsigned long long)(seed0 + nseeds - 1), rows,
-               so.evo.population, so.evo.sample_size);
-        printf("table optimum: best validation %.2f (its test %.2f); best test %.2f\n", ov, otv, ot);
-        printf("%-10s %8s %18s %18s %10s\n", "method", "queries", "test mean +- std", "valid mean +- std",
-               "hit opt.");
-        for (size_t i = 0; i < nr; i++) {
-            double tm, ts, vm, vs;
-            archllm_search_stat(&res[i], 1, res[i].budget, &tm, &ts);
-            archllm_search_stat(&res[i], 0, res[i].budget, &vm, &vs);
-            size_t hit = 0;
-            for (size_t k = 0; k < res[i].nseeds; k++)
-                hit += res[i].best_valid[k * res[i].budget + res[i].budget - 1] >= ov;
-            char a[32], b[32], h[32];
-            snprintf(a, sizeof a, "%.2f +- %.2f", tm, ts);
-            snprintf(b, sizeof b, "%.2f +- %.2f", vm, vs);
-            snprintf(h, sizeof h, "%zu/%zu", hit, res[i].nseeds);
-            printf("%-10s %8zu %18s %18s %10s\n", res[i].method, res[i].budget, a, b, h);
-        }
-    }
-    if (!rc) {
-        archllm_status s2 = archllm_mkdirs(outdir);
-        char base[4200], path[4300], title[256];
-        snprintf(base, sizeof base, "%s/search-%s-%s", outdir, archllm_space_name(space), dsname);
-        if (s2 != ARCHLLM_OK) rc = cli_status(s2, outdir);
-        if (!rc) {
-            snprintf(path, sizeof path, "%s.csv", base);
-            if ((s2 = archllm_search_save_curves(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "%s-runs.csv", base);
-            if ((s2 = archllm_search_save_runs(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
-        }
-        if (!rc) {
-            snprintf(path, sizeof path, "%s.svg", base);
-            snprintf(title, sizeof title, "%s %s: mean +- std over %ld seeds", archllm_space_name(space), dsname,
-                     nseeds);
-            rc = write_plot(path, title, res, nr);
-        }
-        if (!rc) printf("wrote %s.csv, %s-runs.csv, %s.svg\n", base, base, base);
-    }
-    for (size_t i = 0; i < nr; i++) archllm_search_result_free(&res[i]);
-    for (size_t i = 0; i < nm; i++)
+    for (size_t i = 0; i < nset; i++)
         if (me[i]->teardown) me[i]->teardown(&ms[i]);
+    archllm_nb201_table_free(table);
+    archllm_oracle_free(o101);
     return rc;
 }

@@ -113,7 +113,7 @@ const cli_command cli_commands[] = {
      "  --checkpoint FILE  weights (default <experiment folder>/vqvae.safetensors)\n"
      "  --out FILE         write FILE atomically instead of stdout\n"},
     {"search", cmd_search, "NAS under a query budget: random search, regularized evolution (+ archllm)",
-     "usage: archllm search --space nb201|nb101 [--method M[,M...]] [--dataset D] [--queries Q]\n"
+     "usage: archllm search --space nb201|nb101 [--method M[,M...]] [--dataset D[,D...]] [--queries Q]\n"
      "                      [--seeds N] [--seed S] [--population P] [--sample-size T] [--out DIR]\n"
      "                      [--nb201-table FILE] [--nb101-data FILE] [--config FILE.cfg] [--set key=value]\n"
      "\n"
@@ -134,7 +134,8 @@ const cli_command cli_commands[] = {
      "                 repeats skipped; loads the trained VQ-VAE and T5 of --config's output\n"
      "                 folder, reads search.top, search.initial, search.mask_rate and\n"
      "                 search.temperature); default random,evolution\n"
-     "  --dataset      NB201: cifar10 (select by c10valid_xvalid_200, 200 epochs; report\n"
+     "  --dataset      comma-separated, each searched in turn with the same setup (the\n"
+     "                 models load once).  NB201: cifar10 (select by c10valid_xvalid_200, 200 epochs; report\n"
      "                 c10_oritest_200), cifar100 (select by c100_xvalid_12, 12 epochs; report\n"
      "                 c100_xtest_200_nats), imagenet16 (select by in16_xvalid_12, 12 epochs;\n"
      "                 report in16_xtest_200_nats); default cifar10.  NB101: cifar10 only\n"

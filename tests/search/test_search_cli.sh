@@ -31,6 +31,13 @@ ls "$tmp/s" | grep -q tmp && fail "temp files left" || ok "no temp files left"
 "$bin" search --space nb201 --dataset cifar100 --queries 30 --seeds 4 --seed 7 --method evolution --out "$tmp/s2" >/dev/null 2>&1
 grep '^evolution' "$f-runs.csv" >"$tmp/runs1"; grep '^evolution' "$tmp/s2/search-nb201-cifar100-runs.csv" >"$tmp/runs2"
 cmp -s "$tmp/runs1" "$tmp/runs2" && ok "seeded runs repeat" || fail "seeded runs differ"
+# several datasets in one call: each its own files, the same numbers as alone
+"$bin" search --space nb201 --dataset imagenet16,cifar100 --queries 30 --seeds 4 --seed 7 --method evolution \
+    --out "$tmp/s3" >"$tmp/out" 2>"$tmp/err" && ok "search two datasets" || { fail "search two datasets"; cat "$tmp/err"; }
+[ "$(grep -c '^NAS-Bench-201 ' "$tmp/out")" -eq 2 ] && [ -s "$tmp/s3/search-nb201-imagenet16.csv" ] \
+    && ok "two dataset tables and files" || fail "two datasets: $(cat "$tmp/out")"
+cmp -s "$tmp/s2/search-nb201-cifar100-runs.csv" "$tmp/s3/search-nb201-cifar100-runs.csv" \
+    && ok "a dataset in a list gives the same runs" || fail "list runs differ"
 
 # ---- search nb101 through a synthetic official-format tfrecord (2,532 cells) ----
 if "${ARCHLLM_BUILDDIR:-.}/tests/search/test_search" --write-nb101-fixture "$tmp/nb101.tfrecord"; then
@@ -48,6 +55,8 @@ expect_bad 2 "bad space" -- "$bin" search --space nb301
 expect_bad 2 "bad method" -- "$bin" search --space nb201 --method annealing
 expect_bad 2 "archllm method needs models" -- "$bin" search --space nb201 --method archllm
 expect_bad 2 "bad dataset" -- "$bin" search --space nb201 --dataset mnist
+expect_bad 2 "dataset twice" -- "$bin" search --space nb201 --dataset cifar10,cifar10
+expect_bad 2 "empty dataset list" -- "$bin" search --space nb201 --dataset ,
 expect_bad 2 "bad queries" -- "$bin" search --space nb201 --queries 0
 expect_bad 2 "nb101 without data" -- "$bin" search --space nb101
 expect_bad 2 "nb101 is cifar10 only" -- "$bin" search --space nb101 --dataset cifar100 --nb101-data /nonexistent
