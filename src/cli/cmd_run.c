@@ -438,6 +438,130 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
     return CLI_EXIT_OK;
 }
 
+/* ---- the config the folder's artefacts were made with (run.cfg) ---- */
+
+/* The first stage whose output depends on a key; -1 for keys no artefact depends on
+ * (naming, device, logging and checkpoint cadence, which datasets to search: run
+ * searches the missing ones). */
+static int key_stage(const char *path)
+{
+    static const char *const ignored[] = {"experiment.name", "experiment.output_dir", "search.datasets"};
+    static const char *const cadence[] = {".log_every", ".eval_every", ".eval_limit", ".checkpoint_every"};
+    static const char *const sampling[] = {"lm.temperature", "lm.top_k", "lm.top_p", "lm.constrained", "lm.samples"};
+    static const struct {
+        const char *prefix;
+        int         stage;
+    } map[] = {{"data.", 0}, {"experiment.seed", 1}, {"vqvae.", 1}, {"lm.data", 2},
+               {"lm.", 3},   {"generate.", 4},       {"search.", 5}};
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
+        if (strcmp(path, ignored[i]) == 0) return -1;
+    for (size_t i = 0; i < sizeof cadence / sizeof *cadence; i++) {
+        size_t m = strlen(cadence[i]);
+        if (n > m && strcmp(path + n - m, cadence[i]) == 0) return -1;
+    }
+    for (size_t i = 0; i < sizeof sampling / sizeof *sampling; i++)
+        if (strcmp(path, sampling[i]) == 0) return 4;
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strncmp(path, map[i].prefix, strlen(map[i].prefix)) == 0) return map[i].stage;
+    return -1;
+}
+
+/* The files (in dir) each stage leaves: final artefacts and resumable checkpoints.  The
+ * encode stage's codes live elsewhere when lm.data names a file; that one is the user's. */
+static const char *const stage_files[N_STAGES][4] = {
+    {"dataset.jsonl"},
+    {"vqvae.safetensors", "vqvae-metrics.json"},
+    {"codes.jsonl"},
+    {"t5", "t5-checkpoint.safetensors"},
+    {"generate"},
+    {"search-nb201-cifar10", "search-nb201-cifar100", "search-nb201-imagenet16"},
+};
+
+/* Compares cfg with dir/run.cfg.  When a key that made existing artefacts differs, either
+ * stops with the keys (exit 2) or, with redo, moves the artefacts of that stage and every
+ * later one into dir/superseded-TIME/ so that they rerun; nothing is deleted.  Then
+ * records cfg as dir/run.cfg. */
+static int check_made_with(const archllm_config *cfg, const char *dir, int redo, FILE *msg)
+{
+    char stamp[PATH_CAP];
+    snprintf(stamp, sizeof stamp, "%s/run.cfg", dir);
+    int first = N_STAGES;
+    char keys[512] = "";
+    if (!file_exists(stamp)) {
+        char p[PATH_CAP];
+        snprintf(p, sizeof p, "%s/vqvae.safetensors", dir);
+        if (file_exists(p))
+            fprintf(msg, "run: %s has results but no run.cfg (an older archllm made them): assuming they match "
+                         "this config; if not, use another experiment.name\n", dir);
+    } else {
+        archllm_config old;
+        if (archllm_config_setup(&old, stamp, NULL, 0) != ARCHLLM_OK) {
+            fprintf(msg, "run: %s is unreadable (%s); its artefacts are assumed to match this config\n", stamp,
+                    archllm_last_error());
+        } else {
+            for (int i = 0; i < archllm_config_schema.count; i++) {
+                const archllm_cfg_key *k = &archllm_config_schema.keys[i];
+                int st = key_stage(k->path);
+                if (st < 0 || archllm_cfg_equal(k, &old, cfg)) continue;
+                char was[64], now[64];
+                archllm_cfg_format(k, &old, was, sizeof was);
+                archllm_cfg_format(k, cfg, now, sizeof now);
+                size_t n = strlen(keys);
+                snprintf(keys + n, sizeof keys - n, "%s%s %s -> %s", n ? ", " : "", k->path, was, now);
+                if (st < first) first = st;
+            }
+        }
+    }
+    /* the artefacts the change makes stale */
+    char found[N_STAGES * 4 + 8][64]; /* names in dir */
+    int nfound = 0;
+    for (int st = first; st < N_STAGES; st++)
+        for (int j = 0; j < 4 && stage_files[st][j]; j++) {
+            char p[PATH_CAP];
+            struct stat sb;
+            if (st == 5) { /* the search files come in threes */
+                static const char *const ext[] = {".csv", "-runs.csv", ".svg"};
+                for (int e = 0; e < 3; e++) {
+                    snprintf(p, sizeof p, "%s/%s%s", dir, stage_files[st][j], ext[e]);
+                    if (stat(p, &sb) == 0) snprintf(found[nfound++], 64, "%s%s", stage_files[st][j], ext[e]);
+                }
+                continue;
+            }
+            snprintf(p, sizeof p, "%s/%s", dir, stage_files[st][j]);
+            if (stat(p, &sb) == 0) snprintf(found[nfound++], 64, "%s", stage_files[st][j]);
+        }
+    if (nfound && !redo)
+        return cli_error(CLI_EXIT_USAGE,
+                         "run: %s was made with another config (%s), which changes the %s stage and those after it; "
+                         "rerun with --redo to set their results aside in %s/superseded-TIME/ and redo them, or use "
+                         "another experiment.name",
+                         dir, keys, stage_names[first], dir);
+    if (nfound) {
+        char aside[PATH_CAP], stampbuf[32];
+        time_t t = time(NULL);
+        strftime(stampbuf, sizeof stampbuf, "%Y%m%d-%H%M%S", localtime(&t));
+        snprintf(aside, sizeof aside, "%s/superseded-%s", dir, stampbuf);
+        archllm_status s = archllm_mkdirs(aside);
+        if (s != ARCHLLM_OK) return cli_status(s, aside);
+        for (int i = 0; i < nfound; i++) {
+            char from[PATH_CAP + 64], to[PATH_CAP + 64];
+            snprintf(from, sizeof from, "%s/%.63s", dir, found[i]);
+            snprintf(to, sizeof to, "%s/%.63s", aside, found[i]);
+            if (rename(from, to) != 0)
+                return cli_error(CLI_EXIT_FAILURE, "run: moving %s to %s: %s", from, to, strerror(errno));
+        }
+        fprintf(msg, "run: config changed (%s): the results of the %s stage and later moved to %s\n", keys,
+                stage_names[first], aside);
+    }
+    archllm_atomic_file af;
+    archllm_status s = archllm_atomic_open(&af, stamp);
+    if (s != ARCHLLM_OK) return cli_status(s, stamp);
+    if ((s = archllm_config_print(af.f, cfg)) != ARCHLLM_OK) archllm_atomic_abort(&af);
+    else s = archllm_atomic_commit(&af);
+    return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, stamp);
+}
+
 /* ---- the command ---- */
 
 static void add_config(argvec *a, const cli_config_opts *co, const char *device)
@@ -451,8 +575,9 @@ int cmd_run(int argc, char **argv)
 {
     cli_config_opts co = {0};
     const char *device = NULL, *only = NULL;
-    int force_plain = 0;
+    int force_plain = 0, redo = 0;
     static const struct option longopts[] = {CLI_CONFIG_LONG_OPTIONS,
+                                             {"redo", no_argument, NULL, 'r'},
                                              {"device", required_argument, NULL, 'd'},
                                              {"stages", required_argument, NULL, 's'},
                                              {"plain", no_argument, NULL, 'p'},
@@ -460,7 +585,7 @@ int cmd_run(int argc, char **argv)
                                              {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "d:s:ph", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:s:prh", longopts, NULL)) != -1) {
         int r = cli_config_option(&co, c, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
         if (r > 0) continue;
@@ -468,6 +593,7 @@ int cmd_run(int argc, char **argv)
         case 'd': device = optarg; break;
         case 's': only = optarg; break;
         case 'p': force_plain = 1; break;
+        case 'r': redo = 1; break;
         case 'h': return cli_usage("run", CLI_EXIT_OK);
         default: return cli_usage("run", CLI_EXIT_USAGE);
         }
@@ -509,6 +635,7 @@ int cmd_run(int argc, char **argv)
     snprintf(logs, sizeof logs, "%s/logs", dir);
     archllm_status s = archllm_mkdirs(logs);
     if (s != ARCHLLM_OK) return cli_status(s, logs);
+    if ((rc = check_made_with(&cfg, dir, redo, stdout)) != CLI_EXIT_OK) return rc;
     const char *space = cfg.data.space == ARCHLLM_CONFIG_NB201 ? "nb201" : "nb101";
 
     progress pg;

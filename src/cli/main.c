@@ -241,6 +241,7 @@ const cli_command cli_commands[] = {
      "  --no-baselines  only the model's samples\n"},
     {"run", cmd_run, "the whole path: dataset, VQ-VAE, encode, T5, generate, search, report",
      "usage: archllm run CONFIG.cfg [--set key=value] [--device SEL] [--stages S,S,...] [--plain]\n"
+     "                   [--redo]\n"
      "\n"
      "Runs the stages of run.stages (or --stages) in order, each writing into the\n"
      "experiment's output folder and skipped when its final artefact exists:\n"
@@ -251,10 +252,15 @@ const cli_command cli_commands[] = {
      "  generate  generate/metrics.json      (archllm generate)\n"
      "  search    search-nb201-DATASET.csv   (archllm search --method search.methods for each\n"
      "            of search.datasets, search.queries queries, search.seeds seeds; NB201 only)\n"
-     "An interrupted training stage resumes from its checkpoint on the next run.  Each\n"
-     "stage's output goes to logs/STAGE.log; on a terminal a progress bar with ETA is\n"
-     "shown (plain lines otherwise, or with --plain).  At the end a summary table is\n"
-     "printed and index.html (self-contained: tables and inline SVG plots) is written.\n"
+     "The config the artefacts were made with is kept in run.cfg.  When a key that made\n"
+     "existing results has changed since (logging and checkpoint intervals, names and\n"
+     "search.datasets aside), run stops and names it; --redo moves the results of the\n"
+     "first stage the key feeds, and of every later one, into superseded-TIME/ (nothing\n"
+     "is deleted) and redoes those stages.  An interrupted training stage resumes from\n"
+     "its checkpoint on the next run.  Each stage's output goes to logs/STAGE.log; on a\n"
+     "terminal a progress bar with ETA is shown (plain lines otherwise, or with --plain).\n"
+     "At the end a summary table is printed and index.html (self-contained: tables and\n"
+     "inline SVG plots) is written.\n"
      "A failing stage stops the run with its exit status and the tail of its log.\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},

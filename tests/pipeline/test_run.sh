@@ -3,7 +3,7 @@
 # every stage's artefact exists, the logs and the report are written, generate's
 # metrics.json is well-formed and equals genmetrics of the written samples
 # (test_pipeline_check), a rerun skips every stage, a removed artefact reruns only its stage,
-# and a bad stage name is a usage error.
+# a changed config stops the run unless --redo, and a bad stage name is a usage error.
 set -u
 export LC_ALL=C
 bin="${ARCHLLM_BUILDDIR:-.}/archllm"
@@ -66,6 +66,24 @@ rm "$out/generate/metrics.json"
 "$bin" generate "$cfg" "$@" --no-baselines --samples 1500 --out "$tmp/g" >"$tmp/gen" 2>&1 \
     && cmp -s "$tmp/g/samples.jsonl" "$out/generate/samples.jsonl" && ok "generate is reproducible" \
     || { fail "generate rerun differs"; cat "$tmp/gen"; }
+
+# a changed key that made existing results stops the run, naming it; --redo sets the
+# stale results aside (nothing deleted) and redoes those stages only
+"$bin" run "$cfg" "$@" --set generate.samples=1200 --plain >"$tmp/run5" 2>"$tmp/err6"; rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err6")" -eq 1 ] && grep -q 'generate.samples 1500 -> 1200' "$tmp/err6" \
+    && grep -q 'changes the generate stage' "$tmp/err6" && ok "changed config: exit 2 naming the key and stage" \
+    || { fail "changed config: exit $rc"; cat "$tmp/err6"; }
+"$bin" run "$cfg" "$@" --set generate.samples=1200 --redo --plain >"$tmp/run6" 2>"$tmp/err7"; rc=$?
+[ "$rc" -eq 0 ] && grep -q 'generate: done' "$tmp/run6" && grep -q 'search: done' "$tmp/run6" \
+    && [ "$(grep -c 'skipped$' "$tmp/run6")" -eq 4 ] && ok "--redo reruns generate and search only" \
+    || { fail "--redo: exit $rc"; cat "$tmp/run6" "$tmp/err7"; }
+ls "$out"/superseded-*/generate/metrics.json "$out"/superseded-*/search-nb201-cifar10.csv >/dev/null 2>&1 \
+    && ok "--redo keeps the old results in superseded-TIME/" || fail "superseded results missing"
+grep -q '"generated": 1200,' "$out/generate/metrics.json" && ok "redone generate used the new config" \
+    || fail "generate/metrics.json not from the new config"
+"$bin" run "$cfg" "$@" --set generate.samples=1200 --set lm.log_every=7 --plain >"$tmp/run7" 2>&1 \
+    && [ "$(grep -c 'skipped$' "$tmp/run7")" -eq 6 ] && ok "a logging key is not a change" \
+    || { fail "log_every counted as a change"; cat "$tmp/run7"; }
 
 # usage errors
 "$bin" run "$cfg" "$@" --stages vqvae,frobnicate >/dev/null 2>"$tmp/err4"; rc=$?
