@@ -64,6 +64,13 @@ static void print_header(void)
 }
 
 /* metrics vs temperature: one series per metric */
+/* One unit of work done: "step S/T" lines are what `archllm run` reads for its ETA. */
+static void step_done(int *k, int total, const char *what)
+{
+    fflush(stdout);
+    fprintf(stderr, "generate: step %d/%d done: %s\n", ++*k, total, what);
+}
+
 static archllm_status write_sweep_plot(const char *path, const archllm_genmetrics_record *r, int n)
 {
     double x[MAX_SWEEP], y[5][MAX_SWEEP];
@@ -201,8 +208,10 @@ int cmd_generate(int argc, char **argv)
         if (gp.samples > 1000) Ns[nN++] = 1000;
         if (gp.samples > 10000) Ns[nN++] = 10000;
     }
+    int step = 0, steps = 1 + (baselines ? 1 : 0) + nsweep;
     if (s == ARCHLLM_OK) s = archllm_pipeline_generate(&pm, &gp, &cells, &n, &secs);
     if (s == ARCHLLM_OK) {
+        step_done(&step, steps, "the model's samples");
         Ns[nN++] = n;
         printf("generate: %s, %zu samples at temperature %.2f (top-k %d, top-p %.2f)%s: sampled and decoded in "
                "%.2f s (%.0f cells/s), device %s\n",
@@ -236,6 +245,7 @@ int cmd_generate(int argc, char **argv)
         for (size_t i = 0; i < nN && s == ARCHLLM_OK; i++)
             s = archllm_pipeline_metrics(&rec[nrec++], &pm, "continuous-latent", NAN, gp.seed, bcells, Ns[i]);
         if (s == ARCHLLM_OK) printf("continuous-latent baseline: %zu samples in %.2f s\n", nb, now_s() - t0);
+        if (s == ARCHLLM_OK) step_done(&step, steps, "the baselines");
     }
     if (s == ARCHLLM_OK) {
         print_header();
@@ -267,13 +277,20 @@ int cmd_generate(int argc, char **argv)
         archllm_generate_params g2 = gp;
         g2.unique = 0;
         for (int i = 0; i < nsweep && s == ARCHLLM_OK; i++) {
-            archllm_cell *sc = NULL;
-            size_t sn = 0;
             g2.temperature = temps[i];
-            s = archllm_pipeline_generate(&pm, &g2, &sc, &sn, NULL);
-            if (s == ARCHLLM_OK) s = archllm_pipeline_metrics(&sw[i], &pm, "archllm", temps[i], g2.seed, sc, sn);
-            free(sc);
+            if (temps[i] == gp.temperature && !unique) {
+                sw[i] = rec[nN - 1]; /* the same seed and settings: the run above */
+            } else {
+                archllm_cell *sc = NULL;
+                size_t sn = 0;
+                s = archllm_pipeline_generate(&pm, &g2, &sc, &sn, NULL);
+                if (s == ARCHLLM_OK) s = archllm_pipeline_metrics(&sw[i], &pm, "archllm", temps[i], g2.seed, sc, sn);
+                free(sc);
+            }
             if (s == ARCHLLM_OK) print_record(&sw[i]);
+            char what[48];
+            snprintf(what, sizeof what, "sweep, temperature %.2f", temps[i]);
+            if (s == ARCHLLM_OK) step_done(&step, steps, what);
         }
         if (s == ARCHLLM_OK) {
             snprintf(path, sizeof path, "%s/sweep.csv", odir);

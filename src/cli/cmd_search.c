@@ -144,10 +144,11 @@ static int write_plot(const char *path, const char *title, const archllm_search_
 }
 
 /* Every method on one benchmark oracle (seeds p->seed..): prints the table of finals and
- * writes the curves, the per-seed finals and the plot into outdir. */
+ * writes the curves, the per-seed finals and the plot into outdir; *step counts the
+ * method runs done out of steps. */
 static int search_dataset(archllm_oracle *o, archllm_space space, const char *dsname, const char *vcol,
                           const char *tcol, archllm_search_method *ms, size_t nm, const archllm_search_params *p,
-                          const archllm_evolution_params *evo, const char *outdir)
+                          const archllm_evolution_params *evo, const char *outdir, int *step, int steps)
 {
     archllm_search_result res[MAX_METHODS];
     size_t nr = 0;
@@ -156,6 +157,8 @@ static int search_dataset(archllm_oracle *o, archllm_space space, const char *ds
         archllm_status st = archllm_search_run(&res[i], o, &ms[i], p);
         if (st != ARCHLLM_OK) rc = cli_status(st, ms[i].name);
         else nr++;
+        /* "step S/T" lines are what `archllm run` reads for its ETA */
+        if (!rc) fprintf(stderr, "search: step %d/%d done: %s %s\n", ++*step, steps, dsname, ms[i].name);
     }
     double ov, otv, ot;
     archllm_oracle_optimum(o, &ov, &otv, &ot);
@@ -348,6 +351,7 @@ int cmd_search(int argc, char **argv)
     p.budget = (size_t)queries;
     p.nseeds = (size_t)nseeds;
     p.seed = seed0;
+    int step = 0;
     for (size_t k = 0; k < nds && !rc; k++) {
         archllm_oracle *o = o101;
         const char     *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
@@ -358,7 +362,8 @@ int cmd_search(int argc, char **argv)
             }
             archllm_nb201_dataset_columns(ds[k], &vcol, &tcol);
         }
-        rc = search_dataset(o, space, archllm_nb201_dataset_name(ds[k]), vcol, tcol, ms, nm, &p, &so.evo, outdir);
+        rc = search_dataset(o, space, archllm_nb201_dataset_name(ds[k]), vcol, tcol, ms, nm, &p, &so.evo, outdir, &step,
+                            (int)(nds * nm));
         if (table) archllm_oracle_free(o);
     }
     for (size_t i = 0; i < nset; i++)
