@@ -66,12 +66,15 @@ typedef struct {
     FILE           *term; /* the terminal (or whatever stdout was) */
     int             tty;
     const char     *log, *stage;
+    long            log_from; /* the log's size when the stage started: earlier runs' lines */
     int             index, count;
     double          t0, last_plain;
+    long            s0;       /* the first step seen (a resumed stage starts past 0) */
+    double          t_s0;     /* and when */
 } progress;
 
-/* the last "step S/T" in the log's tail; 0 if none */
-static int log_step(const char *path, long *s, long *t)
+/* the last "step S/T" in the log's tail after offset from; 0 if none */
+static int log_step(const char *path, long from, long *s, long *t)
 {
     FILE *f = fopen(path, "r");
     if (!f) return 0;
@@ -79,6 +82,7 @@ static int log_step(const char *path, long *s, long *t)
     fseek(f, 0, SEEK_END);
     long size = ftell(f);
     long off = size > (long)sizeof buf - 1 ? size - (long)sizeof buf + 1 : 0;
+    if (off < from) off = from;
     fseek(f, off, SEEK_SET);
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
@@ -95,11 +99,14 @@ static void progress_draw(progress *p, int final)
 {
     long s = 0, t = 0;
     double el = now_s() - p->t0;
-    int has = log_step(p->log, &s, &t);
+    int has = log_step(p->log, p->log_from, &s, &t);
     char e[32], eta[32] = "";
     fmt_dur(e, sizeof e, el);
     double frac = has ? (double)s / (double)t : -1;
-    if (has && s > 0) fmt_dur(eta, sizeof eta, el * (1 - frac) / frac);
+    if (has && p->s0 < 0) p->s0 = s, p->t_s0 = el;
+    /* the rate since the first step seen, so that a resumed stage's ETA is not too short */
+    if (has && s > p->s0 && el > p->t_s0) fmt_dur(eta, sizeof eta, (t - s) * (el - p->t_s0) / (double)(s - p->s0));
+    int known = eta[0] != 0;
     if (p->tty) {
         char bar[32];
         int w = 24, k = has ? (int)(frac * w + 0.5) : 0;
@@ -107,7 +114,7 @@ static void progress_draw(progress *p, int final)
         bar[w] = 0;
         if (has)
             fprintf(p->term, "\r\033[K[%d/%d] %-8s [%s] %3.0f%% step %ld/%ld  %s elapsed  ETA %s", p->index, p->count,
-                    p->stage, bar, 100 * frac, s, t, e, s > 0 ? eta : "?");
+                    p->stage, bar, 100 * frac, s, t, e, known ? eta : "?");
         else
             fprintf(p->term, "\r\033[K[%d/%d] %-8s [%s] %s elapsed", p->index, p->count, p->stage, bar, e);
         if (final) fputs("\r\033[K", p->term);
@@ -116,7 +123,7 @@ static void progress_draw(progress *p, int final)
         p->last_plain = el;
         if (has)
             fprintf(p->term, "run: [%d/%d] %s: step %ld/%ld (%.0f%%), %s elapsed, ETA %s\n", p->index, p->count,
-                    p->stage, s, t, 100 * frac, e, s > 0 ? eta : "?");
+                    p->stage, s, t, 100 * frac, e, known ? eta : "?");
         else fprintf(p->term, "run: [%d/%d] %s: %s elapsed\n", p->index, p->count, p->stage, e);
         fflush(p->term);
     }
@@ -176,6 +183,7 @@ static int run_logged(int (*fn)(int, char **), argvec *a, const char *log, progr
     fflush(stderr);
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd < 0) return cli_error(CLI_EXIT_FAILURE, "run: %s: %s", log, strerror(errno));
+    off_t log_from = lseek(fd, 0, SEEK_END);
     int so = dup(1), se = dup(2);
     dup2(fd, 1);
     dup2(fd, 2);
@@ -187,6 +195,8 @@ static int run_logged(int (*fn)(int, char **), argvec *a, const char *log, progr
         pg->t0 = now_s();
         pg->last_plain = 0;
         pg->log = log;
+        pg->log_from = log_from > 0 ? (long)log_from : 0;
+        pg->s0 = -1;
         started = pthread_create(&th, NULL, progress_main, pg) == 0;
     }
     int rc = fn(a->argc, a->argv);
@@ -440,19 +450,21 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
 
 /* ---- the config the folder's artefacts were made with (run.cfg) ---- */
 
-/* The first stage whose output depends on a key; -1 for keys no artefact depends on
- * (naming, device, logging and checkpoint cadence, which datasets to search: run
- * searches the missing ones). */
+/* The stage that reads a key; -1 for keys no stage's results depend on (naming, device,
+ * logging and checkpoint cadence, which datasets to search: run searches the missing
+ * ones; lm.samples and lm.constrained are `archllm sample`'s, generate and search always
+ * constrain). */
 static int key_stage(const char *path)
 {
-    static const char *const ignored[] = {"experiment.name", "experiment.output_dir", "search.datasets"};
+    static const char *const ignored[] = {"experiment.name", "experiment.output_dir", "search.datasets",
+                                          "lm.samples", "lm.constrained"};
     static const char *const cadence[] = {".log_every", ".eval_every", ".eval_limit", ".checkpoint_every"};
-    static const char *const sampling[] = {"lm.temperature", "lm.top_k", "lm.top_p", "lm.constrained", "lm.samples"};
     static const struct {
         const char *prefix;
         int         stage;
-    } map[] = {{"data.", 0}, {"experiment.seed", 1}, {"vqvae.", 1}, {"lm.data", 2},
-               {"lm.", 3},   {"generate.", 4},       {"search.", 5}};
+    } map[] = {{"data.space", 0},     {"data.", 1},           {"experiment.seed", 1}, {"vqvae.", 1},
+               {"lm.data", 2},        {"lm.temperature", 4},  {"lm.top_k", 4},        {"lm.top_p", 4},
+               {"lm.", 3},            {"generate.", 4},       {"search.", 5}};
     size_t n = strlen(path);
     for (size_t i = 0; i < sizeof ignored / sizeof *ignored; i++)
         if (strcmp(path, ignored[i]) == 0) return -1;
@@ -460,33 +472,35 @@ static int key_stage(const char *path)
         size_t m = strlen(cadence[i]);
         if (n > m && strcmp(path + n - m, cadence[i]) == 0) return -1;
     }
-    for (size_t i = 0; i < sizeof sampling / sizeof *sampling; i++)
-        if (strcmp(path, sampling[i]) == 0) return 4;
     for (size_t i = 0; i < sizeof map / sizeof *map; i++)
         if (strncmp(path, map[i].prefix, strlen(map[i].prefix)) == 0) return map[i].stage;
     return -1;
 }
 
+/* A stage and the stages that use its results (bit k: stage k): generate and search
+ * each use the models, not each other. */
+static const unsigned stage_downstream[N_STAGES] = {0x3f, 0x3e, 0x3c, 0x38, 0x10, 0x20};
+
 /* The files (in dir) each stage leaves: final artefacts and resumable checkpoints.  The
- * encode stage's codes live elsewhere when lm.data names a file; that one is the user's. */
+ * search stage's come as NAME.csv, NAME-runs.csv and NAME.svg. */
 static const char *const stage_files[N_STAGES][4] = {
     {"dataset.jsonl"},
     {"vqvae.safetensors", "vqvae-metrics.json"},
     {"codes.jsonl"},
     {"t5", "t5-checkpoint.safetensors"},
     {"generate"},
-    {"search-nb201-cifar10", "search-nb201-cifar100", "search-nb201-imagenet16"},
+    {"search-nb201-cifar10", "search-nb201-cifar100", "search-nb201-imagenet16", "search-nb101-cifar10"},
 };
 
-/* Compares cfg with dir/run.cfg.  When a key that made existing artefacts differs, either
- * stops with the keys (exit 2) or, with redo, moves the artefacts of that stage and every
- * later one into dir/superseded-TIME/ so that they rerun; nothing is deleted.  Then
- * records cfg as dir/run.cfg. */
+/* Compares cfg with dir/run.cfg.  When a key that made existing results differs, either
+ * stops with the keys (exit 2) or, with redo, moves the results of the stages it feeds
+ * into a new dir/superseded-TIME/ so that they rerun; nothing is deleted.  Then records
+ * cfg as dir/run.cfg. */
 static int check_made_with(const archllm_config *cfg, const char *dir, int redo, FILE *msg)
 {
     char stamp[PATH_CAP];
     snprintf(stamp, sizeof stamp, "%s/run.cfg", dir);
-    int first = N_STAGES;
+    unsigned stale = 0;
     char keys[512] = "";
     if (!file_exists(stamp)) {
         char p[PATH_CAP];
@@ -497,8 +511,8 @@ static int check_made_with(const archllm_config *cfg, const char *dir, int redo,
     } else {
         archllm_config old;
         if (archllm_config_setup(&old, stamp, NULL, 0) != ARCHLLM_OK) {
-            fprintf(msg, "run: %s is unreadable (%s); its artefacts are assumed to match this config\n", stamp,
-                    archllm_last_error());
+            snprintf(keys, sizeof keys, "run.cfg is unreadable: %.480s", archllm_last_error());
+            stale = stage_downstream[0];
         } else {
             for (int i = 0; i < archllm_config_schema.count; i++) {
                 const archllm_cfg_key *k = &archllm_config_schema.keys[i];
@@ -508,51 +522,66 @@ static int check_made_with(const archllm_config *cfg, const char *dir, int redo,
                 archllm_cfg_format(k, &old, was, sizeof was);
                 archllm_cfg_format(k, cfg, now, sizeof now);
                 size_t n = strlen(keys);
-                snprintf(keys + n, sizeof keys - n, "%s%s %s -> %s", n ? ", " : "", k->path, was, now);
-                if (st < first) first = st;
+                if (n < sizeof keys - 1)
+                    snprintf(keys + n, sizeof keys - n, "%s%s %s -> %s", n ? ", " : "", k->path, was, now);
+                stale |= stage_downstream[st];
             }
         }
     }
-    /* the artefacts the change makes stale */
-    char found[N_STAGES * 4 + 8][64]; /* names in dir */
-    int nfound = 0;
-    for (int st = first; st < N_STAGES; st++)
+    /* codes written to lm.data outside the folder are the user's file: never moved */
+    if ((stale & (1u << 2)) && cfg->lm.data[0] && file_exists(cfg->lm.data))
+        return cli_error(CLI_EXIT_USAGE,
+                         "run: the config changed (%s) and lm.data %s holds codes of the old VQ-VAE: remove it or "
+                         "point lm.data at a new file, then rerun",
+                         keys, cfg->lm.data);
+    /* the results the change makes stale */
+    char found[N_STAGES * 12][64]; /* names in dir */
+    char names[128] = "";
+    int  nfound = 0;
+    for (int st = 0; st < N_STAGES; st++) {
+        if (!(stale & (1u << st))) continue;
+        int had = nfound;
         for (int j = 0; j < 4 && stage_files[st][j]; j++) {
-            char p[PATH_CAP];
-            struct stat sb;
-            if (st == 5) { /* the search files come in threes */
-                static const char *const ext[] = {".csv", "-runs.csv", ".svg"};
-                for (int e = 0; e < 3; e++) {
-                    snprintf(p, sizeof p, "%s/%s%s", dir, stage_files[st][j], ext[e]);
-                    if (stat(p, &sb) == 0) snprintf(found[nfound++], 64, "%s%s", stage_files[st][j], ext[e]);
-                }
-                continue;
+            static const char *const search_ext[] = {".csv", "-runs.csv", ".svg"};
+            for (int e = 0; e < (st == 5 ? 3 : 1); e++) {
+                char p[PATH_CAP + 64];
+                struct stat sb;
+                snprintf(p, sizeof p, "%s/%s%s", dir, stage_files[st][j], st == 5 ? search_ext[e] : "");
+                if (stat(p, &sb) == 0)
+                    snprintf(found[nfound++], 64, "%s%s", stage_files[st][j], st == 5 ? search_ext[e] : "");
             }
-            snprintf(p, sizeof p, "%s/%s", dir, stage_files[st][j]);
-            if (stat(p, &sb) == 0) snprintf(found[nfound++], 64, "%s", stage_files[st][j]);
         }
+        if (nfound > had) {
+            size_t n = strlen(names);
+            snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", stage_names[st]);
+        }
+    }
     if (nfound && !redo)
         return cli_error(CLI_EXIT_USAGE,
-                         "run: %s was made with another config (%s), which changes the %s stage and those after it; "
-                         "rerun with --redo to set their results aside in %s/superseded-TIME/ and redo them, or use "
-                         "another experiment.name",
-                         dir, keys, stage_names[first], dir);
+                         "run: %s was made with another config (%s), which changes the results of %s; rerun with "
+                         "--redo to set them aside in %s/superseded-TIME/ and redo them, or use another "
+                         "experiment.name",
+                         dir, keys, names, dir);
     if (nfound) {
-        char aside[PATH_CAP], stampbuf[32];
+        char aside[PATH_CAP + 64], when[32];
         time_t t = time(NULL);
-        strftime(stampbuf, sizeof stampbuf, "%Y%m%d-%H%M%S", localtime(&t));
-        snprintf(aside, sizeof aside, "%s/superseded-%s", dir, stampbuf);
-        archllm_status s = archllm_mkdirs(aside);
-        if (s != ARCHLLM_OK) return cli_status(s, aside);
+        strftime(when, sizeof when, "%Y%m%d-%H%M%S", localtime(&t));
+        /* a new folder each time: an earlier --redo's results are never overwritten */
+        snprintf(aside, sizeof aside, "%s/superseded-%s", dir, when);
+        for (int i = 2; mkdir(aside, 0755) != 0; i++) {
+            if (errno != EEXIST || i > 99)
+                return cli_error(CLI_EXIT_FAILURE, "run: cannot create %s: %s", aside, strerror(errno));
+            snprintf(aside, sizeof aside, "%s/superseded-%s-%d", dir, when, i);
+        }
         for (int i = 0; i < nfound; i++) {
-            char from[PATH_CAP + 64], to[PATH_CAP + 64];
+            char from[PATH_CAP + 64], to[2 * PATH_CAP];
             snprintf(from, sizeof from, "%s/%.63s", dir, found[i]);
             snprintf(to, sizeof to, "%s/%.63s", aside, found[i]);
             if (rename(from, to) != 0)
-                return cli_error(CLI_EXIT_FAILURE, "run: moving %s to %s: %s", from, to, strerror(errno));
+                return cli_error(CLI_EXIT_FAILURE, "run: moving %s to %s: %s (the files before it were moved)", from,
+                                 to, strerror(errno));
         }
-        fprintf(msg, "run: config changed (%s): the results of the %s stage and later moved to %s\n", keys,
-                stage_names[first], aside);
+        fprintf(msg, "run: config changed (%s): the results of %s moved to %s\n", keys, names, aside);
     }
     archllm_atomic_file af;
     archllm_status s = archllm_atomic_open(&af, stamp);

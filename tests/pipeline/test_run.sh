@@ -68,22 +68,31 @@ rm "$out/generate/metrics.json"
     || { fail "generate rerun differs"; cat "$tmp/gen"; }
 
 # a changed key that made existing results stops the run, naming it; --redo sets the
-# stale results aside (nothing deleted) and redoes those stages only
+# results of the stages it feeds aside (nothing deleted) and redoes those only
 "$bin" run "$cfg" "$@" --set generate.samples=1200 --plain >"$tmp/run5" 2>"$tmp/err6"; rc=$?
 [ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err6")" -eq 1 ] && grep -q 'generate.samples 1500 -> 1200' "$tmp/err6" \
-    && grep -q 'changes the generate stage' "$tmp/err6" && ok "changed config: exit 2 naming the key and stage" \
+    && grep -q 'changes the results of generate;' "$tmp/err6" && ok "changed config: exit 2 naming the key and stage" \
     || { fail "changed config: exit $rc"; cat "$tmp/err6"; }
 "$bin" run "$cfg" "$@" --set generate.samples=1200 --redo --plain >"$tmp/run6" 2>"$tmp/err7"; rc=$?
-[ "$rc" -eq 0 ] && grep -q 'generate: done' "$tmp/run6" && grep -q 'search: done' "$tmp/run6" \
-    && [ "$(grep -c 'skipped$' "$tmp/run6")" -eq 4 ] && ok "--redo reruns generate and search only" \
+[ "$rc" -eq 0 ] && grep -q 'generate: done' "$tmp/run6" && [ "$(grep -c 'skipped$' "$tmp/run6")" -eq 5 ] \
+    && ok "--redo reruns generate only (search does not use its results)" \
     || { fail "--redo: exit $rc"; cat "$tmp/run6" "$tmp/err7"; }
-ls "$out"/superseded-*/generate/metrics.json "$out"/superseded-*/search-nb201-cifar10.csv >/dev/null 2>&1 \
+ls "$out"/superseded-*/generate/metrics.json >/dev/null 2>&1 && [ -s "$out/search-nb201-cifar10.csv" ] \
     && ok "--redo keeps the old results in superseded-TIME/" || fail "superseded results missing"
 grep -q '"generated": 1200,' "$out/generate/metrics.json" && ok "redone generate used the new config" \
     || fail "generate/metrics.json not from the new config"
-"$bin" run "$cfg" "$@" --set generate.samples=1200 --set lm.log_every=7 --plain >"$tmp/run7" 2>&1 \
-    && [ "$(grep -c 'skipped$' "$tmp/run7")" -eq 6 ] && ok "a logging key is not a change" \
+set -- "$@" --set generate.samples=1200
+"$bin" run "$cfg" "$@" --set lm.log_every=7 --set lm.samples=3 --plain >"$tmp/run7" 2>&1 \
+    && [ "$(grep -c 'skipped$' "$tmp/run7")" -eq 6 ] && ok "logging and sample-command keys are not a change" \
     || { fail "log_every counted as a change"; cat "$tmp/run7"; }
+echo 'vqvae = { layers = "many"; };' >"$out/run.cfg"
+"$bin" run "$cfg" "$@" --plain >/dev/null 2>"$tmp/err8"; rc=$?
+[ "$rc" -eq 2 ] && grep -q 'run.cfg is unreadable' "$tmp/err8" && ok "unreadable run.cfg: exit 2, nothing assumed" \
+    || { fail "unreadable run.cfg: exit $rc"; cat "$tmp/err8"; }
+"$bin" run "$cfg" "$@" --set search.queries=15 --redo --plain >"$tmp/run9" 2>&1; rc=$?
+[ "$rc" -eq 0 ] && [ "$(grep -c ': done in' "$tmp/run9")" -eq 6 ] && [ "$(ls -d "$out"/superseded-* | wc -l)" -eq 2 ] \
+    && ok "--redo after an unreadable run.cfg redoes every stage into a second folder" \
+    || { fail "--redo all: exit $rc"; cat "$tmp/run9"; }
 
 # usage errors
 "$bin" run "$cfg" "$@" --stages vqvae,frobnicate >/dev/null 2>"$tmp/err4"; rc=$?
