@@ -8,7 +8,8 @@ libarchllm_core_la_SOURCES += \
 	src/pipeline/search_archllm.c
 archllm_SOURCES += src/cli/cmd_generate.c src/cli/cmd_run.c
 
-EXTRA_DIST += conf/nb201-default.cfg conf/nb101-full.cfg conf/nb201-full.cfg conf/pipeline-tiny.cfg
+EXTRA_DIST += conf/nb201-default.cfg conf/nb101-default.cfg conf/nb101-full.cfg conf/nb201-full.cfg \
+              conf/pipeline-tiny.cfg bench/generate/lm_mass.py
 
 # tests: the whole path on conf/pipeline-tiny.cfg (test_run.sh drives, test_pipeline_check checks)
 check_PROGRAMS += tests/pipeline/test_pipeline_check
