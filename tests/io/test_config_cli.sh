@@ -46,6 +46,8 @@ expect 2 "archllm: --set bench.repeat=abc: bench.repeat: expected an int" \
     "$srcdir/conf/default.cfg" --set bench.repeat=abc
 
 # the shipped default loads; --set applies; the printed config reads back the same
+# every shipped config is valid
+for f in "$srcdir"/conf/*.cfg; do expect 0 "" "$f"; done
 expect 0 "" "$srcdir/conf/default.cfg" --set bench.repeat=9 --set=experiment.name=cli
 if ! grep -q '^  repeat = 9;$' "$out" || ! grep -q '^  name = "cli";$' "$out"; then
     echo "FAIL: printed config lacks the overrides:"; cat "$out"; fail=1
