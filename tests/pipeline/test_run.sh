@@ -94,6 +94,14 @@ echo 'vqvae = { layers = "many"; };' >"$out/run.cfg"
     && ok "--redo after an unreadable run.cfg redoes every stage into a second folder" \
     || { fail "--redo all: exit $rc"; cat "$tmp/run9"; }
 
+cp "$out/codes.jsonl" "$tmp/ext-codes.jsonl"
+"$bin" run "$cfg" "$@" --set search.queries=15 --set "lm.data=$tmp/ext-codes.jsonl" --set vqvae.lr=0.002 --redo \
+    --plain >/dev/null 2>"$tmp/err10"; rc=$?
+[ "$rc" -eq 2 ] && grep -q "lm.data $tmp/ext-codes.jsonl holds codes of the old VQ-VAE" "$tmp/err10" \
+    && [ -s "$tmp/ext-codes.jsonl" ] && [ -s "$out/vqvae.safetensors" ] \
+    && ok "codes in a user's lm.data file: stop, even with --redo, and move nothing" \
+    || { fail "stale lm.data: exit $rc"; cat "$tmp/err10"; }
+
 # usage errors
 "$bin" run "$cfg" "$@" --stages vqvae,frobnicate >/dev/null 2>"$tmp/err4"; rc=$?
 [ "$rc" -eq 2 ] && grep -q "unknown stage 'frobnicate'" "$tmp/err4" && ok "unknown stage: exit 2" || fail "unknown stage: exit $rc"
