@@ -737,7 +737,7 @@ int cmd_run(int argc, char **argv)
             add_config(a, &co, device);
             fn = cmd_generate;
             break;
-        case 5: snprintf(r->artefact, sizeof r->artefact, "%s/search-nb201-*.csv", dir); break;
+        case 5: snprintf(r->artefact, sizeof r->artefact, "%s/search-%s-*.csv", dir, space); break;
         }
         char missing[64] = ""; /* search: the datasets without their curve file */
         if (k == 5) {
