@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "io/report.h"
 #include "io/svg.h"
+#include "nas/search.h"
 #include "util/fileio.h"
 
 #include <errno.h>
@@ -34,7 +35,6 @@
 
 static const char *const stage_names[] = {"dataset", "vqvae", "encode", "lm", "generate", "search"};
 enum { N_STAGES = 6 };
-static const char *const ds_names[] = {"cifar10", "cifar100", "imagenet16"};
 
 static double now_s(void)
 {
@@ -373,9 +373,9 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
         table_row(&gt, row);
     }
     if (gj) json_decref(gj);
-    for (int d = 0; d < 3; d++) {
-        snprintf(path, sizeof path, "%s/search-nb201-%s.csv", dir, ds_names[d]);
-        search_rows(&qt, path, ds_names[d]);
+    for (int d = 0; d < ARCHLLM_NB201_NDATASETS; d++) {
+        snprintf(path, sizeof path, "%s/search-nb201-%s.csv", dir, archllm_nb201_dataset_name(d));
+        search_rows(&qt, path, archllm_nb201_dataset_name(d));
     }
 
     char tot[32];
@@ -432,9 +432,9 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
                                           "reports its test accuracy (CIFAR-10: 200-epoch x-valid; CIFAR-100 and "
                                           "ImageNet16-120: 12-epoch x-valid columns); mean +- std over seeds.");
             archllm_report_table(rep, "after the full query budget", 5, qh, qt.nrows, (const char *const *)qt.cells);
-            for (int d = 0; d < 3; d++) {
-                snprintf(path, sizeof path, "%s/search-nb201-%s.svg", dir, ds_names[d]);
-                snprintf(title, sizeof title, "%s: best-so-far test accuracy against queries", ds_names[d]);
+            for (int d = 0; d < ARCHLLM_NB201_NDATASETS; d++) {
+                snprintf(path, sizeof path, "%s/search-nb201-%s.svg", dir, archllm_nb201_dataset_name(d));
+                snprintf(title, sizeof title, "%s: best-so-far test accuracy against queries", archllm_nb201_dataset_name(d));
                 inline_svg(rep, path, title);
             }
         }
@@ -649,14 +649,13 @@ int cmd_run(int argc, char **argv)
                              tok);
         want[k] = 1;
     }
-    int ds_want[3] = {0};
+    int ds_want[ARCHLLM_NB201_NDATASETS] = {0};
     snprintf(buf, sizeof buf, "%s", cfg.search.datasets);
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-        int k = -1;
-        for (int i = 0; i < 3; i++)
-            if (strcmp(ds_names[i], tok) == 0) k = i;
-        if (k < 0) return cli_error(CLI_EXIT_USAGE, "search.datasets: unknown dataset '%s' (cifar10, cifar100, imagenet16)", tok);
-        ds_want[k] = 1;
+        archllm_nb201_dataset d;
+        if (archllm_nb201_dataset_parse(&d, tok) != ARCHLLM_OK)
+            return cli_error(CLI_EXIT_USAGE, "search.datasets: %s", archllm_last_error());
+        ds_want[d] = 1;
     }
 
     char dir[ARCHLLM_CONFIG_PATH_MAX + 64], logs[PATH_CAP];
@@ -741,12 +740,12 @@ int cmd_run(int argc, char **argv)
         }
         char missing[64] = ""; /* search: the datasets without their curve file */
         if (k == 5) {
-            for (int d = 0; d < 3; d++) {
+            for (int d = 0; d < ARCHLLM_NB201_NDATASETS; d++) {
                 char p[PATH_CAP];
-                snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, ds_names[d]);
+                snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, archllm_nb201_dataset_name(d));
                 if (!ds_want[d] || file_exists(p)) continue;
                 if (*missing) strcat(missing, ",");
-                strcat(missing, ds_names[d]);
+                strcat(missing, archllm_nb201_dataset_name(d));
             }
             complete = !*missing;
             if (cfg.data.space != ARCHLLM_CONFIG_NB201) {

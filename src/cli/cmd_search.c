@@ -266,7 +266,7 @@ int cmd_search(int argc, char **argv)
     else return cli_error(CLI_EXIT_USAGE, "--space: expected nb101 or nb201, got '%s'", space_opt);
     /* datasets: a comma-separated list, checked before any work; every method is set up
      * once and run on each (the model-based setup is the expensive part) */
-    archllm_nb201_dataset ds[3] = {ARCHLLM_NB201_CIFAR10};
+    archllm_nb201_dataset ds[ARCHLLM_NB201_NDATASETS] = {ARCHLLM_NB201_CIFAR10};
     size_t nds = 1;
     if (dataset_opt) {
         char dbuf[256];

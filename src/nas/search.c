@@ -24,18 +24,18 @@ static const struct {
 
 const char *archllm_nb201_dataset_name(archllm_nb201_dataset ds)
 {
-    return (unsigned)ds < 3 ? datasets[ds].name : "?";
+    return (unsigned)ds < ARCHLLM_NB201_NDATASETS ? datasets[ds].name : "?";
 }
 
 void archllm_nb201_dataset_columns(archllm_nb201_dataset ds, const char **valid_col, const char **test_col)
 {
-    *valid_col = datasets[(unsigned)ds < 3 ? ds : 0].valid_col;
-    *test_col = datasets[(unsigned)ds < 3 ? ds : 0].test_col;
+    *valid_col = datasets[(unsigned)ds < ARCHLLM_NB201_NDATASETS ? ds : 0].valid_col;
+    *test_col = datasets[(unsigned)ds < ARCHLLM_NB201_NDATASETS ? ds : 0].test_col;
 }
 
 archllm_status archllm_nb201_dataset_parse(archllm_nb201_dataset *ds, const char *name)
 {
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < ARCHLLM_NB201_NDATASETS; i++)
         if (strcmp(name, datasets[i].name) == 0) {
             *ds = (archllm_nb201_dataset)i;
             return ARCHLLM_OK;

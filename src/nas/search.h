@@ -28,7 +28,8 @@
 typedef enum {
     ARCHLLM_NB201_CIFAR10    = 0,
     ARCHLLM_NB201_CIFAR100   = 1,
-    ARCHLLM_NB201_IMAGENET16 = 2
+    ARCHLLM_NB201_IMAGENET16 = 2,
+    ARCHLLM_NB201_NDATASETS  = 3
 } archllm_nb201_dataset;
 
 const char    *archllm_nb201_dataset_name(archllm_nb201_dataset ds);  /* "cifar10", "cifar100", "imagenet16" */
