@@ -21,18 +21,22 @@
 #include <unistd.h>
 
 #define MAX_METHODS 8
+#define REFERENCE_METHOD "evolution" /* what the summary tests every method against */
 
-/* What method setups may read: the options and the loaded config. */
+/* What method setups may read: the options and the loaded config, and the device and
+ * the experiment's models, opened by the first setup that needs them and shared. */
 typedef struct {
     archllm_evolution_params evo;
     const archllm_config    *cfg;
     archllm_space            space;
+    archllm_ctx_t           *ctx;
+    archllm_pipeline_models  models;
+    int                      models_loaded;
 } search_opts;
 
 /* A method the command knows: setup fills m (its user data may point into o, or be
  * allocated there and released by teardown, which may be NULL).  setup returns an exit
- * code, having printed the error.  The Arch-LLM method is set up here from the trained
- * VQ-VAE and T5 of the experiment (cfg) once those exist. */
+ * code, having printed the error. */
 typedef struct {
     const char *name;
     int (*setup)(archllm_search_method *m, search_opts *o);
@@ -52,53 +56,81 @@ static int setup_evolution(archllm_search_method *m, search_opts *o)
     return CLI_EXIT_OK;
 }
 
-/* The Arch-LLM method: the experiment's trained VQ-VAE and T5 (after `archllm run`'s
- * vqvae, encode and lm stages, or the three commands), parameters from the search group. */
-static archllm_ctx_t          *archllm_ctx;
-static archllm_pipeline_models archllm_models;
+static int need_ctx(search_opts *o) { return o->ctx ? CLI_EXIT_OK : cli_open_ctx(&o->ctx, NULL, o->cfg); }
 
-static int setup_archllm(archllm_search_method *m, search_opts *o)
+/* The experiment's trained VQ-VAE and T5 (after `archllm run`'s vqvae, encode and lm
+ * stages, or the three commands), for the methods that propose with them. */
+static int need_models(search_opts *o, const char *method)
 {
+    if (o->models_loaded) return CLI_EXIT_OK;
     if (o->space != archllm_vqvae_space(o->cfg))
-        return cli_error(CLI_EXIT_USAGE, "--method archllm: the config's data.space is %s, not the searched space",
+        return cli_error(CLI_EXIT_USAGE, "--method %s: the config's data.space is %s, not the searched space", method,
                          archllm_space_name(archllm_vqvae_space(o->cfg)));
-    int rc = cli_open_ctx(&archllm_ctx, NULL, o->cfg);
+    int rc = need_ctx(o);
     if (rc) return rc;
-    archllm_status st = archllm_pipeline_models_load(&archllm_models, archllm_ctx, o->cfg, 64);
+    archllm_status st = archllm_pipeline_models_load(&o->models, o->ctx, o->cfg, 128);
     if (st != ARCHLLM_OK) {
-        archllm_ctx_free(archllm_ctx);
-        archllm_ctx = NULL;
-        return cli_status(st, "--method archllm: loading the experiment's trained VQ-VAE and T5 (archllm run, or "
-                              "train-vqvae, encode and train-lm with this config)");
+        char what[256];
+        snprintf(what, sizeof what, "--method %s: loading the experiment's trained VQ-VAE and T5 (archllm run, or "
+                                    "train-vqvae, encode and train-lm with this config)", method);
+        return cli_status(st, what);
     }
-    archllm_archllm_search_params p = archllm_archllm_search_default_params();
-    p.top = (size_t)o->cfg->search.top;
-    p.initial = (size_t)o->cfg->search.initial;
-    p.mask_rate = o->cfg->search.mask_rate;
-    p.temperature = o->cfg->search.temperature;
-    st = archllm_search_archllm(m, &archllm_models, &p);
-    if (st != ARCHLLM_OK) {
-        archllm_pipeline_models_free(&archllm_models);
-        archllm_ctx_free(archllm_ctx);
-        archllm_ctx = NULL;
-        return cli_status(st, "--method archllm");
-    }
+    o->models_loaded = 1;
     return CLI_EXIT_OK;
 }
 
-static void teardown_archllm(archllm_search_method *m)
+static archllm_archllm_search_params fill_params(const archllm_config *cfg)
 {
-    archllm_search_archllm_free(m);
-    archllm_pipeline_models_free(&archllm_models);
-    archllm_ctx_free(archllm_ctx);
-    archllm_ctx = NULL;
+    archllm_archllm_search_params p = archllm_archllm_search_default_params();
+    p.top = (size_t)cfg->search.top;
+    p.initial = (size_t)cfg->search.initial;
+    p.mask_rate = cfg->search.mask_rate;
+    p.temperature = cfg->search.temperature;
+    return p;
+}
+
+static int setup_archllm(archllm_search_method *m, search_opts *o)
+{
+    int rc = need_models(o, "archllm");
+    if (rc) return rc;
+    archllm_archllm_search_params p = fill_params(o->cfg);
+    archllm_status st = archllm_search_archllm(m, &o->models, &p);
+    return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, "--method archllm");
+}
+
+static int setup_guided(archllm_search_method *m, search_opts *o)
+{
+    int rc = need_models(o, "archllm-guided");
+    if (rc) return rc;
+    archllm_guided_params p = archllm_guided_default_params();
+    size_t group = p.fill.group;
+    p.fill = fill_params(o->cfg);
+    p.fill.group = group;
+    p.pool = (size_t)o->cfg->search.pool;
+    p.proposals = (size_t)o->cfg->search.proposals;
+    p.explore = (size_t)o->cfg->search.explore;
+    p.per_round = (size_t)o->cfg->search.per_round;
+    archllm_status st = archllm_search_guided(m, &o->models, &p);
+    return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, "--method archllm-guided");
+}
+
+static int setup_bananas(archllm_search_method *m, search_opts *o)
+{
+    int rc = need_ctx(o);
+    if (rc) return rc;
+    archllm_bananas_params p = archllm_bananas_default_params();
+    archllm_status st = archllm_search_bananas(m, o->ctx, o->space, &p);
+    return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, "--method bananas");
 }
 
 static const method_entry methods[] = {
+    {"archllm-guided", setup_guided, archllm_search_predictor_free},
+    {"archllm", setup_archllm, archllm_search_archllm_free},
+    {"bananas", setup_bananas, archllm_search_predictor_free},
     {"random", setup_random, NULL},
     {"evolution", setup_evolution, NULL},
-    {"archllm", setup_archllm, teardown_archllm},
 };
+#define METHOD_NAMES "archllm-guided, archllm, bananas, random, evolution"
 
 static int parse_count(const char *opt, const char *arg, long lo, long hi, long *v)
 {
@@ -143,6 +175,44 @@ static int write_plot(const char *path, const char *title, const archllm_search_
     return st == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(st, path);
 }
 
+static const archllm_search_result *find_method(const archllm_search_result *res, size_t nr, const char *name)
+{
+    for (size_t i = 0; i < nr; i++)
+        if (strcmp(res[i].method, name) == 0) return &res[i];
+    return NULL;
+}
+
+/* Every method at 50, 100, 150, 200 queries (up to the budget) against evolution when it
+ * ran: the difference in mean test accuracy, its 95% interval and Welch's p. */
+static void print_budgets(const archllm_search_result *res, size_t nr, double best_valid)
+{
+    const archllm_search_result *ref = find_method(res, nr, REFERENCE_METHOD);
+    printf("by budget: test %% mean +- std; found = runs that queried the table's best-by-validation cell");
+    if (ref) printf("; vs %s = difference in mean test %% [95%% interval], Welch's t-test p", REFERENCE_METHOD);
+    printf("\n%-15s %8s %16s %8s", "method", "queries", "test", "found");
+    if (ref) printf(" %28s %8s", "vs " REFERENCE_METHOD, "p");
+    printf("\n");
+    for (size_t i = 0; i < nr; i++) {
+        size_t qs[ARCHLLM_SEARCH_MAX_BUDGETS], nq = archllm_search_budgets(res[i].budget, qs);
+        for (size_t j = 0; j < nq; j++) {
+            archllm_search_summary sm;
+            archllm_search_summarize(&sm, &res[i], ref, qs[j], best_valid);
+            char t[32], f[32], d[64] = "", pv[16] = "";
+            snprintf(t, sizeof t, "%.2f +- %.2f", sm.test_mean, sm.test_std);
+            snprintf(f, sizeof f, "%zu/%zu", sm.found_best, sm.seeds);
+            if (sm.has_ref && isfinite(sm.vs_ref.lo)) {
+                snprintf(d, sizeof d, "%+.2f [%+.2f, %+.2f]", sm.vs_ref.diff, sm.vs_ref.lo, sm.vs_ref.hi);
+                snprintf(pv, sizeof pv, sm.vs_ref.p < 1e-4 ? "%.1e" : "%.4f", sm.vs_ref.p);
+            } else if (ref) {
+                snprintf(d, sizeof d, "%s", &res[i] == ref ? "(reference)" : "-");
+            }
+            printf("%-15s %8zu %16s %8s", res[i].method, qs[j], t, f);
+            if (ref) printf(" %28s %8s", d, pv);
+            printf("\n");
+        }
+    }
+}
+
 /* Every method on one benchmark oracle (seeds p->seed..): prints the table of finals and
  * writes the curves, the per-seed finals and the plot into outdir; *step counts the
  * method runs done out of steps. */
@@ -171,21 +241,20 @@ static int search_dataset(archllm_oracle *o, archllm_space space, const char *ds
                p->budget, p->nseeds, (unsigned long long)p->seed, (unsigned long long)(p->seed + p->nseeds - 1), rows,
                evo->population, evo->sample_size);
         printf("table optimum: best validation %.2f (its test %.2f); best test %.2f\n", ov, otv, ot);
-        printf("%-10s %8s %18s %18s %10s\n", "method", "queries", "test mean +- std", "valid mean +- std",
+        printf("%-15s %8s %18s %18s %10s\n", "method", "queries", "test mean +- std", "valid mean +- std",
                "hit opt.");
         for (size_t i = 0; i < nr; i++) {
-            double tm, ts, vm, vs;
-            archllm_search_stat(&res[i], 1, res[i].budget, &tm, &ts);
-            archllm_search_stat(&res[i], 0, res[i].budget, &vm, &vs);
-            size_t hit = 0;
-            for (size_t k = 0; k < res[i].nseeds; k++)
-                hit += res[i].best_valid[k * res[i].budget + res[i].budget - 1] >= ov;
+            archllm_search_summary sm;
+            archllm_search_summarize(&sm, &res[i], NULL, res[i].budget, ov);
             char a[32], b[32], h[32];
-            snprintf(a, sizeof a, "%.2f +- %.2f", tm, ts);
+            snprintf(a, sizeof a, "%.2f +- %.2f", sm.test_mean, sm.test_std);
+            double vm, vs;
+            archllm_search_stat(&res[i], 0, res[i].budget, &vm, &vs);
             snprintf(b, sizeof b, "%.2f +- %.2f", vm, vs);
-            snprintf(h, sizeof h, "%zu/%zu", hit, res[i].nseeds);
-            printf("%-10s %8zu %18s %18s %10s\n", res[i].method, res[i].budget, a, b, h);
+            snprintf(h, sizeof h, "%zu/%zu", sm.found_best, sm.seeds);
+            printf("%-15s %8zu %18s %18s %10s\n", res[i].method, res[i].budget, a, b, h);
         }
+        print_budgets(res, nr, ov);
     }
     if (!rc) {
         archllm_status s2 = archllm_mkdirs(outdir);
@@ -201,12 +270,20 @@ static int search_dataset(archllm_oracle *o, archllm_space space, const char *ds
             if ((s2 = archllm_search_save_runs(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
         }
         if (!rc) {
+            snprintf(path, sizeof path, "%s-summary.json", base);
+            archllm_search_setting set = {.space = archllm_space_name(space), .dataset = dsname, .select_by = vcol,
+                                          .report = tcol, .best_valid = ov, .test_at_best_valid = otv,
+                                          .best_test = ot, .cells = rows};
+            if ((s2 = archllm_search_save_summary(path, &set, res, nr, REFERENCE_METHOD)) != ARCHLLM_OK)
+                rc = cli_status(s2, path);
+        }
+        if (!rc) {
             snprintf(path, sizeof path, "%s.svg", base);
             snprintf(title, sizeof title, "%s %s: mean +- std over %zu seeds", archllm_space_name(space), dsname,
                      p->nseeds);
             rc = write_plot(path, title, res, nr);
         }
-        if (!rc) printf("wrote %s.csv, %s-runs.csv, %s.svg\n", base, base, base);
+        if (!rc) printf("wrote %s.csv, %s-runs.csv, %s-summary.json, %s.svg\n", base, base, base, base);
     }
     fflush(stdout);
     for (size_t i = 0; i < nr; i++) archllm_search_result_free(&res[i]);
@@ -300,7 +377,7 @@ int cmd_search(int argc, char **argv)
         const method_entry *e = NULL;
         for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
             if (strcmp(methods[i].name, tok) == 0) e = &methods[i];
-        if (!e) return cli_error(CLI_EXIT_USAGE, "--method: unknown method '%s' (random, evolution, archllm)", tok);
+        if (!e) return cli_error(CLI_EXIT_USAGE, "--method: unknown method '%s' (" METHOD_NAMES ")", tok);
         if (nm == MAX_METHODS) return cli_error(CLI_EXIT_USAGE, "--method: at most %d methods", MAX_METHODS);
         me[nm++] = e;
     }
@@ -368,6 +445,8 @@ int cmd_search(int argc, char **argv)
     }
     for (size_t i = 0; i < nset; i++)
         if (me[i]->teardown) me[i]->teardown(&ms[i]);
+    if (so.models_loaded) archllm_pipeline_models_free(&so.models);
+    archllm_ctx_free(so.ctx);
     archllm_nb201_table_free(table);
     archllm_oracle_free(o101);
     return rc;

@@ -170,10 +170,12 @@ static const archllm_cfg_key config_keys[] = {
 
     KEY_STRING("search.datasets", search.datasets, "cifar10,cifar100,imagenet16", ARCHLLM_CFG_NONEMPTY, NULL,
                "`archllm run`'s search stage: NB201 datasets, comma-separated (cifar10, cifar100, imagenet16)"),
-    KEY_STRING("search.methods", search.methods, "archllm,random,evolution", ARCHLLM_CFG_NONEMPTY, NULL,
-               "`archllm run`'s search stage: methods compared, comma-separated (archllm, random, evolution)"),
+    KEY_STRING("search.methods", search.methods, "archllm-guided,archllm,bananas,evolution,random",
+               ARCHLLM_CFG_NONEMPTY, NULL,
+               "`archllm run`'s search stage: methods compared, comma-separated (archllm-guided, archllm, bananas, "
+               "evolution, random)"),
     KEY_INT("search.queries", search.queries, "100", 1, 1000000, "search: distinct benchmark queries per run"),
-    KEY_INT("search.seeds", search.seeds, "20", 1, 100000, "search: runs per method (seeds experiment.seed + i)"),
+    KEY_INT("search.seeds", search.seeds, "50", 1, 100000, "search: runs per method (seeds experiment.seed + i)"),
     KEY_INT("search.top", search.top, "10", 1, 64, "archllm search: best cells so far that parents are drawn from"),
     KEY_INT("search.initial", search.initial, "10", 0, 1000000,
             "archllm search: queries sampled from the 'generate:' prompt before fill mutations start"),
@@ -181,6 +183,15 @@ static const archllm_cfg_key config_keys[] = {
               "archllm search: probability that a parent's code is masked for the T5 to fill (at least one)"),
     KEY_FLOAT("search.temperature", search.temperature, "1.0", 0.0, 100.0, 0,
               "archllm search: sampling temperature of the fill (0 = greedy)"),
+    KEY_INT("search.pool", search.pool, "160", 1, 4096,
+            "archllm-guided search: candidates not yet queried that the surrogate ranks before each round"),
+    KEY_INT("search.proposals", search.proposals, "32", 1, 4096,
+            "archllm-guided search: new T5 proposals added to the pool each round"),
+    KEY_INT("search.explore", search.explore, "8", 0, 4096,
+            "archllm-guided search: how many of a round's proposals come from the 'generate:' prompt (the rest are "
+            "fills)"),
+    KEY_INT("search.per_round", search.per_round, "3", 1, 64,
+            "archllm-guided search: queries per round (the surrogate is refitted before each round)"),
 
     KEY_STRING("run.stages", run.stages, "dataset,vqvae,encode,lm,generate,search", ARCHLLM_CFG_NONEMPTY, NULL,
                "`archllm run`: stages run in order (dataset, vqvae, encode, lm, generate, search); a complete "

@@ -177,6 +177,10 @@ typedef struct {
     int    queries, seeds;
     int    top, initial;  /* archllm: parents kept; queries from 'generate:' first */
     double mask_rate, temperature;
+    int    pool;      /* archllm-guided: candidates held and ranked */
+    int    proposals; /* archllm-guided: new T5 proposals per round */
+    int    explore;   /* archllm-guided: of them from the 'generate:' prompt */
+    int    per_round; /* archllm-guided: queries per surrogate fit */
 } archllm_config_search;
 
 typedef struct {

@@ -8,6 +8,7 @@
 #include "util/error.h"
 #include "util/fileio.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +329,38 @@ archllm_status archllm_mutate(archllm_cell *out, const archllm_cell *in, archllm
     return archllm_fail(ARCHLLM_EFORMAT, "no valid mutation of a %d-vertex cell in 1000 tries", in->nv);
 }
 
+/* ---- the adjacency encoding ---- */
+
+static void space_shape(archllm_space space, int *V, int *nops)
+{
+    *V = space == ARCHLLM_SPACE_NB201 ? ARCHLLM_NB201_NODES : ARCHLLM_NB101_MAX_V;
+    *nops = space == ARCHLLM_SPACE_NB201 ? ARCHLLM_NB201_NUM_OPS : ARCHLLM_NB101_NUM_OPS;
+}
+
+int archllm_search_features(archllm_space space)
+{
+    int V, nops;
+    space_shape(space, &V, &nops);
+    return V * (V - 1) / 2 + (V - 2) * nops;
+}
+
+void archllm_search_encode(archllm_space space, const archllm_cell *c, float *out)
+{
+    int V, nops;
+    space_shape(space, &V, &nops);
+    memset(out, 0, (size_t)archllm_search_features(space) * sizeof *out);
+    int nv = c->nv <= V ? c->nv : V;
+    float *ops = out + V * (V - 1) / 2;
+    for (int v = 0; v < nv - 1; v++) {
+        for (int w = v + 1; w < nv; w++) {
+            if (!archllm_cell_has_edge(c, v, w)) continue;
+            int to = w == nv - 1 ? V - 1 : w; /* the output is always the last vertex */
+            out[v * V - v * (v + 1) / 2 + (to - v - 1)] = 1.0f;
+        }
+        if (v >= 1 && c->ops[v] >= 0 && c->ops[v] < nops) ops[(v - 1) * nops + c->ops[v]] = 1.0f;
+    }
+}
+
 /* ---- methods ---- */
 
 size_t archllm_search_top(const archllm_search_state *st, size_t k, size_t *idx)
@@ -558,4 +591,116 @@ archllm_status archllm_search_save_runs(const char *path, const archllm_search_r
         return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
     }
     return archllm_atomic_commit(&af);
+}
+
+/* ---- comparison summaries ---- */
+
+size_t archllm_search_budgets(size_t budget, size_t *out)
+{
+    size_t n = 0;
+    for (size_t q = 50; q <= 200 && q <= budget; q += 50) out[n++] = q;
+    if (!n || out[n - 1] != budget) out[n++] = budget;
+    return n;
+}
+
+/* test accuracy after q queries, per seed */
+static void finals(const archllm_search_result *r, size_t q, double *out)
+{
+    for (size_t k = 0; k < r->nseeds; k++) out[k] = r->best_test[k * r->budget + q - 1];
+}
+
+void archllm_search_summarize(archllm_search_summary *out, const archllm_search_result *r,
+                              const archllm_search_result *ref, size_t q, double best_valid)
+{
+    double sd;
+    memset(out, 0, sizeof *out);
+    out->queries = q;
+    out->seeds = r->nseeds;
+    archllm_search_stat(r, 1, q, &out->test_mean, &out->test_std);
+    archllm_search_stat(r, 0, q, &out->valid_mean, &sd);
+    for (size_t k = 0; k < r->nseeds; k++) out->found_best += r->best_valid[k * r->budget + q - 1] >= best_valid;
+    if (!ref || ref == r || q > ref->budget) return;
+    double *a = malloc(r->nseeds * sizeof *a), *b = malloc(ref->nseeds * sizeof *b);
+    if (a && b) {
+        finals(r, q, a);
+        finals(ref, q, b);
+        archllm_welch_test(a, r->nseeds, b, ref->nseeds, 0.95, &out->vs_ref);
+        out->has_ref = 1;
+    }
+    free(a);
+    free(b);
+}
+
+static json_t *num_or_null(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
+archllm_status archllm_search_save_summary(const char *path, const archllm_search_setting *set,
+                                           const archllm_search_result *r, size_t nr, const char *ref)
+{
+    const archllm_search_result *rr = NULL;
+    for (size_t i = 0; ref && i < nr; i++)
+        if (strcmp(r[i].method, ref) == 0) rr = &r[i];
+    json_t *root = json_object(), *opt = json_object(), *methods = json_array();
+    json_object_set_new(root, "space", json_string(set->space));
+    json_object_set_new(root, "dataset", json_string(set->dataset));
+    json_object_set_new(root, "select_by", json_string(set->select_by));
+    json_object_set_new(root, "report", json_string(set->report));
+    json_object_set_new(root, "cells", json_integer((json_int_t)set->cells));
+    json_object_set_new(root, "queries", json_integer(nr ? (json_int_t)r[0].budget : 0));
+    json_object_set_new(root, "seeds", json_integer(nr ? (json_int_t)r[0].nseeds : 0));
+    json_object_set_new(root, "first_seed", json_integer(nr && r[0].nseeds ? (json_int_t)r[0].seeds[0] : 0));
+    json_object_set_new(opt, "best_valid", json_real(set->best_valid));
+    json_object_set_new(opt, "test_at_best_valid", json_real(set->test_at_best_valid));
+    json_object_set_new(opt, "best_test", json_real(set->best_test));
+    json_object_set_new(root, "optimum", opt);
+    json_object_set_new(root, "reference", rr ? json_string(rr->method) : json_null());
+    for (size_t i = 0; i < nr; i++) {
+        json_t *m = json_object(), *list = json_array();
+        size_t qs[ARCHLLM_SEARCH_MAX_BUDGETS], nq = archllm_search_budgets(r[i].budget, qs);
+        json_object_set_new(m, "method", json_string(r[i].method));
+        for (size_t j = 0; j < nq; j++) {
+            archllm_search_summary sm;
+            archllm_search_summarize(&sm, &r[i], rr, qs[j], set->best_valid);
+            json_t *b = json_object();
+            json_object_set_new(b, "queries", json_integer((json_int_t)sm.queries));
+            json_object_set_new(b, "test_mean", json_real(sm.test_mean));
+            json_object_set_new(b, "test_std", json_real(sm.test_std));
+            json_object_set_new(b, "valid_mean", json_real(sm.valid_mean));
+            json_object_set_new(b, "found_best", json_integer((json_int_t)sm.found_best));
+            json_object_set_new(b, "found_best_share", json_real((double)sm.found_best / (double)sm.seeds));
+            if (sm.has_ref) {
+                json_t *w = json_object(), *ci = json_array();
+                json_object_set_new(w, "diff", num_or_null(sm.vs_ref.diff));
+                json_array_append_new(ci, num_or_null(sm.vs_ref.lo));
+                json_array_append_new(ci, num_or_null(sm.vs_ref.hi));
+                json_object_set_new(w, "ci95", ci);
+                json_object_set_new(w, "welch_t", num_or_null(sm.vs_ref.t));
+                json_object_set_new(w, "df", num_or_null(sm.vs_ref.df));
+                json_object_set_new(w, "p", num_or_null(sm.vs_ref.p));
+                json_object_set_new(b, "vs_reference", w);
+            } else {
+                json_object_set_new(b, "vs_reference", json_null());
+            }
+            json_array_append_new(list, b);
+        }
+        json_object_set_new(m, "budgets", list);
+        json_array_append_new(methods, m);
+    }
+    json_object_set_new(root, "methods", methods);
+    char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
+    json_decref(root);
+    if (!text) return archllm_fail(ARCHLLM_ENOMEM, "%s: JSON encoding", path);
+    archllm_atomic_file af;
+    archllm_status s = archllm_atomic_open(&af, path);
+    if (s == ARCHLLM_OK) {
+        fputs(text, af.f);
+        fputc('\n', af.f);
+        if (ferror(af.f)) {
+            archllm_atomic_abort(&af);
+            s = archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
+        } else {
+            s = archllm_atomic_commit(&af);
+        }
+    }
+    free(text);
+    return s;
 }

@@ -16,6 +16,7 @@
 #include "nas/nb101_data.h"
 #include "nas/nb201_table.h"
 #include "util/rng.h"
+#include "util/stats.h"
 
 /* ---- the benchmark oracle ---- */
 
@@ -90,6 +91,14 @@ const archllm_cell *archllm_oracle_cell(const archllm_oracle *o, size_t row);
  * local search and NB201's mutation.)  EFORMAT when 1000 tries fail (input->output
  * alone: no single change of it is another valid cell). */
 archllm_status archllm_mutate(archllm_cell *out, const archllm_cell *in, archllm_space space, archllm_rng *r);
+
+/* The adjacency encoding of predictor-based search (BANANAS): the upper triangle of the
+ * adjacency matrix at the space's largest size, the output moved to the last vertex
+ * (NB101 cells are pruned and smaller), then a one-hot op per interior vertex (all zero
+ * for an absent one).  NB101: 21 + 5 x 3 = 36 features; NB201 (node form): 28 + 6 x 5 = 58.
+ * archllm_search_features gives the count; encode writes that many floats. */
+int  archllm_search_features(archllm_space space);
+void archllm_search_encode(archllm_space space, const archllm_cell *c, float *out);
 
 /* ---- the search loop and its pluggable methods ---- */
 
@@ -169,6 +178,38 @@ void           archllm_search_result_free(archllm_search_result *r);
 /* Mean and sample standard deviation (n-1; 0 for one seed) over seeds after q queries
  * (1 <= q <= budget) of the best validation (test = 0) or its test accuracy (test = 1). */
 void archllm_search_stat(const archllm_search_result *r, int test, size_t q, double *mean, double *std);
+
+/* The budgets a comparison reports: 50, 100, 150 and 200 queries up to the run's budget,
+ * and the budget itself; returns how many (at most ARCHLLM_SEARCH_MAX_BUDGETS). */
+#define ARCHLLM_SEARCH_MAX_BUDGETS 5
+size_t archllm_search_budgets(size_t budget, size_t *out);
+
+/* One method at one budget q: the test accuracy over seeds, the share of runs whose best
+ * validation reached the table's best (best_valid), and, against a reference method's
+ * runs (ref, may be NULL; the same seeds), Welch's test of the difference in mean test
+ * accuracy with its 95% interval. */
+typedef struct {
+    size_t        queries;
+    double        test_mean, test_std, valid_mean;
+    size_t        found_best, seeds;
+    int           has_ref;
+    archllm_welch vs_ref;
+} archllm_search_summary;
+
+void archllm_search_summarize(archllm_search_summary *out, const archllm_search_result *r,
+                              const archllm_search_result *ref, size_t q, double best_valid);
+
+/* What a comparison ran on, for its summary file. */
+typedef struct {
+    const char *space, *dataset, *select_by, *report;
+    double      best_valid, test_at_best_valid, best_test; /* archllm_oracle_optimum */
+    size_t      cells;                                     /* rows of the table */
+} archllm_search_setting;
+
+/* The comparison as JSON: the setting, then per method and budget the summary above,
+ * against the method named ref (NULL or absent: no test). */
+archllm_status archllm_search_save_summary(const char *path, const archllm_search_setting *set,
+                                           const archllm_search_result *r, size_t nr, const char *ref);
 
 /* Curves, one row per method and query:
  *   method,query,valid_mean,valid_std,test_mean,test_std */

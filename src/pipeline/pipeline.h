@@ -10,6 +10,7 @@
 #define ARCHLLM_PIPELINE_PIPELINE_H
 
 #include "io/config.h"
+#include "model/ensemble.h"
 #include "model/sample.h"
 #include "model/t5.h"
 #include "model/vqvae.h"
@@ -111,9 +112,75 @@ typedef struct {
 
 archllm_archllm_search_params archllm_archllm_search_default_params(void);
 
+/* T5 proposals for the search methods that use the models: cells new to the oracle and
+ * distinct from each other and from what the caller already holds. */
+typedef struct {
+    archllm_pipeline_models *pm;
+    size_t                   cap;
+    int32_t                 *codes, *filled; /* (cap, L) */
+    archllm_cell            *cand;           /* (cap) */
+    size_t                  *rows;           /* (cap) oracle rows of the proposals so far */
+} archllm_proposer;
+
+archllm_status archllm_proposer_init(archllm_proposer *pr, archllm_pipeline_models *pm, size_t cap);
+void           archllm_proposer_free(archllm_proposer *pr);
+/* Up to want cells from the 'generate:' prompt (tries batches of want), appended to
+ * out[0..*have), which grows; want is capped at pr->cap. */
+archllm_status archllm_proposer_generate(archllm_proposer *pr, const archllm_search_state *st, double temperature,
+                                         size_t want, int tries, archllm_cell *out, size_t *have);
+/* Up to want fill mutations of the best cells so far (p: top, mask_rate, temperature,
+ * group), appended likewise; rounds that find too few new cells mask more codes. */
+archllm_status archllm_proposer_fill(archllm_proposer *pr, const archllm_search_state *st,
+                                     const archllm_archllm_search_params *p, size_t want, archllm_cell *out,
+                                     size_t *have);
+
 /* m->user points to a state allocated here; release with _free.  pm must outlive m. */
 archllm_status archllm_search_archllm(archllm_search_method *m, archllm_pipeline_models *pm,
                                       const archllm_archllm_search_params *p);
 void           archllm_search_archllm_free(archllm_search_method *m);
+
+/* ---- predictor-guided search (search_predictor.c) ----------------------------------
+ * Both methods fit an MLP ensemble (model/ensemble.h, trained on the device) to the
+ * validation accuracies queried so far, score a pool of candidates by independent
+ * Thompson sampling (a draw from N(mean, std) of the members' predictions, per
+ * candidate) and query the best-scored ones; they differ in the pool and the encoding. */
+
+/* BANANAS-style (White et al. 2021): `initial` random cells, then rounds of `per_round`
+ * queries from `candidates` distinct single mutations (archllm_mutate) of the `parents`
+ * best cells, in the adjacency encoding (archllm_search_features). */
+typedef struct {
+    size_t                  initial;    /* 10 */
+    size_t                  candidates; /* 100 */
+    size_t                  parents;    /* 10 */
+    size_t                  per_round;  /* 10 */
+    archllm_ensemble_params ens;
+} archllm_bananas_params;
+
+archllm_bananas_params archllm_bananas_default_params(void);
+/* ctx must outlive m; release with archllm_search_predictor_free. */
+archllm_status archllm_search_bananas(archllm_search_method *m, archllm_ctx_t *ctx, archllm_space space,
+                                      const archllm_bananas_params *p);
+
+/* archllm-guided: the Arch-LLM proposals ranked by what the queries taught.  The first
+ * `fill.initial` queries come from the 'generate:' prompt; then each round the T5 adds
+ * `proposals` cells to a pool of at most `pool` not yet queried: fills of the best cells
+ * (as the archllm method, fill.group sequences per mask pattern) and `explore` of them
+ * from the 'generate:' prompt.  The ensemble, refitted each round, scores the pool on the
+ * VQ-VAE's quantized latents (the codebook vector of every code, in sequence order) and
+ * the `per_round` best are queried; the rest stay for later rounds. */
+typedef struct {
+    archllm_archllm_search_params fill;
+    size_t                        pool;      /* 160 */
+    size_t                        proposals; /* 32 */
+    size_t                        explore;   /* 8 */
+    size_t                        per_round; /* 3 */
+    archllm_ensemble_params       ens;
+} archllm_guided_params;
+
+archllm_guided_params archllm_guided_default_params(void);
+/* pm must outlive m; release with archllm_search_predictor_free. */
+archllm_status archllm_search_guided(archllm_search_method *m, archllm_pipeline_models *pm,
+                                     const archllm_guided_params *p);
+void           archllm_search_predictor_free(archllm_search_method *m);
 
 #endif

@@ -5,7 +5,8 @@ libarchllm_core_la_SOURCES += \
 	src/pipeline/pipeline.h \
 	src/pipeline/models.c \
 	src/pipeline/generate.c \
-	src/pipeline/search_archllm.c
+	src/pipeline/search_archllm.c \
+	src/pipeline/search_predictor.c
 archllm_SOURCES += src/cli/cmd_generate.c src/cli/cmd_run.c
 
 EXTRA_DIST += conf/nb201-default.cfg conf/nb101-default.cfg conf/nb101-full.cfg conf/nb201-full.cfg \

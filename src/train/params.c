@@ -125,8 +125,10 @@ archllm_status archllm_params_adamw(archllm_ctx_t *ctx, archllm_params *p, const
                                     float *grad_norm)
 {
     archllm_view norm = {p->norm, 0};
-    /* padding floats are zero in grad and never updated into anything but zero */
-    ARCHLLM_TRY(archllm_op_sumsq(ctx, norm, (archllm_view){p->grad, 0}, p->total));
+    /* padding floats are zero in grad and never updated into anything but zero; the
+     * norm is only needed for clipping or for the caller (tiny models: half the step) */
+    if (hp->max_norm > 0 || grad_norm)
+        ARCHLLM_TRY(archllm_op_sumsq(ctx, norm, (archllm_view){p->grad, 0}, p->total));
     archllm_adamw_params step = *hp;
     step.step = p->step + 1;
     if (p->decay_total)

@@ -1,0 +1,308 @@
+/* search_predictor.c - search methods that learn from their queries: an MLP ensemble
+ * fitted to the validation accuracies so far ranks a pool of candidates before each
+ * round of queries.  BANANAS-style: mutations of the best cells in the adjacency
+ * encoding.  archllm-guided: the T5's fill and generate proposals in the VQ-VAE's
+ * quantized latents.  See pipeline.h. */
+#include "config.h"
+#include "pipeline/pipeline.h"
+
+#include "util/error.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* a pool candidate and its acquisition value */
+typedef struct {
+    double score;
+    size_t i;
+} scored;
+
+/* What both methods share: the ensemble, the history's features and the pool's. */
+typedef struct predictor predictor;
+typedef archllm_status (*featurize_fn)(const predictor *P, const archllm_cell *c, float *out);
+
+struct predictor {
+    archllm_ensemble *ens;
+    int               F;
+    size_t            rows;           /* the largest pool or history fitted/predicted */
+    float            *hx, *px, *pred; /* (rows, F) history, (rows, F) pool, (rows, members) */
+    scored           *score;
+    size_t           *order;
+    archllm_cell     *pool;           /* (rows) */
+    size_t            npool;          /* archllm-guided: candidates kept from earlier rounds */
+    featurize_fn      featurize;
+    archllm_space     space;
+    /* archllm-guided */
+    archllm_pipeline_models *pm;
+    archllm_proposer         pr;
+    float                   *codebook; /* (K, D) */
+    int                      D;
+    int32_t                 *codes;     /* (L) */
+    archllm_guided_params    gp;
+    archllm_bananas_params   bp;
+};
+
+static void predictor_free(predictor *P)
+{
+    if (!P) return;
+    archllm_ensemble_free(P->ens);
+    free(P->hx), free(P->px), free(P->pred), free(P->score), free(P->order), free(P->pool);
+    free(P->codebook), free(P->codes);
+    archllm_proposer_free(&P->pr);
+    free(P);
+}
+
+static archllm_status predictor_alloc(predictor *P, archllm_ctx_t *ctx, int F, size_t rows,
+                                      const archllm_ensemble_params *ep)
+{
+    P->F = F;
+    P->rows = rows;
+    P->hx = malloc(rows * (size_t)F * sizeof *P->hx);
+    P->px = malloc(rows * (size_t)F * sizeof *P->px);
+    P->pred = malloc(rows * (size_t)ep->members * sizeof *P->pred);
+    P->score = malloc(rows * sizeof *P->score);
+    P->order = malloc(rows * sizeof *P->order);
+    P->pool = malloc(rows * sizeof *P->pool);
+    if (!P->hx || !P->px || !P->pred || !P->score || !P->order || !P->pool)
+        return archllm_fail(ARCHLLM_ENOMEM, "search predictor (%zu rows of %d features)", rows, F);
+    return archllm_ensemble_init(&P->ens, ctx, F, (int)rows, ep);
+}
+
+static int by_score_desc(const void *a, const void *b)
+{
+    const scored *x = a, *y = b;
+    if (x->score != y->score) return x->score > y->score ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Fit the ensemble to the history, score pool[0..*np) by independent Thompson sampling
+ * and write the k best into out.  Pool cells that cannot be featurized are dropped
+ * (*np shrinks). */
+static archllm_status rank_pool(predictor *P, const archllm_search_state *st, size_t *np, size_t k,
+                                archllm_cell *out, size_t *n)
+{
+    size_t nh = st->n < P->rows ? st->n : P->rows, kept = 0;
+    /* the most recent rows when the history outgrows the buffers (budgets past `rows`) */
+    const archllm_cell *hist = st->cells + (st->n - nh);
+    const double       *valid = st->valid + (st->n - nh);
+    double             *y = malloc((nh ? nh : 1) * sizeof *y);
+    if (!y) return archllm_fail(ARCHLLM_ENOMEM, "search predictor targets");
+    size_t fitted = 0;
+    for (size_t i = 0; i < nh; i++) {
+        if (P->featurize(P, &hist[i], P->hx + fitted * (size_t)P->F) != ARCHLLM_OK) continue;
+        y[fitted++] = valid[i];
+    }
+    archllm_error_clear();
+    archllm_status s = ARCHLLM_OK;
+    if (fitted >= 2) s = archllm_ensemble_fit(P->ens, P->hx, y, (int)fitted, st->rng);
+    free(y);
+    ARCHLLM_TRY(s);
+    for (size_t i = 0; i < *np; i++) {
+        if (P->featurize(P, &P->pool[i], P->px + kept * (size_t)P->F) != ARCHLLM_OK) continue;
+        P->pool[kept++] = P->pool[i];
+    }
+    archllm_error_clear();
+    *np = kept;
+    *n = 0;
+    if (!kept) return ARCHLLM_OK;
+    int M = archllm_ensemble_members(P->ens);
+    if (fitted >= 2) ARCHLLM_TRY(archllm_ensemble_predict(P->ens, P->px, (int)kept, P->pred));
+    for (size_t i = 0; i < kept; i++) {
+        double mean = 0, var = 0;
+        if (fitted >= 2) {
+            for (int j = 0; j < M; j++) mean += P->pred[i * M + j];
+            mean /= M;
+            for (int j = 0; j < M; j++) var += (P->pred[i * M + j] - mean) * (P->pred[i * M + j] - mean);
+            var /= M > 1 ? M - 1 : 1;
+        }
+        /* too little history to fit: a random order */
+        P->score[i].score =
+            mean + sqrt(var) * archllm_rng_normal(st->rng) + (fitted < 2 ? archllm_rng_uniform(st->rng) : 0);
+        P->score[i].i = i;
+    }
+    qsort(P->score, kept, sizeof *P->score, by_score_desc);
+    for (size_t i = 0; i < kept && i < k; i++) out[(*n)++] = P->pool[P->score[i].i];
+    return ARCHLLM_OK;
+}
+
+/* a run starts with a fresh ensemble, so each seed's run is the same alone or in a series */
+static archllm_status predictor_begin(void *user, const archllm_search_state *st)
+{
+    (void)st;
+    predictor *P = user;
+    archllm_ensemble_forget(P->ens);
+    P->npool = 0;
+    return ARCHLLM_OK;
+}
+
+/* ---- BANANAS-style ---- */
+
+archllm_bananas_params archllm_bananas_default_params(void)
+{
+    return (archllm_bananas_params){
+        .initial = 10, .candidates = 100, .parents = 10, .per_round = 10, .ens = archllm_ensemble_default_params()};
+}
+
+static archllm_status adjacency_features(const predictor *P, const archllm_cell *c, float *out)
+{
+    archllm_search_encode(P->space, c, out);
+    return ARCHLLM_OK;
+}
+
+/* up to `candidates` distinct unqueried single mutations of the best cells */
+static size_t mutation_pool(predictor *P, const archllm_search_state *st)
+{
+    size_t top[64], k = archllm_search_top(st, P->bp.parents < 64 ? P->bp.parents : 64, top), np = 0;
+    size_t want = P->bp.candidates < P->rows ? P->bp.candidates : P->rows, *rows = P->order;
+    for (size_t tries = 0; k && np < want && tries < 20 * want; tries++) {
+        archllm_cell c;
+        archllm_oracle_answer a;
+        if (archllm_mutate(&c, &st->cells[top[archllm_rng_below(st->rng, (uint32_t)k)]], st->space, st->rng))
+            continue;
+        if (archllm_oracle_peek(st->oracle, &c, &a) != ARCHLLM_OK || !a.is_new) continue;
+        int dup = 0;
+        for (size_t j = 0; j < np && !dup; j++) dup = rows[j] == a.row;
+        if (dup) continue;
+        rows[np] = a.row;
+        P->pool[np++] = c;
+    }
+    archllm_error_clear();
+    return np;
+}
+
+static archllm_status bananas_propose(void *user, const archllm_search_state *st, archllm_cell *out, size_t cap,
+                                      size_t *n)
+{
+    predictor *P = user;
+    *n = 0;
+    if (st->n >= P->bp.initial) {
+        size_t np = mutation_pool(P, st);
+        ARCHLLM_TRY(rank_pool(P, st, &np, cap < P->bp.per_round ? cap : P->bp.per_round, out, n));
+    }
+    if (*n == 0) *n = archllm_oracle_sample_unqueried(st->oracle, st->rng, out) ? 1 : 0;
+    return ARCHLLM_OK;
+}
+
+/* ---- archllm-guided ---- */
+
+archllm_guided_params archllm_guided_default_params(void)
+{
+    archllm_guided_params p = {.fill = archllm_archllm_search_default_params(), .pool = 160, .proposals = 32, .explore = 8,
+                               .per_round = 3, .ens = archllm_ensemble_default_params()};
+    p.fill.group = 128;     /* a round's fills in one T5 call */
+    p.ens.members = 10;     /* 5 members left more runs short of the best cell (BENCHMARKS.md) */
+    p.ens.refit_steps = 50; /* a round adds 3 rows: continue the last fit, 4x cheaper */
+    return p;
+}
+
+static archllm_status latent_features(const predictor *P, const archllm_cell *c, float *out)
+{
+    const archllm_pipeline_models *pm = P->pm;
+    ARCHLLM_TRY(archllm_pipeline_codes_of(pm, c, P->codes));
+    for (int i = 0; i < pm->L; i++)
+        memcpy(out + (size_t)i * P->D, P->codebook + (size_t)P->codes[i] * P->D, (size_t)P->D * sizeof *out);
+    return ARCHLLM_OK;
+}
+
+/* The pool lives across rounds: candidates not queried yet stay, to be scored again by
+ * the refitted ensemble, and each round adds `proposals` fresh ones (the oldest leave
+ * when it is full), so the T5 draws a few dozen cells a round, not the whole pool. */
+static void drop_queried(predictor *P, const archllm_search_state *st)
+{
+    size_t kept = 0, skip = 0;
+    size_t room = P->gp.pool > P->gp.proposals ? P->gp.pool - P->gp.proposals : 0;
+    for (size_t i = 0; i < P->npool; i++) {
+        archllm_oracle_answer a;
+        if (archllm_oracle_peek(st->oracle, &P->pool[i], &a) == ARCHLLM_OK && a.is_new) P->pool[kept++] = P->pool[i];
+    }
+    archllm_error_clear();
+    if (kept > room) skip = kept - room;
+    memmove(P->pool, P->pool + skip, (kept - skip) * sizeof *P->pool);
+    P->npool = kept - skip;
+}
+
+static archllm_status guided_propose(void *user, const archllm_search_state *st, archllm_cell *out, size_t cap,
+                                     size_t *n)
+{
+    predictor *P = user;
+    const archllm_guided_params *p = &P->gp;
+    size_t have = 0, want = cap < p->per_round ? cap : p->per_round;
+    *n = 0;
+    if (st->n < p->fill.initial) {
+        ARCHLLM_TRY(archllm_proposer_generate(&P->pr, st, p->fill.temperature, want, 3, out, &have));
+    } else {
+        drop_queried(P, st);
+        size_t fresh = p->proposals < p->pool ? p->proposals : p->pool, explore = p->explore < fresh ? p->explore : fresh;
+        ARCHLLM_TRY(archllm_proposer_fill(&P->pr, st, &p->fill, fresh - explore, P->pool, &P->npool));
+        if (explore) ARCHLLM_TRY(archllm_proposer_generate(&P->pr, st, p->fill.temperature, explore, 1, P->pool, &P->npool));
+        ARCHLLM_TRY(rank_pool(P, st, &P->npool, want, out, &have));
+    }
+    /* one random cell is enough to keep the loop moving */
+    if (have < want && archllm_oracle_sample_unqueried(st->oracle, st->rng, &out[have])) have++;
+    *n = have;
+    return ARCHLLM_OK;
+}
+
+/* ---- setup ---- */
+
+archllm_status archllm_search_bananas(archllm_search_method *m, archllm_ctx_t *ctx, archllm_space space,
+                                      const archllm_bananas_params *p)
+{
+    memset(m, 0, sizeof *m);
+    predictor *P = calloc(1, sizeof *P);
+    if (!P) return archllm_fail(ARCHLLM_ENOMEM, "bananas search");
+    P->bp = *p;
+    P->featurize = adjacency_features;
+    P->space = space;
+    size_t rows = p->candidates > 256 ? p->candidates : 256;
+    archllm_status s = predictor_alloc(P, ctx, archllm_search_features(space), rows, &p->ens);
+    if (s) {
+        predictor_free(P);
+        return archllm_fail_prefix(s, "bananas search");
+    }
+    m->name = "bananas";
+    m->user = P;
+    m->begin = predictor_begin;
+    m->propose = bananas_propose;
+    return ARCHLLM_OK;
+}
+
+archllm_status archllm_search_guided(archllm_search_method *m, archllm_pipeline_models *pm,
+                                     const archllm_guided_params *p)
+{
+    memset(m, 0, sizeof *m);
+    predictor *P = calloc(1, sizeof *P);
+    if (!P) return archllm_fail(ARCHLLM_ENOMEM, "archllm-guided search");
+    P->gp = *p;
+    P->pm = pm;
+    P->featurize = latent_features;
+    int cb = archllm_params_find(&pm->vq.params, "vq.codebook");
+    P->D = pm->vq.hp.latent_dim;
+    size_t rows = p->pool > 256 ? p->pool : 256;
+    float *all = malloc(pm->vq.params.total * sizeof *all);
+    P->codebook = malloc((size_t)pm->K * (size_t)P->D * sizeof *P->codebook);
+    P->codes = malloc((size_t)pm->N * (size_t)pm->C * sizeof *P->codes);
+    archllm_status s = all && P->codebook && P->codes ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "search codebook");
+    if (!s && cb < 0) s = archllm_fail(ARCHLLM_EFORMAT, "the VQ-VAE has no vq.codebook");
+    if (!s) s = archllm_params_read(pm->ctx, &pm->vq.params, all);
+    if (!s) memcpy(P->codebook, all + pm->vq.params.t[cb].offset, (size_t)pm->K * P->D * sizeof *P->codebook);
+    free(all);
+    if (!s) s = archllm_proposer_init(&P->pr, pm, rows);
+    if (!s) s = predictor_alloc(P, pm->ctx, pm->L * P->D, rows, &p->ens);
+    if (s) {
+        predictor_free(P);
+        return archllm_fail_prefix(s, "archllm-guided search");
+    }
+    m->name = "archllm-guided";
+    m->user = P;
+    m->begin = predictor_begin;
+    m->propose = guided_propose;
+    return ARCHLLM_OK;
+}
+
+void archllm_search_predictor_free(archllm_search_method *m)
+{
+    predictor_free(m->user);
+    m->user = NULL;
+}
