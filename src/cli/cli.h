@@ -61,6 +61,11 @@ int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
  * installed data folder, then the source tree's data/; 0 when none is readable. */
 int cli_find_data_file(char *out, size_t cap, const char *option, const char *name);
 
+/* Lock the experiment folder DIR (creating it) for the rest of the process, so that two
+ * commands never write into one folder at once; when another process holds it, print
+ * "archllm: WHAT: DIR is in use by pid N (COMMAND) ..." and return 2. */
+int cli_lock_output(const char *dir, const char *what);
+
 /* True when s is "-h" or "--help". */
 int cli_is_help(const char *s);
 

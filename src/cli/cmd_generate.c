@@ -185,6 +185,7 @@ int cmd_generate(int argc, char **argv)
     archllm_config_output_dir(&cfg, dir, sizeof dir);
     if (out_opt) snprintf(odir, sizeof odir, "%s", out_opt);
     else snprintf(odir, sizeof odir, "%s/generate", dir);
+    if (!out_opt && (rc = cli_lock_output(dir, "generate")) != CLI_EXIT_OK) return rc;
 
     archllm_ctx_t *ctx = NULL;
     rc = cli_open_ctx(&ctx, device, &cfg);
