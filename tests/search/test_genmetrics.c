@@ -2,7 +2,7 @@
  * digest set at NB101 size, the iid limit, the uniform baselines, the JSON/CSV reports,
  * and the SVG / HTML writers (well-formed XML, tables present, text escaped). */
 #include "config.h"
-#include "../nas/nas_test.h"
+#include "testutil.h"
 #include "io/report.h"
 #include "io/svg.h"
 #include "nas/baseline.h"
