@@ -27,6 +27,8 @@ typedef struct {
     int   tied;         /* lm_head = shared */
     int   scale_out;    /* decoder output scaled by d_model^-0.5 (v1.0; = tied unless
                            config.json says scale_decoder_outputs) */
+    int   scale_key;    /* config.json has scale_decoder_outputs: written by transformers 5,
+                           whose loader unties a stored lm_head that differs from shared */
     int   pad_id, eos_id, start_id;
 } archllm_t5_config;
 
