@@ -6,6 +6,8 @@
  * (v1_1/tf5, v1_1/tf5_tied) and exports that 4.x and 5.x read alike, and malformed folders
  * rejected with clear errors. */
 #include "model/t5.h"
+#include "ops/t5_ops.h"
+#include "ref/t5_ref.h"
 #include "testutil.h"
 #include "util/fileio.h"
 
@@ -587,9 +589,55 @@ static void tf5_forms(archllm_ctx_t *ctx)
     archllm_st_close(&ex);
 }
 
+/* Relative-position buckets: the model's (archllm_t5_bucket) and the reference's
+ * (ref_t5_bucket) against Hugging Face's table (tests/fixtures/t5/buckets.txt, made by
+ * make_bucket_fixture.py); the dropout threshold against the reference's definition. */
+static void buckets_and_threshold(void)
+{
+    char path[4200], *text = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/tests/fixtures/t5/buckets.txt", srcdir());
+    if (archllm_read_file(path, &text, &len) != ARCHLLM_OK) {
+        CHECK(0, "buckets: read %s", path);
+        return;
+    }
+    int lines = 0, bad_model = 0, bad_ref = 0, n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#') continue;
+        int bidi, nb, md, r0, r1, used = 0;
+        if (sscanf(line, "%d %d %d %d %d%n", &bidi, &nb, &md, &r0, &r1, &used) != 5) break;
+        char *p = line + used, *end;
+        for (long rel = r0; rel <= r1; rel++, n++) {
+            long hf = strtol(p, &end, 10);
+            if (end == p) {
+                bad_model++;
+                break;
+            }
+            p = end;
+            bad_model += archllm_t5_bucket(rel, bidi, nb, md) != hf;
+            bad_ref += ref_t5_bucket(rel, bidi, nb, md) != hf;
+        }
+        lines++;
+    }
+    free(text);
+    CHECK(lines == 4 && n == 4 * 601 && bad_model == 0, "buckets: the model's match HF's for %d (rel, setting) pairs "
+          "(%d differ)", n, bad_model);
+    CHECK(lines == 4 && bad_ref == 0, "buckets: the reference's match HF's (%d differ)", bad_ref);
+
+    int bad = 0;
+    for (int i = 0; i <= 100000; i++) {
+        float p = (float)i / 100001.0f;
+        bad += archllm_dropout_threshold(p) != ref_dropout_threshold(p);
+    }
+    CHECK(bad == 0 && archllm_dropout_threshold(0.0f) == 0 && archllm_dropout_threshold(0.25f) == 1u << 30,
+          "dropout threshold: p 2^32 as the reference defines it (%d of 100001 differ)", bad);
+}
+
 int main(void)
 {
     archllm_ctx_t *ctx = test_open_ctx();
+    buckets_and_threshold();
     variant(ctx, "v1_0");
     variant(ctx, "v1_1");
     tf5_forms(ctx);
