@@ -262,7 +262,9 @@ const cli_command cli_commands[] = {
      "terminal a progress bar with ETA is shown (plain lines otherwise, or with --plain).\n"
      "At the end a summary table is printed and index.html (self-contained: tables and\n"
      "inline SVG plots) is written.\n"
-     "A failing stage stops the run with its exit status and the tail of its log.\n"},
+     "A failing stage stops the run with its exit status and the tail of its log.\n"
+     "run and the stage commands that write into the folder lock it (.archllm.lock, which\n"
+     "records pid and command): a second one on the same folder exits 2 naming the first.\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},
     {"version", cmd_version, "print the version",
