@@ -27,7 +27,7 @@ extern const int cli_command_count;
 /* Print "archllm: <message>" to stderr and return code. */
 int cli_error(int code, const char *fmt, ...) ARCHLLM_PRINTF(2, 3);
 /* Print "archllm: <what>: <last error or status string>" and return the exit code for s:
- * 2 for EINVAL/ECONFIG/ENOTFOUND-of-a-selector style errors, 1 otherwise. */
+ * 2 for EINVAL/ECONFIG/ENOTFOUND-of-a-selector style errors and EBUSY, 1 otherwise. */
 int cli_status(archllm_status s, const char *what);
 /* Print the usage text of a command to stdout (or stderr with a hint when bad). */
 int cli_usage(const char *name, int code);

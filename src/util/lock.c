@@ -78,8 +78,9 @@ archllm_status archllm_dirlock_acquire(archllm_dirlock **lock, const char *dir, 
         char text[1100];
         int n = snprintf(text, sizeof text, "pid %ld\ncommand %s\n", (long)getpid(), command ? command : "?");
         if (n >= (int)sizeof text) n = (int)sizeof text - 1;
-        /* informational only: a failed write leaves the lock valid */
-        if (ftruncate(fd, 0) != 0 || pwrite(fd, text, (size_t)n, 0) != n) (void)0;
+        /* informational only: the lock holds even if this write fails */
+        ssize_t w = ftruncate(fd, 0) == 0 ? pwrite(fd, text, (size_t)n, 0) : -1;
+        (void)w;
         l = calloc(1, sizeof *l);
         if (!l) s = archllm_fail(ARCHLLM_ENOMEM, "%s: lock", dir);
     }
@@ -105,7 +106,8 @@ void archllm_dirlock_release(archllm_dirlock *lock)
                 *p = lock->next;
                 break;
             }
-        if (ftruncate(lock->fd, 0) != 0) (void)0; /* while still locked: nobody reads a half state */
+        int t = ftruncate(lock->fd, 0); /* while still locked: no one reads a stale holder */
+        (void)t;
         close(lock->fd);
         free(lock);
     }
