@@ -45,7 +45,8 @@ extern "C" {
     X(EBUILD,      "OpenCL program build failed")                          \
     X(ECLBLAST,    "CLBlast error")                                        \
     X(EUNSUPPORTED,"unsupported")                                          \
-    X(EINTERRUPTED,"interrupted")
+    X(EINTERRUPTED,"interrupted")                                          \
+    X(EBUSY,       "in use by another process")
 
 typedef enum {
 #define ARCHLLM_STATUS_ENUM_(name, msg) ARCHLLM_##name,

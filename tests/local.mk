@@ -8,6 +8,7 @@ EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_cli.sh
 
 # The public API through the shared library only (no internal headers).
 check_PROGRAMS += tests/test_public_api
-tests_test_public_api_CPPFLAGS = -I$(top_srcdir)/include
+# the version configure.ac declares: an independent source for the header's version macros
+tests_test_public_api_CPPFLAGS = -I$(top_srcdir)/include -DTEST_PACKAGE_VERSION='"$(PACKAGE_VERSION)"'
 tests_test_public_api_LDADD = libarchllm.la
 TESTS += tests/test_public_api

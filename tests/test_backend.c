@@ -39,7 +39,15 @@ int main(void)
 {
     archllm_ctx_t *ctx = test_open_ctx();
     archllm_status s;
-    CHECK(1, "default device opens (%s)", ctx->info.name);
+    /* test_open_ctx exits unless it opened: check that what opened is a listed device */
+    archllm_device_info list[16];
+    int nlist = 0, listed = 0;
+    s = archllm_devices_list(list, 16, &nlist);
+    for (int i = 0; s == ARCHLLM_OK && i < nlist && i < 16; i++)
+        listed |= list[i].platform_index == ctx->info.platform_index &&
+                  list[i].device_index == ctx->info.device_index && strcmp(list[i].name, ctx->info.name) == 0;
+    CHECK(listed && ctx->info.name[0], "default device opens and is listed (%s, %d:%d)", ctx->info.name,
+          ctx->info.platform_index, ctx->info.device_index);
     char sel[32], name_sel[16];
     snprintf(sel, sizeof sel, "%d:%d", ctx->info.platform_index, ctx->info.device_index);
     snprintf(name_sel, sizeof name_sel, "%.8s", ctx->info.name);
@@ -82,10 +90,9 @@ int main(void)
     }
     s = build_once(&built, &cached);
     CHECK(s == ARCHLLM_OK && built == 1, "corrupted cache entry: rebuilt (%d built, %d cached)", built, cached);
-    if (truncate(file, 10) == 0) {
-        s = build_once(&built, &cached);
-        CHECK(s == ARCHLLM_OK && built == 1, "truncated cache entry: rebuilt (%d built)", built);
-    }
+    CHECK(truncate(file, 10) == 0, "truncate the cache entry");
+    s = build_once(&built, &cached);
+    CHECK(s == ARCHLLM_OK && built == 1, "truncated cache entry: rebuilt (%d built)", built);
     s = build_once(&built, &cached);
     CHECK(s == ARCHLLM_OK && cached == 1, "rewritten entry loads again (%d cached)", cached);
     unlink(file);
@@ -113,6 +120,8 @@ int main(void)
     }
     setenv("ARCHLLM_CL_DIR", cldir, 1);
     s = archllm_ctx_init(&ctx, NULL);
+    /* the device opened above, so failing now is a failure, not a skip */
+    CHECK(s == ARCHLLM_OK, "context with ARCHLLM_CL_DIR set (%s)", s == ARCHLLM_OK ? "ok" : archllm_last_error());
     if (s == ARCHLLM_OK) {
         cl_kernel k;
         s = archllm_kernel(ctx, "broken", "broken_fwd", &k);
@@ -128,7 +137,9 @@ int main(void)
               "unknown kernel name: %s", archllm_last_error());
         /* CLBlast errors become ECLBLAST with the routine and the reason */
         cl_mem small;
-        if (archllm_buf_alloc(ctx, &small, 16) == ARCHLLM_OK) {
+        s = archllm_buf_alloc(ctx, &small, 16);
+        CHECK(s == ARCHLLM_OK, "a 16-byte buffer for the CLBlast error case");
+        if (s == ARCHLLM_OK) {
             archllm_view v = {small, 0};
             s = archllm_sgemm(ctx, 0, 0, 64, 64, 64, 1.0f, v, 64, v, 64, 0.0f, v, 64);
             CHECK(s == ARCHLLM_ECLBLAST && strstr(archllm_last_error(), "CLBlastSgemm"),

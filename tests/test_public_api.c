@@ -9,8 +9,12 @@
 int main(void)
 {
     int fail = 0;
-    if (strcmp(archllm_version(), ARCHLLM_VERSION_STRING) != 0) {
-        printf("FAIL version %s != %s\n", archllm_version(), ARCHLLM_VERSION_STRING);
+    /* the library's string, the header's macros and configure.ac's AC_INIT must agree */
+    char parts[64];
+    snprintf(parts, sizeof parts, "%d.%d.%d", ARCHLLM_VERSION_MAJOR, ARCHLLM_VERSION_MINOR, ARCHLLM_VERSION_PATCH);
+    if (strcmp(archllm_version(), TEST_PACKAGE_VERSION) != 0 || strcmp(ARCHLLM_VERSION_STRING, parts) != 0) {
+        printf("FAIL version: library %s, header %s (%s), configure.ac %s\n", archllm_version(),
+               ARCHLLM_VERSION_STRING, parts, TEST_PACKAGE_VERSION);
         fail = 1;
     }
     for (int s = 0; s < ARCHLLM_STATUS_COUNT_; s++)

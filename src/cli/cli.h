@@ -27,7 +27,7 @@ extern const int cli_command_count;
 /* Print "archllm: <message>" to stderr and return code. */
 int cli_error(int code, const char *fmt, ...) ARCHLLM_PRINTF(2, 3);
 /* Print "archllm: <what>: <last error or status string>" and return the exit code for s:
- * 2 for EINVAL/ECONFIG/ENOTFOUND-of-a-selector style errors, 1 otherwise. */
+ * 2 for EINVAL/ECONFIG/ENOTFOUND-of-a-selector style errors and EBUSY, 1 otherwise. */
 int cli_status(archllm_status s, const char *what);
 /* Print the usage text of a command to stdout (or stderr with a hint when bad). */
 int cli_usage(const char *name, int code);
@@ -60,6 +60,11 @@ int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
 /* A shipped data file: the option's path when given, else NAME in $ARCHLLM_DATA_DIR, the
  * installed data folder, then the source tree's data/; 0 when none is readable. */
 int cli_find_data_file(char *out, size_t cap, const char *option, const char *name);
+
+/* Lock the experiment folder DIR (creating it) for the rest of the process, so that two
+ * commands never write into one folder at once; when another process holds it, print
+ * "archllm: WHAT: DIR is in use by pid N (COMMAND) ..." and return 2. */
+int cli_lock_output(const char *dir, const char *what);
 
 /* True when s is "-h" or "--help". */
 int cli_is_help(const char *s);

@@ -42,6 +42,11 @@ int cmd_encode(int argc, char **argv)
     archllm_config cfg;
     int rc = cli_config_load(&cfg, &co);
     if (rc != CLI_EXIT_OK) return rc;
+    if (out && strcmp(out, "-") != 0) { /* a file, as `run` writes codes.jsonl: lock the folder */
+        char dir[ARCHLLM_CONFIG_PATH_MAX + 64];
+        archllm_config_output_dir(&cfg, dir, sizeof dir);
+        if ((rc = cli_lock_output(dir, "encode")) != CLI_EXIT_OK) return rc;
+    }
 
     archllm_dataset data;
     archllm_split split;

@@ -185,6 +185,7 @@ int cmd_generate(int argc, char **argv)
     archllm_config_output_dir(&cfg, dir, sizeof dir);
     if (out_opt) snprintf(odir, sizeof odir, "%s", out_opt);
     else snprintf(odir, sizeof odir, "%s/generate", dir);
+    if (!out_opt && (rc = cli_lock_output(dir, "generate")) != CLI_EXIT_OK) return rc;
 
     archllm_ctx_t *ctx = NULL;
     rc = cli_open_ctx(&ctx, device, &cfg);
@@ -224,7 +225,9 @@ int cmd_generate(int argc, char **argv)
         snprintf(path, sizeof path, "%s/samples.jsonl", odir);
         s = archllm_pipeline_write_cells(path, pm.space, cells, n);
     }
-    size_t nb = Ns[nN - 1];
+    /* Ns[] is filled only when the generation succeeded (nN is 0 before that with --unique
+     * or N <= 1,000), so read it only then */
+    size_t nb = s == ARCHLLM_OK ? Ns[nN - 1] : 0;
     if (s == ARCHLLM_OK && baselines) {
         bcells = malloc(nb * sizeof *bcells);
         if (!bcells) s = archllm_fail(ARCHLLM_ENOMEM, "generate");

@@ -663,6 +663,7 @@ int cmd_run(int argc, char **argv)
     snprintf(logs, sizeof logs, "%s/logs", dir);
     archllm_status s = archllm_mkdirs(logs);
     if (s != ARCHLLM_OK) return cli_status(s, logs);
+    if ((rc = cli_lock_output(dir, "run")) != CLI_EXIT_OK) return rc;
     if ((rc = check_made_with(&cfg, dir, redo, stdout)) != CLI_EXIT_OK) return rc;
     const char *space = cfg.data.space == ARCHLLM_CONFIG_NB201 ? "nb201" : "nb101";
 

@@ -396,6 +396,7 @@ int cmd_search(int argc, char **argv)
     char outdir[4096];
     if (out_opt) snprintf(outdir, sizeof outdir, "%s", out_opt);
     else archllm_config_output_dir(&cfg, outdir, sizeof outdir);
+    if (!out_opt && (rc = cli_lock_output(outdir, "search")) != CLI_EXIT_OK) return rc; /* the experiment folder */
 
     /* the benchmark: the NB201 table (an oracle per dataset is built from it below) or
      * the NB101 oracle, read before the methods so that a bad file fails fast */

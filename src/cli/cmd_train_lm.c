@@ -219,6 +219,7 @@ int cmd_train_lm(int argc, char **argv)
     char dir[ARCHLLM_CONFIG_PATH_MAX + 64], data[ARCHLLM_CONFIG_PATH_MAX + 96], ckpt[ARCHLLM_CONFIG_PATH_MAX + 128],
         hf[ARCHLLM_CONFIG_PATH_MAX + 96];
     archllm_config_output_dir(&cfg, dir, sizeof dir);
+    if ((rc = cli_lock_output(dir, "train-lm")) != CLI_EXIT_OK) return rc;
     if (v->data[0]) snprintf(data, sizeof data, "%s", v->data);
     else snprintf(data, sizeof data, "%s/codes.jsonl", dir);
     snprintf(ckpt, sizeof ckpt, "%s/t5-checkpoint.safetensors", dir);

@@ -140,6 +140,9 @@ int cmd_train_vqvae(int argc, char **argv)
     int rc = cli_config_load(&cfg, &co);
     if (rc != CLI_EXIT_OK) return rc;
     const archllm_config_vqvae *v = &cfg.vqvae;
+    char dir[ARCHLLM_CONFIG_PATH_MAX + 64], ckpt[ARCHLLM_CONFIG_PATH_MAX + 128], metrics[ARCHLLM_CONFIG_PATH_MAX + 128];
+    archllm_config_output_dir(&cfg, dir, sizeof dir);
+    if ((rc = cli_lock_output(dir, "train-vqvae")) != CLI_EXIT_OK) return rc;
     setvbuf(stdout, NULL, _IOLBF, 0);
 
     archllm_dataset data;
@@ -161,8 +164,6 @@ int cmd_train_vqvae(int argc, char **argv)
     archllm_rng_seed(&init_rng, (uint64_t)cfg.experiment.seed, 0x1001);
     archllm_vqvae model;
     s = archllm_vqvae_init(&model, ctx, &hp, &init_rng);
-    char dir[ARCHLLM_CONFIG_PATH_MAX + 64], ckpt[ARCHLLM_CONFIG_PATH_MAX + 128], metrics[ARCHLLM_CONFIG_PATH_MAX + 128];
-    archllm_config_output_dir(&cfg, dir, sizeof dir);
     archllm_vqvae_ckpt_path(&cfg, ckpt, sizeof ckpt);
     snprintf(metrics, sizeof metrics, "%s/vqvae-metrics.json", dir);
     if (s == ARCHLLM_OK) s = archllm_mkdirs(dir);

@@ -1,6 +1,7 @@
 /* main.c - `archllm`: the command table, help, version and dispatch. */
 #include "config.h"
 #include "cli/cli.h"
+#include "util/lock.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -261,7 +262,9 @@ const cli_command cli_commands[] = {
      "terminal a progress bar with ETA is shown (plain lines otherwise, or with --plain).\n"
      "At the end a summary table is printed and index.html (self-contained: tables and\n"
      "inline SVG plots) is written.\n"
-     "A failing stage stops the run with its exit status and the tail of its log.\n"},
+     "A failing stage stops the run with its exit status and the tail of its log.\n"
+     "run and the stage commands that write into the folder lock it (.archllm.lock, which\n"
+     "records pid and command): a second one on the same folder exits 2 naming the first.\n"},
     {"help", cmd_help, "show help for a command",
      "usage: archllm help [COMMAND]\n"},
     {"version", cmd_version, "print the version",
@@ -333,10 +336,32 @@ int cli_error(int code, const char *fmt, ...)
 int cli_status(archllm_status s, const char *what)
 {
     const char *detail = archllm_last_error();
-    int code = (s == ARCHLLM_EINVAL || s == ARCHLLM_ECONFIG) ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
+    int code = (s == ARCHLLM_EINVAL || s == ARCHLLM_ECONFIG || s == ARCHLLM_EBUSY) ? CLI_EXIT_USAGE : CLI_EXIT_FAILURE;
     if (detail[0])
         return cli_error(code, "%s: %s", what, detail);
     return cli_error(code, "%s: %s", what, archllm_status_string(s));
+}
+
+/* The command line as typed, recorded in the output folder's lock for the next comer. */
+static char cli_command_line[1024];
+
+static void set_command_line(int argc, char **argv)
+{
+    size_t n = 0;
+    for (int i = 0; i < argc && n + 1 < sizeof cli_command_line; i++) {
+        int w = snprintf(cli_command_line + n, sizeof cli_command_line - n, "%s%s", i ? " " : "",
+                         i ? argv[i] : "archllm");
+        if (w < 0) break;
+        n += (size_t)w;
+    }
+}
+
+int cli_lock_output(const char *dir, const char *what)
+{
+    archllm_dirlock *lock;
+    archllm_status s = archllm_dirlock_acquire(&lock, dir, cli_command_line);
+    /* held until exit, when the kernel drops it; `run`'s stages take it again for free */
+    return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, what);
 }
 
 int cli_usage(const char *name, int code)
@@ -425,6 +450,7 @@ int main(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     const char *name = argv[1];
+    set_command_line(argc, argv);
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) return cmd_version(0, NULL);
     if (cli_is_help(name)) return cmd_help(1, argv + 1);
     const cli_command *c = cli_find_command(name);

@@ -59,9 +59,24 @@ archllm_svg_params archllm_svg_default_params(void)
     return (archllm_svg_params){.width = 640, .height = 400, .xmin = NAN, .xmax = NAN, .ymin = NAN, .ymax = NAN};
 }
 
-/* Colour-blind-safe palette (Okabe-Ito). */
-static const char *const palette[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"};
-#define NPAL (sizeof palette / sizeof palette[0])
+/* Series i is drawn in colour i % NPAL and dash pattern i % NDASH, so that every series
+ * differs from its neighbours in both, in print and for colour-blind readers.  Colours:
+ * Okabe-Ito, ordered so that the first ones are far apart (blue and bluish green, once 1st
+ * and 3rd, looked alike in the search plots); yellow last, faint on white.  The counts are
+ * coprime: 40 series before a (colour, dash) pair repeats. */
+static const char *const palette[] = {"#0072B2", "#D55E00", "#CC79A7", "#009E73", "#E69F00", "#56B4E9", "#000000",
+                                      "#F0E442"};
+static const char *const dashes[] = {"", "8 4", "2 3", "8 3 2 3", "14 4"};
+#define NPAL  (sizeof palette / sizeof palette[0])
+#define NDASH (sizeof dashes / sizeof dashes[0])
+
+/* ' stroke-dasharray="..."' for series i, or "" for the solid first pattern */
+static void dash_attr(char *out, size_t cap, size_t i)
+{
+    const char *d = dashes[i % NDASH];
+    if (d[0]) snprintf(out, cap, " stroke-dasharray=\"%s\"", d);
+    else out[0] = '\0';
+}
 
 /* Heckbert's nice numbers: a step of 1, 2 or 5 times a power of ten, ~target ticks. */
 static double nice_step(double range, int target)
@@ -172,6 +187,8 @@ archllm_status archllm_svg_plot_string(char **out, const archllm_svg_params *p, 
                           (unsigned)id, ml, mt, pw, ph, (unsigned)id);
     for (size_t i = 0; i < ns; i++) {
         const char *col = palette[i % NPAL];
+        char dash[48];
+        dash_attr(dash, sizeof dash, i);
         if (s[i].err) { /* band: upper edge forwards, lower edge back */
             archllm_strbuf_printf(&b, "<polygon fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\" points=\"", col);
             for (size_t k = 0; k < s[i].n; k++)
@@ -182,7 +199,7 @@ archllm_status archllm_svg_plot_string(char **out, const archllm_svg_params *p, 
                     archllm_strbuf_printf(&b, "%.1f,%.1f ", PX(s[i].x[k]), PY(s[i].y[k] - s[i].err[k]));
             archllm_strbuf_printf(&b, "\"/>\n");
         }
-        archllm_strbuf_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"", col);
+        archllm_strbuf_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s points=\"", col, dash);
         for (size_t k = 0; k < s[i].n; k++)
             if (isfinite(s[i].x[k]) && isfinite(s[i].y[k]))
                 archllm_strbuf_printf(&b, "%.1f,%.1f ", PX(s[i].x[k]), PY(s[i].y[k]));
@@ -207,10 +224,12 @@ archllm_status archllm_svg_plot_string(char **out, const archllm_svg_params *p, 
                               lx, ly, lw, lh);
         for (size_t i = 0; i < ns; i++) {
             double y = ly + 13 + 18.0 * i;
+            char dash[48];
+            dash_attr(dash, sizeof dash, i);
             archllm_strbuf_printf(&b,
                                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                                  "stroke-width=\"2\"/>\n<text x=\"%.1f\" y=\"%.1f\">",
-                                  lx + 6, y - 4, lx + 26, y - 4, palette[i % NPAL], lx + 32, y);
+                                  "stroke-width=\"2\"%s/>\n<text x=\"%.1f\" y=\"%.1f\">",
+                                  lx + 6, y - 4, lx + 26, y - 4, palette[i % NPAL], dash, lx + 32, y);
             archllm_strbuf_escape(&b, s[i].name ? s[i].name : "");
             archllm_strbuf_printf(&b, "</text>\n");
         }

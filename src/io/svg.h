@@ -1,4 +1,5 @@
-/* svg.h - self-contained SVG line plots: several series, axes with "nice" ticks and
+/* svg.h - self-contained SVG line plots: several series (series i in the i-th colour of a
+ * colour-blind-safe palette and the i-th dash pattern), axes with "nice" ticks and
  * labels, a legend, optional +-std bands.  No fonts, scripts or external references, so
  * a file opens in any browser and can be inlined in an HTML report.  Used for the
  * search curves and the temperature sweep; not a general plotting library. */

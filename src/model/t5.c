@@ -4,7 +4,6 @@
 #include "model/t5.h"
 
 #include "ops/t5_ops.h"
-#include "ref/t5_ref.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -263,11 +262,33 @@ static archllm_status lin_bwd(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view dx
     return ARCHLLM_OK;
 }
 
+/* T5.md 1.5, Hugging Face's _relative_position_bucket: exact buckets for small distances,
+ * log-spaced ones up to max_distance (the log in float32, as HF computes it, truncated
+ * toward zero), then the last bucket.  ref_t5_bucket is the tests' own statement of it. */
+int archllm_t5_bucket(long rel, int bidirectional, int num_buckets, int max_distance)
+{
+    int base = 0;
+    long dist;
+    if (bidirectional) { /* half the buckets for keys after the query */
+        num_buckets /= 2;
+        base = rel > 0 ? num_buckets : 0;
+        dist = rel < 0 ? -rel : rel;
+    } else { /* causal: only keys at or before the query */
+        dist = rel < 0 ? -rel : 0;
+    }
+    int exact = num_buckets / 2;
+    if (dist < exact) return base + (int)dist;
+    float lg = logf((float)dist / (float)exact) / (float)log((double)max_distance / exact);
+    long b = exact + (long)(lg * (float)(num_buckets - exact));
+    return base + (int)(b < num_buckets - 1 ? b : num_buckets - 1);
+}
+
 void archllm_t5_buckets(const archllm_t5_config *c, int bidirectional, int Lq, int Lk, int q0, int32_t *out)
 {
     for (int q = 0; q < Lq; q++)
         for (int k = 0; k < Lk; k++)
-            out[q * Lk + k] = ref_t5_bucket((long)k - (long)(q + q0), bidirectional, c->num_buckets, c->max_distance);
+            out[q * Lk + k] = archllm_t5_bucket((long)k - (long)(q + q0), bidirectional, c->num_buckets,
+                                                c->max_distance);
 }
 
 void archllm_t5_shift_right(const archllm_t5_config *c, const int32_t *labels, int B, int T, int32_t *dec_ids)

@@ -27,6 +27,8 @@ typedef struct {
     int   tied;         /* lm_head = shared */
     int   scale_out;    /* decoder output scaled by d_model^-0.5 (v1.0; = tied unless
                            config.json says scale_decoder_outputs) */
+    int   scale_key;    /* config.json has scale_decoder_outputs: written by transformers 5,
+                           whose loader unties a stored lm_head that differs from shared */
     int   pad_id, eos_id, start_id;
 } archllm_t5_config;
 
@@ -112,6 +114,8 @@ archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archl
 
 /* decoder_input_ids = shift_right(labels): start token, labels[:-1], -100 -> pad */
 void archllm_t5_shift_right(const archllm_t5_config *c, const int32_t *labels, int B, int T, int32_t *dec_ids);
+/* the relative-position bucket of rel = key - query (Hugging Face's _relative_position_bucket) */
+int archllm_t5_bucket(long rel, int bidirectional, int num_buckets, int max_distance);
 /* bucket table (Lq, Lk) for query positions q0.. and keys 0.. */
 void archllm_t5_buckets(const archllm_t5_config *c, int bidirectional, int Lq, int Lk, int q0, int32_t *out);
 

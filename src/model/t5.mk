@@ -16,7 +16,12 @@ EXTRA_DIST += tests/fixtures/t5/make_fixtures.py tests/fixtures/t5/v1_0/config.j
 	tests/fixtures/t5/v1_1/expect.safetensors tests/fixtures/t5/v1_0/f16/config.json \
 	tests/fixtures/t5/v1_0/f16/model.safetensors tests/fixtures/t5/v1_1/bf16/config.json \
 	tests/fixtures/t5/v1_1/bf16/model.safetensors tests/fixtures/t5/v1_0/lm_logits_case.txt \
-	tests/fixtures/t5/v1_1/lm_logits_case.txt
+	tests/fixtures/t5/v1_1/lm_logits_case.txt tests/fixtures/t5/make_tf5_fixtures.py \
+	tests/fixtures/t5/v1_1/tf5/config.json tests/fixtures/t5/v1_1/tf5/generation_config.json \
+	tests/fixtures/t5/v1_1/tf5/model.safetensors tests/fixtures/t5/v1_1/tf5_tied/config.json \
+	tests/fixtures/t5/v1_1/tf5_tied/generation_config.json tests/fixtures/t5/v1_1/tf5_tied/model.safetensors \
+	tests/fixtures/t5/v1_1/tf5_tied/expect.safetensors tests/fixtures/t5/make_bucket_fixture.py \
+	tests/fixtures/t5/buckets.txt
 libarchllm_core_la_SOURCES += src/model/prompts.h src/model/prompts.c src/model/prompts_text.c
 archllm_SOURCES += src/cli/cmd_train_lm.c src/cli/cmd_lm_logits.c
 TESTS += tests/model/t5/test_train_lm.sh

@@ -29,6 +29,7 @@ void archllm_t5_config_default(archllm_t5_config *c)
     c->act = ARCHLLM_T5_RELU;
     c->tied = 1;
     c->scale_out = 1;
+    c->scale_key = 0;
     c->pad_id = 0;
     c->eos_id = 1;
     c->start_id = 0;
@@ -116,7 +117,10 @@ archllm_status archllm_t5_config_parse_json(archllm_t5_config *c, const char *te
     if (s == ARCHLLM_OK) s = get_num(root, "dropout_rate", &c->dropout, name);
     if (s == ARCHLLM_OK) s = get_num(root, "layer_norm_epsilon", &c->eps, name);
     if (s == ARCHLLM_OK) s = get_bool(root, "tie_word_embeddings", &c->tied, name);
+    /* transformers 4.x scales exactly when tied; 5.x forces tie_word_embeddings true and
+     * keeps the scaling in scale_decoder_outputs, derived the 4.x way when absent */
     c->scale_out = c->tied;
+    c->scale_key = s == ARCHLLM_OK && json_is_boolean(json_object_get(root, "scale_decoder_outputs"));
     if (s == ARCHLLM_OK) s = get_bool(root, "scale_decoder_outputs", &c->scale_out, name);
     if (c->n_dec_layers < 0) c->n_dec_layers = c->n_layers;
     json_t *ff = s == ARCHLLM_OK ? json_object_get(root, "feed_forward_proj") : NULL;

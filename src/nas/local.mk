@@ -17,11 +17,11 @@ archllm_CPPFLAGS += -DARCHLLM_PKGDATADIR=\"$(pkgdatadir)\" -DARCHLLM_SRCDATADIR=
 check_PROGRAMS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers
 TESTS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers tests/nas/test_nas_cli.sh
 EXTRA_DIST += tests/nas/test_nas_cli.sh tests/clilib.sh
-tests_nas_test_nb101_SOURCES = tests/nas/test_nb101.c tests/nas/nas_test.h
+tests_nas_test_nb101_SOURCES = tests/nas/test_nb101.c
 tests_nas_test_nb101_LDADD = $(TEST_LIBS)
-tests_nas_test_nb201_SOURCES = tests/nas/test_nb201.c tests/nas/nas_test.h
+tests_nas_test_nb201_SOURCES = tests/nas/test_nb201.c
 tests_nas_test_nb201_LDADD = $(TEST_LIBS)
-tests_nas_test_nas_readers_SOURCES = tests/nas/test_nas_readers.c tests/nas/nas_test.h tests/nas/nb101_record.h
+tests_nas_test_nas_readers_SOURCES = tests/nas/test_nas_readers.c tests/nas/nb101_record.h
 tests_nas_test_nas_readers_LDADD = $(TEST_LIBS)
 
 # ---- fuzz targets: `make fuzz` (libFuzzer through clang; not part of make check) ----

@@ -11,9 +11,9 @@ archllm_SOURCES += src/cli/cmd_search.c src/cli/cmd_baseline.c
 
 # tests: metrics, baselines and writers; oracle and search loops; the two commands
 check_PROGRAMS += tests/search/test_genmetrics tests/search/test_search
-tests_search_test_genmetrics_SOURCES = tests/search/test_genmetrics.c tests/nas/nas_test.h
+tests_search_test_genmetrics_SOURCES = tests/search/test_genmetrics.c
 tests_search_test_genmetrics_LDADD = $(TEST_LIBS)
-tests_search_test_search_SOURCES = tests/search/test_search.c tests/nas/nas_test.h tests/nas/nb101_record.h
+tests_search_test_search_SOURCES = tests/search/test_search.c tests/nas/nb101_record.h
 tests_search_test_search_LDADD = $(TEST_LIBS)
 TESTS += tests/search/test_genmetrics tests/search/test_search
 CLEANFILES += test_genmetrics.json test_genmetrics.csv test_genmetrics.svg test_genmetrics.html \

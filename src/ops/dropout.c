@@ -1,7 +1,13 @@
 /* dropout.c - launchers for cl/dropout.cl. */
 #include "ops/common.h"
 #include "ops/t5_ops.h"
-#include "ref/t5_ref.h"
+
+uint32_t archllm_dropout_threshold(float p)
+{
+    /* keep when hash >= p 2^32, so P(drop) = p; p < 1 keeps it below 2^32, the clamp guards rounding */
+    double t = (double)p * 4294967296.0;
+    return t >= 4294967295.0 ? 4294967295u : (uint32_t)t;
+}
 
 static archllm_status run(archllm_ctx_t *ctx, const char *name, archllm_view a, archllm_view b, size_t n, float p,
                           uint32_t seed)
@@ -9,7 +15,7 @@ static archllm_status run(archllm_ctx_t *ctx, const char *name, archllm_view a, 
     OPS_CHECK_SIZE(name, a.off + n);
     if (!(p >= 0.0f && p < 1.0f)) return archllm_fail(ARCHLLM_EINVAL, "%s: rate %g outside [0, 1)", name, p);
     cl_kernel k;
-    cl_uint ao = a.off, bo = b.off, nn = n, th = ref_dropout_threshold(p), sd = seed;
+    cl_uint ao = a.off, bo = b.off, nn = n, th = archllm_dropout_threshold(p), sd = seed;
     float scale = 1.0f / (1.0f - p);
     ARCHLLM_TRY(archllm_kernel(ctx, "dropout", name, &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(a.buf), ARG_UINT(ao), ARG_MEM(b.buf), ARG_UINT(bo), ARG_UINT(nn),

@@ -53,6 +53,8 @@ archllm_status archllm_op_xent_fwd_bwd(archllm_ctx_t *ctx, archllm_view x, archl
 archllm_status archllm_op_xent_fwd_bwd_kind(archllm_ctx_t *ctx, archllm_view x, archllm_view losses,
                                             archllm_view labels, size_t n, size_t V, float scale, int groups);
 
+/* the kernels' keep rule: element i survives when hash(seed, i) >= this (p 2^32) */
+uint32_t archllm_dropout_threshold(float p);
 /* dropout with a hashed mask (seed per site and step); fwd may run in place, bwd adds */
 archllm_status archllm_op_dropout_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view in, size_t n, float p,
                                       uint32_t seed);

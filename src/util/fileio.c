@@ -3,9 +3,12 @@
 #include "util/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 archllm_status archllm_atomic_open(archllm_atomic_file *af, const char *path)
@@ -13,9 +16,23 @@ archllm_status archllm_atomic_open(archllm_atomic_file *af, const char *path)
     memset(af, 0, sizeof *af);
     if (strlen(path) >= sizeof af->path) return archllm_fail(ARCHLLM_EINVAL, "%s: path too long", path);
     snprintf(af->path, sizeof af->path, "%s", path);
-    snprintf(af->tmp, sizeof af->tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(af->tmp);
-    if (fd < 0) return archllm_fail(ARCHLLM_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
+    /* Not mkstemp: its 0600 would survive the rename.  open with mode 0666 lets the kernel
+     * apply the umask (0644 under 022) without reading it, which umask() cannot do without
+     * changing it; O_EXCL keeps mkstemp's guarantee that the name is ours. */
+    static atomic_uint counter;
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        unsigned r = (unsigned)ts.tv_nsec ^ (atomic_fetch_add(&counter, 1) * 2654435761u);
+        snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%ld.%08x", path, (long)getpid(), r);
+        fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd < 0) {
+        af->tmp[0] = '\0'; /* not ours: abort must not remove it */
+        return archllm_fail(ARCHLLM_EIO, "%s: cannot create a temporary file: %s", path, strerror(errno));
+    }
     af->f = fdopen(fd, "wb");
     if (!af->f) {
         close(fd);

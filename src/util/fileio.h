@@ -10,10 +10,10 @@
 typedef struct {
     FILE *f;
     char  path[4096];
-    char  tmp[4096 + 16];
+    char  tmp[4096 + 32];
 } archllm_atomic_file;
 
-/* Open PATH.tmp.XXXXXX for writing ("wb"). */
+/* Open PATH.tmp.PID.RANDOM for writing ("wb"), mode 0666 less the umask, as fopen would. */
 archllm_status archllm_atomic_open(archllm_atomic_file *af, const char *path);
 /* Flush, fsync, close and rename onto the target; on any failure remove the temp file. */
 archllm_status archllm_atomic_commit(archllm_atomic_file *af);

@@ -8,7 +8,7 @@
 #include "nas/nb101_data.h"
 #include "nas/nb201.h"
 #include "nas/tfrecord.h"
-#include "nas_test.h"
+#include "testutil.h"
 #include "nb101_record.h"
 
 #include <math.h>

@@ -1,7 +1,7 @@
 /* test_nb101.c - NAS-Bench-101: exact space size and breakdowns, the hash test vectors,
  * hash invariance under vertex permutations, pruning/validity, and lookups. */
 #include "nas/nb101.h"
-#include "nas_test.h"
+#include "testutil.h"
 
 #include <time.h>
 

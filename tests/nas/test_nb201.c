@@ -2,7 +2,7 @@
  * arch-string round trips and rejects, the 8-node DAG form (validity, distinct hashes),
  * the table loader's lookups and its errors on malformed CSV. */
 #include "nas/nb201_table.h"
-#include "nas_test.h"
+#include "testutil.h"
 
 #include <math.h>
 

@@ -17,10 +17,24 @@ set -- --set "experiment.output_dir=$out"
 
 "$bin" devices >/dev/null 2>&1 || { echo "SKIP: no OpenCL device"; exit 77; }
 
+umask 022 # outputs must be 0644 under it, not mkstemp's 0600
 t0=$(date +%s)
-"$bin" run "$cfg" "$@" --plain >"$tmp/run1" 2>"$tmp/err1"; rc=$?
+"$bin" run "$cfg" "$@" --plain >"$tmp/run1" 2>"$tmp/err1" &
+pid=$!
+# a second run on the folder while the first trains: exit 2 naming the holder, no waiting
+i=0
+while ! grep -q '^command ' "$out/.archllm.lock" 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+"$bin" run "$cfg" "$@" --plain >"$tmp/run0" 2>"$tmp/err0"; rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l <"$tmp/err0")" -eq 1 ] && grep -q "is in use by pid $pid (archllm run " "$tmp/err0" \
+    && ok "a second run on the folder: exit 2 naming the first" || { fail "second run: exit $rc"; cat "$tmp/err0"; }
+"$bin" train-vqvae "$cfg" "$@" >/dev/null 2>"$tmp/err0"; rc=$?
+[ "$rc" -eq 2 ] && grep -q "train-vqvae: .* is in use by pid $pid " "$tmp/err0" \
+    && ok "a stage command on the folder: exit 2" || { fail "train-vqvae during run: exit $rc"; cat "$tmp/err0"; }
+wait $pid; rc=$?
 t1=$(date +%s)
 [ "$rc" -eq 0 ] && ok "run completes ($((t1 - t0)) s)" || { fail "run exit $rc"; cat "$tmp/err1"; tail -20 "$tmp/run1"; }
+bad=$(find "$out" -type f ! -perm 0644)
+[ -z "$bad" ] && ok "every output is 0644 under umask 022" || fail "not 0644: $(ls -l $bad)"
 for f in dataset.jsonl vqvae.safetensors vqvae-metrics.json codes.jsonl t5/model.safetensors t5/config.json \
          generate/samples.jsonl generate/metrics.json generate/metrics.csv generate/timing.json \
          generate/sweep.csv generate/sweep.svg search-nb201-cifar10.csv search-nb201-cifar10-runs.csv \
@@ -61,6 +75,14 @@ rm "$out/generate/metrics.json"
 [ "$rc" -eq 0 ] && grep -q 'generate: done' "$tmp/run3" && [ "$(grep -c 'skipped$' "$tmp/run3")" -eq 5 ] \
     && [ -s "$out/generate/metrics.json" ] && ok "removed metrics.json: only generate reruns" \
     || { fail "partial rerun"; cat "$tmp/run3" "$tmp/err3"; }
+
+# a generation that fails before sampling (its output folder cannot be made): one error,
+# exit 1.  With --unique no N is known then; generate used to read Ns[-1], which a build
+# with ./configure --enable-sanitizers reports here
+: >"$tmp/file"
+"$bin" generate "$cfg" "$@" --unique --samples 10 --out "$tmp/file/g" >/dev/null 2>"$tmp/err0"; rc=$?
+[ "$rc" -eq 1 ] && [ "$(wc -l <"$tmp/err0")" -eq 1 ] && grep -q 'cannot create folder' "$tmp/err0" \
+    && ok "failed generation with --unique: one error line" || { fail "failed generation: exit $rc"; cat "$tmp/err0"; }
 
 # generate alone: the same metrics for the same seed (sampling is deterministic)
 "$bin" generate "$cfg" "$@" --no-baselines --samples 1500 --out "$tmp/g" >"$tmp/gen" 2>&1 \

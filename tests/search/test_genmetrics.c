@@ -2,7 +2,7 @@
  * digest set at NB101 size, the iid limit, the uniform baselines, the JSON/CSV reports,
  * and the SVG / HTML writers (well-formed XML, tables present, text escaped). */
 #include "config.h"
-#include "../nas/nas_test.h"
+#include "testutil.h"
 #include "io/report.h"
 #include "io/svg.h"
 #include "nas/baseline.h"
@@ -345,6 +345,54 @@ static int count(const char *s, const char *needle)
     return n;
 }
 
+/* The stroke colour and dash pattern of each element starting with tag, in order. */
+static int styles(const char *svg, const char *tag, char col[][16], char dash[][24], int cap)
+{
+    int n = 0;
+    for (const char *p = strstr(svg, tag); p && n < cap; p = strstr(p + 1, tag)) {
+        const char *end = strchr(p, '>'), *c = strstr(p, " stroke=\""), *d = strstr(p, "stroke-dasharray=\"");
+        col[n][0] = dash[n][0] = '\0';
+        if (c && c < end) sscanf(c, " stroke=\"%15[^\"]", col[n]);
+        if (d && d < end) sscanf(d, "stroke-dasharray=\"%23[^\"]", dash[n]);
+        n++;
+    }
+    return n;
+}
+
+/* Every series distinct in colour and dash pattern (the search plots once drew two methods
+ * in near-identical colours), neighbours different in both, and the legend drawn alike. */
+static void test_svg_styles(void)
+{
+    enum { NS = 12 };
+    double x[3] = {1, 2, 3}, y[NS][3];
+    archllm_svg_series s[NS];
+    char names[NS][8];
+    for (int i = 0; i < NS; i++) {
+        for (int k = 0; k < 3; k++) y[i][k] = i + k;
+        snprintf(names[i], sizeof names[i], "m%d", i);
+        s[i] = (archllm_svg_series){.name = names[i], .x = x, .y = y[i], .n = 3};
+    }
+    archllm_svg_params p = archllm_svg_default_params();
+    char *svg = NULL;
+    CHECK_OK(archllm_svg_plot_string(&svg, &p, s, NS));
+    if (!svg) return;
+    char col[NS + 1][16], dash[NS + 1][24], lcol[NS + 1][16], ldash[NS + 1][24];
+    const char *key = strstr(svg, "fill-opacity=\"0.85\""); /* the legend box; its lines follow */
+    int n = styles(svg, "<polyline", col, dash, NS + 1), nl = key ? styles(key, "<line x1", lcol, ldash, NS + 1) : 0;
+    int same = 0, neighbours = 0, legend = 0, colours = 0;
+    for (int i = 0; i < n; i++) {
+        colours += col[i][0] == '#';
+        for (int j = 0; j < i; j++) same += strcmp(col[i], col[j]) == 0 && strcmp(dash[i], dash[j]) == 0;
+        if (i) neighbours += strcmp(col[i], col[i - 1]) == 0 || strcmp(dash[i], dash[i - 1]) == 0;
+        legend += i < nl && strcmp(col[i], lcol[i]) == 0 && strcmp(dash[i], ldash[i]) == 0;
+    }
+    CHECK(n == NS && colours == NS && same == 0 && neighbours == 0,
+          "svg: %d series, all distinct in (colour, dash), neighbours differ in both (%d repeats, %d neighbours)", n,
+          same, neighbours);
+    CHECK(nl == NS && legend == NS, "svg: the legend draws each series' colour and dash (%d of %d)", legend, NS);
+    free(svg);
+}
+
 static void test_svg_and_report(void)
 {
     double x[50], y1[50], y2[50], e[50];
@@ -424,5 +472,6 @@ int main(void)
     test_baselines();
     test_reports();
     test_svg_and_report();
+    test_svg_styles();
     return test_done("test_genmetrics");
 }

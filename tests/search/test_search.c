@@ -4,7 +4,7 @@
  * beats random search on average over seeds 0..19 at 100 queries; mutations stay valid;
  * a plugged-in method sees the history and can propose batches with repeats. */
 #include "config.h"
-#include "../nas/nas_test.h"
+#include "testutil.h"
 #include "../nas/nb101_record.h"
 #include "nas/genmetrics.h"
 #include "nas/nb101.h"

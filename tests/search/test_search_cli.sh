@@ -53,7 +53,9 @@ fi
 expect_bad 2 "no --space" -- "$bin" search
 expect_bad 2 "bad space" -- "$bin" search --space nb301
 expect_bad 2 "bad method" -- "$bin" search --space nb201 --method annealing
-expect_bad 2 "archllm method needs models" -- "$bin" search --space nb201 --method archllm
+# in a folder of its own: search locks (and so makes) the experiment folder it writes into
+expect_bad 2 "archllm method needs models" -- "$bin" search --space nb201 --method archllm \
+    --set "experiment.output_dir=$tmp/none"
 expect_bad 2 "bad dataset" -- "$bin" search --space nb201 --dataset mnist
 expect_bad 2 "dataset twice" -- "$bin" search --space nb201 --dataset cifar10,cifar10
 expect_bad 2 "empty dataset list" -- "$bin" search --space nb201 --dataset ,

@@ -2,8 +2,12 @@
  * in tests/fixtures/t5/{v1_0,v1_1} (made by tests/fixtures/t5/make_fixtures.py), load the
  * folder, run forward on the recorded inputs and compare logits, loss and the gradient of
  * every parameter.  Also: shift_right, a save/load round trip of the folder, F16/BF16
- * conversions of the weights, and malformed folders rejected with clear errors. */
+ * conversions of the weights, transformers 5's tying and scaling rules on its own folders
+ * (v1_1/tf5, v1_1/tf5_tied) and exports that 4.x and 5.x read alike, and malformed folders
+ * rejected with clear errors. */
 #include "model/t5.h"
+#include "ops/t5_ops.h"
+#include "ref/t5_ref.h"
 #include "testutil.h"
 #include "util/fileio.h"
 
@@ -408,16 +412,241 @@ static void malformed(archllm_ctx_t *ctx)
     rmdir(tmp);
 }
 
+/* The logits of m for ex's encoder and decoder inputs (caller frees), NULL on failure. */
+static float *run_logits(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_safetensors *ex, size_t *nl)
+{
+    int64_t si[2], sd[2];
+    int32_t *ids = geti(ex, "input_ids", si), *mask = geti(ex, "attention_mask", si), *dec = geti(ex, "decoder_input_ids", sd);
+    size_t n = (size_t)si[0] * sd[1] * m->cfg.vocab;
+    float *lg = ids && mask && dec ? calloc(n, sizeof(float)) : NULL;
+    archllm_status s = lg ? archllm_t5_forward(ctx, m, ids, mask, (int)si[0], (int)si[1], dec, (int)sd[1]) : ARCHLLM_EFORMAT;
+    archllm_view lv = archllm_t5_logits(m);
+    if (s == ARCHLLM_OK) s = archllm_buf_read(ctx, lg, lv.buf, lv.off * 4, n * 4);
+    free(ids), free(mask), free(dec);
+    if (s != ARCHLLM_OK) {
+        free(lg);
+        return NULL;
+    }
+    *nl = n;
+    return lg;
+}
+
+/* A folder in tmp: src's model.safetensors and its config.json with FROM replaced by TO. */
+static archllm_status edited_copy(const char *src, const char *tmp, const char *from, const char *to)
+{
+    char path[4200], *text = NULL, *data = NULL;
+    size_t len = 0, dlen = 0;
+    ARCHLLM_TRY(archllm_mkdirs(tmp));
+    snprintf(path, sizeof path, "%s/config.json", src);
+    ARCHLLM_TRY(archllm_read_file(path, &text, &len));
+    char *at = strstr(text, from);
+    archllm_status s = at ? ARCHLLM_OK : archllm_fail(ARCHLLM_EFORMAT, "%s lacks '%s'", path, from);
+    snprintf(path, sizeof path, "%s/model.safetensors", src);
+    if (s == ARCHLLM_OK) s = archllm_read_file(path, &data, &dlen);
+    archllm_atomic_file af;
+    snprintf(path, sizeof path, "%s/config.json", tmp);
+    if (s == ARCHLLM_OK) s = archllm_atomic_open(&af, path);
+    if (s == ARCHLLM_OK) {
+        fprintf(af.f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+        s = archllm_atomic_commit(&af);
+    }
+    snprintf(path, sizeof path, "%s/model.safetensors", tmp);
+    if (s == ARCHLLM_OK) s = archllm_atomic_open(&af, path);
+    if (s == ARCHLLM_OK) {
+        fwrite(data, 1, dlen, af.f);
+        s = archllm_atomic_commit(&af);
+    }
+    free(text);
+    free(data);
+    return s;
+}
+
+static void remove_folder(const char *dir)
+{
+    static const char *files[] = {"config.json", "model.safetensors"};
+    char path[4200];
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    rmdir(dir);
+}
+
+/* Export m, check that the folder is in the form transformers 4.x and 5.x read alike
+ * (untied and unscaled, or tied and scaled, by tie_word_embeddings alone), and that it
+ * loads back to ref's logits; with head_copy, lm_head.weight must equal shared.weight. */
+static void export_check(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_safetensors *ex, const float *ref,
+                         size_t nl, const char *what, int head_copy)
+{
+    char tmp[256], path[300], *cj = NULL;
+    size_t len = 0;
+    snprintf(tmp, sizeof tmp, "%s/t5_export_%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    archllm_status s = archllm_t5_save_hf(ctx, m, tmp);
+    snprintf(path, sizeof path, "%s/config.json", tmp);
+    if (s == ARCHLLM_OK) s = archllm_read_file(path, &cj, &len);
+    CHECK(s == ARCHLLM_OK && strstr(cj, "\"tie_word_embeddings\": false") && !strstr(cj, "scale_decoder_outputs"),
+          "%s: export says untied and leaves scaling to that (transformers 4.x and 5.x agree)", what);
+    free(cj);
+    if (head_copy) {
+        archllm_safetensors st;
+        snprintf(path, sizeof path, "%s/model.safetensors", tmp);
+        size_t nh = 0, ne = 0;
+        float *h = NULL, *e = NULL;
+        if (s == ARCHLLM_OK && archllm_st_open(&st, path) == ARCHLLM_OK) {
+            h = get(&st, "lm_head.weight", &nh);
+            e = get(&st, "shared.weight", &ne);
+            archllm_st_close(&st);
+        }
+        CHECK(h && e && nh == ne && memcmp(h, e, nh * sizeof(float)) == 0,
+              "%s: export stores the tied head as lm_head.weight, equal to shared.weight", what);
+        free(h), free(e);
+    }
+    archllm_t5 m2;
+    if (s == ARCHLLM_OK) s = archllm_t5_load_hf(ctx, &m2, tmp);
+    size_t n2 = 0;
+    float *lg = s == ARCHLLM_OK ? run_logits(ctx, &m2, ex, &n2) : NULL;
+    /* the scale folded into the head rounds once more: 1e-6 is float rounding */
+    double e = lg && n2 == nl ? rel_inf(lg, ref, nl, 1.0) : 1.0;
+    CHECK(lg && e < 1e-6 && !m2.cfg.tied && !m2.cfg.scale_out, "%s: export reloads untied, unscaled, same logits "
+          "(max err %.2e, tol 1e-6)", what, e);
+    free(lg);
+    if (s == ARCHLLM_OK) archllm_t5_free(&m2);
+    remove_folder(tmp);
+}
+
+/* transformers 5 folders (tests/fixtures/t5/make_tf5_fixtures.py): tie_word_embeddings is
+ * always true and scale_decoder_outputs carries v1.1's unscaled output; a stored lm_head that
+ * differs from shared is used as the head.  Configs without scale_decoder_outputs keep the
+ * 4.x rule: tie_word_embeddings decides both. */
+static void tf5_forms(archllm_ctx_t *ctx)
+{
+    char dir[4096], path[4200], tmp[256];
+    archllm_safetensors ex;
+    archllm_t5 m;
+    size_t nl = 0;
+
+    /* v1_1 saved again by transformers 5: v1_1's logits, loss and gradients */
+    snprintf(path, sizeof path, "%s/tests/fixtures/t5/v1_1/expect.safetensors", srcdir());
+    if (archllm_st_open(&ex, path) != ARCHLLM_OK) {
+        CHECK(0, "tf5: open %s", path);
+        return;
+    }
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/t5/v1_1/tf5", srcdir());
+    archllm_status s = archllm_t5_load_hf(ctx, &m, dir);
+    CHECK(s == ARCHLLM_OK && !m.cfg.tied && !m.cfg.scale_out, "v1_1/tf5: tie true, scale false, lm_head stored "
+          "apart: loads untied and unscaled (%s)", s ? archllm_last_error() : "ok");
+    if (s == ARCHLLM_OK) {
+        check_model(ctx, &m, &ex, "v1_1/tf5", 1);
+        float *ref = run_logits(ctx, &m, &ex, &nl);
+        if (ref) export_check(ctx, &m, &ex, ref, nl, "v1_1/tf5", 0);
+        free(ref);
+        archllm_t5_free(&m);
+    }
+
+    /* the same with scale_decoder_outputs true: untied and scaled in 5.x, which 4.x cannot
+     * say, so the export folds the scale into lm_head */
+    snprintf(tmp, sizeof tmp, "%s/t5_tf5s_%d", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    s = edited_copy(dir, tmp, "\"scale_decoder_outputs\": false", "\"scale_decoder_outputs\": true");
+    if (s == ARCHLLM_OK) s = archllm_t5_load_hf(ctx, &m, tmp);
+    CHECK(s == ARCHLLM_OK && !m.cfg.tied && m.cfg.scale_out, "tf5, scale_decoder_outputs true: untied and scaled (%s)",
+          s ? archllm_last_error() : "ok");
+    if (s == ARCHLLM_OK) {
+        float *ref = run_logits(ctx, &m, &ex, &nl);
+        CHECK(ref != NULL, "tf5, scaled: forward");
+        if (ref) export_check(ctx, &m, &ex, ref, nl, "tf5, scaled", 0);
+        free(ref);
+        archllm_t5_free(&m);
+    }
+    remove_folder(tmp);
+
+    /* without scale_decoder_outputs, transformers 4.x's rule: tied (the stored head is
+     * ignored) and scaled */
+    s = edited_copy(dir, tmp, "\"scale_decoder_outputs\": false,", "");
+    if (s == ARCHLLM_OK) s = archllm_t5_load_hf(ctx, &m, tmp);
+    CHECK(s == ARCHLLM_OK && m.cfg.tied && m.cfg.scale_out, "no scale_decoder_outputs, tie true: 4.x rule, tied and "
+          "scaled (%s)", s ? archllm_last_error() : "ok");
+    if (s == ARCHLLM_OK) archllm_t5_free(&m);
+    remove_folder(tmp);
+    archllm_st_close(&ex);
+
+    /* transformers 5's default save of a v1.1 config: tied, unscaled, no lm_head stored */
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/t5/v1_1/tf5_tied", srcdir());
+    snprintf(path, sizeof path, "%s/expect.safetensors", dir);
+    if (archllm_st_open(&ex, path) != ARCHLLM_OK) {
+        CHECK(0, "tf5_tied: open %s", path);
+        return;
+    }
+    s = archllm_t5_load_hf(ctx, &m, dir);
+    CHECK(s == ARCHLLM_OK && m.cfg.tied && !m.cfg.scale_out, "v1_1/tf5_tied: tied and unscaled (%s)",
+          s ? archllm_last_error() : "ok");
+    if (s == ARCHLLM_OK) {
+        check_model(ctx, &m, &ex, "v1_1/tf5_tied", 0);
+        float *ref = run_logits(ctx, &m, &ex, &nl);
+        if (ref) export_check(ctx, &m, &ex, ref, nl, "v1_1/tf5_tied", 1);
+        free(ref);
+        archllm_t5_free(&m);
+    }
+    archllm_st_close(&ex);
+}
+
+/* Relative-position buckets: the model's (archllm_t5_bucket) and the reference's
+ * (ref_t5_bucket) against Hugging Face's table (tests/fixtures/t5/buckets.txt, made by
+ * make_bucket_fixture.py); the dropout threshold against the reference's definition. */
+static void buckets_and_threshold(void)
+{
+    char path[4200], *text = NULL;
+    size_t len = 0;
+    snprintf(path, sizeof path, "%s/tests/fixtures/t5/buckets.txt", srcdir());
+    if (archllm_read_file(path, &text, &len) != ARCHLLM_OK) {
+        CHECK(0, "buckets: read %s", path);
+        return;
+    }
+    int lines = 0, bad_model = 0, bad_ref = 0, n = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == '#') continue;
+        int bidi, nb, md, r0, r1, used = 0;
+        if (sscanf(line, "%d %d %d %d %d%n", &bidi, &nb, &md, &r0, &r1, &used) != 5) break;
+        char *p = line + used, *end;
+        for (long rel = r0; rel <= r1; rel++, n++) {
+            long hf = strtol(p, &end, 10);
+            if (end == p) {
+                bad_model++;
+                break;
+            }
+            p = end;
+            bad_model += archllm_t5_bucket(rel, bidi, nb, md) != hf;
+            bad_ref += ref_t5_bucket(rel, bidi, nb, md) != hf;
+        }
+        lines++;
+    }
+    free(text);
+    CHECK(lines == 4 && n == 4 * 601 && bad_model == 0, "buckets: the model's match HF's for %d (rel, setting) pairs "
+          "(%d differ)", n, bad_model);
+    CHECK(lines == 4 && bad_ref == 0, "buckets: the reference's match HF's (%d differ)", bad_ref);
+
+    int bad = 0;
+    for (int i = 0; i <= 100000; i++) {
+        float p = (float)i / 100001.0f;
+        bad += archllm_dropout_threshold(p) != ref_dropout_threshold(p);
+    }
+    CHECK(bad == 0 && archllm_dropout_threshold(0.0f) == 0 && archllm_dropout_threshold(0.25f) == 1u << 30,
+          "dropout threshold: p 2^32 as the reference defines it (%d of 100001 differ)", bad);
+}
+
 int main(void)
 {
     archllm_ctx_t *ctx = test_open_ctx();
+    buckets_and_threshold();
     variant(ctx, "v1_0");
     variant(ctx, "v1_1");
+    tf5_forms(ctx);
     malformed(ctx);
     aliases(ctx);
     dropout_grads(ctx);
     archllm_ctx_free(ctx);
     int r = test_finish();
-    if (r) printf("hint: regenerate the fixtures with python3 tests/fixtures/t5/make_fixtures.py\n");
+    if (r) printf("hint: regenerate the fixtures with python3 tests/fixtures/t5/make_fixtures.py, then "
+                  "make_tf5_fixtures.py\n");
     return r;
 }
