@@ -4,7 +4,7 @@
  *   encode    <out>/codes.jsonl (or lm.data)   archllm encode
  *   lm        <out>/t5/model.safetensors       archllm train-lm --resume
  *   generate  <out>/generate/metrics.json      archllm generate
- *   search    <out>/search-nb201-<ds>.csv      archllm search --method archllm,random,evolution
+ *   search    <out>/search-nb201-<ds>-summary.json   archllm search --method search.methods
  * each run in-process through the stage command's entry function with its output in
  * <out>/logs/<stage>.log.  A stage whose final artefact exists is skipped; an interrupted
  * training stage resumes from its checkpoint.  Progress: a bar with ETA (from the
@@ -301,32 +301,29 @@ static void inline_svg(archllm_report *rep, const char *path, const char *captio
     free(text);
 }
 
-/* last row per method of a search curve CSV: method,query,valid_mean,valid_std,test_mean,test_std */
-static void search_rows(table *t, const char *csv, const char *ds)
+/* Rows of a search summary (archllm search's NAME-summary.json): every method at every
+ * budget, with its difference from the reference method and Welch's p. */
+static void search_rows(table *t, const char *path, const char *ds)
 {
-    FILE *f = fopen(csv, "r");
-    if (!f) return;
-    char line[512], method[64], prev[64] = "", last[512] = "";
-    if (!fgets(line, sizeof line, f)) line[0] = 0;
-    for (int more = 1; more;) {
-        more = fgets(line, sizeof line, f) != NULL;
-        if (more && sscanf(line, "%63[^,],", method) != 1) continue;
-        if ((!more || strcmp(method, prev) != 0) && last[0]) {
-            char m[64];
-            long q;
-            double vm, vs, tm, ts;
-            if (sscanf(last, "%63[^,],%ld,%lf,%lf,%lf,%lf", m, &q, &vm, &vs, &tm, &ts) == 6) {
-                char *row[5] = {strdup(ds), strdup(m), dup_printf("%ld", q), dup_printf("%.2f +- %.2f", tm, ts),
-                                dup_printf("%.2f +- %.2f", vm, vs)};
-                table_row(t, row);
-            }
-        }
-        if (more) {
-            snprintf(prev, sizeof prev, "%s", method);
-            snprintf(last, sizeof last, "%s", line);
+    json_t *root = load_json(path), *methods = root ? json_object_get(root, "methods") : NULL;
+    for (size_t i = 0; json_is_array(methods) && i < json_array_size(methods); i++) {
+        json_t *m = json_array_get(methods, i), *budgets = json_object_get(m, "budgets");
+        const char *name = json_string_value(json_object_get(m, "method"));
+        for (size_t j = 0; json_is_array(budgets) && j < json_array_size(budgets); j++) {
+            json_t *b = json_array_get(budgets, j), *w = json_object_get(b, "vs_reference");
+            json_t *ci = json_object_get(w, "ci95");
+            double lo = json_number_value(json_array_get(ci, 0)), hi = json_number_value(json_array_get(ci, 1));
+            int has = json_is_object(w) && json_is_number(json_array_get(ci, 0));
+            double p = jnum(w, "p");
+            char *row[7] = {strdup(ds), strdup(name ? name : "?"), dup_printf("%.0f", jnum(b, "queries")),
+                            dup_printf("%.2f +- %.2f", jnum(b, "test_mean"), jnum(b, "test_std")),
+                            dup_printf("%.0f%%", 100 * jnum(b, "found_best_share")),
+                            has ? dup_printf("%+.2f [%+.2f, %+.2f]", jnum(w, "diff"), lo, hi) : strdup("-"),
+                            has ? dup_printf(p < 1e-4 ? "%.1e" : "%.4f", p) : strdup("-")};
+            table_row(t, row);
         }
     }
-    fclose(f);
+    if (root) json_decref(root);
 }
 
 static int report(const archllm_config *cfg, const char *cfg_path, const char *dir, const stage_result *sr, int ns,
@@ -335,11 +332,12 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
     static const char *const sh[] = {"stage", "status", "time", "artefact"};
     static const char *const gh[] = {"method", "temperature", "N",        "validity",  "uniqueness",
                                      "novelty", "valid+unique", "v+u+novel", "iid limit"};
-    static const char *const qh[] = {"dataset", "method", "queries", "test % (mean +- std)", "validation %"};
+    static const char *const qh[] = {"dataset",    "method",       "queries",        "test % (mean +- std)",
+                                     "found best", "vs evolution", "Welch p"};
     static const char *const vh[] = {"cells", "exact reconstruction", "op accuracy", "edge accuracy", "codes used",
                                      "perplexity"};
     char path[PATH_CAP], title[256];
-    table st = {.ncols = 4}, gt = {.ncols = 9}, qt = {.ncols = 5}, vt = {.ncols = 6};
+    table st = {.ncols = 4}, gt = {.ncols = 9}, qt = {.ncols = 7}, vt = {.ncols = 6};
     for (int i = 0; i < ns; i++) {
         char d[32];
         fmt_dur(d, sizeof d, sr[i].seconds);
@@ -374,7 +372,7 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
     }
     if (gj) json_decref(gj);
     for (int d = 0; d < ARCHLLM_NB201_NDATASETS; d++) {
-        snprintf(path, sizeof path, "%s/search-nb201-%s.csv", dir, archllm_nb201_dataset_name(d));
+        snprintf(path, sizeof path, "%s/search-nb201-%s-summary.json", dir, archllm_nb201_dataset_name(d));
         search_rows(&qt, path, archllm_nb201_dataset_name(d));
     }
 
@@ -391,7 +389,9 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
         table_print(&gt, gh);
     }
     if (qt.nrows) {
-        printf("\nNAS-Bench-201 search: test accuracy of the best-by-validation cell\n");
+        printf("\nNAS-Bench-201 search: test accuracy of the best-by-validation cell; found best = runs that "
+               "queried the table's best-by-validation cell; vs evolution = difference in mean test accuracy "
+               "[95%% interval]\n");
         table_print(&qt, qh);
     }
 
@@ -428,10 +428,16 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
         }
         if (qt.nrows) {
             archllm_report_heading(rep, "NAS-Bench-201 search");
-            archllm_report_paragraph(rep, "Each run selects the queried cell with the best validation accuracy and "
-                                          "reports its test accuracy (CIFAR-10: 200-epoch x-valid; CIFAR-100 and "
-                                          "ImageNet16-120: 12-epoch x-valid columns); mean +- std over seeds.");
-            archllm_report_table(rep, "after the full query budget", 5, qh, qt.nrows, (const char *const *)qt.cells);
+            archllm_report_paragraph(
+                rep, "Each run selects the queried cell with the best validation accuracy and reports its test "
+                     "accuracy (CIFAR-10: 200-epoch x-valid; CIFAR-100 and ImageNet16-120: 12-epoch x-valid "
+                     "columns); mean +- std over seeds. archllm-guided: the T5's fill and generate proposals ranked "
+                     "by an MLP ensemble fitted to the queries so far; archllm: the paper's fill mutation; bananas: "
+                     "an MLP ensemble ranking mutations of the best cells; evolution: regularized evolution. Found "
+                     "best: the share of runs that queried the table's best-by-validation cell. vs evolution: the "
+                     "difference in mean test accuracy with its 95% interval and the p-value of Welch's t-test.");
+            archllm_report_table(rep, "by query budget (search-nb201-DATASET-summary.json)", 7, qh, qt.nrows,
+                                 (const char *const *)qt.cells);
             for (int d = 0; d < ARCHLLM_NB201_NDATASETS; d++) {
                 snprintf(path, sizeof path, "%s/search-nb201-%s.svg", dir, archllm_nb201_dataset_name(d));
                 snprintf(title, sizeof title, "%s: best-so-far test accuracy against queries", archllm_nb201_dataset_name(d));
@@ -542,8 +548,8 @@ static int check_made_with(const archllm_config *cfg, const char *dir, int redo,
         if (!(stale & (1u << st))) continue;
         int had = nfound;
         for (int j = 0; j < 4 && stage_files[st][j]; j++) {
-            static const char *const search_ext[] = {".csv", "-runs.csv", ".svg"};
-            for (int e = 0; e < (st == 5 ? 3 : 1); e++) {
+            static const char *const search_ext[] = {".csv", "-runs.csv", "-summary.json", ".svg"};
+            for (int e = 0; e < (st == 5 ? 4 : 1); e++) {
                 char p[PATH_CAP + 64];
                 struct stat sb;
                 snprintf(p, sizeof p, "%s/%s%s", dir, stage_files[st][j], st == 5 ? search_ext[e] : "");
@@ -737,13 +743,13 @@ int cmd_run(int argc, char **argv)
             add_config(a, &co, device);
             fn = cmd_generate;
             break;
-        case 5: snprintf(r->artefact, sizeof r->artefact, "%s/search-%s-*.csv", dir, space); break;
+        case 5: snprintf(r->artefact, sizeof r->artefact, "%s/search-%s-*-summary.json", dir, space); break;
         }
-        char missing[64] = ""; /* search: the datasets without their curve file */
+        char missing[64] = ""; /* search: the datasets without their summary (written last) */
         if (k == 5) {
             for (int d = 0; d < ARCHLLM_NB201_NDATASETS; d++) {
                 char p[PATH_CAP];
-                snprintf(p, sizeof p, "%s/search-nb201-%s.csv", dir, archllm_nb201_dataset_name(d));
+                snprintf(p, sizeof p, "%s/search-nb201-%s-summary.json", dir, archllm_nb201_dataset_name(d));
                 if (!ds_want[d] || file_exists(p)) continue;
                 if (*missing) strcat(missing, ",");
                 strcat(missing, archllm_nb201_dataset_name(d));

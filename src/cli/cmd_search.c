@@ -270,20 +270,20 @@ static int search_dataset(archllm_oracle *o, archllm_space space, const char *ds
             if ((s2 = archllm_search_save_runs(path, res, nr)) != ARCHLLM_OK) rc = cli_status(s2, path);
         }
         if (!rc) {
-            snprintf(path, sizeof path, "%s-summary.json", base);
+            snprintf(path, sizeof path, "%s.svg", base);
+            snprintf(title, sizeof title, "%s %s: mean +- std over %zu seeds", archllm_space_name(space), dsname,
+                     p->nseeds);
+            rc = write_plot(path, title, res, nr);
+        }
+        if (!rc) {
+            snprintf(path, sizeof path, "%s-summary.json", base); /* last: `archllm run` reads it as done */
             archllm_search_setting set = {.space = archllm_space_name(space), .dataset = dsname, .select_by = vcol,
                                           .report = tcol, .best_valid = ov, .test_at_best_valid = otv,
                                           .best_test = ot, .cells = rows};
             if ((s2 = archllm_search_save_summary(path, &set, res, nr, REFERENCE_METHOD)) != ARCHLLM_OK)
                 rc = cli_status(s2, path);
         }
-        if (!rc) {
-            snprintf(path, sizeof path, "%s.svg", base);
-            snprintf(title, sizeof title, "%s %s: mean +- std over %zu seeds", archllm_space_name(space), dsname,
-                     p->nseeds);
-            rc = write_plot(path, title, res, nr);
-        }
-        if (!rc) printf("wrote %s.csv, %s-runs.csv, %s-summary.json, %s.svg\n", base, base, base, base);
+        if (!rc) printf("wrote %s.csv, %s-runs.csv, %s.svg, %s-summary.json\n", base, base, base, base);
     }
     fflush(stdout);
     for (size_t i = 0; i < nr; i++) archllm_search_result_free(&res[i]);
@@ -302,7 +302,7 @@ int cmd_search(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     const char *space_opt = NULL, *method_opt = "random,evolution", *dataset_opt = NULL, *out_opt = NULL;
     const char *table_opt = NULL, *data_opt = NULL, *seed_opt = NULL;
-    long queries = 100, nseeds = 20, v;
+    long queries = -1, nseeds = -1, v; /* -1: the config's search.queries and search.seeds */
     search_opts so = {.evo = archllm_evolution_default_params()};
     cli_config_opts copts = {0};
     int c, handled, rc;
@@ -386,6 +386,8 @@ int cmd_search(int argc, char **argv)
     archllm_config cfg;
     if ((rc = cli_config_load(&cfg, &copts))) return rc;
     uint64_t seed0 = (uint64_t)cfg.experiment.seed;
+    if (queries < 0) queries = cfg.search.queries;
+    if (nseeds < 0) nseeds = cfg.search.seeds;
     if (seed_opt) {
         char *end;
         unsigned long long x = strtoull(seed_opt, &end, 10);

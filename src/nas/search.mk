@@ -18,5 +18,9 @@ tests_search_test_search_LDADD = $(TEST_LIBS)
 TESTS += tests/search/test_genmetrics tests/search/test_search
 CLEANFILES += test_genmetrics.json test_genmetrics.csv test_genmetrics.svg test_genmetrics.html \
 	test_search_curves.csv test_search_runs.csv test_search_nb101.tfrecord
+# test_search_methods: every method's budget accounting, driven by test_search_cli.sh (the
+# model-free methods) and tests/pipeline/test_run.sh (the archllm methods on trained models)
+check_PROGRAMS += tests/search/test_search_methods
+tests_search_test_search_methods_LDADD = $(TEST_LIBS)
 TESTS += tests/search/test_search_cli.sh
 EXTRA_DIST += tests/search/test_search_cli.sh

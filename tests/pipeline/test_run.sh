@@ -38,7 +38,7 @@ bad=$(find "$out" -type f ! -perm 0644)
 for f in dataset.jsonl vqvae.safetensors vqvae-metrics.json codes.jsonl t5/model.safetensors t5/config.json \
          generate/samples.jsonl generate/metrics.json generate/metrics.csv generate/timing.json \
          generate/sweep.csv generate/sweep.svg search-nb201-cifar10.csv search-nb201-cifar10-runs.csv \
-         search-nb201-cifar10.svg index.html logs/vqvae.log logs/lm.log logs/generate.log logs/search.log; do
+         search-nb201-cifar10.svg search-nb201-cifar10-summary.json index.html logs/vqvae.log logs/lm.log logs/generate.log logs/search.log; do
     [ -s "$out/$f" ] && ok "artefact $f" || fail "artefact $f missing or empty"
 done
 for s in dataset vqvae encode lm generate search; do
@@ -48,7 +48,15 @@ grep -q '^archllm  *1\.00  *1000 ' "$tmp/run1" && grep -q '^continuous-latent ' 
     && grep -q '^uniform-space ' "$tmp/run1" && ok "summary: generation table with both baselines" \
     || fail "summary: generation table"
 grep -Eq '^cifar10 +archllm +20 ' "$tmp/run1" && grep -Eq '^cifar10 +random ' "$tmp/run1" \
-    && grep -Eq '^cifar10 +evolution ' "$tmp/run1" && ok "summary: search table" || fail "summary: search table"
+    && grep -Eq '^cifar10 +archllm-guided +20 +[0-9.]+ \+- [0-9.]+ +[0-9]+% +[-+][0-9.]+ \[' "$tmp/run1" \
+    && grep -Eq '^cifar10 +bananas +20 ' "$tmp/run1" && grep -Eq '^cifar10 +evolution ' "$tmp/run1" \
+    && ok "summary: search table, every method against evolution" || fail "summary: search table"
+grep -q 'archllm-guided' "$out/index.html" && grep -q 'Welch p' "$out/index.html" \
+    && ok "index.html: the search comparison" || fail "index.html: search comparison"
+# every method's budget accounting on the trained tiny models
+"${ARCHLLM_BUILDDIR:-.}/tests/search/test_search_methods" nb201 "$ARCHLLM_DATA_DIR/nb201_accuracy.csv" "$cfg" \
+    archllm-guided,archllm "experiment.output_dir=$out" >"$tmp/acc" 2>&1 \
+    && ok "budget accounting: archllm-guided, archllm" || { fail "budget accounting"; cat "$tmp/acc"; }
 grep -q '<svg' "$out/index.html" && grep -q 'continuous-latent' "$out/index.html" \
     && ! grep -Eq '(src|href)="http' "$out/index.html" && ok "index.html: self-contained, plots inline" \
     || fail "index.html content"
