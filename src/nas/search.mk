@@ -22,5 +22,5 @@ CLEANFILES += test_genmetrics.json test_genmetrics.csv test_genmetrics.svg test_
 # model-free methods) and tests/pipeline/test_run.sh (the archllm methods on trained models)
 check_PROGRAMS += tests/search/test_search_methods
 tests_search_test_search_methods_LDADD = $(TEST_LIBS)
-TESTS += tests/search/test_search_cli.sh
-EXTRA_DIST += tests/search/test_search_cli.sh
+TESTS += tests/search/test_search_cli.sh tests/search/test_search_nb101.sh
+EXTRA_DIST += tests/search/test_search_cli.sh tests/search/test_search_nb101.sh
