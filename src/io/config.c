@@ -190,7 +190,7 @@ static const archllm_cfg_key config_keys[] = {
     KEY_INT("search.explore", search.explore, "8", 0, 4096,
             "archllm-guided search: how many of a round's proposals come from the 'generate:' prompt (the rest are "
             "fills)"),
-    KEY_INT("search.per_round", search.per_round, "3", 1, 64,
+    KEY_INT("search.per_round", search.per_round, "4", 1, 64,
             "archllm-guided search: queries per round (the surrogate is refitted before each round)"),
 
     KEY_STRING("run.stages", run.stages, "dataset,vqvae,encode,lm,generate,search", ARCHLLM_CFG_NONEMPTY, NULL,

@@ -173,7 +173,7 @@ typedef struct {
     size_t                        pool;      /* 160 */
     size_t                        proposals; /* 32 */
     size_t                        explore;   /* 8 */
-    size_t                        per_round; /* 3 */
+    size_t                        per_round; /* 4 */
     archllm_ensemble_params       ens;
 } archllm_guided_params;
 

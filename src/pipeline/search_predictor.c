@@ -189,10 +189,10 @@ static archllm_status bananas_propose(void *user, const archllm_search_state *st
 archllm_guided_params archllm_guided_default_params(void)
 {
     archllm_guided_params p = {.fill = archllm_archllm_search_default_params(), .pool = 160, .proposals = 32, .explore = 8,
-                               .per_round = 3, .ens = archllm_ensemble_default_params()};
+                               .per_round = 4, .ens = archllm_ensemble_default_params()};
     p.fill.group = 128;     /* a round's fills in one T5 call */
     p.ens.members = 10;     /* 5 members left more runs short of the best cell (BENCHMARKS.md) */
-    p.ens.refit_steps = 50; /* a round adds 3 rows: continue the last fit, 4x cheaper */
+    p.ens.refit_steps = 50; /* a round adds 4 rows: continue the last fit, 4x cheaper */
     return p;
 }
 
