@@ -23,4 +23,4 @@ CLEANFILES += test_genmetrics.json test_genmetrics.csv test_genmetrics.svg test_
 check_PROGRAMS += tests/search/test_search_methods
 tests_search_test_search_methods_LDADD = $(TEST_LIBS)
 TESTS += tests/search/test_search_cli.sh tests/search/test_search_nb101.sh
-EXTRA_DIST += tests/search/test_search_cli.sh tests/search/test_search_nb101.sh
+EXTRA_DIST += tests/search/test_search_cli.sh tests/search/test_search_nb101.sh bench/search/compare.sh
