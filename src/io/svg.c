@@ -251,16 +251,7 @@ archllm_status archllm_svg_plot_save(const char *path, const archllm_svg_params 
 {
     char *text;
     ARCHLLM_TRY(archllm_svg_plot_string(&text, p, s, ns));
-    archllm_atomic_file af;
-    archllm_status st = archllm_atomic_open(&af, path);
-    if (st == ARCHLLM_OK) {
-        if (fputs(text, af.f) == EOF) {
-            archllm_atomic_abort(&af);
-            st = archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
-        } else {
-            st = archllm_atomic_commit(&af);
-        }
-    }
+    archllm_status st = archllm_write_text(path, text);
     free(text);
     return st;
 }

@@ -195,34 +195,13 @@ static json_t *record_json(const archllm_genmetrics_record *r)
     return o;
 }
 
-static archllm_status write_text(const char *path, const char *text)
-{
-    archllm_atomic_file af;
-    ARCHLLM_TRY(archllm_atomic_open(&af, path));
-    if (fputs(text, af.f) == EOF) {
-        archllm_atomic_abort(&af);
-        return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
-    }
-    return archllm_atomic_commit(&af);
-}
-
 archllm_status archllm_genmetrics_save_json(const char *path, const archllm_genmetrics_record *r, size_t n)
 {
     json_t *root = json_object(), *list = json_array();
     for (size_t i = 0; i < n; i++) json_array_append_new(list, record_json(&r[i]));
     json_object_set_new(root, "records", list);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    archllm_status s = archllm_write_json(path, root, 10);
     json_decref(root);
-    if (!text) return archllm_fail(ARCHLLM_ENOMEM, "%s: JSON encoding", path);
-    size_t len = strlen(text);
-    char *withnl = realloc(text, len + 2);
-    if (!withnl) {
-        free(text);
-        return archllm_fail(ARCHLLM_ENOMEM, "%s", path);
-    }
-    memcpy(withnl + len, "\n", 2);
-    archllm_status s = write_text(path, withnl);
-    free(withnl);
     return s;
 }
 

@@ -686,21 +686,7 @@ archllm_status archllm_search_save_summary(const char *path, const archllm_searc
         json_array_append_new(methods, m);
     }
     json_object_set_new(root, "methods", methods);
-    char *text = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(8));
+    archllm_status s = archllm_write_json(path, root, 8);
     json_decref(root);
-    if (!text) return archllm_fail(ARCHLLM_ENOMEM, "%s: JSON encoding", path);
-    archllm_atomic_file af;
-    archllm_status s = archllm_atomic_open(&af, path);
-    if (s == ARCHLLM_OK) {
-        fputs(text, af.f);
-        fputc('\n', af.f);
-        if (ferror(af.f)) {
-            archllm_atomic_abort(&af);
-            s = archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
-        } else {
-            s = archllm_atomic_commit(&af);
-        }
-    }
-    free(text);
     return s;
 }

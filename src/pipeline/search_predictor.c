@@ -246,6 +246,22 @@ static archllm_status guided_propose(void *user, const archllm_search_state *st,
 
 /* ---- setup ---- */
 
+/* m runs on P once its setup status s is OK; else P is released */
+static archllm_status install(archllm_search_method *m, predictor *P, archllm_status s, const char *name,
+                              archllm_status (*propose)(void *, const archllm_search_state *, archllm_cell *, size_t,
+                                                        size_t *))
+{
+    if (s) {
+        predictor_free(P);
+        return archllm_fail_prefix(s, "%s search", name);
+    }
+    m->name = name;
+    m->user = P;
+    m->begin = predictor_begin;
+    m->propose = propose;
+    return ARCHLLM_OK;
+}
+
 archllm_status archllm_search_bananas(archllm_search_method *m, archllm_ctx_t *ctx, archllm_space space,
                                       const archllm_bananas_params *p)
 {
@@ -257,15 +273,7 @@ archllm_status archllm_search_bananas(archllm_search_method *m, archllm_ctx_t *c
     P->space = space;
     size_t rows = p->candidates > 256 ? p->candidates : 256;
     archllm_status s = predictor_alloc(P, ctx, archllm_search_features(space), rows, &p->ens);
-    if (s) {
-        predictor_free(P);
-        return archllm_fail_prefix(s, "bananas search");
-    }
-    m->name = "bananas";
-    m->user = P;
-    m->begin = predictor_begin;
-    m->propose = bananas_propose;
-    return ARCHLLM_OK;
+    return install(m, P, s, "bananas", bananas_propose);
 }
 
 archllm_status archllm_search_guided(archllm_search_method *m, archllm_pipeline_models *pm,
@@ -290,15 +298,7 @@ archllm_status archllm_search_guided(archllm_search_method *m, archllm_pipeline_
     free(all);
     if (!s) s = archllm_proposer_init(&P->pr, pm, rows);
     if (!s) s = predictor_alloc(P, pm->ctx, pm->L * P->D, rows, &p->ens);
-    if (s) {
-        predictor_free(P);
-        return archllm_fail_prefix(s, "archllm-guided search");
-    }
-    m->name = "archllm-guided";
-    m->user = P;
-    m->begin = predictor_begin;
-    m->propose = guided_propose;
-    return ARCHLLM_OK;
+    return install(m, P, s, "archllm-guided", guided_propose);
 }
 
 void archllm_search_predictor_free(archllm_search_method *m)

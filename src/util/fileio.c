@@ -114,3 +114,25 @@ archllm_status archllm_read_file(const char *path, char **data, size_t *len)
     *len = n;
     return ARCHLLM_OK;
 }
+
+archllm_status archllm_write_text(const char *path, const char *text)
+{
+    archllm_atomic_file af;
+    ARCHLLM_TRY(archllm_atomic_open(&af, path));
+    if (fputs(text, af.f) == EOF) {
+        archllm_atomic_abort(&af);
+        return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
+    }
+    return archllm_atomic_commit(&af);
+}
+
+archllm_status archllm_write_json(const char *path, const json_t *root, int precision)
+{
+    archllm_atomic_file af;
+    ARCHLLM_TRY(archllm_atomic_open(&af, path));
+    if (json_dumpf(root, af.f, JSON_INDENT(2) | JSON_REAL_PRECISION(precision)) != 0 || fputc('\n', af.f) == EOF) {
+        archllm_atomic_abort(&af);
+        return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
+    }
+    return archllm_atomic_commit(&af);
+}

@@ -3,6 +3,7 @@
 #ifndef ARCHLLM_UTIL_FILEIO_H
 #define ARCHLLM_UTIL_FILEIO_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "archllm.h"
@@ -19,6 +20,11 @@ archllm_status archllm_atomic_open(archllm_atomic_file *af, const char *path);
 archllm_status archllm_atomic_commit(archllm_atomic_file *af);
 /* Close and remove the temp file (error paths). */
 void archllm_atomic_abort(archllm_atomic_file *af);
+/* A whole text file, atomically (the three calls above). */
+archllm_status archllm_write_text(const char *path, const char *text);
+/* A JSON document (jansson, indented by 2, reals to `precision` digits) and a newline,
+ * atomically. */
+archllm_status archllm_write_json(const char *path, const json_t *root, int precision);
 /* mkdir -p */
 archllm_status archllm_mkdirs(const char *path);
 /* Read a whole file (NUL-terminated copy); caller frees. */
