@@ -20,7 +20,7 @@ static void random_graph_nb101(archllm_cell *c, archllm_rng *r)
     c->nv = ARCHLLM_NB101_MAX_V;
     for (int w = 1; w < ARCHLLM_NB101_MAX_V; w++) /* column by column, as generate_graphs.py fills the bits */
         for (int v = 0; v < w; v++)
-            if (archllm_rng_u32(r) & 1) c->adj[v] |= (uint8_t)(1u << w);
+            if (archllm_rng_u32(r) & 1) c->adj[v] |= (uint16_t)(1u << w);
     c->ops[0] = ARCHLLM_LABEL_INPUT;
     for (int v = 1; v < ARCHLLM_NB101_MAX_V - 1; v++) c->ops[v] = (int8_t)archllm_rng_below(r, ARCHLLM_NB101_NUM_OPS);
     c->ops[ARCHLLM_NB101_MAX_V - 1] = ARCHLLM_LABEL_OUTPUT;

@@ -12,7 +12,7 @@
 
 #include "archllm.h"
 
-#define ARCHLLM_CELL_MAX_V 8  /* NB101 uses up to 7, the NB201 node form exactly 8 */
+#define ARCHLLM_CELL_MAX_V 11 /* NB101 uses up to 7, the NB201 node form 8, the DARTS node form 11 */
 #define ARCHLLM_LABEL_INPUT  (-1)
 #define ARCHLLM_LABEL_OUTPUT (-2)
 
@@ -30,7 +30,7 @@ typedef enum {
  * (NB101: 0 conv3x3-bn-relu, 1 conv1x1-bn-relu, 2 maxpool3x3; NB201: 0..4 as in nb201.h). */
 typedef struct {
     uint8_t nv;
-    uint8_t adj[ARCHLLM_CELL_MAX_V];
+    uint16_t adj[ARCHLLM_CELL_MAX_V]; /* bit w of row v: edge v->w (16 bits hold MAX_V) */
     int8_t  ops[ARCHLLM_CELL_MAX_V];
 } archllm_cell;
 

@@ -100,7 +100,7 @@ archllm_status archllm_dataset_cell(archllm_cell *out, const archllm_dataset *d,
             if (o[v * K + k]) col = k;
         out->ops[v] = (int8_t)archllm_space_column_label(d->space, col);
         for (int w = 0; w < out->nv; w++)
-            if (a[v * V + w]) out->adj[v] |= (uint8_t)(1u << w);
+            if (a[v * V + w]) out->adj[v] |= (uint16_t)(1u << w);
     }
     return ARCHLLM_OK;
 }

@@ -54,7 +54,10 @@ archllm_status archllm_jsonl_parse_cell(archllm_cell_record *out, const char *li
     if (!json_is_array(adj) || !json_is_array(ops))
         return bad(root, "missing module_adjacency or module_operations list");
     size_t nv = json_array_size(adj);
-    if (nv < 1 || nv > ARCHLLM_CELL_MAX_V) return bad(root, "module_adjacency must have 1..8 rows");
+    if (nv < 1 || nv > ARCHLLM_CELL_MAX_V) {
+        json_decref(root);
+        return archllm_fail(ARCHLLM_EFORMAT, "module_adjacency has %zu rows (1..%d allowed)", nv, ARCHLLM_CELL_MAX_V);
+    }
     if (json_array_size(ops) != nv) return bad(root, "module_operations and module_adjacency differ in length");
     int matrix[ARCHLLM_CELL_MAX_V * ARCHLLM_CELL_MAX_V], labels[ARCHLLM_CELL_MAX_V];
     for (size_t v = 0; v < nv; v++) {

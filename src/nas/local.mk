@@ -7,15 +7,16 @@ libarchllm_core_la_SOURCES += \
 	src/nas/tfrecord.c src/nas/tfrecord.h \
 	src/nas/nb101_data.c src/nas/nb101_data.h \
 	src/nas/jsonl.c src/nas/jsonl.h \
-	src/nas/dataset.c src/nas/dataset.h
+	src/nas/dataset.c src/nas/dataset.h \
+	src/nas/darts.c src/nas/darts.h
 
 # Benchmark tables, installed for `archllm show` (found through ARCHLLM_PKGDATADIR).
 dist_pkgdata_DATA = data/nb201_accuracy.csv data/nb101_hash_test_vectors.tsv
 EXTRA_DIST += data/README.md
 archllm_CPPFLAGS += -DARCHLLM_PKGDATADIR=\"$(pkgdatadir)\" -DARCHLLM_SRCDATADIR=\"$(abs_top_srcdir)/data\"
 
-check_PROGRAMS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers
-TESTS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers tests/nas/test_nas_cli.sh
+check_PROGRAMS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers tests/nas/test_darts
+TESTS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers tests/nas/test_darts tests/nas/test_nas_cli.sh
 EXTRA_DIST += tests/nas/test_nas_cli.sh tests/clilib.sh
 tests_nas_test_nb101_SOURCES = tests/nas/test_nb101.c tests/nas/nas_test.h
 tests_nas_test_nb101_LDADD = $(TEST_LIBS)
@@ -23,6 +24,8 @@ tests_nas_test_nb201_SOURCES = tests/nas/test_nb201.c tests/nas/nas_test.h
 tests_nas_test_nb201_LDADD = $(TEST_LIBS)
 tests_nas_test_nas_readers_SOURCES = tests/nas/test_nas_readers.c tests/nas/nas_test.h tests/nas/nb101_record.h
 tests_nas_test_nas_readers_LDADD = $(TEST_LIBS)
+tests_nas_test_darts_SOURCES = tests/nas/test_darts.c tests/nas/nas_test.h
+tests_nas_test_darts_LDADD = $(TEST_LIBS)
 
 # ---- fuzz targets: `make fuzz` (libFuzzer through clang; not part of make check) ----
 FUZZ_SECONDS = 60
