@@ -1,6 +1,7 @@
 /* main.c - `archllm`: the command table, help, version and dispatch. */
 #include "config.h"
 #include "cli/cli.h"
+#include "model/vqvae_run.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -394,7 +395,13 @@ int cli_config_positional(cli_config_opts *o, int argc, char **argv, const char 
 int cli_config_load(archllm_config *cfg, const cli_config_opts *o)
 {
     archllm_status s = archllm_config_setup(cfg, o->path, o->sets, o->nsets);
-    if (s == ARCHLLM_OK) return CLI_EXIT_OK;
+    if (s == ARCHLLM_OK) {
+        /* a user's space sizes the models: read it now; its errors read FILE:LINE: message */
+        s = archllm_vqvae_space_load(cfg, NULL, NULL);
+        if (s == ARCHLLM_OK) return CLI_EXIT_OK;
+        if (s == ARCHLLM_EFORMAT || s == ARCHLLM_ECONFIG) return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
+        return cli_status(s, "data.cells");
+    }
     if (s == ARCHLLM_ECONFIG) return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
     return cli_status(s, "reading the config");
 }

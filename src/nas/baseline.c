@@ -1,6 +1,7 @@
 /* baseline.c - uniform and random-graph cell samplers; see baseline.h. */
 #include "config.h"
 #include "nas/baseline.h"
+#include "nas/darts.h"
 #include "nas/nb201.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -39,9 +40,18 @@ archllm_status archllm_baseline_sample(archllm_cell *out, size_t n, archllm_spac
         }
         return ARCHLLM_OK;
     }
-    if (space == ARCHLLM_SPACE_NB101 && kind == ARCHLLM_BASELINE_UNIFORM_SPACE) {
+    if (space == ARCHLLM_SPACE_DARTS && kind == ARCHLLM_BASELINE_UNIFORM_SPACE) {
+        for (size_t i = 0; i < n; i++) {
+            archllm_darts_genotype g;
+            archllm_darts_sample(&g, &r);
+            archllm_darts_to_cell(&out[i], &g);
+        }
+        return ARCHLLM_OK;
+    }
+    if ((space == ARCHLLM_SPACE_NB101 || space == ARCHLLM_SPACE_CELLS) && kind == ARCHLLM_BASELINE_UNIFORM_SPACE) {
         if (!nb101 || !nb101->n)
-            return archllm_fail(ARCHLLM_EINVAL, "uniform NB101 sampling needs the enumerated space");
+            return archllm_fail(ARCHLLM_EINVAL, "uniform %s sampling needs the cells of the space",
+                                space == ARCHLLM_SPACE_NB101 ? "NB101" : "cells");
         for (size_t i = 0; i < n; i++) out[i] = nb101->cells[archllm_rng_below(&r, (uint32_t)nb101->n)];
         return ARCHLLM_OK;
     }

@@ -38,7 +38,7 @@ archllm_status archllm_cell_from_matrix(archllm_cell *out, const int *matrix, co
     memset(&c, 0, sizeof c);
     c.nv = (uint8_t)nv;
     for (int v = 0; v < nv; v++) {
-        if (labels[v] < -2 || labels[v] > 127)
+        if (labels[v] < ARCHLLM_LABEL_INPUT1 || labels[v] > 127)
             return archllm_fail(ARCHLLM_EFORMAT, "vertex %d has label %d", v, labels[v]);
         c.ops[v] = (int8_t)labels[v];
         for (int w = 0; w < nv; w++) {

@@ -24,10 +24,6 @@
  * more than once), used for the iid uniqueness limit. */
 #define ARCHLLM_DARTS_SPACE_SIZE 1037664180.0
 
-/* The label of the second cell input c_{k-1} in the DAG form (c_{k-2} is
- * ARCHLLM_LABEL_INPUT, the output ARCHLLM_LABEL_OUTPUT). */
-#define ARCHLLM_LABEL_INPUT1 (-3)
-
 /* Op order: DARTS's PRIMITIVES without 'none': max_pool_3x3, avg_pool_3x3,
  * skip_connect, sep_conv_3x3, sep_conv_5x5, dil_conv_3x3, dil_conv_5x5 -> 0..6. */
 extern const char *const archllm_darts_op_names[ARCHLLM_DARTS_NUM_OPS];

@@ -8,7 +8,8 @@ libarchllm_core_la_SOURCES += \
 	src/nas/nb101_data.c src/nas/nb101_data.h \
 	src/nas/jsonl.c src/nas/jsonl.h \
 	src/nas/dataset.c src/nas/dataset.h \
-	src/nas/darts.c src/nas/darts.h
+	src/nas/darts.c src/nas/darts.h \
+	src/nas/cells.c src/nas/cells.h
 
 # Benchmark tables, installed for `archllm show` (found through ARCHLLM_PKGDATADIR).
 dist_pkgdata_DATA = data/nb201_accuracy.csv data/nb101_hash_test_vectors.tsv
