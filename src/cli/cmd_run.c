@@ -369,7 +369,9 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
                         dup_printf("%.2f%%", 100 * jnum(r, "validity")), dup_printf("%.2f%%", 100 * jnum(r, "uniqueness")),
                         dup_printf("%.2f%%", 100 * jnum(r, "novelty")), dup_printf("%.2f%%", 100 * jnum(r, "valid_unique")),
                         dup_printf("%.2f%%", 100 * jnum(r, "valid_unique_novel")),
-                        dup_printf("%.2f%%", 100 * jnum(r, "iid_unique_limit"))};
+                        /* null for a user's space, whose size is unknown */
+                        isnan(jnum(r, "iid_unique_limit")) ? strdup("-")
+                                                            : dup_printf("%.2f%%", 100 * jnum(r, "iid_unique_limit"))};
         table_row(&gt, row);
     }
     if (gj) json_decref(gj);

@@ -51,8 +51,10 @@ const cli_command cli_commands[] = {
      "\n"
      "  --set key=value  override one key (strings unquoted, lists as 64,128 or [64,128])\n"
      "  --keys           print the key reference (the table in conf/README.md)\n"},
-    {"dataset", cmd_dataset, "write a whole search space (nb101, nb201) as JSON Lines",
+    {"dataset", cmd_dataset, "write a search space (nb101, nb201, darts, cells) as JSON Lines",
      "usage: archllm dataset nb101|nb201 [--out FILE]\n"
+     "       archllm dataset darts [--samples N] [--seed S] [--out FILE]\n"
+     "       archllm dataset cells --cells FILE.jsonl [--ops A,B,...] [--max-edges E] [--out FILE]\n"
      "\n"
      "Writes every cell of the space, one JSON object a line, with the nasbench field\n"
      "names: {\"hash\": ..., \"module_adjacency\": [[...]], \"module_operations\": [...]}.\n"
@@ -60,13 +62,21 @@ const cli_command cli_commands[] = {
      "        its canonical (first-seen) form; hash is the nasbench module hash.\n"
      "nb201   all 15,625 NAS-Bench-201 cells in official index order, as the 8-node\n"
      "        graph with ops on nodes; lines also carry \"index\" and \"arch_str\".\n"
+     "darts   N distinct DARTS normal cells (default 100,000) drawn with seed S (default\n"
+     "        1234), each in its canonical form as the 11-node graph (c_{k-2}, c_{k-1}, one\n"
+     "        node per edge, output); lines also carry the DARTS \"genotype\" text.  No\n"
+     "        FLOPs filter is applied (doc/darts.md).\n"
+     "cells   the distinct valid cells of your own space (doc/cells.md): FILE's op names\n"
+     "        (or --ops), at most E edges (0 = the most of a file cell); errors FILE:LINE.\n"
      "  --out FILE   write FILE (through FILE.tmp and a rename) instead of stdout\n"},
-    {"show", cmd_show, "print one cell (NB101 hash, NB201 index or arch string) as text or DOT",
+    {"show", cmd_show, "print one cell (NB101 hash, NB201 index or arch string, DARTS genotype) as text or DOT",
      "usage: archllm show CELL [--dot] [--nb201-table FILE] [--nb101-data FILE]\n"
      "\n"
      "CELL is a 32-hex NAS-Bench-101 hash (an NB201 8-node hash also works), a\n"
      "NAS-Bench-201 index (0..15624) or an NB201 arch string such as\n"
-     "'|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'.\n"
+     "'|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|',\n"
+     "or a DARTS genotype \"Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5],\n"
+     "reduce=[...], reduce_concat=[2, 3, 4, 5])\" (its normal cell, with the canonical form).\n"
      "Prints the graph and its accuracies when known.\n"
      "  --dot               Graphviz DOT instead of text (pipe to 'dot -Tsvg')\n"
      "  --nb201-table FILE  NB201 accuracy CSV (default: nb201_accuracy.csv in\n"
