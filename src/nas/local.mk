@@ -38,7 +38,7 @@ FUZZ_LIB_SRC = $(top_srcdir)/src/util/error.c $(top_srcdir)/src/nas/cell.c \
 	$(top_srcdir)/src/nas/nb201.c $(top_srcdir)/src/nas/nb201_table.c \
 	$(top_srcdir)/src/nas/tfrecord.c $(top_srcdir)/src/nas/nb101_data.c \
 	$(top_srcdir)/src/nas/jsonl.c $(top_srcdir)/src/nas/darts.c $(top_srcdir)/src/nas/cells.c \
-	$(top_srcdir)/src/nas/hashset.c $(top_srcdir)/src/util/rng.c
+	$(top_srcdir)/src/nas/hashset.c $(top_srcdir)/src/util/rng.c $(top_srcdir)/src/util/fileio.c
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I$(top_srcdir)/include -I$(top_srcdir)/src -I$(top_builddir) $(JANSSON_CFLAGS) $(LIBMD_CFLAGS)
 FUZZ_BINS = fuzz/fuzz_tfrecord fuzz/fuzz_csv fuzz/fuzz_jsonl fuzz/fuzz_archstr
