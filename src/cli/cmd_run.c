@@ -454,7 +454,8 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
 
 /* ---- the config the folder's artefacts were made with (run.cfg) ---- */
 
-/* The stage that reads a key; -1 for keys no stage's results depend on (naming, device,
+/* The stage that reads a key (the seed and the data.samples / data.cells* keys make the
+ * DARTS and cells datasets); -1 for keys no stage's results depend on (naming, device,
  * logging and checkpoint cadence, which datasets to search: run searches the missing
  * ones; lm.samples and lm.constrained are `archllm sample`'s, generate and search always
  * constrain). */
@@ -466,7 +467,8 @@ static int key_stage(const char *path)
     static const struct {
         const char *prefix;
         int         stage;
-    } map[] = {{"data.space", 0},     {"data.", 1},           {"experiment.seed", 1}, {"vqvae.", 1},
+    } map[] = {{"data.space", 0},     {"data.samples", 0},    {"data.cells", 0},      {"experiment.seed", 0},
+               {"data.", 1},          {"vqvae.", 1},
                {"lm.data", 2},        {"lm.temperature", 4},  {"lm.top_k", 4},        {"lm.top_p", 4},
                {"lm.", 3},            {"generate.", 4},       {"search.", 5}};
     size_t n = strlen(path);
