@@ -2,6 +2,7 @@
  * print the key reference.  The reading and checking itself lives in src/io/config.c. */
 #include "config.h"
 #include "cli/cli.h"
+#include "model/vqvae_run.h"
 #include "io/config.h"
 
 #include <stdio.h>
@@ -50,7 +51,8 @@ int cmd_config(int argc, char **argv)
 
     archllm_config cfg;
     archllm_status s = archllm_config_setup(&cfg, path, sets, nsets);
-    if (s == ARCHLLM_ECONFIG) {
+    if (s == ARCHLLM_OK) s = archllm_vqvae_space_load(&cfg, NULL, NULL); /* data.cells is part of the config */
+    if (s == ARCHLLM_ECONFIG || s == ARCHLLM_EFORMAT) {
         /* one line: "archllm: FILE:LINE: KEY: MESSAGE" */
         code = cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
         goto out;

@@ -4,11 +4,13 @@
  *   {"codes": [...], "valid": true, "hash": "...", ["index": i, "arch_str": "...",]
  *    "module_adjacency": [[...]], "module_operations": [...]}
  * Valid means a legal cell of the space (NB101: nasbench's _check_spec after pruning;
- * NB201: the 8-node form); hash and index only for valid cells. */
+ * NB201: the 8-node form; DARTS: darts.h rules; cells: cells.h); hash and index only
+ * for valid cells. */
 #include "config.h"
 #include "cli/cli.h"
 #include "model/vqvae_run.h"
 #include "nas/jsonl.h"
+#include "nas/genmetrics.h"
 #include "nas/nb201.h"
 #include "util/fileio.h"
 
@@ -18,29 +20,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *op_name(archllm_space space, int label)
-{
-    if (label == ARCHLLM_LABEL_INPUT) return "input";
-    if (label == ARCHLLM_LABEL_OUTPUT) return "output";
-    if (space == ARCHLLM_SPACE_NB201) return label >= 0 && label < ARCHLLM_NB201_NUM_OPS ? archllm_nb201_op_names[label] : "?";
-    return label >= 0 && label < ARCHLLM_NB101_NUM_OPS ? archllm_nb101_op_names[label] : "?";
-}
-
 static void write_line(FILE *f, archllm_space space, const int32_t *codes, int ncodes, const archllm_cell *c)
 {
     fprintf(f, "{\"codes\": [");
     for (int i = 0; i < ncodes; i++) fprintf(f, "%s%d", i ? ", " : "", (int)codes[i]);
     fprintf(f, "], ");
     archllm_cell_record rec;
-    int valid;
-    if (space == ARCHLLM_SPACE_NB201) {
-        uint8_t ops[ARCHLLM_NB201_EDGES];
-        valid = archllm_nb201_from_cell(ops, c) == ARCHLLM_OK && archllm_cell_record_make(&rec, c, space) == ARCHLLM_OK;
-    } else {
-        char h[33];
-        valid = archllm_nb101_hash(h, c) == ARCHLLM_OK && archllm_nb101_check(NULL, c) == ARCHLLM_OK;
-        if (valid) snprintf(rec.hash, sizeof rec.hash, "%s", h);
-    }
+    uint8_t key[16];
+    /* the space's own rules; the hash is the key (NB101 and cells: of the pruned cell) */
+    int valid = archllm_space_cell_digest(key, space, c) == ARCHLLM_OK &&
+                archllm_cell_record_make(&rec, c, space) == ARCHLLM_OK;
+    if (valid && (space == ARCHLLM_SPACE_NB101 || space == ARCHLLM_SPACE_CELLS)) archllm_digest_hex(rec.hash, key);
     fprintf(f, "\"valid\": %s, ", valid ? "true" : "false");
     if (valid) {
         fprintf(f, "\"hash\": \"%s\", ", rec.hash);
@@ -53,7 +43,7 @@ static void write_line(FILE *f, archllm_space space, const int32_t *codes, int n
         fprintf(f, "]");
     }
     fprintf(f, "], \"module_operations\": [");
-    for (int v = 0; v < c->nv; v++) fprintf(f, "%s\"%s\"", v ? ", " : "", op_name(space, c->ops[v]));
+    for (int v = 0; v < c->nv; v++) fprintf(f, "%s\"%s\"", v ? ", " : "", archllm_space_op_name(space, c->ops[v]));
     fprintf(f, "]}\n");
 }
 
@@ -148,11 +138,8 @@ int cmd_decode(int argc, char **argv)
             s = archllm_vqvae_decode(&model, codes, nv, nb, space, cells);
             for (int b = 0; s == ARCHLLM_OK && b < nb; b++) {
                 write_line(f, space, codes + (size_t)b * N * C, nv[b] * C, &cells[b]);
-                char h[33];
-                uint8_t ops[ARCHLLM_NB201_EDGES];
-                n_valid += space == ARCHLLM_SPACE_NB201 ? archllm_nb201_from_cell(ops, &cells[b]) == ARCHLLM_OK
-                                                        : archllm_nb101_hash(h, &cells[b]) == ARCHLLM_OK &&
-                                                              archllm_nb101_check(NULL, &cells[b]) == ARCHLLM_OK;
+                uint8_t key[16];
+                n_valid += archllm_space_cell_digest(key, space, &cells[b]) == ARCHLLM_OK;
             }
             total += (size_t)nb;
             nb = 0;

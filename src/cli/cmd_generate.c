@@ -231,11 +231,12 @@ int cmd_generate(int argc, char **argv)
     if (s == ARCHLLM_OK && baselines) {
         bcells = malloc(nb * sizeof *bcells);
         if (!bcells) s = archllm_fail(ARCHLLM_ENOMEM, "generate");
-        /* uniform over the space (NB101 needs the enumerated space: the experiment's cells) */
+        /* uniform over the space (NB101 and cells: over the experiment's cells) */
         archllm_nb101_space view = {.n = pm.n_cells, .cells = pm.cells};
         if (s == ARCHLLM_OK)
             s = archllm_baseline_sample(bcells, nb, pm.space, ARCHLLM_BASELINE_UNIFORM_SPACE,
-                                        pm.space == ARCHLLM_SPACE_NB101 ? &view : NULL, gp.seed);
+                                        pm.space == ARCHLLM_SPACE_NB101 || pm.space == ARCHLLM_SPACE_CELLS ? &view : NULL,
+                                        gp.seed);
         for (size_t i = 0; i < nN && s == ARCHLLM_OK; i++)
             s = archllm_pipeline_metrics(&rec[nrec++], &pm, "uniform-space", NAN, gp.seed, bcells, Ns[i]);
         archllm_latent_stats ls;

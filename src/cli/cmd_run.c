@@ -367,7 +367,9 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
                         dup_printf("%.2f%%", 100 * jnum(r, "validity")), dup_printf("%.2f%%", 100 * jnum(r, "uniqueness")),
                         dup_printf("%.2f%%", 100 * jnum(r, "novelty")), dup_printf("%.2f%%", 100 * jnum(r, "valid_unique")),
                         dup_printf("%.2f%%", 100 * jnum(r, "valid_unique_novel")),
-                        dup_printf("%.2f%%", 100 * jnum(r, "iid_unique_limit"))};
+                        /* null for a user's space, whose size is unknown */
+                        isnan(jnum(r, "iid_unique_limit")) ? strdup("-")
+                                                            : dup_printf("%.2f%%", 100 * jnum(r, "iid_unique_limit"))};
         table_row(&gt, row);
     }
     if (gj) json_decref(gj);
@@ -399,8 +401,10 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
     snprintf(title, sizeof title, "archllm run: %s", cfg->experiment.name);
     archllm_status s = archllm_report_init(&rep, title);
     if (s == ARCHLLM_OK) {
+        static const char *const long_names[] = {"NAS-Bench-101", "NAS-Bench-201", "DARTS (normal cell)",
+                                                 "your cells"};
         char *p = dup_printf("Config %s, space %s, seed %lld, output folder %s; %s in total.", cfg_path,
-                             cfg->data.space == ARCHLLM_CONFIG_NB201 ? "NAS-Bench-201" : "NAS-Bench-101", (long long)cfg->experiment.seed,
+                             long_names[cfg->data.space], (long long)cfg->experiment.seed,
                              dir, tot);
         archllm_report_paragraph(rep, p ? p : "");
         free(p);
@@ -456,7 +460,8 @@ static int report(const archllm_config *cfg, const char *cfg_path, const char *d
 
 /* ---- the config the folder's artefacts were made with (run.cfg) ---- */
 
-/* The stage that reads a key; -1 for keys no stage's results depend on (naming, device,
+/* The stage that reads a key (the seed and the data.samples / data.cells* keys make the
+ * DARTS and cells datasets); -1 for keys no stage's results depend on (naming, device,
  * logging and checkpoint cadence, which datasets to search: run searches the missing
  * ones; lm.samples and lm.constrained are `archllm sample`'s, generate and search always
  * constrain). */
@@ -468,7 +473,8 @@ static int key_stage(const char *path)
     static const struct {
         const char *prefix;
         int         stage;
-    } map[] = {{"data.space", 0},     {"data.", 1},           {"experiment.seed", 1}, {"vqvae.", 1},
+    } map[] = {{"data.space", 0},     {"data.samples", 0},    {"data.cells", 0},      {"experiment.seed", 0},
+               {"data.", 1},          {"vqvae.", 1},
                {"lm.data", 2},        {"lm.temperature", 4},  {"lm.top_k", 4},        {"lm.top_p", 4},
                {"lm.", 3},            {"generate.", 4},       {"search.", 5}};
     size_t n = strlen(path);
@@ -671,7 +677,8 @@ int cmd_run(int argc, char **argv)
     if (s != ARCHLLM_OK) return cli_status(s, logs);
     if ((rc = cli_lock_output(dir, "run")) != CLI_EXIT_OK) return rc;
     if ((rc = check_made_with(&cfg, dir, redo, stdout)) != CLI_EXIT_OK) return rc;
-    const char *space = cfg.data.space == ARCHLLM_CONFIG_NB201 ? "nb201" : "nb101";
+    static const char *const space_names[] = {"nb101", "nb201", "darts", "cells"};
+    const char *space = space_names[cfg.data.space];
 
     progress pg;
     memset(&pg, 0, sizeof pg);
@@ -713,6 +720,24 @@ int cmd_run(int argc, char **argv)
             arg_add(a, "", space);
             arg_add(a, "", "--out");
             arg_add(a, "", r->artefact);
+            if (cfg.data.space == ARCHLLM_CONFIG_DARTS) { /* the set train-vqvae draws too */
+                char n[32], sd[32];
+                snprintf(n, sizeof n, "%d", cfg.data.samples);
+                snprintf(sd, sizeof sd, "%lld", (long long)cfg.experiment.seed);
+                arg_add(a, "", "--samples");
+                arg_add(a, "", n);
+                arg_add(a, "", "--seed");
+                arg_add(a, "", sd);
+            } else if (cfg.data.space == ARCHLLM_CONFIG_CELLS) {
+                char e[32];
+                snprintf(e, sizeof e, "%d", cfg.data.cells_max_edges);
+                arg_add(a, "", "--cells");
+                arg_add(a, "", cfg.data.cells);
+                arg_add(a, "", "--ops");
+                arg_add(a, "", cfg.data.cells_ops);
+                arg_add(a, "", "--max-edges");
+                arg_add(a, "", e);
+            }
             fn = cmd_dataset;
             break;
         case 1:
@@ -755,6 +780,15 @@ int cmd_run(int argc, char **argv)
                 strcat(missing, archllm_nb201_dataset_name(d));
             }
             complete = !*missing;
+            if (cfg.data.space == ARCHLLM_CONFIG_DARTS || cfg.data.space == ARCHLLM_CONFIG_CELLS) {
+                r->status = "skipped (no accuracy table)";
+                fprintf(pg.term, "run: [%d/%d] search: skipped; %s has no accuracy table to query (search needs "
+                                 "NAS-Bench-201 or -101)\n",
+                        idx, pg.count, cfg.data.space == ARCHLLM_CONFIG_DARTS ? "DARTS" : "a cells space");
+                fflush(pg.term);
+                free(a);
+                continue;
+            }
             if (cfg.data.space != ARCHLLM_CONFIG_NB201) {
                 r->status = "skipped (NB101: needs --nb101-data)";
                 fprintf(pg.term, "run: [%d/%d] search: skipped; NB101 search needs the official tfrecord: archllm "

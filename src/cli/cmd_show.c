@@ -1,8 +1,10 @@
 /* cmd_show.c - `archllm show CELL [--dot]`: one cell, named by an NB101 hash, an NB201
- * index or an NB201 arch string, as text or Graphviz DOT, with its accuracies when a
- * table is at hand (NB201: nb201_accuracy.csv; NB101: the official tfrecord). */
+ * index or arch string, or a DARTS Genotype(...) text, as text or Graphviz DOT, with its
+ * accuracies when a table is at hand (NB201: nb201_accuracy.csv; NB101: the official
+ * tfrecord; DARTS has none). */
 #include "config.h"
 #include "cli/cli.h"
+#include "nas/darts.h"
 #include "nas/nb101.h"
 #include "nas/nb101_data.h"
 #include "nas/nb201.h"
@@ -21,6 +23,8 @@ typedef struct {
     int           index;                        /* NB201 */
     uint8_t       ops201[ARCHLLM_NB201_EDGES];  /* NB201 */
     char          arch[ARCHLLM_NB201_STR_MAX];  /* NB201 */
+    archllm_darts_genotype darts;               /* DARTS */
+    int           reduce_differs;               /* DARTS: the text's reduce cell was another */
 } shown_cell;
 
 static int is_digits(const char *s)
@@ -45,6 +49,13 @@ static archllm_status resolve(shown_cell *c, const char *name)
 {
     memset(c, 0, sizeof *c);
     uint8_t ops[ARCHLLM_NB201_EDGES];
+    if (strncmp(name, "Genotype", 8) == 0) {
+        ARCHLLM_TRY(archllm_darts_parse(&c->darts, &c->reduce_differs, name));
+        c->space = ARCHLLM_SPACE_DARTS;
+        archllm_darts_to_cell(&c->cell, &c->darts);
+        archllm_darts_hash(c->hash, NULL, &c->darts);
+        return ARCHLLM_OK;
+    }
     if (name[0] == '|') {
         ARCHLLM_TRY(archllm_nb201_parse(ops, name));
         fill_nb201(c, ops);
@@ -60,7 +71,8 @@ static archllm_status resolve(shown_cell *c, const char *name)
     uint8_t d[16];
     if (strlen(name) != 32 || archllm_digest_parse(d, name) != ARCHLLM_OK)
         return archllm_fail(ARCHLLM_EINVAL,
-                            "'%.64s' is not a cell: give a 32-hex NB101 hash, an NB201 index or an NB201 arch string",
+                            "'%.64s' is not a cell: give a 32-hex NB101 hash, an NB201 index or arch string, or a "
+                            "DARTS Genotype(normal=[...], ...) text",
                             name);
     archllm_nb101_space s;
     ARCHLLM_TRY(archllm_nb101_space_cached(&s, 0));
@@ -88,6 +100,11 @@ static archllm_status resolve(shown_cell *c, const char *name)
 
 static const char *op_name(archllm_space space, int label)
 {
+    if (space == ARCHLLM_SPACE_DARTS)
+        return label == ARCHLLM_LABEL_INPUT    ? "c_{k-2}"
+               : label == ARCHLLM_LABEL_INPUT1 ? "c_{k-1}"
+               : label == ARCHLLM_LABEL_OUTPUT ? "output"
+                                               : archllm_darts_op_names[label];
     if (label == ARCHLLM_LABEL_INPUT) return "input";
     if (label == ARCHLLM_LABEL_OUTPUT) return "output";
     return space == ARCHLLM_SPACE_NB201 ? archllm_nb201_op_names[label] : archllm_nb101_op_names[label];
@@ -119,6 +136,18 @@ static void print_text(const shown_cell *c, const accuracies *acc)
         printf("edges      ");
         for (int e = 0; e < ARCHLLM_NB201_EDGES; e++)
             printf(" %s %s%s", edge[e], archllm_nb201_op_names[c->ops201[e]], e < 5 ? "," : "\n");
+    } else if (c->space == ARCHLLM_SPACE_DARTS) {
+        archllm_darts_genotype cg;
+        char text[ARCHLLM_DARTS_STR_MAX];
+        archllm_darts_canonical(&cg, &c->darts);
+        archllm_darts_format(text, &cg);
+        printf("space       DARTS (normal cell; 11-node DAG form)\nhash        %s  (canonical form)\n", c->hash);
+        printf("nodes      ");
+        for (int i = 0; i < ARCHLLM_DARTS_STEPS; i++)
+            printf(" %d = %s(%d) + %s(%d)%s", i + 2, archllm_darts_op_names[c->darts.op[2 * i]], c->darts.in[2 * i],
+                   archllm_darts_op_names[c->darts.op[2 * i + 1]], c->darts.in[2 * i + 1], i < 3 ? "," : "\n");
+        printf("canonical   %s\n", text);
+        if (c->reduce_differs) printf("note        the reduce cell differs; archllm models the normal cell only\n");
     } else {
         printf("space       NAS-Bench-101\nhash        %s\nvertices    %d\nedges       %d\n", c->hash, g->nv,
                archllm_cell_edges(g));
@@ -145,6 +174,7 @@ static void print_dot(const shown_cell *c, const accuracies *acc)
     const archllm_cell *g = &c->cell;
     printf("digraph cell {\n  rankdir=TB;\n  node [shape=box, style=rounded];\n");
     if (c->space == ARCHLLM_SPACE_NB201) printf("  label=\"NAS-Bench-201 #%d\\n%s", c->index, c->arch);
+    else if (c->space == ARCHLLM_SPACE_DARTS) printf("  label=\"DARTS normal cell %s", c->hash);
     else printf("  label=\"NAS-Bench-101 %s", c->hash);
     char b[64];
     for (int i = 0; i < acc->n; i++) printf("\\n%s %s", acc->name[i], fmt_value(b, sizeof b, acc->value[i]));
@@ -214,6 +244,8 @@ int cmd_show(int argc, char **argv)
                 snprintf(acc.source, sizeof acc.source, "%s has no row for index %d", path, c.index);
             archllm_nb201_table_free(t);
         }
+    } else if (c.space == ARCHLLM_SPACE_DARTS) {
+        snprintf(acc.source, sizeof acc.source, "no DARTS accuracy table exists");
     } else if (nb101_opt) {
         archllm_nb101_data *d;
         st = archllm_nb101_data_load(&d, nb101_opt);

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "model/vqvae_run.h"
+#include "nas/genmetrics.h"
 #include "util/fileio.h"
 
 #include <getopt.h>
@@ -91,7 +92,7 @@ static archllm_status write_metrics(const char *path, const archllm_config *cfg,
     ARCHLLM_TRY(archllm_atomic_open(&af, path));
     FILE *f = af.f;
     fprintf(f, "{\n  \"space\": \"%s\",\n  \"step\": %d,\n  \"codebook_size\": %d,\n",
-            cfg->data.space == ARCHLLM_CONFIG_NB201 ? "nb201" : "nb101", step, K);
+            archllm_space_name(archllm_vqvae_space(cfg)), step, K);
     const archllm_vqvae_eval *evs[2] = {test, train};
     const char *names[2] = {"held_out", "train_sample"};
     for (int i = 0; i < 2; i++) {
@@ -184,7 +185,7 @@ int cmd_train_vqvae(int argc, char **argv)
 
     printf("train-vqvae: %s, %zu cells (%zu train, %zu held out), %d params, batch %d, %zu steps/epoch, "
            "%d steps, device %s\n",
-           cfg.data.space == ARCHLLM_CONFIG_NB201 ? "nb201" : "nb101", data.n, split.n_train, split.n_test, (int)model.params.total, B,
+           archllm_space_name(archllm_vqvae_space(&cfg)), data.n, split.n_train, split.n_test, (int)model.params.total, B,
            spe, v->steps, ctx->info.name);
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "util/lock.h"
+#include "model/vqvae_run.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -51,8 +52,10 @@ const cli_command cli_commands[] = {
      "\n"
      "  --set key=value  override one key (strings unquoted, lists as 64,128 or [64,128])\n"
      "  --keys           print the key reference (the table in conf/README.md)\n"},
-    {"dataset", cmd_dataset, "write a whole search space (nb101, nb201) as JSON Lines",
+    {"dataset", cmd_dataset, "write a search space (nb101, nb201, darts, cells) as JSON Lines",
      "usage: archllm dataset nb101|nb201 [--out FILE]\n"
+     "       archllm dataset darts [--samples N] [--seed S] [--out FILE]\n"
+     "       archllm dataset cells --cells FILE.jsonl [--ops A,B,...] [--max-edges E] [--out FILE]\n"
      "\n"
      "Writes every cell of the space, one JSON object a line, with the nasbench field\n"
      "names: {\"hash\": ..., \"module_adjacency\": [[...]], \"module_operations\": [...]}.\n"
@@ -60,13 +63,21 @@ const cli_command cli_commands[] = {
      "        its canonical (first-seen) form; hash is the nasbench module hash.\n"
      "nb201   all 15,625 NAS-Bench-201 cells in official index order, as the 8-node\n"
      "        graph with ops on nodes; lines also carry \"index\" and \"arch_str\".\n"
+     "darts   N distinct DARTS normal cells (default 100,000) drawn with seed S (default\n"
+     "        1234), each in its canonical form as the 11-node graph (c_{k-2}, c_{k-1}, one\n"
+     "        node per edge, output); lines also carry the DARTS \"genotype\" text.  No\n"
+     "        FLOPs filter is applied (doc/darts.md).\n"
+     "cells   the distinct valid cells of your own space (doc/cells.md): FILE's op names\n"
+     "        (or --ops), at most E edges (0 = the most of a file cell); errors FILE:LINE.\n"
      "  --out FILE   write FILE (through FILE.tmp and a rename) instead of stdout\n"},
-    {"show", cmd_show, "print one cell (NB101 hash, NB201 index or arch string) as text or DOT",
+    {"show", cmd_show, "print one cell (NB101 hash, NB201 index or arch string, DARTS genotype) as text or DOT",
      "usage: archllm show CELL [--dot] [--nb201-table FILE] [--nb101-data FILE]\n"
      "\n"
      "CELL is a 32-hex NAS-Bench-101 hash (an NB201 8-node hash also works), a\n"
      "NAS-Bench-201 index (0..15624) or an NB201 arch string such as\n"
-     "'|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|'.\n"
+     "'|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|',\n"
+     "or a DARTS genotype \"Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5],\n"
+     "reduce=[...], reduce_concat=[2, 3, 4, 5])\" (its normal cell, with the canonical form).\n"
      "Prints the graph and its accuracies when known.\n"
      "  --dot               Graphviz DOT instead of text (pipe to 'dot -Tsvg')\n"
      "  --nb201-table FILE  NB201 accuracy CSV (default: nb201_accuracy.csv in\n"
@@ -432,7 +443,13 @@ int cli_config_positional(cli_config_opts *o, int argc, char **argv, const char 
 int cli_config_load(archllm_config *cfg, const cli_config_opts *o)
 {
     archllm_status s = archllm_config_setup(cfg, o->path, o->sets, o->nsets);
-    if (s == ARCHLLM_OK) return CLI_EXIT_OK;
+    if (s == ARCHLLM_OK) {
+        /* a user's space sizes the models: read it now; its errors read FILE:LINE: message */
+        s = archllm_vqvae_space_load(cfg, NULL, NULL);
+        if (s == ARCHLLM_OK) return CLI_EXIT_OK;
+        if (s == ARCHLLM_EFORMAT || s == ARCHLLM_ECONFIG) return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
+        return cli_status(s, "data.cells");
+    }
     if (s == ARCHLLM_ECONFIG) return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
     return cli_status(s, "reading the config");
 }

@@ -51,7 +51,7 @@ static const char *check_name(const void *field)
     return NULL;
 }
 
-static const char *const space_choices[] = {"nb101", "nb201", NULL};
+static const char *const space_choices[] = {"nb101", "nb201", "darts", "cells", NULL};
 static const char *const adj_choices[] = {"inner", "pair", NULL};
 static const char *const quantizer_choices[] = {"ema", "loss", NULL};
 static const char *const lm_variant_choices[] = {"v1_0", "v1_1", NULL};
@@ -77,11 +77,21 @@ static const archllm_cfg_key config_keys[] = {
     KEY_BOOL("bench.batched", bench.batched, "false",
              "also time a strided-batched SGEMM of 1000 64x64x64 products (--batched sets it)"),
 
-    KEY_ENUM("data.space", data.space, "nb101", space_choices, "search space of the cells: `nb101` or `nb201`"),
+    KEY_ENUM("data.space", data.space, "nb101", space_choices,
+             "search space of the cells: `nb101`, `nb201`, `darts` (the DARTS normal cell, doc/darts.md) or `cells` "
+             "(your own, data.cells)"),
     KEY_FLOAT("data.train_fraction", data.train_fraction, "0.9", 0.0, 1.0, ARCHLLM_CFG_MIN_OPEN | ARCHLLM_CFG_MAX_OPEN,
               "fraction of the cells trained on; the rest (seeded split by experiment.seed) is held out"),
     KEY_INT("data.limit", data.limit, "0", 0, 100000000,
             "use only the first N cells of the space (0 = all); for tests and quick runs"),
+    KEY_INT("data.samples", data.samples, "100000", 1, 10000000,
+            "darts: distinct cells in the seeded training set (`archllm dataset darts --samples`; seed experiment.seed)"),
+    KEY_STRING("data.cells", data.cells, "", 0, NULL,
+               "cells: JSON Lines file of your space, one cell a line with module_adjacency and module_operations"),
+    KEY_STRING("data.cells_ops", data.cells_ops, "", 0, NULL,
+               "cells: allowed ops, comma-separated, in label order; \"\" = the ops the file uses"),
+    KEY_INT("data.cells_max_edges", data.cells_max_edges, "0", 0, 1000,
+            "cells: most edges of a valid cell after pruning; 0 = the most of a file cell"),
 
     KEY_INT("vqvae.layers", vqvae.layers, "4", 1, 16, "GIN encoder layers"),
     KEY_INT("vqvae.hidden", vqvae.hidden, "128", 1, 4096, "hidden width of the encoder and decoder MLPs"),

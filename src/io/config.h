@@ -111,7 +111,7 @@ bool archllm_cfg_equal(const archllm_cfg_key *k, const void *a, const void *b);
  *   `make check` fails until 3 is done.  A key whose value nothing reads does not belong. */
 
 /* data.space values: indexes into its choices in config.c */
-enum { ARCHLLM_CONFIG_NB101 = 0, ARCHLLM_CONFIG_NB201 = 1 };
+enum { ARCHLLM_CONFIG_NB101 = 0, ARCHLLM_CONFIG_NB201 = 1, ARCHLLM_CONFIG_DARTS = 2, ARCHLLM_CONFIG_CELLS = 3 };
 
 #define ARCHLLM_CONFIG_NAME_MAX 64
 #define ARCHLLM_CONFIG_PATH_MAX 1024
@@ -133,9 +133,13 @@ typedef struct {
 } archllm_config_bench;
 
 typedef struct {
-    int    space;          /* ARCHLLM_CONFIG_NB101 or ARCHLLM_CONFIG_NB201 (data.space choices) */
+    int    space;          /* ARCHLLM_CONFIG_NB101, _NB201, _DARTS or _CELLS (data.space choices) */
     double train_fraction; /* the rest is held out */
     int    limit;          /* 0 = every cell; else the first `limit` cells of the space */
+    int    samples;        /* darts: distinct cells sampled */
+    char   cells[ARCHLLM_CONFIG_PATH_MAX]; /* cells: the JSON Lines file */
+    char   cells_ops[512];                 /* cells: allowed ops, "" = the file's */
+    int    cells_max_edges;                /* cells: 0 = the file's most */
 } archllm_config_data;
 
 typedef struct {

@@ -538,7 +538,7 @@ static archllm_status decode_cells(archllm_vqvae *m, const int *nv, int n, archl
                 if (x[f] > x[am]) am = f;
             c->ops[v] = (int8_t)archllm_space_column_label(space, (int)am);
             for (int w = v + 1; w < nv[b]; w++)
-                if (adj[((size_t)b * N + v) * N + w] > 0.0f) c->adj[v] |= (uint8_t)(1u << w);
+                if (adj[((size_t)b * N + v) * N + w] > 0.0f) c->adj[v] |= (uint16_t)(1u << w);
         }
     }
     return ARCHLLM_OK;

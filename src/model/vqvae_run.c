@@ -2,6 +2,8 @@
 #include <config.h>
 
 #include "model/vqvae_run.h"
+#include "nas/cells.h"
+#include "nas/darts.h"
 #include "nas/nb101.h"
 #include "nas/nb201.h"
 
@@ -12,7 +14,21 @@
 
 archllm_space archllm_vqvae_space(const archllm_config *cfg)
 {
-    return cfg->data.space == ARCHLLM_CONFIG_NB201 ? ARCHLLM_SPACE_NB201 : ARCHLLM_SPACE_NB101;
+    switch (cfg->data.space) {
+    case ARCHLLM_CONFIG_NB201: return ARCHLLM_SPACE_NB201;
+    case ARCHLLM_CONFIG_DARTS: return ARCHLLM_SPACE_DARTS;
+    case ARCHLLM_CONFIG_CELLS: return ARCHLLM_SPACE_CELLS;
+    default: return ARCHLLM_SPACE_NB101;
+    }
+}
+
+archllm_status archllm_vqvae_space_load(const archllm_config *cfg, const archllm_cell **cells, size_t *n)
+{
+    if (cfg->data.space != ARCHLLM_CONFIG_CELLS) return ARCHLLM_OK;
+    if (!cfg->data.cells[0])
+        return archllm_fail(ARCHLLM_ECONFIG, "data.cells: data.space \"cells\" needs the JSON Lines file of the space");
+    archllm_cells_source src = {cfg->data.cells, cfg->data.cells_ops, cfg->data.cells_max_edges};
+    return archllm_cells_space_use(&src, cells, n);
 }
 
 archllm_vqvae_params archllm_vqvae_params_from_config(const archllm_config *cfg)
@@ -43,7 +59,22 @@ archllm_status archllm_vqvae_data(const archllm_config *cfg, archllm_dataset *d,
     archllm_space space = archllm_vqvae_space(cfg);
     archllm_cell *cells = NULL;
     size_t n = 0;
-    if (space == ARCHLLM_SPACE_NB201) {
+    if (space == ARCHLLM_SPACE_DARTS) {
+        n = (size_t)cfg->data.samples;
+        cells = malloc(n * sizeof *cells);
+        if (!cells) return archllm_fail(ARCHLLM_ENOMEM, "darts cells");
+        archllm_status s = archllm_darts_sample_distinct(cells, n, (uint64_t)cfg->experiment.seed);
+        if (s != ARCHLLM_OK) {
+            free(cells);
+            return s;
+        }
+    } else if (space == ARCHLLM_SPACE_CELLS) {
+        const archllm_cell *cc;
+        ARCHLLM_TRY(archllm_vqvae_space_load(cfg, &cc, &n));
+        cells = malloc((n ? n : 1) * sizeof *cells);
+        if (!cells) return archllm_fail(ARCHLLM_ENOMEM, "cells");
+        memcpy(cells, cc, n * sizeof *cells);
+    } else if (space == ARCHLLM_SPACE_NB201) {
         n = ARCHLLM_NB201_SIZE;
         cells = malloc(n * sizeof *cells);
         if (!cells) return archllm_fail(ARCHLLM_ENOMEM, "nb201 cells");

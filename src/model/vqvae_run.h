@@ -9,9 +9,14 @@
 #include "model/vqvae.h"
 
 archllm_space        archllm_vqvae_space(const archllm_config *cfg);
+/* data.space "cells": load data.cells as the current user space (cells.h), with its
+ * cells (borrowed; may be NULL); nothing for the built-in spaces.  The commands call it
+ * once their config is read, before sizing a model by the space. */
+archllm_status       archllm_vqvae_space_load(const archllm_config *cfg, const archllm_cell **cells, size_t *n);
 archllm_vqvae_params archllm_vqvae_params_from_config(const archllm_config *cfg);
 
-/* The cells of the configured space (data.limit cuts it), as a padded dataset, plus the
+/* The cells of the configured space (NB101, NB201: all; DARTS: data.samples distinct
+ * cells seeded by experiment.seed; cells: the file's; data.limit cuts it), as a padded dataset, plus the
  * seeded split (data.train_fraction, experiment.seed).  cells (may be NULL) keeps the
  * cell list (malloc'd). */
 archllm_status archllm_vqvae_data(const archllm_config *cfg, archllm_dataset *d, archllm_split *split,

@@ -1,6 +1,7 @@
 /* baseline.c - uniform and random-graph cell samplers; see baseline.h. */
 #include "config.h"
 #include "nas/baseline.h"
+#include "nas/darts.h"
 #include "nas/nb201.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -20,7 +21,7 @@ static void random_graph_nb101(archllm_cell *c, archllm_rng *r)
     c->nv = ARCHLLM_NB101_MAX_V;
     for (int w = 1; w < ARCHLLM_NB101_MAX_V; w++) /* column by column, as generate_graphs.py fills the bits */
         for (int v = 0; v < w; v++)
-            if (archllm_rng_u32(r) & 1) c->adj[v] |= (uint8_t)(1u << w);
+            if (archllm_rng_u32(r) & 1) c->adj[v] |= (uint16_t)(1u << w);
     c->ops[0] = ARCHLLM_LABEL_INPUT;
     for (int v = 1; v < ARCHLLM_NB101_MAX_V - 1; v++) c->ops[v] = (int8_t)archllm_rng_below(r, ARCHLLM_NB101_NUM_OPS);
     c->ops[ARCHLLM_NB101_MAX_V - 1] = ARCHLLM_LABEL_OUTPUT;
@@ -39,9 +40,18 @@ archllm_status archllm_baseline_sample(archllm_cell *out, size_t n, archllm_spac
         }
         return ARCHLLM_OK;
     }
-    if (space == ARCHLLM_SPACE_NB101 && kind == ARCHLLM_BASELINE_UNIFORM_SPACE) {
+    if (space == ARCHLLM_SPACE_DARTS && kind == ARCHLLM_BASELINE_UNIFORM_SPACE) {
+        for (size_t i = 0; i < n; i++) {
+            archllm_darts_genotype g;
+            archllm_darts_sample(&g, &r);
+            archllm_darts_to_cell(&out[i], &g);
+        }
+        return ARCHLLM_OK;
+    }
+    if ((space == ARCHLLM_SPACE_NB101 || space == ARCHLLM_SPACE_CELLS) && kind == ARCHLLM_BASELINE_UNIFORM_SPACE) {
         if (!nb101 || !nb101->n)
-            return archllm_fail(ARCHLLM_EINVAL, "uniform NB101 sampling needs the enumerated space");
+            return archllm_fail(ARCHLLM_EINVAL, "uniform %s sampling needs the cells of the space",
+                                space == ARCHLLM_SPACE_NB101 ? "NB101" : "cells");
         for (size_t i = 0; i < n; i++) out[i] = nb101->cells[archllm_rng_below(&r, (uint32_t)nb101->n)];
         return ARCHLLM_OK;
     }

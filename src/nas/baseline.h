@@ -1,7 +1,9 @@
 /* baseline.h - the cells a generator must beat, sampled without any model:
  *
  *   ARCHLLM_BASELINE_UNIFORM_SPACE  iid uniform over the cells of the space (NB101: the
- *                                   423,624 enumerated cells; NB201: the 15,625 cells).
+ *                                   423,624 enumerated cells; NB201: the 15,625 cells;
+ *                                   DARTS: uniform genotypes, archllm_darts_sample; a
+ *                                   user's space: the cells of its file, passed as nb101).
  *                                   Always valid; uniqueness is capped by the iid limit.
  *   ARCHLLM_BASELINE_RANDOM_GRAPH   NB101 only: 7 vertices, each of the 21 upper-triangular
  *                                   edges present with probability 1/2, each of the 5

@@ -26,8 +26,8 @@ int archllm_cell_has_edge(const archllm_cell *c, int from, int to)
 
 void archllm_cell_set_edge(archllm_cell *c, int from, int to, int on)
 {
-    if (on) c->adj[from] |= (uint8_t)(1u << to);
-    else c->adj[from] &= (uint8_t)~(1u << to);
+    if (on) c->adj[from] |= (uint16_t)(1u << to);
+    else c->adj[from] &= (uint16_t)~(1u << to);
 }
 
 archllm_status archllm_cell_from_matrix(archllm_cell *out, const int *matrix, const int *labels, int nv)
@@ -38,7 +38,7 @@ archllm_status archllm_cell_from_matrix(archllm_cell *out, const int *matrix, co
     memset(&c, 0, sizeof c);
     c.nv = (uint8_t)nv;
     for (int v = 0; v < nv; v++) {
-        if (labels[v] < -2 || labels[v] > 127)
+        if (labels[v] < ARCHLLM_LABEL_INPUT1 || labels[v] > 127)
             return archllm_fail(ARCHLLM_EFORMAT, "vertex %d has label %d", v, labels[v]);
         c.ops[v] = (int8_t)labels[v];
         for (int w = 0; w < nv; w++) {
@@ -47,7 +47,7 @@ archllm_status archllm_cell_from_matrix(archllm_cell *out, const int *matrix, co
                 return archllm_fail(ARCHLLM_EFORMAT, "matrix[%d][%d] = %d is not 0 or 1", v, w, x);
             if (x && w <= v)
                 return archllm_fail(ARCHLLM_EFORMAT, "matrix is not strictly upper triangular (entry [%d][%d])", v, w);
-            if (x) c.adj[v] |= (uint8_t)(1u << w);
+            if (x) c.adj[v] |= (uint16_t)(1u << w);
         }
     }
     *out = c;
@@ -121,7 +121,7 @@ archllm_status archllm_cell_prune(archllm_cell *out, const archllm_cell *in)
         if (map[v] < 0) continue;
         c.ops[map[v]] = in->ops[v];
         for (int w = 0; w < nv; w++)
-            if (map[w] >= 0 && ((in->adj[v] >> w) & 1)) c.adj[map[v]] |= (uint8_t)(1u << map[w]);
+            if (map[w] >= 0 && ((in->adj[v] >> w) & 1)) c.adj[map[v]] |= (uint16_t)(1u << map[w]);
     }
     *out = c;
     return ARCHLLM_OK;
@@ -278,7 +278,7 @@ void archllm_cell_permute(archllm_cell *out, const archllm_cell *in, const int *
     for (int v = 0; v < in->nv; v++) {
         c.ops[perm[v]] = in->ops[v];
         for (int w = 0; w < in->nv; w++)
-            if ((in->adj[v] >> w) & 1) c.adj[perm[v]] |= (uint8_t)(1u << perm[w]);
+            if ((in->adj[v] >> w) & 1) c.adj[perm[v]] |= (uint16_t)(1u << perm[w]);
     }
     *out = c;
 }

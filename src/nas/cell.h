@@ -12,9 +12,10 @@
 
 #include "archllm.h"
 
-#define ARCHLLM_CELL_MAX_V 8  /* NB101 uses up to 7, the NB201 node form exactly 8 */
+#define ARCHLLM_CELL_MAX_V 11 /* NB101 uses up to 7, the NB201 node form 8, the DARTS node form 11 */
 #define ARCHLLM_LABEL_INPUT  (-1)
 #define ARCHLLM_LABEL_OUTPUT (-2)
+#define ARCHLLM_LABEL_INPUT1 (-3) /* DARTS: the second cell input c_{k-1} (c_{k-2} is INPUT) */
 
 #define ARCHLLM_NB101_MAX_V     7
 #define ARCHLLM_NB101_MAX_EDGES 9
@@ -22,7 +23,9 @@
 
 typedef enum {
     ARCHLLM_SPACE_NB101 = 1,
-    ARCHLLM_SPACE_NB201 = 2
+    ARCHLLM_SPACE_NB201 = 2,
+    ARCHLLM_SPACE_DARTS = 3, /* the DARTS normal cell, 11-node DAG form (darts.h) */
+    ARCHLLM_SPACE_CELLS = 4  /* a user's space from a JSON Lines file (cells.h) */
 } archllm_space;
 
 /* Vertex 0 is the input, vertex nv-1 the output.  adj[v] has bit w set for an edge v->w;
@@ -30,7 +33,7 @@ typedef enum {
  * (NB101: 0 conv3x3-bn-relu, 1 conv1x1-bn-relu, 2 maxpool3x3; NB201: 0..4 as in nb201.h). */
 typedef struct {
     uint8_t nv;
-    uint8_t adj[ARCHLLM_CELL_MAX_V];
+    uint16_t adj[ARCHLLM_CELL_MAX_V]; /* bit w of row v: edge v->w (16 bits hold MAX_V) */
     int8_t  ops[ARCHLLM_CELL_MAX_V];
 } archllm_cell;
 

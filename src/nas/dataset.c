@@ -2,6 +2,8 @@
  * The split shuffles 0..n-1 with a Fisher-Yates pass driven by splitmix64 (small,
  * seedable, the same on every platform) and holds out the first n_test. */
 #include "nas/dataset.h"
+#include "nas/cells.h"
+#include "nas/darts.h"
 #include "nas/nb201.h"
 #include "util/error.h"
 #include "util/fileio.h"
@@ -14,20 +16,34 @@
 
 int archllm_space_max_v(archllm_space space)
 {
-    return space == ARCHLLM_SPACE_NB201 ? ARCHLLM_NB201_NODES : ARCHLLM_NB101_MAX_V;
+    const archllm_cells_space *cs;
+    switch (space) {
+    case ARCHLLM_SPACE_NB201: return ARCHLLM_NB201_NODES;
+    case ARCHLLM_SPACE_DARTS: return ARCHLLM_DARTS_NODES;
+    case ARCHLLM_SPACE_CELLS: return (cs = archllm_cells_space_current()) ? cs->max_v : 0;
+    default: return ARCHLLM_NB101_MAX_V;
+    }
 }
 
 int archllm_space_num_ops(archllm_space space)
 {
-    return (space == ARCHLLM_SPACE_NB201 ? ARCHLLM_NB201_NUM_OPS : ARCHLLM_NB101_NUM_OPS) + 2;
+    const archllm_cells_space *cs;
+    switch (space) {
+    case ARCHLLM_SPACE_NB201: return ARCHLLM_NB201_NUM_OPS + 2;
+    case ARCHLLM_SPACE_DARTS: return ARCHLLM_DARTS_NUM_OPS + 3; /* two cell inputs */
+    case ARCHLLM_SPACE_CELLS: return (cs = archllm_cells_space_current()) ? cs->n_ops + 2 : 0;
+    default: return ARCHLLM_NB101_NUM_OPS + 2;
+    }
 }
 
+/* Columns: input, the interior ops in label order, (DARTS: c_{k-1},) output. */
 int archllm_space_op_column(archllm_space space, int label)
 {
-    int k = archllm_space_num_ops(space);
+    int k = archllm_space_num_ops(space), inner = k - 2 - (space == ARCHLLM_SPACE_DARTS);
     if (label == ARCHLLM_LABEL_INPUT) return 0;
     if (label == ARCHLLM_LABEL_OUTPUT) return k - 1;
-    if (label >= 0 && label < k - 2) return label + 1;
+    if (label == ARCHLLM_LABEL_INPUT1) return space == ARCHLLM_SPACE_DARTS ? k - 2 : -1;
+    if (label >= 0 && label < inner) return label + 1;
     return -1;
 }
 
@@ -36,6 +52,7 @@ int archllm_space_column_label(archllm_space space, int col)
     int k = archllm_space_num_ops(space);
     if (col == 0) return ARCHLLM_LABEL_INPUT;
     if (col == k - 1) return ARCHLLM_LABEL_OUTPUT;
+    if (space == ARCHLLM_SPACE_DARTS && col == k - 2) return ARCHLLM_LABEL_INPUT1;
     return col - 1;
 }
 
@@ -100,7 +117,7 @@ archllm_status archllm_dataset_cell(archllm_cell *out, const archllm_dataset *d,
             if (o[v * K + k]) col = k;
         out->ops[v] = (int8_t)archllm_space_column_label(d->space, col);
         for (int w = 0; w < out->nv; w++)
-            if (a[v * V + w]) out->adj[v] |= (uint8_t)(1u << w);
+            if (a[v * V + w]) out->adj[v] |= (uint16_t)(1u << w);
     }
     return ARCHLLM_OK;
 }

@@ -6,6 +6,8 @@
  *   NB101: input, conv3x3-bn-relu, conv1x1-bn-relu, maxpool3x3, output      (5, max_v 7)
  *   NB201: input, none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3, output
  *                                                                           (7, max_v 8)
+ *   DARTS: c_{k-2}, the 7 DARTS ops (darts.h order), c_{k-1}, output        (10, max_v 11)
+ *   cells: input, the file's ops (cells.h), output            (n_ops + 2, the file's max_v)
  * A cell with nv < max_v fills rows/columns 0..nv-1; the rest is zero with mask 0. */
 #ifndef ARCHLLM_NAS_DATASET_H
 #define ARCHLLM_NAS_DATASET_H

@@ -1,6 +1,8 @@
 /* genmetrics.c - validity / uniqueness / novelty of generated cells; see genmetrics.h. */
 #include "config.h"
 #include "nas/genmetrics.h"
+#include "nas/cells.h"
+#include "nas/darts.h"
 #include "nas/nb201.h"
 #include "util/error.h"
 #include "util/fileio.h"
@@ -19,12 +21,23 @@ struct archllm_genmetrics_acc {
 
 double archllm_space_size(archllm_space space)
 {
-    return space == ARCHLLM_SPACE_NB101 ? ARCHLLM_NB101_SPACE_SIZE : ARCHLLM_NB201_SPACE_SIZE;
+    switch (space) {
+    case ARCHLLM_SPACE_NB101: return ARCHLLM_NB101_SPACE_SIZE;
+    case ARCHLLM_SPACE_NB201: return ARCHLLM_NB201_SPACE_SIZE;
+    case ARCHLLM_SPACE_DARTS: return ARCHLLM_DARTS_SPACE_SIZE;
+    default: return NAN; /* a user's space: its size is not known */
+    }
 }
 
 const char *archllm_space_name(archllm_space space)
 {
-    return space == ARCHLLM_SPACE_NB101 ? "nb101" : space == ARCHLLM_SPACE_NB201 ? "nb201" : "?";
+    switch (space) {
+    case ARCHLLM_SPACE_NB101: return "nb101";
+    case ARCHLLM_SPACE_NB201: return "nb201";
+    case ARCHLLM_SPACE_DARTS: return "darts";
+    case ARCHLLM_SPACE_CELLS: return "cells";
+    default: return "?";
+    }
 }
 
 archllm_status archllm_space_cell_digest(uint8_t digest[16], archllm_space space, const archllm_cell *c)
@@ -44,12 +57,24 @@ archllm_status archllm_space_cell_digest(uint8_t digest[16], archllm_space space
         archllm_cell_hash(hex, digest, &dag);
         return ARCHLLM_OK;
     }
+    if (space == ARCHLLM_SPACE_DARTS) {
+        archllm_darts_genotype g;
+        ARCHLLM_TRY(archllm_darts_from_cell(&g, c));
+        archllm_darts_hash(NULL, digest, &g);
+        return ARCHLLM_OK;
+    }
+    if (space == ARCHLLM_SPACE_CELLS) {
+        const archllm_cells_space *cs = archllm_cells_space_current();
+        if (!cs) return archllm_fail(ARCHLLM_EINVAL, "no cells space is loaded (data.cells)");
+        return archllm_cells_digest(digest, cs, c);
+    }
     return archllm_fail(ARCHLLM_EINVAL, "unknown search space %d", (int)space);
 }
 
 double archllm_iid_expected_unique(double space_size, double n)
 {
-    if (space_size <= 0 || n <= 0) return 0;
+    if (!(space_size > 0)) return NAN; /* unknown size (a user's space) */
+    if (n <= 0) return 0;
     return -space_size * expm1(-n / space_size);
 }
 
@@ -91,7 +116,7 @@ archllm_status archllm_genmetrics_acc_init(archllm_genmetrics_acc **out, archllm
                                            const archllm_hashset *train, size_t expected)
 {
     *out = NULL;
-    if (space != ARCHLLM_SPACE_NB101 && space != ARCHLLM_SPACE_NB201)
+    if (space < ARCHLLM_SPACE_NB101 || space > ARCHLLM_SPACE_CELLS)
         return archllm_fail(ARCHLLM_EINVAL, "unknown search space %d", (int)space);
     archllm_genmetrics_acc *a = calloc(1, sizeof *a);
     if (!a) return archllm_fail(ARCHLLM_ENOMEM, "metrics accumulator");
@@ -191,7 +216,7 @@ static json_t *record_json(const archllm_genmetrics_record *r)
     json_object_set_new(o, "valid_unique_novel", num_or_null(m->valid_unique_novel));
     json_object_set_new(o, "iid_unique_limit", num_or_null(m->iid_unique_limit));
     json_object_set_new(o, "iid_expected_unique",
-                        json_real(archllm_iid_expected_unique(archllm_space_size(m->space), (double)m->generated)));
+                        num_or_null(archllm_iid_expected_unique(archllm_space_size(m->space), (double)m->generated)));
     return o;
 }
 

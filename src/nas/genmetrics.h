@@ -1,8 +1,9 @@
 /* genmetrics.h - how good a list of generated cells is, in the units of the Arch-LLM
  * paper and arch2vec: validity, uniqueness, novelty and their absolute forms, plus the
  * iid limit that caps uniqueness for N independent draws.  Writes a JSON report and CSV
- * rows.  Cells are keyed by their nasbench hash (NB101: of the pruned cell; NB201: of
- * the 8-node DAG form), so isomorphic NB101 graphs count once.  Sampling and decoding
+ * rows.  Cells are keyed by their nasbench hash (NB101 and a user's cells: of the pruned
+ * cell; NB201: of the 8-node DAG form), so isomorphic NB101 graphs count once; DARTS
+ * cells by their canonical-form hash (darts.h).  Validity is each space's own rules.  Sampling and decoding
  * are elsewhere (baseline.h, the pipeline). */
 #ifndef ARCHLLM_NAS_GENMETRICS_H
 #define ARCHLLM_NAS_GENMETRICS_H
@@ -33,7 +34,7 @@ typedef struct {
     double novelty;              /* novel / unique (NaN without a training set) */
     double valid_unique;         /* unique / generated            ("absolute uniqueness") */
     double valid_unique_novel;   /* novel / generated             ("absolute novelty") */
-    double iid_unique_limit;     /* S(1 - e^(-N/S)) / N for S = space size, N = generated */
+    double iid_unique_limit;     /* S(1 - e^(-N/S)) / N for S = space size, N = generated (NaN: S unknown) */
 } archllm_genmetrics;
 
 /* The key of a cell: EFORMAT (with the reason) when the cell is not valid in the space. */

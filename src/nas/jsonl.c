@@ -1,6 +1,8 @@
 /* jsonl.c - JSON Lines reader (jansson) and writer (plain stdio: 423,624 lines are
  * written in well under a second that way) for cells with nasbench field names. */
 #include "nas/jsonl.h"
+#include "nas/cells.h"
+#include "nas/darts.h"
 #include "util/error.h"
 
 #include <errno.h>
@@ -8,19 +10,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *op_name(archllm_space space, int label)
+const char *archllm_space_op_name(archllm_space space, int label)
 {
+    if (space == ARCHLLM_SPACE_DARTS) {
+        if (label == ARCHLLM_LABEL_INPUT) return "c_{k-2}";
+        if (label == ARCHLLM_LABEL_INPUT1) return "c_{k-1}";
+        if (label == ARCHLLM_LABEL_OUTPUT) return "output";
+        return (label >= 0 && label < ARCHLLM_DARTS_NUM_OPS) ? archllm_darts_op_names[label] : "?";
+    }
     if (label == ARCHLLM_LABEL_INPUT) return "input";
     if (label == ARCHLLM_LABEL_OUTPUT) return "output";
+    if (space == ARCHLLM_SPACE_CELLS) return archllm_cells_op_name(label);
     if (space == ARCHLLM_SPACE_NB201)
         return (label >= 0 && label < ARCHLLM_NB201_NUM_OPS) ? archllm_nb201_op_names[label] : "?";
     return (label >= 0 && label < ARCHLLM_NB101_NUM_OPS) ? archllm_nb101_op_names[label] : "?";
 }
 
+#define UNKNOWN_OP (-100)
+
 /* label and space of a name: space 0 for input/output (fits both) */
 static int label_of(const char *s, archllm_space *space)
 {
     *space = 0;
+    if (strcmp(s, "c_{k-2}") == 0 || strcmp(s, "c_{k-1}") == 0) {
+        *space = ARCHLLM_SPACE_DARTS;
+        return strcmp(s, "c_{k-2}") == 0 ? ARCHLLM_LABEL_INPUT : ARCHLLM_LABEL_INPUT1;
+    }
     if (strcmp(s, "input") == 0) return ARCHLLM_LABEL_INPUT;
     if (strcmp(s, "output") == 0) return ARCHLLM_LABEL_OUTPUT;
     for (int i = 0; i < ARCHLLM_NB101_NUM_OPS; i++)
@@ -33,7 +48,7 @@ static int label_of(const char *s, archllm_space *space)
             *space = ARCHLLM_SPACE_NB201;
             return i;
         }
-    return -3;
+    return UNKNOWN_OP;
 }
 
 static archllm_status bad(json_t *root, const char *msg)
@@ -54,7 +69,10 @@ archllm_status archllm_jsonl_parse_cell(archllm_cell_record *out, const char *li
     if (!json_is_array(adj) || !json_is_array(ops))
         return bad(root, "missing module_adjacency or module_operations list");
     size_t nv = json_array_size(adj);
-    if (nv < 1 || nv > ARCHLLM_CELL_MAX_V) return bad(root, "module_adjacency must have 1..8 rows");
+    if (nv < 1 || nv > ARCHLLM_CELL_MAX_V) {
+        json_decref(root);
+        return archllm_fail(ARCHLLM_EFORMAT, "module_adjacency has %zu rows (1..%d allowed)", nv, ARCHLLM_CELL_MAX_V);
+    }
     if (json_array_size(ops) != nv) return bad(root, "module_operations and module_adjacency differ in length");
     int matrix[ARCHLLM_CELL_MAX_V * ARCHLLM_CELL_MAX_V], labels[ARCHLLM_CELL_MAX_V];
     for (size_t v = 0; v < nv; v++) {
@@ -69,17 +87,24 @@ archllm_status archllm_jsonl_parse_cell(archllm_cell_record *out, const char *li
         }
     }
     archllm_space space = 0;
+    int darts = json_is_string(json_array_get(ops, 0)) && strcmp(json_string_value(json_array_get(ops, 0)), "c_{k-2}") == 0;
     for (size_t v = 0; v < nv; v++) {
         json_t *o = json_array_get(ops, v);
         if (!json_is_string(o)) return bad(root, "module_operations entries must be strings");
         archllm_space s;
         labels[v] = label_of(json_string_value(o), &s);
-        if (labels[v] == -3) {
+        if (darts) { /* DARTS lines use DARTS names, two of which NB201 shares */
+            s = ARCHLLM_SPACE_DARTS;
+            if (labels[v] >= 0) labels[v] = UNKNOWN_OP;
+            for (int k = 0; k < ARCHLLM_DARTS_NUM_OPS; k++)
+                if (strcmp(json_string_value(o), archllm_darts_op_names[k]) == 0) labels[v] = k;
+        }
+        if (labels[v] == UNKNOWN_OP) {
             archllm_fail(ARCHLLM_EFORMAT, "unknown operation '%.64s'", json_string_value(o));
             json_decref(root);
             return ARCHLLM_EFORMAT;
         }
-        if (s && space && s != space) return bad(root, "module_operations mixes NB101 and NB201 names");
+        if (s && space && s != space) return bad(root, "module_operations mixes the names of two spaces");
         if (s) space = s;
     }
     out->space = space ? space : ARCHLLM_SPACE_NB101;
@@ -131,6 +156,12 @@ archllm_status archllm_jsonl_write_cell(FILE *f, const archllm_cell_record *r)
     if (r->index >= 0) fprintf(f, "\"index\": %d, ", r->index);
     if (r->arch_str[0]) fprintf(f, "\"arch_str\": \"%s\", ", r->arch_str);
     if (r->hash[0]) fprintf(f, "\"hash\": \"%s\", ", r->hash);
+    archllm_darts_genotype g;
+    if (r->space == ARCHLLM_SPACE_DARTS && archllm_darts_from_cell(&g, c) == ARCHLLM_OK) {
+        char text[ARCHLLM_DARTS_STR_MAX];
+        archllm_darts_format(text, &g);
+        fprintf(f, "\"genotype\": \"%s\", ", text);
+    }
     fputs("\"module_adjacency\": [", f);
     for (int v = 0; v < c->nv; v++) {
         fputs(v ? ", [" : "[", f);
@@ -141,7 +172,7 @@ archllm_status archllm_jsonl_write_cell(FILE *f, const archllm_cell_record *r)
         fputc(']', f);
     }
     fputs("], \"module_operations\": [", f);
-    for (int v = 0; v < c->nv; v++) fprintf(f, "%s\"%s\"", v ? ", " : "", op_name(r->space, c->ops[v]));
+    for (int v = 0; v < c->nv; v++) fprintf(f, "%s\"%s\"", v ? ", " : "", archllm_space_op_name(r->space, c->ops[v]));
     fputs("]}\n", f);
     if (ferror(f)) return archllm_fail(ARCHLLM_EIO, "write error: %s", strerror(errno));
     return ARCHLLM_OK;
@@ -214,6 +245,20 @@ archllm_status archllm_cell_record_make(archllm_cell_record *out, const archllm_
         ARCHLLM_TRY(archllm_nb201_from_cell(ops, c));
         out->index = archllm_nb201_index_of_ops(ops);
         archllm_nb201_format(out->arch_str, ops);
+    }
+    if (space == ARCHLLM_SPACE_DARTS) {
+        archllm_darts_genotype g;
+        ARCHLLM_TRY(archllm_darts_from_cell(&g, c));
+        archllm_darts_hash(out->hash, NULL, &g);
+        return ARCHLLM_OK;
+    }
+    if (space == ARCHLLM_SPACE_CELLS) {
+        uint8_t d[16];
+        const archllm_cells_space *cs = archllm_cells_space_current();
+        if (!cs) return archllm_fail(ARCHLLM_EINVAL, "no cells space is loaded (data.cells)");
+        ARCHLLM_TRY(archllm_cells_digest(d, cs, c));
+        archllm_digest_hex(out->hash, d);
+        return ARCHLLM_OK;
     }
     archllm_cell_hash(out->hash, NULL, c);
     return ARCHLLM_OK;

@@ -1,7 +1,9 @@
 /* jsonl.h - cells as JSON Lines with the nasbench field names:
  *   {"hash": "...", "module_adjacency": [[0, 1], [0, 0]], "module_operations": ["input", "output"]}
  * NB201 lines also carry "index" and "arch_str" and use the 8-node DAG form with the
- * NB201 op names.  Used by `archllm dataset` (writing) and by decode/search (reading). */
+ * NB201 op names; DARTS lines carry "genotype" (the DARTS Genotype text) and use the
+ * 11-node DAG form with vertices "c_{k-2}", "c_{k-1}", the DARTS op names, "output"
+ * (and the canonical-form hash); a user's cells use its op names (cells.h).  Used by `archllm dataset` (writing) and by decode/search (reading). */
 #ifndef ARCHLLM_NAS_JSONL_H
 #define ARCHLLM_NAS_JSONL_H
 
@@ -26,6 +28,9 @@ archllm_status archllm_jsonl_write_cell(FILE *f, const archllm_cell_record *rec)
 /* Read every non-blank line of a stream; errors name the line.  *out is malloc'd. */
 archllm_status archllm_jsonl_read_cells(archllm_cell_record **out, size_t *n, FILE *f, const char *name);
 archllm_status archllm_jsonl_load_cells(archllm_cell_record **out, size_t *n, const char *path);
+
+/* The name of a label in the space's files ("?" when out of range). */
+const char    *archllm_space_op_name(archllm_space space, int label);
 
 /* Fill a record from a cell: computes the hash; for NB201 also index and arch_str. */
 archllm_status archllm_cell_record_make(archllm_cell_record *out, const archllm_cell *c, archllm_space space);

@@ -7,15 +7,17 @@ libarchllm_core_la_SOURCES += \
 	src/nas/tfrecord.c src/nas/tfrecord.h \
 	src/nas/nb101_data.c src/nas/nb101_data.h \
 	src/nas/jsonl.c src/nas/jsonl.h \
-	src/nas/dataset.c src/nas/dataset.h
+	src/nas/dataset.c src/nas/dataset.h \
+	src/nas/darts.c src/nas/darts.h \
+	src/nas/cells.c src/nas/cells.h
 
 # Benchmark tables, installed for `archllm show` (found through ARCHLLM_PKGDATADIR).
 dist_pkgdata_DATA = data/nb201_accuracy.csv data/nb101_hash_test_vectors.tsv
 EXTRA_DIST += data/README.md
 archllm_CPPFLAGS += -DARCHLLM_PKGDATADIR=\"$(pkgdatadir)\" -DARCHLLM_SRCDATADIR=\"$(abs_top_srcdir)/data\"
 
-check_PROGRAMS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers
-TESTS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers tests/nas/test_nas_cli.sh
+check_PROGRAMS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers tests/nas/test_darts tests/nas/test_cells
+TESTS += tests/nas/test_nb101 tests/nas/test_nb201 tests/nas/test_nas_readers tests/nas/test_darts tests/nas/test_cells tests/nas/test_nas_cli.sh
 EXTRA_DIST += tests/nas/test_nas_cli.sh tests/clilib.sh
 tests_nas_test_nb101_SOURCES = tests/nas/test_nb101.c
 tests_nas_test_nb101_LDADD = $(TEST_LIBS)
@@ -23,6 +25,11 @@ tests_nas_test_nb201_SOURCES = tests/nas/test_nb201.c
 tests_nas_test_nb201_LDADD = $(TEST_LIBS)
 tests_nas_test_nas_readers_SOURCES = tests/nas/test_nas_readers.c tests/nas/nb101_record.h
 tests_nas_test_nas_readers_LDADD = $(TEST_LIBS)
+tests_nas_test_darts_SOURCES = tests/nas/test_darts.c tests/nas/nas_test.h
+tests_nas_test_darts_LDADD = $(TEST_LIBS)
+tests_nas_test_cells_SOURCES = tests/nas/test_cells.c tests/nas/nas_test.h
+tests_nas_test_cells_LDADD = $(TEST_LIBS)
+EXTRA_DIST += tests/fixtures/cells/space.jsonl tests/fixtures/cells/make_space.py doc/darts.md doc/cells.md
 
 # ---- fuzz targets: `make fuzz` (libFuzzer through clang; not part of make check) ----
 FUZZ_SECONDS = 60
@@ -30,7 +37,8 @@ FUZZ_TARGETS = tfrecord csv jsonl archstr
 FUZZ_LIB_SRC = $(top_srcdir)/src/util/error.c $(top_srcdir)/src/nas/cell.c \
 	$(top_srcdir)/src/nas/nb201.c $(top_srcdir)/src/nas/nb201_table.c \
 	$(top_srcdir)/src/nas/tfrecord.c $(top_srcdir)/src/nas/nb101_data.c \
-	$(top_srcdir)/src/nas/jsonl.c
+	$(top_srcdir)/src/nas/jsonl.c $(top_srcdir)/src/nas/darts.c $(top_srcdir)/src/nas/cells.c \
+	$(top_srcdir)/src/nas/hashset.c $(top_srcdir)/src/util/rng.c $(top_srcdir)/src/util/fileio.c
 FUZZ_CFLAGS = -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I$(top_srcdir)/include -I$(top_srcdir)/src -I$(top_builddir) $(JANSSON_CFLAGS) $(LIBMD_CFLAGS)
 FUZZ_BINS = fuzz/fuzz_tfrecord fuzz/fuzz_csv fuzz/fuzz_jsonl fuzz/fuzz_archstr

@@ -123,7 +123,7 @@ archllm_status archllm_nb101_enumerate(archllm_nb101_space *out)
             for (int y = 1, b = 0; y < nv; y++)
                 for (int x = 0; x < y; x++, b++)
                     if ((bits >> b) & 1) {
-                        c.adj[x] |= (uint8_t)(1u << y);
+                        c.adj[x] |= (uint16_t)(1u << y);
                         colmask |= 1u << y;
                     }
             int full = (colmask == (((1u << nv) - 1u) & ~1u));
@@ -216,7 +216,7 @@ archllm_status archllm_nb101_find(size_t *index, const archllm_nb101_space *s, c
 /* ---- on-disk copy ---- */
 
 #define SPACE_MAGIC   "ARCHLLM-NB101\0\0"
-#define SPACE_VERSION 1u
+#define SPACE_VERSION 2u /* 2: cell rows became 16 bits (ARCHLLM_CELL_MAX_V 11) */
 
 archllm_status archllm_nb101_space_save(const archllm_nb101_space *s, const char *path)
 {

@@ -15,7 +15,7 @@ const char *const archllm_nb201_op_names[ARCHLLM_NB201_NUM_OPS] = {
     "none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3",
 };
 
-const uint8_t archllm_nb201_dag_adj[ARCHLLM_NB201_NODES] = {
+const uint16_t archllm_nb201_dag_adj[ARCHLLM_NB201_NODES] = {
     (1u << 1) | (1u << 2) | (1u << 4), /* input -> e01, e02, e03 */
     (1u << 3) | (1u << 5),             /* e01 -> e12, e13 */
     (1u << 6),                         /* e02 -> e23 */
@@ -194,7 +194,7 @@ void archllm_nb201_to_cell(archllm_cell *out, const uint8_t ops[ARCHLLM_NB201_ED
 {
     memset(out, 0, sizeof *out);
     out->nv = ARCHLLM_NB201_NODES;
-    memcpy(out->adj, archllm_nb201_dag_adj, ARCHLLM_NB201_NODES);
+    memcpy(out->adj, archllm_nb201_dag_adj, sizeof archllm_nb201_dag_adj);
     out->ops[0] = ARCHLLM_LABEL_INPUT;
     for (int e = 0; e < ARCHLLM_NB201_EDGES; e++) out->ops[e + 1] = (int8_t)ops[e];
     out->ops[ARCHLLM_NB201_NODES - 1] = ARCHLLM_LABEL_OUTPUT;

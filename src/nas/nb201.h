@@ -35,6 +35,6 @@ archllm_status archllm_nb201_from_cell(uint8_t ops[ARCHLLM_NB201_EDGES], const a
 void           archllm_nb201_hash(char out[33], const uint8_t ops[ARCHLLM_NB201_EDGES]);
 
 /* The fixed 8-node adjacency as row bitmasks. */
-extern const uint8_t archllm_nb201_dag_adj[ARCHLLM_NB201_NODES];
+extern const uint16_t archllm_nb201_dag_adj[ARCHLLM_NB201_NODES];
 
 #endif

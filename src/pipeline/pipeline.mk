@@ -10,11 +10,11 @@ libarchllm_core_la_SOURCES += \
 archllm_SOURCES += src/cli/cmd_generate.c src/cli/cmd_run.c
 
 EXTRA_DIST += conf/nb201-default.cfg conf/nb101-default.cfg conf/nb101-full.cfg conf/nb201-full.cfg \
-              conf/pipeline-tiny.cfg bench/generate/lm_mass.py
+              conf/pipeline-tiny.cfg conf/darts-default.cfg bench/generate/lm_mass.py
 
 # tests: the whole path on conf/pipeline-tiny.cfg (test_run.sh drives, test_pipeline_check checks)
 check_PROGRAMS += tests/pipeline/test_pipeline_check
 tests_pipeline_test_pipeline_check_SOURCES = tests/pipeline/test_pipeline_check.c
 tests_pipeline_test_pipeline_check_LDADD = $(TEST_LIBS)
-TESTS += tests/pipeline/test_run.sh
-EXTRA_DIST += tests/pipeline/test_run.sh
+TESTS += tests/pipeline/test_run.sh tests/pipeline/test_spaces_run.sh
+EXTRA_DIST += tests/pipeline/test_run.sh tests/pipeline/test_spaces_run.sh
