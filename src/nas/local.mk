@@ -25,9 +25,9 @@ tests_nas_test_nb201_SOURCES = tests/nas/test_nb201.c
 tests_nas_test_nb201_LDADD = $(TEST_LIBS)
 tests_nas_test_nas_readers_SOURCES = tests/nas/test_nas_readers.c tests/nas/nb101_record.h
 tests_nas_test_nas_readers_LDADD = $(TEST_LIBS)
-tests_nas_test_darts_SOURCES = tests/nas/test_darts.c tests/nas/nas_test.h
+tests_nas_test_darts_SOURCES = tests/nas/test_darts.c
 tests_nas_test_darts_LDADD = $(TEST_LIBS)
-tests_nas_test_cells_SOURCES = tests/nas/test_cells.c tests/nas/nas_test.h
+tests_nas_test_cells_SOURCES = tests/nas/test_cells.c
 tests_nas_test_cells_LDADD = $(TEST_LIBS)
 EXTRA_DIST += tests/fixtures/cells/space.jsonl tests/fixtures/cells/make_space.py doc/darts.md doc/cells.md
 

@@ -5,7 +5,7 @@
 #include "nas/cells.h"
 #include "nas/dataset.h"
 #include "nas/genmetrics.h"
-#include "nas_test.h"
+#include "testutil.h"
 
 #include <unistd.h>
 

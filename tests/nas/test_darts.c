@@ -4,7 +4,7 @@
  * under input order and node renumbering, distinct otherwise), seeded distinct sampling. */
 #include "nas/darts.h"
 #include "nas/hashset.h"
-#include "nas_test.h"
+#include "testutil.h"
 
 /* DARTS_V2's normal cell, as genotypes.py of the DARTS repository writes it. */
 static const char *const darts_v2 =
