@@ -292,7 +292,8 @@ static int cache_path(char *out, size_t cap)
             *p = '/';
         }
     mkdir(base, 0777);
-    return snprintf(out, cap, "%s/nb101-space-v1.bin", base) < (int)cap;
+    /* the version in the name: builds with another cell layout keep their own file */
+    return snprintf(out, cap, "%s/nb101-space-v%u.bin", base, SPACE_VERSION) < (int)cap;
 }
 
 archllm_status archllm_nb101_space_cached(archllm_nb101_space *out, int refresh)

@@ -30,7 +30,7 @@ void           archllm_nb101_space_free(archllm_nb101_space *s);
 archllm_status archllm_nb101_space_save(const archllm_nb101_space *s, const char *path);
 archllm_status archllm_nb101_space_load(archllm_nb101_space *out, const char *path);
 
-/* The space through the cache file nb101-space-v1.bin in $ARCHLLM_CACHE_DIR, else
+/* The space through the cache file nb101-space-v2.bin (v: its format version) in $ARCHLLM_CACHE_DIR, else
  * $XDG_CACHE_HOME/archllm, else ~/.cache/archllm: loaded when valid, otherwise (or with
  * refresh) enumerated and written back.  ARCHLLM_NO_CACHE=1 turns the file off.  Cache
  * trouble is never an error: it falls back to enumerating. */

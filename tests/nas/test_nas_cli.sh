@@ -61,6 +61,12 @@ expect_bad 2 "dataset unknown space" -- "$bin" dataset nb301
 expect_bad 2 "dataset unknown option" -- "$bin" dataset nb201 --frob
 expect_bad 2 "dataset --out without a file" -- "$bin" dataset nb201 --out
 expect_bad 1 "dataset into a missing folder" -- "$bin" dataset nb201 --out /nonexistent/dir/x.jsonl
+expect_bad 2 "dataset --samples on a space without sampling" -- "$bin" dataset nb201 --samples 5
+expect_bad 2 "dataset darts --samples 0" -- "$bin" dataset darts --samples 0
+expect_bad 2 "dataset darts --seed not a number" -- "$bin" dataset darts --seed x
+expect_bad 2 "dataset cells without --cells" -- "$bin" dataset cells
+expect_bad 1 "dataset cells with a missing file" -- "$bin" dataset cells --cells /nonexistent.jsonl
+expect_bad 2 "show a Genotype with 'none'" -- "$bin" show "Genotype(normal=[('none', 0)])"
 expect_bad 2 "show without a cell" -- "$bin" show
 expect_bad 2 "show garbage" -- "$bin" show not-a-cell
 expect_bad 2 "show index out of range" -- "$bin" show 15625
