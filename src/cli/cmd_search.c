@@ -431,6 +431,8 @@ int cmd_search(int argc, char **argv)
     p.budget = (size_t)queries;
     p.nseeds = (size_t)nseeds;
     p.seed = seed0;
+    /* the loop hands a method at most `batch` slots: room for archllm-guided's rounds */
+    if ((size_t)cfg.search.per_round > p.batch) p.batch = (size_t)cfg.search.per_round;
     int step = 0;
     for (size_t k = 0; k < nds && !rc; k++) {
         archllm_oracle *o = o101;

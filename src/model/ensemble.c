@@ -16,7 +16,7 @@ struct archllm_ensemble {
     archllm_params          params;
     int                     w1, b1, w2, b2;
     cl_mem                  x, tneg, h, out, dout, dh, mask; /* activations and the block mask */
-    float                  *host;                            /* (max_rows * max(F, members)) staging */
+    float                  *host;                            /* staging: targets (max_rows, M), the mask */
     double                  y_mean, y_std;                   /* standardisation of the last fit */
     int                     fitted;                          /* since the last forget */
 };
@@ -59,7 +59,8 @@ archllm_status archllm_ensemble_init(archllm_ensemble **out, archllm_ctx_t *ctx,
     const int M = p->members;
     size_t R = (size_t)max_rows, F = (size_t)features, MH = (size_t)e->MH;
     archllm_status s = ARCHLLM_OK;
-    e->host = malloc(R * (F > (size_t)M ? F : (size_t)M) * sizeof *e->host + MH * (size_t)M * sizeof *e->host);
+    size_t staging = R > MH ? R : MH; /* rows of M floats: the targets, or the mask */
+    e->host = malloc(staging * (size_t)M * sizeof *e->host);
     if (!e->host) s = archllm_fail(ARCHLLM_ENOMEM, "ensemble staging");
     int64_t s_w1[2] = {(int64_t)MH, (int64_t)F}, s_b1[1] = {(int64_t)MH}, s_w2[2] = {M, (int64_t)MH}, s_b2[1] = {M};
     if (!s) s = archllm_params_add(&e->params, "w1", 2, s_w1, 1, ARCHLLM_INIT_ZERO, 0, &e->w1);

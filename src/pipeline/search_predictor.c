@@ -116,9 +116,8 @@ static archllm_status rank_pool(predictor *P, const archllm_search_state *st, si
             for (int j = 0; j < M; j++) var += (P->pred[i * M + j] - mean) * (P->pred[i * M + j] - mean);
             var /= M > 1 ? M - 1 : 1;
         }
-        /* too little history to fit: a random order */
-        P->score[i].score =
-            mean + sqrt(var) * archllm_rng_normal(st->rng) + (fitted < 2 ? archllm_rng_uniform(st->rng) : 0);
+        /* a draw from each candidate's predictive spread; too little history to fit: a random order */
+        P->score[i].score = fitted >= 2 ? mean + sqrt(var) * archllm_rng_normal(st->rng) : archllm_rng_uniform(st->rng);
         P->score[i].i = i;
     }
     qsort(P->score, kept, sizeof *P->score, by_score_desc);

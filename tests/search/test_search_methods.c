@@ -84,7 +84,10 @@ static void audit_end(void *user, const archllm_search_state *st)
     size_t rows[BUDGET * 2], nr = 0;
     for (size_t i = 0; i < st->n; i++) {
         archllm_oracle_answer a;
-        if (archllm_oracle_peek(st->oracle, &st->cells[i], &a) != ARCHLLM_OK) A->distinct_ok = 0;
+        if (archllm_oracle_peek(st->oracle, &st->cells[i], &a) != ARCHLLM_OK) {
+            A->distinct_ok = 0; /* a queried cell the table does not know */
+            continue;
+        }
         for (size_t j = 0; j < nr; j++)
             if (rows[j] == a.row) A->distinct_ok = 0;
         if (nr < BUDGET * 2) rows[nr++] = a.row;
