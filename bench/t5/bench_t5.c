@@ -9,19 +9,13 @@
 #include "model/prompts.h"
 #include "model/sample.h"
 #include "model/t5.h"
+#include "util/clock.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -81,13 +75,13 @@ int main(int argc, char **argv)
     double *t = malloc(sizeof(double) * (steps + 3));
     float loss = 0;
     for (int i = 0; s == ARCHLLM_OK && i < steps + 3; i++) {
-        double t0 = now_s();
+        double t0 = archllm_now_s();
         s = archllm_params_zero_grad(ctx, &m.P);
         if (s == ARCHLLM_OK) s = archllm_t5_forward(ctx, &m, enc, NULL, B, S, dec, T);
         if (s == ARCHLLM_OK) s = archllm_t5_loss(ctx, &m, lab, 1, &loss);
         if (s == ARCHLLM_OK) s = archllm_params_adamw(ctx, &m.P, &ap, NULL);
         if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
-        t[i] = now_s() - t0;
+        t[i] = archllm_now_s() - t0;
     }
     if (s == ARCHLLM_OK) {
         qsort(t + 3, (size_t)steps, sizeof(double), cmp_d);
@@ -107,9 +101,9 @@ int main(int argc, char **argv)
     double best = 1e30;
     for (int r = 0; s == ARCHLLM_OK && r < 6; r++) {
         sp.seed = (uint64_t)r;
-        double t0 = now_s();
+        double t0 = archllm_now_s();
         s = archllm_t5_generate(ctx, &m, penc, NULL, B, 2, &sp, out, lens);
-        double dt = now_s() - t0;
+        double dt = archllm_now_s() - t0;
         if (r > 0 && dt < best) best = dt;
     }
     if (s == ARCHLLM_OK)

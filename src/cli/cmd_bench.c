@@ -3,6 +3,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "backend/backend.h"
+#include "util/clock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -15,13 +16,6 @@
 #endif
 
 #define MAX_SIZES 32
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int parse_sizes(const char *s, int *sizes, int *n)
 {
@@ -66,11 +60,11 @@ static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, double 
     }
     *best = 1e30;
     for (int r = -1; r < repeat && s == ARCHLLM_OK; r++) {
-        double t0 = now_s();
+        double t0 = archllm_now_s();
         s = archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, (archllm_view){a, 0}, n, (archllm_view){b, 0}, n, 0.0f,
                           (archllm_view){c, 0}, n);
         if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
-        double t = now_s() - t0;
+        double t = archllm_now_s() - t0;
         if (r >= 0 && t < *best) *best = t;
     }
     archllm_buf_free(&a);
@@ -92,11 +86,11 @@ static archllm_status time_device_batched(archllm_ctx_t *ctx, int n, int batch, 
     *best = 1e30;
     size_t st = (size_t)n * n;
     for (int r = -1; r < repeat && s == ARCHLLM_OK; r++) {
-        double t0 = now_s();
+        double t0 = archllm_now_s();
         s = archllm_sgemm_batched(ctx, 0, 0, n, n, n, 1.0f, (archllm_view){a, 0}, n, st, (archllm_view){b, 0}, n,
                                   st, 0.0f, (archllm_view){c, 0}, n, st, batch);
         if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
-        double t = now_s() - t0;
+        double t = archllm_now_s() - t0;
         if (r >= 0 && t < *best) *best = t;
     }
     archllm_buf_free(&a);
@@ -115,9 +109,9 @@ static double time_openblas(int n, int repeat)
         fill_random(a, elems, 1);
         fill_random(b, elems, 2);
         for (int r = -1; r < repeat; r++) {
-            double t0 = now_s();
+            double t0 = archllm_now_s();
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n);
-            double t = now_s() - t0;
+            double t = archllm_now_s() - t0;
             if (r >= 0 && t < best) best = t;
         }
     }

@@ -13,6 +13,7 @@
 #include "nas/baseline.h"
 #include "pipeline/pipeline.h"
 #include "util/fileio.h"
+#include "util/clock.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -23,13 +24,6 @@
 
 #define MAX_RECORDS 64
 #define MAX_SWEEP   32
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int parse_temps(const char *s, double *t, int cap)
 {
@@ -240,7 +234,7 @@ int cmd_generate(int argc, char **argv)
         for (size_t i = 0; i < nN && s == ARCHLLM_OK; i++)
             s = archllm_pipeline_metrics(&rec[nrec++], &pm, "uniform-space", NAN, gp.seed, bcells, Ns[i]);
         archllm_latent_stats ls;
-        double t0 = now_s();
+        double t0 = archllm_now_s();
         if (s == ARCHLLM_OK) s = archllm_pipeline_latent_stats(&pm, &ls);
         if (s == ARCHLLM_OK) {
             s = archllm_pipeline_sample_latent(&pm, &ls, nb, gp.seed, bcells);
@@ -248,7 +242,7 @@ int cmd_generate(int argc, char **argv)
         }
         for (size_t i = 0; i < nN && s == ARCHLLM_OK; i++)
             s = archllm_pipeline_metrics(&rec[nrec++], &pm, "continuous-latent", NAN, gp.seed, bcells, Ns[i]);
-        if (s == ARCHLLM_OK) printf("continuous-latent baseline: %zu samples in %.2f s\n", nb, now_s() - t0);
+        if (s == ARCHLLM_OK) printf("continuous-latent baseline: %zu samples in %.2f s\n", nb, archllm_now_s() - t0);
         if (s == ARCHLLM_OK) step_done(&step, steps, "the baselines");
     }
     if (s == ARCHLLM_OK) {

@@ -16,6 +16,7 @@
 #include "io/svg.h"
 #include "nas/search.h"
 #include "util/fileio.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,13 +36,6 @@
 
 static const char *const stage_names[] = {"dataset", "vqvae", "encode", "lm", "generate", "search"};
 enum { N_STAGES = 6 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int file_exists(const char *p)
 {
@@ -98,7 +92,7 @@ static int log_step(const char *path, long from, long *s, long *t)
 static void progress_draw(progress *p, int final)
 {
     long s = 0, t = 0;
-    double el = now_s() - p->t0;
+    double el = archllm_now_s() - p->t0;
     int has = log_step(p->log, p->log_from, &s, &t);
     char e[32], eta[32] = "";
     fmt_dur(e, sizeof e, el);
@@ -192,7 +186,7 @@ static int run_logged(int (*fn)(int, char **), argvec *a, const char *log, progr
     int started = 0;
     if (with_progress) {
         pg->stop = 0;
-        pg->t0 = now_s();
+        pg->t0 = archllm_now_s();
         pg->last_plain = 0;
         pg->log = log;
         pg->log_from = log_from > 0 ? (long)log_from : 0;
@@ -696,7 +690,7 @@ int cmd_run(int argc, char **argv)
 
     stage_result sr[N_STAGES];
     int nsr = 0, idx = 0;
-    double t_all = now_s();
+    double t_all = archllm_now_s();
     rc = CLI_EXIT_OK;
     for (int k = 0; k < N_STAGES && rc == CLI_EXIT_OK && pg.term; k++) {
         if (!want[k]) continue;
@@ -810,7 +804,7 @@ int cmd_run(int argc, char **argv)
         fflush(pg.term);
         pg.index = idx;
         pg.stage = r->name;
-        double t0 = now_s();
+        double t0 = archllm_now_s();
         if (k == 5) { /* one search over the missing datasets: the models load once */
             char q[32], n[32];
             a->argc = 0;
@@ -827,7 +821,7 @@ int cmd_run(int argc, char **argv)
         } else {
             rc = run_logged(fn, a, log, &pg, 1);
         }
-        r->seconds = now_s() - t0;
+        r->seconds = archllm_now_s() - t0;
         char d[32];
         fmt_dur(d, sizeof d, r->seconds);
         if (rc == CLI_EXIT_OK && k != 5 && !file_exists(r->artefact)) {
@@ -850,6 +844,6 @@ int cmd_run(int argc, char **argv)
     else rc = cli_error(CLI_EXIT_FAILURE, "run: cannot duplicate stdout");
     pthread_mutex_destroy(&pg.mu);
     pthread_cond_destroy(&pg.cv);
-    int rc2 = report(&cfg, co.path, dir, sr, nsr, now_s() - t_all);
+    int rc2 = report(&cfg, co.path, dir, sr, nsr, archllm_now_s() - t_all);
     return rc != CLI_EXIT_OK ? rc : rc2;
 }

@@ -14,6 +14,7 @@
 #include "model/prompts.h"
 #include "model/sample.h"
 #include "util/fileio.h"
+#include "util/clock.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -21,13 +22,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* "3,_,_,7" -> codes (-1 for '_'); returns the count or -1 */
 static int parse_fill(const char *s, int32_t *codes, int cap)
@@ -200,7 +194,7 @@ int cmd_sample(int argc, char **argv)
         if (s == ARCHLLM_OK) f = af.f;
     }
     int done = 0, bad = 0;
-    double t0 = now_s();
+    double t0 = archllm_now_s();
     while (s == ARCHLLM_OK && done < v->samples) {
         int B = v->samples - done < batch ? v->samples - done : batch;
         sp.seed = (uint64_t)cfg.experiment.seed * 1000003u + (uint64_t)done; /* batches draw independent streams */
@@ -254,7 +248,7 @@ int cmd_sample(int argc, char **argv)
         }
         done += B;
     }
-    double dt = now_s() - t0;
+    double dt = archllm_now_s() - t0;
     if (f != stdout) {
         if (s == ARCHLLM_OK) s = archllm_atomic_commit(&af);
         else archllm_atomic_abort(&af);

@@ -10,6 +10,7 @@
 #include "model/prompts.h"
 #include "model/t5.h"
 #include "util/fileio.h"
+#include "util/clock.h"
 
 #include <getopt.h>
 #include <inttypes.h>
@@ -26,13 +27,6 @@ static void on_sigint(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static float lr_at(const archllm_config_lm *v, int step)
@@ -243,12 +237,7 @@ int cmd_train_lm(int argc, char **argv)
     for (size_t i = 0; i < cs.n; i++) order[i] = (uint32_t)i;
     archllm_rng split_rng;
     archllm_rng_seed(&split_rng, (uint64_t)cfg.experiment.seed, 0x5B17);
-    for (size_t i = cs.n; i > 1; i--) {
-        size_t j = archllm_rng_below(&split_rng, (uint32_t)i);
-        uint32_t t = order[i - 1];
-        order[i - 1] = order[j];
-        order[j] = t;
-    }
+    archllm_rng_shuffle(&split_rng, order, cs.n);
     size_t n_eval = (size_t)(v->eval_fraction * (double)cs.n);
     if (n_eval >= cs.n) n_eval = cs.n - 1;
     const uint32_t *eval_idx = order, *train_idx = order + n_eval;
@@ -342,7 +331,7 @@ int cmd_train_lm(int argc, char **argv)
     ap.weight_decay = (float)v->weight_decay;
     ap.max_norm = (float)v->max_grad_norm;
     int step = m.P.step, win = 0;
-    double t_win = now_s(), loss_win = 0.0;
+    double t_win = archllm_now_s(), loss_win = 0.0;
     long tok_win = 0;
     while (step < v->steps) {
         for (int b = 0; b < B && s == ARCHLLM_OK; b++) {
@@ -367,21 +356,21 @@ int cmd_train_lm(int argc, char **argv)
         tok_win += nt;
         win++;
         if (step % v->log_every == 0 || step == v->steps) {
-            double t = now_s();
+            double t = archllm_now_s();
             /* full precision: the resume test compares these lines */
             printf("step %d/%d | loss %.6f | lr %.2e | gnorm %.4f | %.1f ms/step | %.0f tokens/s\n", step, v->steps,
                    loss_win / win, ap.lr, gnorm, 1e3 * (t - t_win) / win, tok_win / (t - t_win));
             loss_win = 0.0;
             tok_win = 0;
             win = 0;
-            t_win = now_s();
+            t_win = archllm_now_s();
         }
         if (n_eval > 0 && v->eval_every > 0 && step % v->eval_every == 0 && step < v->steps) {
             double el;
             s = evaluate(ctx, &m, &cfg, &cs, eval_idx, n_eval, &bb, &el);
             if (s != ARCHLLM_OK) break;
             printf("step %d | held-out loss %.6f | ppl %.3f\n", step, el, exp(el));
-            t_win = now_s();
+            t_win = archllm_now_s();
         }
         int stop = stop_requested || (stop_after >= 0 && step >= stop_after);
         if ((v->checkpoint_every > 0 && step % v->checkpoint_every == 0) || stop) {

@@ -9,6 +9,7 @@
 #include "model/vqvae_run.h"
 #include "nas/genmetrics.h"
 #include "util/fileio.h"
+#include "util/clock.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -24,13 +25,6 @@ static void on_sigint(int sig)
 {
     (void)sig;
     stop_requested = 1;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* linear warm-up, then cosine from lr to min_lr at the last step */
@@ -49,12 +43,7 @@ static void epoch_order(uint32_t *order, const archllm_split *sp, uint64_t seed,
     archllm_rng r;
     archllm_rng_seed(&r, seed, 0x2002 + (uint64_t)epoch);
     memcpy(order, sp->train, sp->n_train * sizeof *order);
-    for (size_t i = sp->n_train; i > 1; i--) {
-        size_t j = archllm_rng_below(&r, (uint32_t)i);
-        uint32_t t = order[i - 1];
-        order[i - 1] = order[j];
-        order[j] = t;
-    }
+    archllm_rng_shuffle(&r, order, sp->n_train);
 }
 
 /* n indexes spread evenly over list[0..len) (the split lists are sorted, and the
@@ -190,7 +179,7 @@ int cmd_train_vqvae(int argc, char **argv)
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     int step = model.params.step, cur_epoch = -1;
-    double t_win = now_s(), t_start = t_win, graphs_total = 0.0;
+    double t_win = archllm_now_s(), t_start = t_win, graphs_total = 0.0;
     int win_steps = 0, win_graphs = 0;
     archllm_vqvae_stats acc = {0};
     archllm_adamw_params ap = {0};
@@ -227,7 +216,7 @@ int cmd_train_vqvae(int argc, char **argv)
         win_graphs += B;
         graphs_total += B;
         if (step % v->log_every == 0 || step == v->steps) {
-            double t = now_s(), gps = win_graphs / (t - t_win);
+            double t = archllm_now_s(), gps = win_graphs / (t - t_win);
             double ppl;
             int used;
             archllm_vqvae_usage(win_counts, K, &ppl, &used);
@@ -242,7 +231,7 @@ int cmd_train_vqvae(int argc, char **argv)
             memset(&acc, 0, sizeof acc);
             memset(win_counts, 0, (size_t)K * sizeof(float));
             win_steps = win_graphs = 0;
-            t_win = now_s();
+            t_win = archllm_now_s();
         }
         if (v->eval_every > 0 && step % v->eval_every == 0 && step < v->steps) {
             size_t n = split.n_test;
@@ -255,7 +244,7 @@ int cmd_train_vqvae(int argc, char **argv)
             free(sample);
             if (s != ARCHLLM_OK) break;
             print_eval("held-out", step, &ev, K);
-            t_win = now_s();
+            t_win = archllm_now_s();
         }
         int stop = stop_requested || (stop_after >= 0 && step >= stop_after);
         if ((v->checkpoint_every > 0 && step % v->checkpoint_every == 0) || stop) {
@@ -273,7 +262,7 @@ int cmd_train_vqvae(int argc, char **argv)
     }
     if (s == ARCHLLM_OK) s = archllm_vqvae_save(&model, ckpt, NULL);
     if (s == ARCHLLM_OK) {
-        double gps = graphs_total / (now_s() - t_start);
+        double gps = graphs_total / (archllm_now_s() - t_start);
         archllm_vqvae_eval test, train;
         memset(ev_counts, 0, (size_t)K * sizeof(float));
         s = archllm_vqvae_evaluate(&model, &data, split.test, split.n_test, &test, ev_counts);

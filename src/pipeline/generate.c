@@ -7,18 +7,12 @@
 #include "nas/jsonl.h"
 #include "util/error.h"
 #include "util/fileio.h"
+#include "util/clock.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 archllm_status archllm_pipeline_generate(archllm_pipeline_models *pm, const archllm_generate_params *gp,
                                          archllm_cell **cells_out, size_t *n_out, double *seconds)
@@ -31,7 +25,7 @@ archllm_status archllm_pipeline_generate(archllm_pipeline_models *pm, const arch
     sp.seed = gp->seed;
     *cells_out = NULL;
     *n_out = 0;
-    double t0 = now_s();
+    double t0 = archllm_now_s();
     if (!gp->unique) {
         archllm_cell *cells = malloc(gp->samples * sizeof *cells);
         int32_t *codes = malloc(gp->samples * (size_t)pm->L * sizeof *codes);
@@ -45,7 +39,7 @@ archllm_status archllm_pipeline_generate(archllm_pipeline_models *pm, const arch
         }
         *cells_out = cells;
         *n_out = gp->samples;
-        if (seconds) *seconds = now_s() - t0;
+        if (seconds) *seconds = archllm_now_s() - t0;
         return ARCHLLM_OK;
     }
     /* --unique: draw batches until `samples` distinct valid cells or max_samples draws;
@@ -86,7 +80,7 @@ archllm_status archllm_pipeline_generate(archllm_pipeline_models *pm, const arch
     }
     *cells_out = cells;
     *n_out = n;
-    if (seconds) *seconds = now_s() - t0;
+    if (seconds) *seconds = archllm_now_s() - t0;
     return ARCHLLM_OK;
 }
 

@@ -46,11 +46,11 @@ float archllm_rng_normal(archllm_rng *r)
     return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-void archllm_rng_shuffle(archllm_rng *r, int *v, size_t n)
+void archllm_rng_shuffle(archllm_rng *r, uint32_t *v, size_t n)
 {
     for (size_t i = n; i > 1; i--) {
         size_t j = archllm_rng_below(r, (uint32_t)i);
-        int t = v[i - 1];
+        uint32_t t = v[i - 1];
         v[i - 1] = v[j];
         v[j] = t;
     }

@@ -22,7 +22,7 @@ uint32_t archllm_rng_below(archllm_rng *r, uint32_t n);
 float    archllm_rng_uniform(archllm_rng *r);
 /* standard normal (Box-Muller, one value per call) */
 float    archllm_rng_normal(archllm_rng *r);
-/* Fisher-Yates shuffle of n ints */
-void     archllm_rng_shuffle(archllm_rng *r, int *v, size_t n);
+/* Fisher-Yates shuffle of v[0..n), from the last element down */
+void     archllm_rng_shuffle(archllm_rng *r, uint32_t *v, size_t n);
 
 #endif

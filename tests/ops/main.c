@@ -11,6 +11,7 @@
  * the whole output ||d - r|| / ||r|| <= nerr, and no NaN/Inf where the reference is finite.
  * Exit 0 all passed, 1 a failure, 77 (automake SKIP) when there is no OpenCL device
  * and ARCHLLM_REQUIRE_DEVICE is unset. */
+#include "util/clock.h"
 #include "harness.h"
 
 #include <math.h>
@@ -91,13 +92,6 @@ static archllm_status guarded_upload(archllm_ctx_t *ctx, const float *data, size
     if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, *buf, 0, tmp, total * sizeof(float));
     free(tmp);
     return s;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* 0 pass, 1 fail */
@@ -186,10 +180,10 @@ static int run_case(archllm_ctx_t *ctx, const op_case *c, int perf)
     } else if (s == ARCHLLM_OK) {
         double best = 1e30;
         for (int r = -1; r < 10 && s == ARCHLLM_OK; r++) {
-            double t0 = now_s();
+            double t0 = archllm_now_s();
             s = c->dev(ctx, c, vin, vout);
             if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
-            double t = now_s() - t0;
+            double t = archllm_now_s() - t0;
             if (r >= 0 && t < best) best = t;
         }
         if (s == ARCHLLM_OK)
