@@ -90,6 +90,40 @@ typedef struct {
 /* Fill up to cap entries; *count gets the number of devices found (may exceed cap). */
 ARCHLLM_API archllm_status archllm_devices_list(archllm_device_info *out, int cap, int *count);
 
+/* ---- events: what long work reports while it runs --------------------------------
+ *
+ * Stages (dataset, VQ-VAE training, encoding, T5 training, generation, search) report
+ * through one sink: a struct of callbacks, any of which may be NULL, called on the
+ * thread that runs the stage.  Strings passed to a callback live until it returns. */
+
+/* One figure of a step: name ("loss"), value, and the printf format a line shows it
+ * with ("%.6f"; NULL: "%g").  unit may be "" or e.g. "graphs/s". */
+typedef struct {
+    const char *name;
+    double      value;
+    const char *format;
+    const char *unit;
+} archllm_metric;
+
+typedef enum {
+    ARCHLLM_MESSAGE_INFO   = 0, /* what a user watching wants to see (results, where files went) */
+    ARCHLLM_MESSAGE_DETAIL = 1, /* evaluation lines, settings: for the log and the command's own output */
+    ARCHLLM_MESSAGE_WARN   = 2
+} archllm_message_level;
+
+typedef struct archllm_events {
+    void *user;
+    /* a stage starts; what: one line saying what it will do */
+    void (*stage_begin)(void *user, const char *stage, const char *what);
+    /* it ended with status (ARCHLLM_OK, ARCHLLM_EINTERRUPTED when stopped, ...) */
+    void (*stage_end)(void *user, const char *stage, archllm_status status, double seconds);
+    /* progress: step of total (total 0 when unknown), with the figures of the step */
+    void (*step)(void *user, const char *stage, long step, long total, const archllm_metric *metrics,
+                 int n_metrics);
+    /* a line of text, without its newline */
+    void (*message)(void *user, const char *stage, archllm_message_level level, const char *text);
+} archllm_events;
+
 /* ---- compute context ---------------------------------------------------- */
 
 typedef struct archllm_ctx archllm_ctx_t;
