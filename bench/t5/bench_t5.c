@@ -76,9 +76,10 @@ int main(int argc, char **argv)
     float loss = 0;
     for (int i = 0; s == ARCHLLM_OK && i < steps + 3; i++) {
         double t0 = archllm_now_s();
-        s = archllm_params_zero_grad(ctx, &m.P);
-        if (s == ARCHLLM_OK) s = archllm_t5_forward(ctx, &m, enc, NULL, B, S, dec, T);
-        if (s == ARCHLLM_OK) s = archllm_t5_loss(ctx, &m, lab, 1, &loss);
+        s = archllm_t5_forward(ctx, &m, enc, NULL, B, S, dec, T);
+        if (s == ARCHLLM_OK) s = archllm_t5_loss(ctx, &m, lab, &loss);
+        if (s == ARCHLLM_OK) s = archllm_params_zero_grad(ctx, &m.P);
+        if (s == ARCHLLM_OK) s = archllm_t5_backward(ctx, &m);
         if (s == ARCHLLM_OK) s = archllm_params_adamw(ctx, &m.P, &ap, NULL);
         if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
         t[i] = archllm_now_s() - t0;

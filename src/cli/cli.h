@@ -3,6 +3,8 @@
 #ifndef ARCHLLM_CLI_H
 #define ARCHLLM_CLI_H
 
+#include <signal.h>
+
 #include "archllm.h"
 #include "io/config.h"
 #include "util/error.h"
@@ -56,6 +58,18 @@ int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
 #define CLI_CONFIG_LONG_OPTIONS                                    \
     {"config", required_argument, NULL, CLI_OPT_CONFIG},           \
     {"set", required_argument, NULL, CLI_OPT_SET}
+
+/* --progress=auto|plain|bar|jsonl (src/cli/render.h), for commands that run a stage */
+#define CLI_OPT_PROGRESS 0x1002
+#define CLI_PROGRESS_LONG_OPTION {"progress", required_argument, NULL, CLI_OPT_PROGRESS}
+
+/* Ctrl-C and SIGTERM set the returned flag (cleared here) until cli_release_stop; a
+ * stage then stops at its next step, checkpointed. */
+const volatile sig_atomic_t *cli_catch_stop(void);
+void cli_release_stop(void);
+/* The exit code of a stage's status: 0, 130 when a signal stopped it (a stop the caller
+ * asked for, such as --stop-after, is 0), else cli_status's. */
+int cli_stage_exit(archllm_status s, const char *what);
 
 /* A shipped data file: the option's path when given, else NAME in $ARCHLLM_DATA_DIR, the
  * installed data folder, then the source tree's data/; 0 when none is readable. */

@@ -136,7 +136,7 @@ int cmd_lm_logits(int argc, char **argv)
     if (s == ARCHLLM_OK) printf("logits %s (%d x %d x %d float32)\n", out, B, T, m.cfg.vocab);
     if (s == ARCHLLM_OK && lab) {
         float loss;
-        s = archllm_t5_loss(ctx, &m, lab, 0, &loss);
+        s = archllm_t5_loss(ctx, &m, lab, &loss);
         if (s == ARCHLLM_OK) printf("loss %.7f over %d tokens\n", loss, m.n_valid);
     }
     if (m.P.finalized) archllm_t5_free(&m);

@@ -388,6 +388,35 @@ int cli_lock_output(const char *dir, const char *what)
     return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, what);
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+const volatile sig_atomic_t *cli_catch_stop(void)
+{
+    stop_flag = 0;
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
+    return &stop_flag;
+}
+
+void cli_release_stop(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+}
+
+int cli_stage_exit(archllm_status s, const char *what)
+{
+    if (s == ARCHLLM_OK) return CLI_EXIT_OK;
+    if (s == ARCHLLM_EINTERRUPTED) return stop_flag ? 130 : CLI_EXIT_OK;
+    return cli_status(s, what);
+}
+
 int cli_usage(const char *name, int code)
 {
     const cli_command *c = cli_find_command(name);

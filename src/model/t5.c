@@ -573,11 +573,10 @@ static archllm_status ff_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5
     return archllm_op_rmsnorm_bwd(ctx, dh, GV(w->ln_ff), h_in, PV(w->ln_ff), AV(a->rstd_ff), AV(m->g_ln), N, d);
 }
 
-archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *labels, int backward, float *loss)
+archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *labels, float *loss)
 {
     const archllm_t5_config *c = &m->cfg;
-    int B = m->B, S = m->S, T = m->T;
-    size_t d = c->d_model, V = c->vocab, H = c->n_heads, Ne = (size_t)B * S, Nd = (size_t)B * T;
+    size_t V = c->vocab, Nd = (size_t)m->B * m->T;
     int nv = 0;
     for (size_t i = 0; i < Nd; i++) {
         if (labels[i] >= c->vocab || (labels[i] < 0 && labels[i] != -100))
@@ -593,8 +592,14 @@ archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t 
     float sum = 0.0f;
     ARCHLLM_TRY(archllm_buf_read(ctx, &sum, m->act, m->loss * 4, 4));
     if (loss) *loss = nv ? sum / (float)nv : 0.0f;
-    if (!backward) return ARCHLLM_OK;
+    return ARCHLLM_OK;
+}
 
+archllm_status archllm_t5_backward(archllm_ctx_t *ctx, archllm_t5 *m)
+{
+    const archllm_t5_config *c = &m->cfg;
+    int B = m->B, S = m->S, T = m->T;
+    size_t d = c->d_model, V = c->vocab, H = c->n_heads, Ne = (size_t)B * S, Nd = (size_t)B * T;
     /* head: logits = alpha dec_out E^T */
     float alpha = c->scale_out ? (float)(1.0 / sqrt((double)d)) : 1.0f;
     int head = c->tied ? m->shared : m->lm_head;

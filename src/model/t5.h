@@ -96,16 +96,20 @@ archllm_status archllm_t5_init_weights(archllm_ctx_t *ctx, archllm_t5 *m, archll
 archllm_status archllm_t5_reserve(archllm_ctx_t *ctx, archllm_t5 *m, int B, int S, int T);
 
 /* Forward: enc_ids (B, S), enc_mask (B, S) nonzero = token (NULL: all), dec_ids (B, T).
- * Logits (B*T, V) are at archllm_t5_logits(m) until archllm_t5_backward overwrites them. */
+ * Logits (B*T, V) are at archllm_t5_logits(m) until archllm_t5_loss turns them into their
+ * gradient. */
 archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids,
                                   const int32_t *enc_mask, int B, int S, const int32_t *dec_ids, int T);
 archllm_view   archllm_t5_logits(const archllm_t5 *m);
 /* Encoder only: the output (B*S, d) is at m->enc_out in m->act afterwards. */
 archllm_status archllm_t5_encode(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc_ids, const int32_t *enc_mask,
                                  int B, int S);
-/* Loss (token mean over labels >= 0) of the last forward; with backward != 0 also the
- * gradients, added into m->P's gradient buffer (zero it first). */
-archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *labels, int backward, float *loss);
+/* Loss (token mean over labels >= 0) of the last forward, leaving d loss / d logits in
+ * the logits' place for archllm_t5_backward. */
+archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *labels, float *loss);
+/* Gradients of the last loss, added into m->P's gradient buffer (zero it first).  A step:
+ *   forward; loss; zero_grad; backward; adamw. */
+archllm_status archllm_t5_backward(archllm_ctx_t *ctx, archllm_t5 *m);
 
 /* out(N, k*n_out) = x(N, n_in) [W_w0 | .. | W_wk-1]^T for parameter indexes w (one GEMM when
  * the tensors are adjacent in the flat buffer). */

@@ -3,7 +3,7 @@
 # `archllm run` commands; tests in tests/pipeline.
 libarchllm_core_la_SOURCES += \
 	src/pipeline/pipeline.h \
-	src/pipeline/events.c src/pipeline/events.h src/pipeline/stage.h \
+	src/pipeline/stage.h src/pipeline/stage_vqvae.c src/pipeline/stage_lm.c \
 	src/pipeline/models.c \
 	src/pipeline/generate.c \
 	src/pipeline/search_archllm.c \

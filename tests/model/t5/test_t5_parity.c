@@ -92,7 +92,8 @@ static void check_model(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_safeten
     CHECK(s == ARCHLLM_OK && e < 1e-5, "%s: logits match HF (max err %.2e of max |logit|, tol 1e-5)", what, e);
     float loss = 0;
     archllm_params_zero_grad(ctx, &m->P);
-    s = archllm_t5_loss(ctx, m, labels, grads, &loss);
+    s = archllm_t5_loss(ctx, m, labels, &loss);
+    if (grads && s == ARCHLLM_OK) s = archllm_t5_backward(ctx, m);
     double le = fabs(loss - loss_ref[0]) / fabs(loss_ref[0]);
     CHECK(s == ARCHLLM_OK && le < 1e-6, "%s: loss %.7f vs HF %.7f (rel err %.1e, tol 1e-6: a float mean of log-sums)",
           what, loss, loss_ref[0], le);
@@ -219,14 +220,15 @@ static void dropout_grads(archllm_ctx_t *ctx)
     float l0 = 0, l1 = 0, l2 = 0;
     archllm_params_zero_grad(ctx, &m.P);
     archllm_status s = archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
-    if (s == ARCHLLM_OK) s = archllm_t5_loss(ctx, &m, labels, 1, &l0);
+    if (s == ARCHLLM_OK) s = archllm_t5_loss(ctx, &m, labels, &l0);
+    if (s == ARCHLLM_OK) s = archllm_t5_backward(ctx, &m);
     float *g = malloc(m.P.total * sizeof(float)), *w = malloc(m.P.total * sizeof(float));
     archllm_params_read_grad(ctx, &m.P, g);
     archllm_params_read(ctx, &m.P, w);
     m.training = 0;
     float le = 0;
     archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
-    archllm_t5_loss(ctx, &m, labels, 0, &le);
+    archllm_t5_loss(ctx, &m, labels, &le);
     CHECK(s == ARCHLLM_OK && fabsf(le - l0) > 1e-3f, "dropout changes the training loss (%.5f vs eval %.5f)", l0, le);
     m.training = 1;
     int bad = 0, checked = 0;
@@ -241,11 +243,11 @@ static void dropout_grads(archllm_ctx_t *ctx)
         w[best] = keep + h;
         archllm_params_write(ctx, &m.P, w);
         archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
-        archllm_t5_loss(ctx, &m, labels, 0, &l1);
+        archllm_t5_loss(ctx, &m, labels, &l1);
         w[best] = keep - h;
         archllm_params_write(ctx, &m.P, w);
         archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
-        archllm_t5_loss(ctx, &m, labels, 0, &l2);
+        archllm_t5_loss(ctx, &m, labels, &l2);
         w[best] = keep;
         double fd = ((double)l1 - l2) / (2.0 * h), an = g[best];
         /* float32 loss differences over h = 1e-2: rounding ~1e-5 absolute, curvature ~1e-4 h^2 */

@@ -1,5 +1,5 @@
 /* events.c - see events.h. */
-#include "pipeline/events.h"
+#include "util/events.h"
 
 #include <stdarg.h>
 #include <stdio.h>

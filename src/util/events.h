@@ -1,7 +1,7 @@
 /* events.h - emitting to an archllm_events sink (include/archllm.h) from library code.
  * A NULL sink or callback is skipped, so a stage never checks before it reports. */
-#ifndef ARCHLLM_PIPELINE_EVENTS_H
-#define ARCHLLM_PIPELINE_EVENTS_H
+#ifndef ARCHLLM_UTIL_EVENTS_H
+#define ARCHLLM_UTIL_EVENTS_H
 
 #include "archllm.h"
 #include "util/error.h"
