@@ -4,7 +4,7 @@
 #define ARCHLLM_CLI_H
 
 #include "archllm.h"
-#include "io/config.h"
+#include "io/experiment.h"
 #include "util/error.h"
 
 enum {

@@ -1,5 +1,6 @@
-# src/io: config (libconfig experiment files), later safetensors and writers.
-libarchllm_core_la_SOURCES += src/io/config.c src/io/config.h
+# src/io: the config engine (libconfig files against a schema) and the experiment config's
+# schema, later safetensors and writers.
+libarchllm_core_la_SOURCES += src/io/cfg_engine.c src/io/cfg_engine.h src/io/experiment.c src/io/experiment.h
 
 # The shipped experiment configs and their key reference, installed beside the data.
 confdir = $(pkgdatadir)/conf

@@ -9,7 +9,7 @@
 #ifndef ARCHLLM_PIPELINE_PIPELINE_H
 #define ARCHLLM_PIPELINE_PIPELINE_H
 
-#include "io/config.h"
+#include "io/experiment.h"
 #include "model/ensemble.h"
 #include "model/sample.h"
 #include "model/t5.h"

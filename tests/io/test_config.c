@@ -1,8 +1,9 @@
-/* test_config.c - the experiment config (src/io/config.c): exact error messages with
+/* test_config.c - the experiment config (src/io/experiment.c, read by the
+ * engine in src/io/cfg_engine.c): exact error messages with
  * line numbers for each fixture in tests/io/, --set overrides, print -> load round trips,
  * ints accepted as floats, the shipped conf/default.cfg, and conf/README.md in step
  * with the schema.  Needs no OpenCL device. */
-#include "io/config.h"
+#include "io/experiment.h"
 #include "util/error.h"
 
 #include <stdarg.h>
