@@ -973,8 +973,8 @@ static void allowed_text(const archllm_cfg_key *k, char *buf, size_t cap)
 
 archllm_status archllm_cfg_print_doc(const archllm_cfg_schema *sc, FILE *f)
 {
-    fputs("| key | type | default | allowed | meaning |\n", f);
-    fputs("|---|---|---|---|---|\n", f);
+    fputs("| key | type | default | allowed | read by | meaning |\n", f);
+    fputs("|---|---|---|---|---|---|\n", f);
     for (int i = 0; i < sc->count; i++) {
         const archllm_cfg_key *k = &sc->keys[i];
         unsigned char def[FIELD_MAX];
@@ -982,8 +982,8 @@ archllm_status archllm_cfg_print_doc(const archllm_cfg_schema *sc, FILE *f)
         ARCHLLM_TRY(default_field(k, def));
         format_field(k, def, val, sizeof val);
         allowed_text(k, allowed, sizeof allowed);
-        fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", k->path, type_name(k->type), val, allowed,
-                k->doc);
+        fprintf(f, "| `%s` | %s | `%s` | %s | %s%s%s | %s |\n", k->path, type_name(k->type), val, allowed,
+                k->stage ? "`" : "", k->stage ? k->stage : "-", k->stage ? "`" : "", k->doc);
     }
     return ferror(f) ? archllm_fail(ARCHLLM_EIO, "writing the key table: %s", strerror(errno))
                      : ARCHLLM_OK;

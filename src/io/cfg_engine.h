@@ -2,10 +2,11 @@
  * by a schema table.
  *
  * A schema (archllm_cfg_schema) says, for every key, its path, type, place in the struct,
- * default, range and a one-line doc.  That table alone drives defaults, loading and
- * validation, `--set key=value` overrides, printing (valid libconfig text that loads back
- * to the same struct) and a Markdown key reference.  The engine takes any schema: the
- * experiment config (io/experiment.h) is one, tests/io/test_config.c holds another.
+ * default, range, a one-line doc and who reads it.  That table alone drives defaults,
+ * loading and validation, `--set key=value` overrides, printing (valid libconfig text that
+ * loads back to the same struct) and a Markdown key reference.  The engine takes any
+ * schema: the experiment config (io/experiment.h) is one, tests/io/test_config.c holds
+ * another.
  *
  * What it does not hold: any schema of its own, nor what a key means to whoever reads it.
  *
@@ -66,6 +67,10 @@ typedef struct {
      * else a message ("must contain only letters, digits, '.', '_' and '-'"). */
     const char *(*check)(const void *field);
     const char      *doc;     /* one line for conf/README.md and printed comments */
+    /* Who reads the key, for the key reference and for telling which results a changed
+     * value makes stale: the experiment config names a pipeline stage ("dataset", "vqvae",
+     * "encode", "lm", "generate", "search"); NULL when no result depends on the key. */
+    const char      *stage;
 } archllm_cfg_key;
 
 typedef struct {
@@ -83,7 +88,8 @@ archllm_status archllm_cfg_load(const archllm_cfg_schema *sc, void *obj, const c
 archllm_status archllm_cfg_set(const archllm_cfg_schema *sc, void *obj, const char *assignment);
 /* Write obj as commented libconfig text; archllm_cfg_load of it gives obj back. */
 archllm_status archllm_cfg_print(const archllm_cfg_schema *sc, FILE *f, const void *obj);
-/* Write the key reference as a Markdown table (conf/README.md holds this output). */
+/* Write the key reference as a Markdown table: key, type, default, allowed values, read by
+ * (the key's stage, "-" when NULL), meaning (conf/README.md holds this output). */
 archllm_status archllm_cfg_print_doc(const archllm_cfg_schema *sc, FILE *f);
 const archllm_cfg_key *archllm_cfg_find(const archllm_cfg_schema *sc, const char *path);
 /* Format one value as libconfig text ("5", "\"x\"", "[1, 2]"); returns its length

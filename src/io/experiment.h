@@ -20,8 +20,9 @@
  * How to add a key (say the VQ-VAE's codebook size, `vqvae.codebook_size`):
  *   1. add the field to its group struct below (add the group struct and its member in
  *      archllm_config if the group is new; a stage then reads `cfg->vqvae`);
- *   2. add one row to config_keys[] in experiment.c, next to the rows of its group:
- *        KEY_INT("vqvae.codebook_size", vqvae.codebook_size, "512", 2, 65536,
+ *   2. add one row to config_keys[] in experiment.c, next to the rows of its group,
+ *      naming the stage whose results depend on it (BY_NONE when none does):
+ *        KEY_INT("vqvae.codebook_size", BY_VQVAE, vqvae.codebook_size, "512", 2, 65536,
  *                "number of codebook vectors K"),
  *   3. add the key to conf/default.cfg and tests/io/good.cfg (with a non-default value),
  *      and paste the output of `archllm config --keys` into conf/README.md;
