@@ -7,7 +7,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "model/vqvae_run.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "util/fileio.h"
 #include "util/clock.h"
 

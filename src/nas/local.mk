@@ -1,5 +1,5 @@
-# src/nas: search spaces (NB101, NB201, DARTS, a user's cells), the nasbench hash,
-# benchmark tables, datasets; generation metrics, uniform baselines and the search loop.
+# src/nas: search spaces (NB101, NB201, DARTS, a user's cells), the nasbench hash, the hash
+# set, benchmark tables and readers, datasets.
 libarchllm_core_la_SOURCES += \
 	src/nas/cell.c src/nas/cell.h \
 	src/nas/nb101.c src/nas/nb101.h \
@@ -11,7 +11,4 @@ libarchllm_core_la_SOURCES += \
 	src/nas/dataset.c src/nas/dataset.h \
 	src/nas/darts.c src/nas/darts.h \
 	src/nas/cells.c src/nas/cells.h \
-	src/nas/hashset.c src/nas/hashset.h \
-	src/nas/genmetrics.c src/nas/genmetrics.h \
-	src/nas/baseline.c src/nas/baseline.h \
-	src/nas/search.c src/nas/search.h
+	src/nas/hashset.c src/nas/hashset.h

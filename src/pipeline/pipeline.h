@@ -14,9 +14,9 @@
 #include "model/sample.h"
 #include "model/t5.h"
 #include "model/vqvae.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/hashset.h"
-#include "nas/search.h"
+#include "search/search.h"
 
 /* ---- the trained models of an experiment --------------------------------------- */
 

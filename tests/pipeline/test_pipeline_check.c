@@ -6,7 +6,7 @@
 #include "config.h"
 #include "io/experiment.h"
 #include "model/vqvae_run.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/jsonl.h"
 #include "testutil.h"
 
