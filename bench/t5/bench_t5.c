@@ -5,7 +5,7 @@
  * Usage: bench_t5 [CONFIG.cfg] [--B 64] [--S 9] [--T 10] [--steps 20] [--device SEL]
  * The PyTorch / transformers side is bench/t5/bench_torch.py with the same sizes. */
 #include "config.h"
-#include "io/config.h"
+#include "io/experiment.h"
 #include "model/prompts.h"
 #include "model/sample.h"
 #include "model/t5.h"

@@ -6,7 +6,7 @@
 #include <signal.h>
 
 #include "archllm.h"
-#include "io/config.h"
+#include "io/experiment.h"
 #include "util/error.h"
 
 enum {

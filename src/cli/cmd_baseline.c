@@ -4,9 +4,9 @@
  * is a seeded split of the whole space (or a saved split file). */
 #include "config.h"
 #include "cli/cli.h"
-#include "nas/baseline.h"
+#include "search/baseline.h"
 #include "nas/dataset.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/nb201.h"
 #include "util/fileio.h"
 

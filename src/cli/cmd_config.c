@@ -1,9 +1,10 @@
 /* cmd_config.c - `archllm config`: check an experiment config and print it in full, or
- * print the key reference.  The reading and checking itself lives in src/io/config.c. */
+ * print the key reference.  The reading and checking itself lives in src/io/cfg_engine.c (the
+ * schema in src/io/experiment.c). */
 #include "config.h"
 #include "cli/cli.h"
 #include "model/vqvae_run.h"
-#include "io/config.h"
+#include "io/experiment.h"
 
 #include <stdio.h>
 #include <stdlib.h>

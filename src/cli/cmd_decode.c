@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "model/vqvae_run.h"
 #include "nas/jsonl.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/nb201.h"
 #include "util/fileio.h"
 

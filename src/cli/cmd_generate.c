@@ -10,7 +10,7 @@
 #include "config.h"
 #include "cli/cli.h"
 #include "io/svg.h"
-#include "nas/baseline.h"
+#include "search/baseline.h"
 #include "pipeline/pipeline.h"
 #include "util/fileio.h"
 #include "util/clock.h"

@@ -14,7 +14,7 @@
 #include "cli/cli.h"
 #include "io/report.h"
 #include "io/svg.h"
-#include "nas/search.h"
+#include "search/search.h"
 #include "util/fileio.h"
 #include "util/clock.h"
 

@@ -5,7 +5,7 @@
 #ifndef ARCHLLM_MODEL_VQVAE_RUN_H
 #define ARCHLLM_MODEL_VQVAE_RUN_H
 
-#include "io/config.h"
+#include "io/experiment.h"
 #include "model/vqvae.h"
 
 archllm_space        archllm_vqvae_space(const archllm_config *cfg);

@@ -9,7 +9,7 @@
  *
  * The space is process-wide (archllm_cells_space_use): ARCHLLM_SPACE_CELLS stands for
  * the one loaded last, so that code keyed by archllm_space (datasets, metrics, the
- * VQ-VAE's decoder) works unchanged.  Not here: the file's place in a config (io/config). */
+ * VQ-VAE's decoder) works unchanged.  Not here: the file's place in a config (io/experiment). */
 #ifndef ARCHLLM_NAS_CELLS_H
 #define ARCHLLM_NAS_CELLS_H
 

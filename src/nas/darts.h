@@ -7,7 +7,7 @@
  * each from a distinct earlier node in[e] (0..i+1) through one op op[e].  The cell
  * output concatenates nodes 2..5.  Only the normal cell is modelled: the reduction
  * cell of a written genotype equals it.  Differences from arch2vec are listed in
- * doc/darts.md.  Not here: datasets and metrics (dataset.h, genmetrics.h). */
+ * doc/darts.md.  Not here: datasets and metrics (dataset.h, search/genmetrics.h). */
 #ifndef ARCHLLM_NAS_DARTS_H
 #define ARCHLLM_NAS_DARTS_H
 

@@ -9,14 +9,14 @@
 #ifndef ARCHLLM_PIPELINE_PIPELINE_H
 #define ARCHLLM_PIPELINE_PIPELINE_H
 
-#include "io/config.h"
+#include "io/experiment.h"
 #include "model/ensemble.h"
 #include "model/sample.h"
 #include "model/t5.h"
 #include "model/vqvae.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/hashset.h"
-#include "nas/search.h"
+#include "search/search.h"
 
 /* ---- the trained models of an experiment --------------------------------------- */
 

@@ -8,7 +8,7 @@
 
 #include <signal.h>
 
-#include "io/config.h"
+#include "io/experiment.h"
 #include "util/events.h"
 
 typedef struct {

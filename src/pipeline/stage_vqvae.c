@@ -4,7 +4,7 @@
  * are those of an uninterrupted run. */
 #include "config.h"
 #include "model/vqvae_run.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "pipeline/stage.h"
 #include "train/loop.h"
 #include "util/clock.h"

@@ -1,3 +1,4 @@
+# src/util: errors, the clock, the RNG, file I/O, locks, statistics.
 libarchllm_core_la_SOURCES += src/util/error.c src/util/error.h
 libarchllm_core_la_SOURCES += src/util/clock.c src/util/clock.h
 libarchllm_core_la_SOURCES += src/util/events.c src/util/events.h
@@ -5,7 +6,3 @@ libarchllm_core_la_SOURCES += src/util/rng.c src/util/rng.h
 libarchllm_core_la_SOURCES += src/util/fileio.c src/util/fileio.h
 libarchllm_core_la_SOURCES += src/util/lock.c src/util/lock.h
 libarchllm_core_la_SOURCES += src/util/stats.c src/util/stats.h
-check_PROGRAMS += tests/util/test_fileio tests/util/test_stats
-tests_util_test_fileio_LDADD = $(TEST_LIBS)
-tests_util_test_stats_LDADD = $(TEST_LIBS)
-TESTS += tests/util/test_fileio tests/util/test_stats

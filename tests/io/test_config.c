@@ -1,8 +1,9 @@
-/* test_config.c - the experiment config (src/io/config.c): exact error messages with
+/* test_config.c - the experiment config (src/io/experiment.c, read by the
+ * engine in src/io/cfg_engine.c): exact error messages with
  * line numbers for each fixture in tests/io/, --set overrides, print -> load round trips,
- * ints accepted as floats, the shipped conf/default.cfg, and conf/README.md in step
- * with the schema.  Needs no OpenCL device. */
-#include "io/config.h"
+ * ints accepted as floats, the stage each key is read by, the shipped conf/default.cfg,
+ * and conf/README.md in step with the schema.  Needs no OpenCL device. */
+#include "io/experiment.h"
 #include "util/error.h"
 
 #include <stdarg.h>
@@ -208,13 +209,13 @@ typedef struct {
 static const char *const modes[] = {"constant", "cosine", NULL};
 static const archllm_cfg_key test_keys[] = {
     {"train.lr", ARCHLLM_CFG_FLOAT, offsetof(test_obj, lr), sizeof(double), "3e-4", 0, 0, 0.0, 1.0,
-     ARCHLLM_CFG_MIN_OPEN, NULL, NULL, "learning rate"},
+     ARCHLLM_CFG_MIN_OPEN, NULL, NULL, "learning rate", NULL},
     {"train.mode", ARCHLLM_CFG_ENUM, offsetof(test_obj, mode), sizeof(int), "constant", 0, 0, 0, 0,
-     0, modes, NULL, "schedule"},
+     0, modes, NULL, "schedule", NULL},
     {"train.steps", ARCHLLM_CFG_INT64, offsetof(test_obj, steps), sizeof(int64_t), "10", 1,
-     INT64_MAX, 0, 0, 0, NULL, NULL, "steps"},
+     INT64_MAX, 0, 0, 0, NULL, NULL, "steps", NULL},
     {"net.enc.layers", ARCHLLM_CFG_INT, offsetof(test_obj, layers), sizeof(int), "2", 1, 64, 0, 0,
-     0, NULL, NULL, "encoder layers"},
+     0, NULL, NULL, "encoder layers", NULL},
 };
 static const archllm_cfg_schema test_schema = {test_keys, 4};
 
@@ -283,6 +284,37 @@ static void test_schema_table(void)
     }
 }
 
+/* Every key names the stage of `archllm run` whose results depend on it, or none; spot
+ * checks of the mapping that `archllm run` uses to tell stale results. */
+static void test_stages(void)
+{
+    static const char *const stages[] = {"dataset", "vqvae", "encode", "lm", "generate", "search"};
+    const archllm_cfg_schema *sc = &archllm_config_schema;
+    for (int i = 0; i < sc->count; i++) {
+        const char *st = sc->keys[i].stage;
+        bool known = st == NULL;
+        for (size_t j = 0; j < sizeof stages / sizeof stages[0] && !known; j++) known = strcmp(st, stages[j]) == 0;
+        CHECK(known, "%s: stage '%s' is not a stage of archllm run", sc->keys[i].path, st ? st : "");
+    }
+    static const struct {
+        const char *path, *stage;
+    } want[] = {
+        {"vqvae.codebook_size", "vqvae"}, {"lm.data", "encode"},            {"lm.temperature", "generate"},
+        {"experiment.name", NULL},        {"vqvae.log_every", NULL},        {"data.space", "dataset"},
+        {"data.train_fraction", "vqvae"}, {"experiment.seed", "dataset"},   {"lm.d_model", "lm"},
+        {"lm.constrained", NULL},         {"search.datasets", NULL},        {"search.queries", "search"},
+        {"lm.checkpoint_every", NULL},    {"data.cells_ops", "dataset"},    {"device.selector", NULL},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const archllm_cfg_key *k = archllm_cfg_find(sc, want[i].path);
+        CHECK(k != NULL, "%s: no such key", want[i].path);
+        if (!k) continue;
+        bool same = want[i].stage ? k->stage && strcmp(k->stage, want[i].stage) == 0 : k->stage == NULL;
+        CHECK(same, "%s: read by '%s', want '%s'", want[i].path, k->stage ? k->stage : "(none)",
+              want[i].stage ? want[i].stage : "(none)");
+    }
+}
+
 /* conf/README.md holds `archllm config --keys` between two markers, exactly. */
 static void test_readme(void)
 {
@@ -327,6 +359,7 @@ int main(void)
     test_set();
     test_other_types();
     test_schema_table();
+    test_stages();
     test_readme();
     printf("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
     return failures ? 1 : 0;

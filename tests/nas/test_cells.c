@@ -4,7 +4,7 @@
  * ARCHLLM_SPACE_CELLS, and bad files rejected with FILE:LINE: messages. */
 #include "nas/cells.h"
 #include "nas/dataset.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "testutil.h"
 
 #include <unistd.h>

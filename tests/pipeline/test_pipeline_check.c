@@ -4,9 +4,9 @@
  * full N equals genmetrics recomputed from generate/samples.jsonl with the training split
  * of the config.  usage: test_pipeline_check CONFIG OUTDIR [SETS...] */
 #include "config.h"
-#include "io/config.h"
+#include "io/experiment.h"
 #include "model/vqvae_run.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/jsonl.h"
 #include "testutil.h"
 

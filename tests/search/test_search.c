@@ -6,10 +6,10 @@
 #include "config.h"
 #include "testutil.h"
 #include "../nas/nb101_record.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/nb101.h"
 #include "nas/nb201.h"
-#include "nas/search.h"
+#include "search/search.h"
 #include "nas/tfrecord.h"
 #include "util/fileio.h"
 

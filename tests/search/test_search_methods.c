@@ -8,7 +8,7 @@
  *   SPACE nb201 (TABLE: nb201_accuracy.csv, CIFAR-10 columns) or nb101 (TABLE: a tfrecord);
  *   CONFIG: an experiment with trained models, for the archllm methods ('-': none). */
 #include "config.h"
-#include "io/config.h"
+#include "io/experiment.h"
 #include "pipeline/pipeline.h"
 #include "testutil.h"
 

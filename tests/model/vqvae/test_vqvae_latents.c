@@ -10,7 +10,7 @@
  * Exits 77 (SKIP) without an OpenCL device, 1 on any failure. */
 #include "model/vqvae.h"
 #include "testutil.h"
-#include "nas/baseline.h"
+#include "search/baseline.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,8 +1,8 @@
 /* search.c - benchmark oracle, mutation, the search loop, random search and regularized
  * evolution; see search.h. */
 #include "config.h"
-#include "nas/search.h"
-#include "nas/genmetrics.h"
+#include "search/search.h"
+#include "search/genmetrics.h"
 #include "nas/hashset.h"
 #include "nas/nb201.h"
 #include "util/error.h"

@@ -1,6 +1,6 @@
 /* genmetrics.c - validity / uniqueness / novelty of generated cells; see genmetrics.h. */
 #include "config.h"
-#include "nas/genmetrics.h"
+#include "search/genmetrics.h"
 #include "nas/cells.h"
 #include "nas/darts.h"
 #include "nas/nb201.h"

@@ -13,8 +13,8 @@
  *                                   space produces.
  *
  * Seeded with PCG32 (seed, stream ARCHLLM_BASELINE_STREAM). */
-#ifndef ARCHLLM_NAS_BASELINE_H
-#define ARCHLLM_NAS_BASELINE_H
+#ifndef ARCHLLM_SEARCH_BASELINE_H
+#define ARCHLLM_SEARCH_BASELINE_H
 
 #include "nas/cell.h"
 #include "nas/nb101.h"

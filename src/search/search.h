@@ -7,8 +7,8 @@
  * Convention (NAS-Bench-201 paper): a run selects the cell with the best *validation*
  * accuracy among those it queried and reports that cell's *test* accuracy.  Accuracies
  * are in percent.  The models (VQ-VAE, T5) are not here; they plug in as a method. */
-#ifndef ARCHLLM_NAS_SEARCH_H
-#define ARCHLLM_NAS_SEARCH_H
+#ifndef ARCHLLM_SEARCH_SEARCH_H
+#define ARCHLLM_SEARCH_SEARCH_H
 
 #include <stdio.h>
 

@@ -1,6 +1,6 @@
 /* baseline.c - uniform and random-graph cell samplers; see baseline.h. */
 #include "config.h"
-#include "nas/baseline.h"
+#include "search/baseline.h"
 #include "nas/darts.h"
 #include "nas/nb201.h"
 #include "util/error.h"

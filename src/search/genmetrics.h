@@ -5,8 +5,8 @@
  * cell; NB201: of the 8-node DAG form), so isomorphic NB101 graphs count once; DARTS
  * cells by their canonical-form hash (darts.h).  Validity is each space's own rules.  Sampling and decoding
  * are elsewhere (baseline.h, the pipeline). */
-#ifndef ARCHLLM_NAS_GENMETRICS_H
-#define ARCHLLM_NAS_GENMETRICS_H
+#ifndef ARCHLLM_SEARCH_GENMETRICS_H
+#define ARCHLLM_SEARCH_GENMETRICS_H
 
 #include <stdio.h>
 

@@ -1,0 +1,11 @@
+# bench/local.mk - benchmarks (not run by make check; BENCHMARKS.md has the results and how
+# each was run): the VQ-VAE and the T5 against PyTorch, the search comparison, the
+# generation's probability mass.
+EXTRA_DIST += bench/vqvae/vqvae_torch.py bench/vqvae/bench.sh
+# bench/t5 (built by make check, not run as a test): `make bench/t5/bench_t5`, then compare with bench/t5/bench_torch.py (BENCHMARKS.md)
+check_PROGRAMS += bench/t5/bench_t5
+bench_t5_bench_t5_SOURCES = bench/t5/bench_t5.c
+bench_t5_bench_t5_LDADD = $(TEST_LIBS)
+EXTRA_DIST += bench/t5/bench_torch.py bench/t5/bench.sh
+EXTRA_DIST += bench/search/compare.sh
+EXTRA_DIST += bench/generate/lm_mass.py

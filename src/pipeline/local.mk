@@ -1,0 +1,10 @@
+# src/pipeline: the Arch-LLM path on the trained models: generation and its metrics and
+# baselines, the search methods built on the models, the event sink and the stages of
+# `archllm run`.
+libarchllm_core_la_SOURCES += \
+	src/pipeline/pipeline.h \
+	src/pipeline/stage.h src/pipeline/stage_vqvae.c src/pipeline/stage_lm.c \
+	src/pipeline/models.c \
+	src/pipeline/generate.c \
+	src/pipeline/search_archllm.c \
+	src/pipeline/search_predictor.c
