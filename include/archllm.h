@@ -139,6 +139,74 @@ ARCHLLM_API archllm_status archllm_ctx_finish(archllm_ctx_t *ctx);
  * so this is archllm_last_error() of the calling thread. */
 ARCHLLM_API const char *archllm_ctx_last_error(const archllm_ctx_t *ctx);
 
+/* ---- experiments: a config, its output folder and its stages ---------------------
+ *
+ * The whole Arch-LLM path as `archllm run` drives it, for programs:
+ *
+ *   archllm_experiment *e;
+ *   archllm_experiment_options o = {.command = "my tool"};
+ *   if (archllm_experiment_open(&e, "conf/nb201-default.cfg", &o, &events) == ARCHLLM_OK) {
+ *       archllm_stage st[ARCHLLM_STAGE_COUNT];
+ *       archllm_experiment_run(e, st, archllm_experiment_stages(e, st), &events);
+ *       archllm_experiment_report(e, &events);
+ *       archllm_experiment_close(e);
+ *   }
+ *
+ * Every result is a file in the experiment folder (see archllm(1)); a stage whose final
+ * file exists is complete and is skipped by archllm_experiment_run. */
+
+typedef enum {
+    ARCHLLM_STAGE_DATASET,  /* the cells of the search space */
+    ARCHLLM_STAGE_VQVAE,    /* train the VQ-VAE */
+    ARCHLLM_STAGE_ENCODE,   /* every cell to its code sequence */
+    ARCHLLM_STAGE_LM,       /* train the T5 on the codes */
+    ARCHLLM_STAGE_GENERATE, /* sample, decode, metrics and baselines */
+    ARCHLLM_STAGE_SEARCH,   /* NAS under a query budget (NB201) */
+    ARCHLLM_STAGE_COUNT
+} archllm_stage;
+
+typedef enum {
+    ARCHLLM_STAGE_TODO,        /* would run */
+    ARCHLLM_STAGE_COMPLETE,    /* its final files exist */
+    ARCHLLM_STAGE_UNAVAILABLE  /* cannot run on this experiment (search on DARTS) */
+} archllm_stage_state;
+
+typedef struct archllm_experiment archllm_experiment;
+
+typedef struct {
+    const char *const *sets;  /* "key=value" overrides of the config file, in order */
+    int         n_sets;
+    const char *device;       /* selector ("P:D", "cpu", a name); NULL: the config's device.selector */
+    const char *command;      /* who holds the folder, for a second comer's error; NULL: "libarchllm" */
+    int         redo;         /* results made with another config: move them aside and redo (else fail) */
+} archllm_experiment_options;
+
+/* Load the config (NULL path: the defaults), lock its output folder (ARCHLLM_EBUSY names
+ * the holder) and check that existing results were made with this config (ARCHLLM_ECONFIG
+ * names the changed keys unless o->redo).  o and ev may be NULL. */
+ARCHLLM_API archllm_status archllm_experiment_open(archllm_experiment **e, const char *config_path,
+                                                   const archllm_experiment_options *o, const archllm_events *ev);
+ARCHLLM_API void archllm_experiment_close(archllm_experiment *e);
+ARCHLLM_API const char *archllm_experiment_dir(const archllm_experiment *e);
+/* The stages the config's run.stages names, in order, into out[ARCHLLM_STAGE_COUNT]. */
+ARCHLLM_API int archllm_experiment_stages(const archllm_experiment *e, archllm_stage *out);
+/* note (may be NULL on return): why a stage is unavailable. */
+ARCHLLM_API archllm_stage_state archllm_experiment_stage_state(const archllm_experiment *e, archllm_stage s,
+                                                               const char **note);
+/* Run one stage (training stages resume from their checkpoint). */
+ARCHLLM_API archllm_status archllm_experiment_run_stage(archllm_experiment *e, archllm_stage s,
+                                                        const archllm_events *ev);
+/* Run stages in order, skipping complete and unavailable ones, until one fails. */
+ARCHLLM_API archllm_status archllm_experiment_run(archllm_experiment *e, const archllm_stage *stages, int n,
+                                                  const archllm_events *ev);
+/* The summary (messages of stage "report") and DIR/index.html. */
+ARCHLLM_API archllm_status archllm_experiment_report(archllm_experiment *e, const archllm_events *ev);
+/* Ask a running stage to stop at its next step, checkpointed (ARCHLLM_EINTERRUPTED);
+ * safe in a signal handler. */
+ARCHLLM_API void archllm_experiment_stop(archllm_experiment *e);
+ARCHLLM_API const char *archllm_stage_name(archllm_stage s);
+ARCHLLM_API archllm_status archllm_stage_parse(archllm_stage *s, const char *name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -139,3 +139,8 @@ check_PROGRAMS += tests/test_public_api
 tests_test_public_api_CPPFLAGS = -I$(top_srcdir)/include -DTEST_PACKAGE_VERSION='"$(PACKAGE_VERSION)"'
 tests_test_public_api_LDADD = libarchllm.la
 TESTS += tests/test_public_api
+# A tiny experiment through the public API alone: stages, events, stop and resume.
+check_PROGRAMS += tests/test_api_experiment
+tests_test_api_experiment_CPPFLAGS = -I$(top_srcdir)/include
+tests_test_api_experiment_LDADD = libarchllm.la
+TESTS += tests/test_api_experiment

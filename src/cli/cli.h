@@ -66,6 +66,8 @@ int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
 /* Ctrl-C and SIGTERM set the returned flag (cleared here) until cli_release_stop; a
  * stage then stops at its next step, checkpointed. */
 const volatile sig_atomic_t *cli_catch_stop(void);
+/* The same for a running experiment: the signal stops its stage (archllm_experiment_stop). */
+void cli_catch_stop_of(archllm_experiment *e);
 void cli_release_stop(void);
 /* The exit code of a stage's status: 0, 130 when a signal stopped it (a stop the caller
  * asked for, such as --stop-after, is 0), else cli_status's. */
@@ -79,6 +81,8 @@ int cli_find_data_file(char *out, size_t cap, const char *option, const char *na
  * commands never write into one folder at once; when another process holds it, print
  * "archllm: WHAT: DIR is in use by pid N (COMMAND) ..." and return 2. */
 int cli_lock_output(const char *dir, const char *what);
+/* The command line as typed ("archllm run conf/x.cfg"), which the lock records. */
+const char *cli_command_line(void);
 
 /* True when s is "-h" or "--help". */
 int cli_is_help(const char *s);

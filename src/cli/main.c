@@ -86,11 +86,12 @@ const cli_command cli_commands[] = {
      "                      for NB101 mean validation/test accuracy at 108 epochs\n"},
     {"train-vqvae", cmd_train_vqvae, "train the VQ-VAE (GIN encoder, codebook, graph decoder) on a search space",
      "usage: archllm train-vqvae CONFIG.cfg [--set key=value] [--device SEL] [--resume] [--stop-after N]\n"
+     "                           [--progress auto|plain|bar|jsonl]\n"
      "\n"
      "Trains on the cells of data.space (data.limit, data.train_fraction; the split is\n"
      "seeded by experiment.seed) with the model, quantizer and schedule of the vqvae group.\n"
      "Prints a line every vqvae.log_every steps:\n"
-     "  step S/T | loss L (op . adj . vq .) | recon R% | codes U/K ppl P | lr | gnorm | graphs/s | ETA\n"
+     "  step S/T | loss L | op . | adj . | vq . | recon R% | codes U/K | ppl P | lr | gnorm | graphs/s | ETA\n"
      "(recon: training graphs of the window reconstructed exactly; codes and ppl: usage of the\n"
      "window), a held-out evaluation every vqvae.eval_every steps, and writes into the\n"
      "experiment folder (experiment.output_dir, else out/<experiment.name>):\n"
@@ -197,7 +198,7 @@ const cli_command cli_commands[] = {
      "  --out             output folder (default the config's experiment output folder)\n"},
     {"train-lm", cmd_train_lm, "train the T5 on generate/fill prompts of the VQ-VAE's code sequences",
      "usage: archllm train-lm CONFIG.cfg [--set key=value] [--device SEL] [--init HF_FOLDER]\n"
-     "                        [--resume] [--stop-after N]\n"
+     "                        [--resume] [--stop-after N] [--progress auto|plain|bar|jsonl]\n"
      "\n"
      "Reads code sequences from lm.data (JSON Lines, {\"codes\": [..]} per line as written by\n"
      "`archllm encode`; lines with \"split\": \"test\" are skipped; \"\" means\n"
@@ -209,7 +210,7 @@ const cli_command cli_commands[] = {
      "must use the built-in vocabulary.  AdamW with warm-up and cosine decay; dropout\n"
      "lm.dropout (from scratch) or the folder's dropout_rate.\n"
      "Prints a line every lm.log_every steps:\n"
-     "  step S/T | loss L | lr | gnorm | ms/step | tokens/s\n"
+     "  step S/T | loss L | lr | gnorm | ms/step | tokens/s | ETA\n"
      "and the held-out loss every lm.eval_every steps.  Writes the checkpoint\n"
      "<output dir>/t5-checkpoint.safetensors (weights, AdamW moments, RNG state; atomic)\n"
      "every lm.checkpoint_every steps, on Ctrl-C and at the end, and the final model as the\n"
@@ -266,7 +267,7 @@ const cli_command cli_commands[] = {
      "  --no-baselines  only the model's samples\n"},
     {"run", cmd_run, "the whole path: dataset, VQ-VAE, encode, T5, generate, search, report",
      "usage: archllm run CONFIG.cfg [--set key=value] [--device SEL] [--stages S,S,...] [--plain]\n"
-     "                   [--redo]\n"
+     "                   [--progress auto|plain|bar|jsonl] [--redo]\n"
      "\n"
      "Runs the stages of run.stages (or --stages) in order, each writing into the\n"
      "experiment's output folder and skipped when its final artefact exists:\n"
@@ -283,7 +284,8 @@ const cli_command cli_commands[] = {
      "first stage the key feeds, and of every later one, into superseded-TIME/ (nothing\n"
      "is deleted) and redoes those stages.  An interrupted training stage resumes from\n"
      "its checkpoint on the next run.  Each stage's output goes to logs/STAGE.log; on a\n"
-     "terminal a progress bar with ETA is shown (plain lines otherwise, or with --plain).\n"
+     "terminal a progress bar with ETA is shown, otherwise (or with --plain) a line with\n"
+     "the step and ETA every 10 seconds; --progress=jsonl gives every event as JSON.\n"
      "At the end a summary table is printed and index.html (self-contained: tables and\n"
      "inline SVG plots) is written.\n"
      "A failing stage stops the run with its exit status and the tail of its log.\n"
@@ -367,33 +369,37 @@ int cli_status(archllm_status s, const char *what)
 }
 
 /* The command line as typed, recorded in the output folder's lock for the next comer. */
-static char cli_command_line[1024];
+static char command_line[1024];
 
 static void set_command_line(int argc, char **argv)
 {
     size_t n = 0;
-    for (int i = 0; i < argc && n + 1 < sizeof cli_command_line; i++) {
-        int w = snprintf(cli_command_line + n, sizeof cli_command_line - n, "%s%s", i ? " " : "",
+    for (int i = 0; i < argc && n + 1 < sizeof command_line; i++) {
+        int w = snprintf(command_line + n, sizeof command_line - n, "%s%s", i ? " " : "",
                          i ? argv[i] : "archllm");
         if (w < 0) break;
         n += (size_t)w;
     }
 }
 
+const char *cli_command_line(void) { return command_line; }
+
 int cli_lock_output(const char *dir, const char *what)
 {
     archllm_dirlock *lock;
-    archllm_status s = archllm_dirlock_acquire(&lock, dir, cli_command_line);
+    archllm_status s = archllm_dirlock_acquire(&lock, dir, command_line);
     /* held until exit, when the kernel drops it; `run`'s stages take it again for free */
     return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, what);
 }
 
 static volatile sig_atomic_t stop_flag;
+static archllm_experiment *volatile stop_experiment;
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
+    if (stop_experiment) archllm_experiment_stop(stop_experiment);
 }
 
 const volatile sig_atomic_t *cli_catch_stop(void)
@@ -404,8 +410,15 @@ const volatile sig_atomic_t *cli_catch_stop(void)
     return &stop_flag;
 }
 
+void cli_catch_stop_of(archllm_experiment *e)
+{
+    stop_experiment = e;
+    cli_catch_stop();
+}
+
 void cli_release_stop(void)
 {
+    stop_experiment = NULL;
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 }

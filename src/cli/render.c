@@ -20,14 +20,6 @@ int cli_progress_parse(const char *arg, cli_progress_mode *mode)
     return cli_error(CLI_EXIT_USAGE, "--progress: '%s' (auto, plain, bar or jsonl)", arg);
 }
 
-void cli_format_duration(char *buf, size_t cap, double s)
-{
-    if (!(s >= 0) || s > 1e7) snprintf(buf, cap, "?");
-    else if (s >= 3600) snprintf(buf, cap, "%dh%02dm", (int)(s / 3600), (int)fmod(s / 60, 60));
-    else if (s >= 60) snprintf(buf, cap, "%dm%02ds", (int)(s / 60), (int)fmod(s, 60));
-    else snprintf(buf, cap, "%.1fs", s);
-}
-
 void cli_render_init(cli_render *r, cli_progress_mode mode, FILE *out)
 {
     memset(r, 0, sizeof *r);
@@ -70,7 +62,7 @@ static void step_line(char *buf, size_t cap, long s, long t, const archllm_metri
     }
     if (t > 0 && len < cap) {
         char e[32];
-        cli_format_duration(e, sizeof e, left);
+        archllm_format_duration(e, sizeof e, left);
         snprintf(buf + len, cap - len, " | ETA %s", e);
     }
 }
@@ -88,6 +80,12 @@ static void on_begin(void *user, const char *stage, const char *what)
     cli_render *r = user;
     r->t_begin = r->t_line = archllm_now_s();
     r->s_first = -1;
+    if (r->log_dir) {
+        char p[1280];
+        snprintf(p, sizeof p, "%s/%s.log", r->log_dir, stage);
+        if (r->log) fclose(r->log);
+        r->log = fopen(p, "a");
+    }
     if (r->log && what[0]) fprintf(r->log, "%s: %s\n", stage, what), fflush(r->log);
     if (r->mode == CLI_PROGRESS_JSONL) {
         jsonl(r, json_pack("{s:s, s:s, s:s}", "event", "begin", "stage", stage, "what", what));
@@ -102,6 +100,11 @@ static void on_begin(void *user, const char *stage, const char *what)
 static void on_end(void *user, const char *stage, archllm_status status, double seconds)
 {
     cli_render *r = user;
+    if (r->log_dir && r->log) {
+        fclose(r->log);
+        r->log = NULL;
+    }
+    if (status != ARCHLLM_OK) snprintf(r->failed, sizeof r->failed, "%s", stage);
     if (r->mode == CLI_PROGRESS_JSONL) {
         jsonl(r, json_pack("{s:s, s:s, s:s, s:f}", "event", "end", "stage", stage, "status",
                            status == ARCHLLM_OK ? "ok" : archllm_status_string(status), "seconds", seconds));
@@ -128,8 +131,8 @@ static void on_step(void *user, const char *stage, long s, long t, const archllm
         return;
     }
     char el[32], e[32];
-    cli_format_duration(el, sizeof el, now - r->t_begin);
-    cli_format_duration(e, sizeof e, left);
+    archllm_format_duration(el, sizeof el, now - r->t_begin);
+    archllm_format_duration(e, sizeof e, left);
     double frac = t > 0 ? (double)s / (double)t : 0;
     if (r->mode == CLI_PROGRESS_BAR) {
         char bar[25];
@@ -166,14 +169,15 @@ static void on_message(void *user, const char *stage, archllm_message_level leve
                            text));
         return;
     }
-    if (r->brief && level == ARCHLLM_MESSAGE_DETAIL) return;
+    int own = strcmp(stage, "run") == 0;
+    if (r->brief && level != ARCHLLM_MESSAGE_WARN && !own && strcmp(stage, "report") != 0) return;
     cli_render_clear(r);
     if (level == ARCHLLM_MESSAGE_WARN) {
         fflush(r->out);
         fprintf(stderr, "archllm: warning: %s\n", text);
         return;
     }
-    fprintf(r->out, "%s%s\n", r->brief && r->prefix ? r->prefix : "", text);
+    fprintf(r->out, "%s%s\n", r->brief && own && r->prefix ? r->prefix : "", text);
     fflush(r->out);
 }
 

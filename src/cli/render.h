@@ -18,14 +18,18 @@ typedef enum {
 typedef struct {
     cli_progress_mode mode;    /* resolved: never AUTO after cli_render_init */
     FILE   *out;               /* where events go (stdout) */
-    FILE   *log;               /* NULL, or every event again as a plain line (run's stage logs) */
-    int     brief;             /* run: detail messages to the log only, step lines at most every `every` s */
-    double  every;             /* brief plain step lines: seconds between them */
-    const char *prefix;        /* run: "run: [2/6] " before brief lines; NULL: none */
+    const char *log_dir;       /* run: each stage's events also as plain lines in LOG_DIR/STAGE.log */
+    FILE   *log;               /* the open stage log */
+    /* run: on the terminal only run's own lines (stage "run", with the prefix), the
+     * report, warnings and a step line at most every `every` seconds */
+    int     brief;
+    double  every;
+    const char *prefix;        /* "run: " */
     /* state of the stage being shown */
     double  t_begin, t_first, t_line;
     long    s_first;
     int     bar_drawn;
+    char    failed[32];        /* the last stage that ended with an error */
 } cli_render;
 
 /* Parse --progress's value (auto, plain, bar, jsonl); 0 when fine, else prints and
@@ -36,8 +40,5 @@ void cli_render_init(cli_render *r, cli_progress_mode mode, FILE *out);
 archllm_events cli_render_events(cli_render *r);
 /* Clear a bar left on the terminal (before printing anything else). */
 void cli_render_clear(cli_render *r);
-
-/* "1m05s", "2h03m", "12.3s"; "?" when unknown */
-void cli_format_duration(char *buf, size_t cap, double seconds);
 
 #endif
