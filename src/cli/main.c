@@ -127,7 +127,8 @@ const cli_command cli_commands[] = {
     {"search", cmd_search, "NAS under a query budget: archllm-guided, archllm, bananas, evolution, random",
      "usage: archllm search --space nb201|nb101 [--method M[,M...]] [--dataset D[,D...]] [--queries Q]\n"
      "                      [--seeds N] [--seed S] [--population P] [--sample-size T] [--out DIR]\n"
-     "                      [--nb201-table FILE] [--nb101-data FILE] [--config FILE.cfg] [--set key=value]\n"
+     "                      [--nb201-table FILE] [--nb101-data FILE] [--progress MODE]\n"
+     "                      [--config FILE.cfg] [--set key=value]\n"
      "\n"
      "Runs each method N times (seeds S, S+1, ..., S+N-1) with a budget of Q distinct\n"
      "benchmark queries (a cell queried again, in any isomorphic form, costs nothing; an\n"
@@ -173,7 +174,9 @@ const cli_command cli_commands[] = {
      "  --out          output folder (default the config's experiment output folder)\n"
      "  --nb201-table  NB201 accuracy CSV (default nb201_accuracy.csv in $ARCHLLM_DATA_DIR,\n"
      "                 else the installed data folder)\n"
-     "  --nb101-data   the official nasbench_only108.tfrecord or nasbench_full.tfrecord\n"},
+     "  --nb101-data   the official nasbench_only108.tfrecord or nasbench_full.tfrecord\n"
+     "  --progress     auto (default: a bar on a terminal, else plain), plain (a line per seed\n"
+     "                 run: step S/T and its test %), bar, or jsonl (one JSON object per event)\n"},
     {"baseline", cmd_baseline, "generation metrics of cells sampled without a model (uniform baselines)",
      "usage: archllm baseline --space nb101|nb201 [--samples N[,N...]] [--seed S]\n"
      "                        [--train-fraction F | --split FILE] [--out DIR]\n"

@@ -7,8 +7,10 @@
 #define ARCHLLM_PIPELINE_STAGE_H
 
 #include <signal.h>
+#include <stdint.h>
 
 #include "io/config.h"
+#include "nas/search.h"
 #include "pipeline/events.h"
 
 typedef struct {
@@ -18,5 +20,44 @@ typedef struct {
     const archllm_events *ev;     /* may be NULL */
     const volatile sig_atomic_t *stop; /* may be NULL */
 } archllm_stage_env;
+
+/* ---- search: NAS under a query budget against a benchmark table (stage_search.c) ------
+ *
+ * Every method on every dataset over seeds seed, seed+1, ..., seed+seeds-1: per dataset
+ * the table of finals and the by-budget comparison against evolution as INFO messages,
+ * then OUT/search-SPACE-DATASET.csv (curves), -runs.csv (per-seed finals), .svg (plot)
+ * and -summary.json (the comparison; written last, so its presence means done), and a
+ * closing INFO line naming them.  A DETAIL message as each method starts on a dataset, a
+ * step event after every seed of every method (total: seeds x methods x datasets; the
+ * figure: that run's test %), begin and end.  *stop is read after every seed (then
+ * ARCHLLM_EINTERRUPTED: the datasets done have their files, the current one none).  The
+ * benchmark is read and the methods set up before begin, so a bad input fails with no
+ * event.  Methods: archllm-guided and archllm propose with the experiment's trained
+ * VQ-VAE and T5 (loaded once, on env->ctx), bananas fits its ensemble on env->ctx; random
+ * and evolution need no device (env->ctx may be NULL).  The methods' settings are
+ * env->cfg's search.* keys. */
+
+typedef struct {
+    archllm_space            space;       /* ARCHLLM_SPACE_NB201 or ARCHLLM_SPACE_NB101 */
+    const char              *datasets;    /* comma-separated NB201 datasets; NB101: "cifar10" */
+    const char              *methods;     /* comma-separated, at most 8 */
+    size_t                   queries;     /* distinct queries per run */
+    size_t                   seeds;       /* runs per method */
+    uint64_t                 seed;        /* the first run's seed */
+    archllm_evolution_params evolution;
+    const char              *nb201_table; /* NB201: nb201_accuracy.csv (the commands find it
+                                             with cli_find_data_file) */
+    const char              *nb101_data;  /* NB101: the official tfrecord */
+    const char              *out;         /* the folder of the files; NULL: env->dir */
+} archllm_search_opts;
+
+/* What `archllm run` searches: data.space, search.datasets (NB101: cifar10),
+ * search.methods, search.queries and search.seeds from experiment.seed, evolution's
+ * defaults, into the experiment folder.  nb201_table and nb101_data are left NULL. */
+archllm_search_opts archllm_search_opts_from_config(const archllm_config *cfg);
+/* Check o against cfg without reading anything (EINVAL, EUNSUPPORTED with the detail);
+ * *needs_device: whether a method asked for needs env->ctx. */
+archllm_status      archllm_search_check(const archllm_config *cfg, const archllm_search_opts *o, int *needs_device);
+archllm_status      archllm_stage_search(const archllm_stage_env *env, const archllm_search_opts *o);
 
 #endif
