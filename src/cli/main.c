@@ -53,9 +53,10 @@ const cli_command cli_commands[] = {
      "  --set key=value  override one key (strings unquoted, lists as 64,128 or [64,128])\n"
      "  --keys           print the key reference (the table in conf/README.md)\n"},
     {"dataset", cmd_dataset, "write a search space (nb101, nb201, darts, cells) as JSON Lines",
-     "usage: archllm dataset nb101|nb201 [--out FILE]\n"
-     "       archllm dataset darts [--samples N] [--seed S] [--out FILE]\n"
+     "usage: archllm dataset nb101|nb201 [--out FILE] [--progress MODE]\n"
+     "       archllm dataset darts [--samples N] [--seed S] [--out FILE] [--progress MODE]\n"
      "       archllm dataset cells --cells FILE.jsonl [--ops A,B,...] [--max-edges E] [--out FILE]\n"
+     "                             [--progress MODE]\n"
      "\n"
      "Writes every cell of the space, one JSON object a line, with the nasbench field\n"
      "names: {\"hash\": ..., \"module_adjacency\": [[...]], \"module_operations\": [...]}.\n"
@@ -69,7 +70,10 @@ const cli_command cli_commands[] = {
      "        FLOPs filter is applied (doc/darts.md).\n"
      "cells   the distinct valid cells of your own space (doc/cells.md): FILE's op names\n"
      "        (or --ops), at most E edges (0 = the most of a file cell); errors FILE:LINE.\n"
-     "  --out FILE   write FILE (through FILE.tmp and a rename) instead of stdout\n"},
+     "  --out FILE       write FILE (through FILE.tmp and a rename) instead of stdout\n"
+     "  --progress MODE  auto (default: a bar on a terminal, else plain), plain (a line saying\n"
+     "                   what is written), bar, or jsonl (one JSON object per event); on stderr\n"
+     "                   when the cells go to stdout\n"},
     {"show", cmd_show, "print one cell (NB101 hash, NB201 index or arch string, DARTS genotype) as text or DOT",
      "usage: archllm show CELL [--dot] [--nb201-table FILE] [--nb101-data FILE]\n"
      "\n"

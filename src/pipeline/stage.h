@@ -8,8 +8,10 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "io/config.h"
+#include "nas/cells.h"
 #include "nas/search.h"
 #include "pipeline/events.h"
 
@@ -20,6 +22,28 @@ typedef struct {
     const archllm_events *ev;     /* may be NULL */
     const volatile sig_atomic_t *stop; /* may be NULL */
 } archllm_stage_env;
+
+/* ---- dataset: a search space as JSON Lines (stage_dataset.c) --------------------------
+ *
+ * The nasbench field names (NB201 lines add index and arch_str, DARTS lines the
+ * genotype): NB101 and NB201 whole, DARTS as a seeded set of distinct cells, a user's
+ * space as its file's distinct valid cells.  Events: begin, a step every 1% of the cells
+ * (no figures), end.  Inputs are read and the file opened before begin, so a bad input
+ * fails with no event.  o holds all it reads: env->cfg, dir and ctx may be NULL. */
+typedef struct {
+    archllm_space        space;
+    char                 out[4096]; /* the file, written beside and renamed; "": to stream */
+    FILE                *stream;    /* where the lines go when out is "" */
+    size_t               samples;   /* DARTS: distinct cells drawn */
+    uint64_t             seed;      /* DARTS: their seed */
+    archllm_cells_source cells;     /* cells: the user's file, op names and edge limit */
+} archllm_dataset_opts;
+
+/* What `archllm run` writes: the config's data.space into DIR/dataset.jsonl; DARTS draws
+ * data.samples cells with experiment.seed (the set train-vqvae draws too), cells reads
+ * data.cells, data.cells_ops and data.cells_max_edges (pointers into cfg). */
+archllm_dataset_opts archllm_dataset_opts_from_config(const archllm_config *cfg, const char *dir);
+archllm_status       archllm_stage_dataset(const archllm_stage_env *env, const archllm_dataset_opts *o);
 
 /* ---- search: NAS under a query budget against a benchmark table (stage_search.c) ------
  *
