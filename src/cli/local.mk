@@ -6,5 +6,3 @@ archllm_SOURCES += src/cli/cmd_train_vqvae.c src/cli/cmd_encode.c src/cli/cmd_de
 archllm_SOURCES += src/cli/cmd_train_lm.c src/cli/cmd_lm_logits.c src/cli/cmd_sample.c
 archllm_SOURCES += src/cli/cmd_generate.c src/cli/cmd_run.c
 archllm_SOURCES += src/cli/cmd_search.c src/cli/cmd_baseline.c
-# Benchmark tables (data/): installed, else the source tree's (main.c, `archllm show`).
-archllm_CPPFLAGS += -DARCHLLM_PKGDATADIR=\"$(pkgdatadir)\" -DARCHLLM_SRCDATADIR=\"$(abs_top_srcdir)/data\"

@@ -53,9 +53,10 @@ const cli_command cli_commands[] = {
      "  --set key=value  override one key (strings unquoted, lists as 64,128 or [64,128])\n"
      "  --keys           print the key reference (the table in conf/README.md)\n"},
     {"dataset", cmd_dataset, "write a search space (nb101, nb201, darts, cells) as JSON Lines",
-     "usage: archllm dataset nb101|nb201 [--out FILE]\n"
-     "       archllm dataset darts [--samples N] [--seed S] [--out FILE]\n"
+     "usage: archllm dataset nb101|nb201 [--out FILE] [--progress MODE]\n"
+     "       archllm dataset darts [--samples N] [--seed S] [--out FILE] [--progress MODE]\n"
      "       archllm dataset cells --cells FILE.jsonl [--ops A,B,...] [--max-edges E] [--out FILE]\n"
+     "                             [--progress MODE]\n"
      "\n"
      "Writes every cell of the space, one JSON object a line, with the nasbench field\n"
      "names: {\"hash\": ..., \"module_adjacency\": [[...]], \"module_operations\": [...]}.\n"
@@ -69,7 +70,10 @@ const cli_command cli_commands[] = {
      "        FLOPs filter is applied (doc/darts.md).\n"
      "cells   the distinct valid cells of your own space (doc/cells.md): FILE's op names\n"
      "        (or --ops), at most E edges (0 = the most of a file cell); errors FILE:LINE.\n"
-     "  --out FILE   write FILE (through FILE.tmp and a rename) instead of stdout\n"},
+     "  --out FILE       write FILE (through FILE.tmp and a rename) instead of stdout\n"
+     "  --progress MODE  auto (default: a bar on a terminal, else plain), plain (a line saying\n"
+     "                   what is written), bar, or jsonl (one JSON object per event); on stderr\n"
+     "                   when the cells go to stdout\n"},
     {"show", cmd_show, "print one cell (NB101 hash, NB201 index or arch string, DARTS genotype) as text or DOT",
      "usage: archllm show CELL [--dot] [--nb201-table FILE] [--nb101-data FILE]\n"
      "\n"
@@ -128,7 +132,8 @@ const cli_command cli_commands[] = {
     {"search", cmd_search, "NAS under a query budget: archllm-guided, archllm, bananas, evolution, random",
      "usage: archllm search --space nb201|nb101 [--method M[,M...]] [--dataset D[,D...]] [--queries Q]\n"
      "                      [--seeds N] [--seed S] [--population P] [--sample-size T] [--out DIR]\n"
-     "                      [--nb201-table FILE] [--nb101-data FILE] [--config FILE.cfg] [--set key=value]\n"
+     "                      [--nb201-table FILE] [--nb101-data FILE] [--progress MODE]\n"
+     "                      [--config FILE.cfg] [--set key=value]\n"
      "\n"
      "Runs each method N times (seeds S, S+1, ..., S+N-1) with a budget of Q distinct\n"
      "benchmark queries (a cell queried again, in any isomorphic form, costs nothing; an\n"
@@ -174,7 +179,9 @@ const cli_command cli_commands[] = {
      "  --out          output folder (default the config's experiment output folder)\n"
      "  --nb201-table  NB201 accuracy CSV (default nb201_accuracy.csv in $ARCHLLM_DATA_DIR,\n"
      "                 else the installed data folder)\n"
-     "  --nb101-data   the official nasbench_only108.tfrecord or nasbench_full.tfrecord\n"},
+     "  --nb101-data   the official nasbench_only108.tfrecord or nasbench_full.tfrecord\n"
+     "  --progress     auto (default: a bar on a terminal, else plain), plain (a line per seed\n"
+     "                 run: step S/T and its test %), bar, or jsonl (one JSON object per event)\n"},
     {"baseline", cmd_baseline, "generation metrics of cells sampled without a model (uniform baselines)",
      "usage: archllm baseline --space nb101|nb201 [--samples N[,N...]] [--seed S]\n"
      "                        [--train-fraction F | --split FILE] [--out DIR]\n"
@@ -336,13 +343,7 @@ int cli_find_data_file(char *out, size_t cap, const char *option, const char *na
         snprintf(out, cap, "%s", option);
         return 1;
     }
-    const char *dirs[3] = {getenv("ARCHLLM_DATA_DIR"), ARCHLLM_PKGDATADIR, ARCHLLM_SRCDATADIR};
-    for (int i = 0; i < 3; i++) {
-        if (!dirs[i] || !dirs[i][0]) continue;
-        snprintf(out, cap, "%s/%s", dirs[i], name);
-        if (access(out, R_OK) == 0) return 1;
-    }
-    return 0;
+    return archllm_find_data_file(out, cap, name);
 }
 
 int cli_is_help(const char *s) { return strcmp(s, "-h") == 0 || strcmp(s, "--help") == 0; }

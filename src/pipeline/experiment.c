@@ -313,19 +313,38 @@ static archllm_status need_ctx(archllm_experiment *e)
     return e->ctx ? ARCHLLM_OK : archllm_ctx_init(&e->ctx, e->device[0] ? e->device : NULL);
 }
 
+/* A search over the datasets without their summary (the models load once). */
+static archllm_status run_search(archllm_experiment *e, archllm_stage_env *env)
+{
+    archllm_search_opts o = archllm_search_opts_from_config(&e->cfg);
+    char missing[64], table[ARCHLLM_EXPERIMENT_PATH_MAX];
+    search_missing(e, missing, sizeof missing);
+    o.datasets = missing;
+    if (!archllm_find_data_file(table, sizeof table, "nb201_accuracy.csv"))
+        return archllm_fail(ARCHLLM_ENOTFOUND, "nb201_accuracy.csv not found (installed data folder, the source "
+                                               "tree's data/ or $ARCHLLM_DATA_DIR)");
+    o.nb201_table = table;
+    int device = 0;
+    ARCHLLM_TRY(archllm_search_check(&e->cfg, &o, &device));
+    if (device) {
+        ARCHLLM_TRY(need_ctx(e));
+        env->ctx = e->ctx;
+    }
+    return archllm_stage_search(env, &o);
+}
+
 static archllm_status run_one(archllm_experiment *e, archllm_stage s, const archllm_events *ev)
 {
     archllm_stage_env env = {.cfg = &e->cfg, .dir = e->dir, .ctx = NULL, .ev = ev, .stop = &e->stop};
     archllm_train_opts to = {.resume = 1, .stop_after = -1};
-    if (s != ARCHLLM_STAGE_DATASET && !(s == ARCHLLM_STAGE_SEARCH && !archllm_search_methods_need_device(e->cfg.search.methods))) {
-        ARCHLLM_TRY(need_ctx(e));
-        env.ctx = e->ctx;
-    }
-    switch (s) {
-    case ARCHLLM_STAGE_DATASET: {
+    if (s == ARCHLLM_STAGE_DATASET) {
         archllm_dataset_opts o = archllm_dataset_opts_from_config(&e->cfg, e->dir);
         return archllm_stage_dataset(&env, &o);
     }
+    if (s == ARCHLLM_STAGE_SEARCH) return run_search(e, &env);
+    ARCHLLM_TRY(need_ctx(e));
+    env.ctx = e->ctx;
+    switch (s) {
     case ARCHLLM_STAGE_VQVAE: return archllm_stage_vqvae(&env, &to);
     case ARCHLLM_STAGE_ENCODE: {
         char out[ARCHLLM_EXPERIMENT_PATH_MAX + 64];
@@ -333,16 +352,9 @@ static archllm_status run_one(archllm_experiment *e, archllm_stage s, const arch
         return archllm_stage_encode(&env, NULL, out, NULL);
     }
     case ARCHLLM_STAGE_LM: return archllm_stage_lm(&env, &to);
-    case ARCHLLM_STAGE_GENERATE: {
+    default: {
         archllm_generate_opts o = archllm_generate_opts_from_config(&e->cfg, e->dir);
         return archllm_stage_generate(&env, &o);
-    }
-    default: {
-        /* one search over the datasets without their summary: the models load once */
-        archllm_search_opts o;
-        ARCHLLM_TRY(archllm_search_opts_from_config(&o, &e->cfg, e->dir));
-        search_missing(e, o.datasets, sizeof o.datasets);
-        return archllm_stage_search(&env, &o);
     }
     }
 }

@@ -7,8 +7,12 @@
 #define ARCHLLM_PIPELINE_STAGE_H
 
 #include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include "io/experiment.h"
+#include "nas/cells.h"
+#include "search/search.h"
 #include "util/events.h"
 
 typedef struct {
@@ -34,5 +38,66 @@ archllm_status archllm_stage_vqvae(const archllm_stage_env *env, const archllm_t
 /* Train the T5 on generate/fill prompts of the codes in lm.data (default DIR/codes.jsonl):
  * checkpoint DIR/t5-checkpoint.safetensors and, at the end, the Hugging Face folder DIR/t5. */
 archllm_status archllm_stage_lm(const archllm_stage_env *env, const archllm_train_opts *o);
+
+/* ---- dataset: a search space as JSON Lines (stage_dataset.c) --------------------------
+ *
+ * The nasbench field names (NB201 lines add index and arch_str, DARTS lines the
+ * genotype): NB101 and NB201 whole, DARTS as a seeded set of distinct cells, a user's
+ * space as its file's distinct valid cells.  Events: begin, a step every 1% of the cells
+ * (no figures), end.  Inputs are read and the file opened before begin, so a bad input
+ * fails with no event.  o holds all it reads: env->cfg, dir and ctx may be NULL. */
+typedef struct {
+    archllm_space        space;
+    char                 out[4096]; /* the file, written beside and renamed; "": to stream */
+    FILE                *stream;    /* where the lines go when out is "" */
+    size_t               samples;   /* DARTS: distinct cells drawn */
+    uint64_t             seed;      /* DARTS: their seed */
+    archllm_cells_source cells;     /* cells: the user's file, op names and edge limit */
+} archllm_dataset_opts;
+
+/* What `archllm run` writes: the config's data.space into DIR/dataset.jsonl; DARTS draws
+ * data.samples cells with experiment.seed (the set train-vqvae draws too), cells reads
+ * data.cells, data.cells_ops and data.cells_max_edges (pointers into cfg). */
+archllm_dataset_opts archllm_dataset_opts_from_config(const archllm_config *cfg, const char *dir);
+archllm_status       archllm_stage_dataset(const archllm_stage_env *env, const archllm_dataset_opts *o);
+
+/* ---- search: NAS under a query budget against a benchmark table (stage_search.c) ------
+ *
+ * Every method on every dataset over seeds seed, seed+1, ..., seed+seeds-1: per dataset
+ * the table of finals and the by-budget comparison against evolution as INFO messages,
+ * then OUT/search-SPACE-DATASET.csv (curves), -runs.csv (per-seed finals), .svg (plot)
+ * and -summary.json (the comparison; written last, so its presence means done), and a
+ * closing INFO line naming them.  A DETAIL message as each method starts on a dataset, a
+ * step event after every seed of every method (total: seeds x methods x datasets; the
+ * figure: that run's test %), begin and end.  *stop is read after every seed (then
+ * ARCHLLM_EINTERRUPTED: the datasets done have their files, the current one none).  The
+ * benchmark is read and the methods set up before begin, so a bad input fails with no
+ * event.  Methods: archllm-guided and archllm propose with the experiment's trained
+ * VQ-VAE and T5 (loaded once, on env->ctx), bananas fits its ensemble on env->ctx; random
+ * and evolution need no device (env->ctx may be NULL).  The methods' settings are
+ * env->cfg's search.* keys. */
+
+typedef struct {
+    archllm_space            space;       /* ARCHLLM_SPACE_NB201 or ARCHLLM_SPACE_NB101 */
+    const char              *datasets;    /* comma-separated NB201 datasets; NB101: "cifar10" */
+    const char              *methods;     /* comma-separated, at most 8 */
+    size_t                   queries;     /* distinct queries per run */
+    size_t                   seeds;       /* runs per method */
+    uint64_t                 seed;        /* the first run's seed */
+    archllm_evolution_params evolution;
+    const char              *nb201_table; /* NB201: nb201_accuracy.csv (the commands find it
+                                             with cli_find_data_file) */
+    const char              *nb101_data;  /* NB101: the official tfrecord */
+    const char              *out;         /* the folder of the files; NULL: env->dir */
+} archllm_search_opts;
+
+/* What `archllm run` searches: data.space, search.datasets (NB101: cifar10),
+ * search.methods, search.queries and search.seeds from experiment.seed, evolution's
+ * defaults, into the experiment folder.  nb201_table and nb101_data are left NULL. */
+archllm_search_opts archllm_search_opts_from_config(const archllm_config *cfg);
+/* Check o against cfg without reading anything (EINVAL, EUNSUPPORTED with the detail);
+ * *needs_device: whether a method asked for needs env->ctx. */
+archllm_status      archllm_search_check(const archllm_config *cfg, const archllm_search_opts *o, int *needs_device);
+archllm_status      archllm_stage_search(const archllm_stage_env *env, const archllm_search_opts *o);
 
 #endif

@@ -136,3 +136,14 @@ archllm_status archllm_write_json(const char *path, const json_t *root, int prec
     }
     return archllm_atomic_commit(&af);
 }
+
+int archllm_find_data_file(char *out, size_t cap, const char *name)
+{
+    const char *dirs[3] = {getenv("ARCHLLM_DATA_DIR"), ARCHLLM_PKGDATADIR, ARCHLLM_SRCDATADIR};
+    for (int i = 0; i < 3; i++) {
+        if (!dirs[i] || !dirs[i][0]) continue;
+        snprintf(out, cap, "%s/%s", dirs[i], name);
+        if (access(out, R_OK) == 0) return 1;
+    }
+    return 0;
+}

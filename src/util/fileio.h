@@ -30,4 +30,8 @@ archllm_status archllm_mkdirs(const char *path);
 /* Read a whole file (NUL-terminated copy); caller frees. */
 archllm_status archllm_read_file(const char *path, char **data, size_t *len);
 
+/* A shipped data file NAME (nb201_accuracy.csv): in $ARCHLLM_DATA_DIR, the installed data
+ * folder, then the source tree's data/; its path in out, 0 when none is readable. */
+int archllm_find_data_file(char *out, size_t cap, const char *name);
+
 #endif
