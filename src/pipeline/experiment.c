@@ -353,7 +353,7 @@ static archllm_status run_one(archllm_experiment *e, archllm_stage s, const arch
     }
     case ARCHLLM_STAGE_LM: return archllm_stage_lm(&env, &to);
     default: {
-        archllm_generate_opts o = archllm_generate_opts_from_config(&e->cfg, e->dir);
+        archllm_generate_opts o = archllm_generate_opts_from_config(&e->cfg);
         return archllm_stage_generate(&env, &o);
     }
     }
