@@ -81,14 +81,10 @@ archllm_status archllm_pipeline_models_load(archllm_pipeline_models *pm, archllm
     pm->n_cells = data.n;
     archllm_dataset_free(&data);
 
-    archllm_vqvae_params hp = archllm_vqvae_params_from_config(cfg);
-    if (hp.max_batch < 256) hp.max_batch = 256; /* decoding batches; no training here */
-    pm->K = hp.codebook_size, pm->C = hp.codes_per_node, pm->N = hp.max_v;
-    archllm_rng rng;
-    archllm_rng_seed(&rng, (uint64_t)cfg->experiment.seed, 0x1001);
-    s = archllm_vqvae_init(&pm->vq, ctx, &hp, &rng);
-    if (s == ARCHLLM_OK) s = archllm_vqvae_restore(&pm->vq, archllm_vqvae_ckpt_path(cfg, path, sizeof path), NULL);
+    /* decoding batches of at least 256 graphs; no training here */
+    s = archllm_vqvae_open(&pm->vq, ctx, cfg, NULL, cfg->vqvae.batch_size < 256 ? 256 : 0);
     if (s != ARCHLLM_OK) goto fail;
+    pm->K = pm->vq.hp.codebook_size, pm->C = pm->vq.hp.codes_per_node, pm->N = pm->vq.hp.max_v;
 
     snprintf(path, sizeof path, "%s/t5", dir);
     s = archllm_t5_load_hf(ctx, &pm->t5, path);
