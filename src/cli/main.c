@@ -105,14 +105,17 @@ const cli_command cli_commands[] = {
      "  --set key=value override one config key (repeatable)\n"
      "  --device SEL    OpenCL device (see 'archllm devices')\n"},
     {"encode", cmd_encode, "write every cell's VQ-VAE code sequence as JSON Lines",
-     "usage: archllm encode CONFIG.cfg [--checkpoint FILE] [--out FILE] [--set key=value] [--device SEL]\n"
+     "usage: archllm encode CONFIG.cfg [--checkpoint FILE] [--out FILE] [--progress MODE]\n"
+     "                      [--set key=value] [--device SEL]\n"
      "\n"
      "Runs every cell of data.space (data.limit) through the trained encoder and quantizer:\n"
      "  {\"hash\": \"...\", \"index\": 12, \"split\": \"train\", \"codes\": [17, 402, ...]}\n"
      "index only for nb201; codes: vqvae.codes_per_node per real node, in node order;\n"
-     "split: train or test (the held-out cells of train-vqvae's split).\n"
+     "split: train or test (the held-out cells of train-vqvae's split).  Progress goes to\n"
+     "stderr.\n"
      "  --checkpoint FILE  weights (default <experiment folder>/vqvae.safetensors)\n"
-     "  --out FILE         write FILE atomically instead of stdout\n"},
+     "  --out FILE         write FILE atomically instead of stdout\n"
+     "  --progress MODE    auto (a bar on a terminal, else plain lines), plain, bar or jsonl\n"},
     {"decode", cmd_decode, "turn VQ-VAE code sequences back into cells (JSON Lines, with validity)",
      "usage: archllm decode CONFIG.cfg [FILE] [--checkpoint FILE] [--out FILE] [--set key=value] [--device SEL]\n"
      "\n"
