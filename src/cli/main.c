@@ -245,7 +245,8 @@ const cli_command cli_commands[] = {
     {"generate", cmd_generate, "sample architectures with the trained T5 + VQ-VAE and measure them (+ baselines)",
      "usage: archllm generate CONFIG.cfg [--samples N] [--temperature T] [--top-k K] [--top-p P]\n"
      "                        [--unique] [--max-samples M] [--sweep T1,T2,...] [--batch B]\n"
-     "                        [--no-baselines] [--out DIR] [--device SEL] [--set key=value]\n"
+     "                        [--no-baselines] [--out DIR] [--progress MODE] [--device SEL]\n"
+     "                        [--set key=value]\n"
      "\n"
      "Samples N code sequences (generate.samples, default 10000) from the experiment's\n"
      "trained T5 (<output dir>/t5) with the 'generate:' prompt, constrained to code tokens\n"
@@ -266,7 +267,8 @@ const cli_command cli_commands[] = {
      "  sweep.csv, sweep.svg  with --sweep (or generate.sweep): metrics against temperature\n"
      "  --unique        sample until N distinct valid cells exist (or M draws, --max-samples,\n"
      "                  default 50 N); every draw counts in the metrics\n"
-     "  --no-baselines  only the model's samples\n"},
+     "  --no-baselines  only the model's samples\n"
+     "  --progress MODE auto (a bar on a terminal, else plain lines), plain, bar or jsonl\n"},
     {"run", cmd_run, "the whole path: dataset, VQ-VAE, encode, T5, generate, search, report",
      "usage: archllm run CONFIG.cfg [--set key=value] [--device SEL] [--stages S,S,...] [--plain]\n"
      "                   [--redo]\n"
