@@ -5,7 +5,7 @@ libarchllm_core_la_SOURCES += \
 	src/pipeline/pipeline.h \
 	src/pipeline/events.c src/pipeline/events.h src/pipeline/stage.h \
 	src/pipeline/stage_encode.c src/pipeline/stage_generate.c \
-	src/pipeline/models.c \
+	src/pipeline/code_lm.c src/pipeline/models.c \
 	src/pipeline/generate.c \
 	src/pipeline/search_archllm.c \
 	src/pipeline/search_predictor.c
