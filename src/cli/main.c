@@ -241,7 +241,7 @@ const cli_command cli_commands[] = {
      "Without --fill the prompt is 'generate:'; with lm.constrained every sample has\n"
      "exactly L code tokens (--length, else the most common length in lm.data), then </s>.\n"
      "  --fill CODES  complete a partial sequence: '3,_,_,7,_' masks the '_' positions as\n"
-     "                sentinel spans; prints the completed sequences\n"},
+     "                sentinel spans (at most 16 runs of '_'); prints the completed sequences\n"},
     {"generate", cmd_generate, "sample architectures with the trained T5 + VQ-VAE and measure them (+ baselines)",
      "usage: archllm generate CONFIG.cfg [--samples N] [--temperature T] [--top-k K] [--top-p P]\n"
      "                        [--unique] [--max-samples M] [--sweep T1,T2,...] [--batch B]\n"
