@@ -56,6 +56,8 @@ archllm_status archllm_code_lm_sample(const archllm_code_lm *lm, const archllm_s
                                       archllm_codes_sink sink, void *user)
 {
     int K = lm->K, B = lm->batch, Lf = L > 0 ? L : FREE_CODES;
+    if (L > ARCHLLM_PROMPT_MAX / 2 - 2) /* what a training prompt holds at most */
+        return archllm_fail(ARCHLLM_EINVAL, "%d codes a sequence (at most %d)", L, ARCHLLM_PROMPT_MAX / 2 - 2);
     archllm_prompt pr;
     pr.S = pr.T = 0;
     pr.enc[pr.S++] = ARCHLLM_TOK_GENERATE;
@@ -68,7 +70,7 @@ archllm_status archllm_code_lm_sample(const archllm_code_lm *lm, const archllm_s
         sp.max_len = 4 * Lf + 8;
         sp.vocab_limit = archllm_tokenizer_vocab_size(lm->tok); /* no ids without a piece */
     } else if (sp.constrained) {
-        if (L < 1) return archllm_fail(ARCHLLM_EINVAL, "sample: no sequence length");
+        if (L < 1) return archllm_fail(ARCHLLM_EINVAL, "no sequence length to constrain to");
         sp.lo = ARCHLLM_TOK_CODE0, sp.hi = ARCHLLM_TOK_CODE0 + K, sp.length = L;
     } else {
         sp.max_len = Lf + 1;

@@ -1,7 +1,8 @@
-/* pipeline.h - the Arch-LLM path on top of the trained models: an experiment's VQ-VAE
- * and T5 loaded together, code sequences sampled from the 'generate:' prompt and decoded
- * into cells, generation metrics with the uniform and continuous-latent baselines, the
- * fill-mutation search method, and the stage runner of `archllm run`.
+/* pipeline.h - the Arch-LLM path on top of the trained models: a code T5 alone (what
+ * `archllm sample` runs), an experiment's VQ-VAE and T5 loaded together, code sequences
+ * sampled from the 'generate:' prompt and decoded into cells, generation metrics with
+ * the uniform and continuous-latent baselines, the fill-mutation search method, and the
+ * stage runner of `archllm run`.  The stages themselves are declared in stage.h.
  *
  * Not here: training (the train-vqvae and train-lm commands, which `archllm run` calls),
  * the models themselves (src/model), the metrics and the search loop (src/nas).  The
