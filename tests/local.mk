@@ -130,6 +130,11 @@ EXTRA_DIST += tests/search/test_search_cli.sh tests/search/test_search_nb101.sh
 check_PROGRAMS += tests/pipeline/test_pipeline_check
 tests_pipeline_test_pipeline_check_SOURCES = tests/pipeline/test_pipeline_check.c
 tests_pipeline_test_pipeline_check_LDADD = $(TEST_LIBS)
+# the one fill layout with more masked runs than sentinels (prompts, the pipeline's fill)
+check_PROGRAMS += tests/pipeline/test_fill
+tests_pipeline_test_fill_SOURCES = tests/pipeline/test_fill.c
+tests_pipeline_test_fill_LDADD = $(TEST_LIBS)
+TESTS += tests/pipeline/test_fill
 TESTS += tests/pipeline/test_run.sh tests/pipeline/test_spaces_run.sh
 EXTRA_DIST += tests/pipeline/test_run.sh tests/pipeline/test_spaces_run.sh
 

@@ -90,13 +90,8 @@ int cmd_decode(int argc, char **argv)
     }
     archllm_vqvae_params hp = archllm_vqvae_params_from_config(&cfg);
     archllm_space space = archllm_vqvae_space(&cfg);
-    archllm_rng rng;
-    archllm_rng_seed(&rng, (uint64_t)cfg.experiment.seed, 0x1001);
     archllm_vqvae model;
-    char ckpt[ARCHLLM_CONFIG_PATH_MAX + 128];
-    if (!ckpt_opt) ckpt_opt = archllm_vqvae_ckpt_path(&cfg, ckpt, sizeof ckpt);
-    archllm_status s = archllm_vqvae_init(&model, ctx, &hp, &rng);
-    if (s == ARCHLLM_OK) s = archllm_vqvae_restore(&model, ckpt_opt, NULL);
+    archllm_status s = archllm_vqvae_open(&model, ctx, &cfg, ckpt_opt, 0);
     archllm_atomic_file af = {0};
     FILE *f = stdout;
     if (s == ARCHLLM_OK && out && strcmp(out, "-") != 0) {

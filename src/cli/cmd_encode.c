@@ -1,26 +1,25 @@
-/* cmd_encode.c - `archllm encode CONFIG`: every cell of the configured space through a
- * trained VQ-VAE's encoder and quantizer, one JSON line each:
- *   {"hash": "...", "index": 12, "split": "train", "codes": [17, 402, ...]}
- * ("index" only for NB201; codes are codes_per_node per real node, in node order). */
+/* cmd_encode.c - `archllm encode CONFIG`: the encode stage (archllm_stage_encode in
+ * src/pipeline/stage.h) to stdout or, with --out, to a file in a locked experiment
+ * folder; its progress and messages go to stderr, so stdout holds the codes only. */
 #include "config.h"
 #include "cli/cli.h"
-#include "model/vqvae_run.h"
-#include "nas/jsonl.h"
-#include "util/fileio.h"
+#include "cli/render.h"
+#include "pipeline/stage.h"
 
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 int cmd_encode(int argc, char **argv)
 {
     cli_config_opts co = {0};
     const char *device = NULL, *ckpt_opt = NULL, *out = NULL;
+    cli_progress_mode mode = CLI_PROGRESS_AUTO;
     static const struct option longopts[] = {CLI_CONFIG_LONG_OPTIONS,
                                              {"device", required_argument, NULL, 'd'},
                                              {"checkpoint", required_argument, NULL, 'c'},
                                              {"out", required_argument, NULL, 'o'},
+                                             {"progress", required_argument, NULL, 'P'},
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     optind = 1;
@@ -33,6 +32,9 @@ int cmd_encode(int argc, char **argv)
         case 'd': device = optarg; break;
         case 'c': ckpt_opt = optarg; break;
         case 'o': out = optarg; break;
+        case 'P':
+            if ((r = cli_progress_parse(optarg, &mode)) != 0) return r;
+            break;
         case 'h': return cli_usage("encode", CLI_EXIT_OK);
         default: return cli_usage("encode", CLI_EXIT_USAGE);
         }
@@ -42,77 +44,20 @@ int cmd_encode(int argc, char **argv)
     archllm_config cfg;
     int rc = cli_config_load(&cfg, &co);
     if (rc != CLI_EXIT_OK) return rc;
-    if (out && strcmp(out, "-") != 0) { /* a file, as `run` writes codes.jsonl: lock the folder */
-        char dir[ARCHLLM_CONFIG_PATH_MAX + 64];
-        archllm_config_output_dir(&cfg, dir, sizeof dir);
-        if ((rc = cli_lock_output(dir, "encode")) != CLI_EXIT_OK) return rc;
-    }
+    if (out && strcmp(out, "-") == 0) out = NULL;
+    char dir[ARCHLLM_CONFIG_PATH_MAX + 64];
+    archllm_config_output_dir(&cfg, dir, sizeof dir);
+    if (out && (rc = cli_lock_output(dir, "encode")) != CLI_EXIT_OK) /* a file, as `run` writes codes.jsonl */
+        return rc;
 
-    archllm_dataset data;
-    archllm_split split;
-    archllm_cell *cells = NULL;
-    archllm_status s = archllm_vqvae_data(&cfg, &data, &split, &cells);
-    if (s != ARCHLLM_OK) return cli_status(s, "encode: data");
     archllm_ctx_t *ctx = NULL;
     rc = cli_open_ctx(&ctx, device, &cfg);
-    if (rc != CLI_EXIT_OK) {
-        archllm_dataset_free(&data);
-        archllm_split_free(&split);
-        free(cells);
-        return rc;
-    }
-    archllm_vqvae_params hp = archllm_vqvae_params_from_config(&cfg);
-    archllm_space space = archllm_vqvae_space(&cfg);
-    archllm_rng rng;
-    archllm_rng_seed(&rng, (uint64_t)cfg.experiment.seed, 0x1001);
-    archllm_vqvae model;
-    char ckpt[ARCHLLM_CONFIG_PATH_MAX + 128];
-    if (!ckpt_opt) ckpt_opt = archllm_vqvae_ckpt_path(&cfg, ckpt, sizeof ckpt);
-    s = archllm_vqvae_init(&model, ctx, &hp, &rng);
-    if (s == ARCHLLM_OK) s = archllm_vqvae_restore(&model, ckpt_opt, NULL);
-
-    archllm_atomic_file af = {0};
-    FILE *f = stdout;
-    if (s == ARCHLLM_OK && out && strcmp(out, "-") != 0) {
-        s = archllm_atomic_open(&af, out);
-        f = af.f;
-    }
-    size_t N = (size_t)hp.max_v, C = (size_t)hp.codes_per_node, B = (size_t)hp.max_batch;
-    uint8_t *is_test = calloc(data.n, 1);
-    uint32_t *idx = malloc(B * sizeof *idx);
-    int32_t *codes = malloc(B * N * C * sizeof *codes);
-    if (s == ARCHLLM_OK && !(is_test && idx && codes)) s = archllm_fail(ARCHLLM_ENOMEM, "encode");
-    for (size_t i = 0; s == ARCHLLM_OK && i < split.n_test; i++) is_test[split.test[i]] = 1;
-    for (size_t i = 0; s == ARCHLLM_OK && i < data.n; i += B) {
-        int nb = (int)(data.n - i < B ? data.n - i : B);
-        for (int b = 0; b < nb; b++) idx[b] = (uint32_t)(i + (size_t)b);
-        s = archllm_vqvae_load(&model, &data, idx, nb);
-        if (s == ARCHLLM_OK) s = archllm_vqvae_forward(&model, 0, NULL);
-        if (s == ARCHLLM_OK) s = archllm_vqvae_codes(&model, codes);
-        for (int b = 0; s == ARCHLLM_OK && b < nb; b++) {
-            archllm_cell_record rec;
-            s = archllm_cell_record_make(&rec, &cells[i + (size_t)b], space);
-            if (s != ARCHLLM_OK) break;
-            fprintf(f, "{\"hash\": \"%s\", ", rec.hash);
-            if (space == ARCHLLM_SPACE_NB201) fprintf(f, "\"index\": %d, ", rec.index);
-            fprintf(f, "\"split\": \"%s\", \"codes\": [", is_test[i + (size_t)b] ? "test" : "train");
-            int nv = data.nv[i + (size_t)b];
-            for (int r = 0; r < nv * (int)C; r++) fprintf(f, "%s%d", r ? ", " : "", (int)codes[(size_t)b * N * C + (size_t)r]);
-            fprintf(f, "]}\n");
-        }
-    }
-    if (s == ARCHLLM_OK && f != stdout) s = archllm_atomic_commit(&af);
-    else if (f != stdout && af.f) archllm_atomic_abort(&af);
-    if (s == ARCHLLM_OK && f == stdout && fflush(stdout) != 0) s = archllm_fail(ARCHLLM_EIO, "stdout");
-    if (s == ARCHLLM_OK && out && f != stdout)
-        fprintf(stderr, "encode: %zu cells -> %s\n", data.n, out);
-    free(is_test);
-    free(idx);
-    free(codes);
-    if (model.ctx) archllm_vqvae_free(&model);
+    if (rc != CLI_EXIT_OK) return rc;
+    cli_render r;
+    cli_render_init(&r, mode, stderr);
+    archllm_events ev = cli_render_events(&r);
+    archllm_stage_env env = {.cfg = &cfg, .dir = dir, .ctx = ctx, .ev = &ev, .stop = NULL};
+    archllm_status s = archllm_stage_encode(&env, ckpt_opt, out, stdout);
     archllm_ctx_free(ctx);
-    archllm_dataset_free(&data);
-    archllm_split_free(&split);
-    free(cells);
     return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, "encode");
 }

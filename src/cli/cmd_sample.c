@@ -8,11 +8,12 @@
  * completed sequences are printed.  A model folder with a tokenizer.json (a pretrained
  * SentencePiece vocabulary, fine-tuned with train-lm --init) is prompted with text; its
  * samples are decoded and parsed as decimal codes, and those that are not exactly L codes
- * below K are dropped and counted. */
+ * below K are dropped and counted.  The sampling and the fill are the library's
+ * (archllm_code_lm_sample and _fill in src/pipeline/pipeline.h). */
 #include "config.h"
 #include "cli/cli.h"
 #include "model/prompts.h"
-#include "model/sample.h"
+#include "pipeline/pipeline.h"
 #include "util/fileio.h"
 #include "util/clock.h"
 
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 /* "3,_,_,7" -> codes (-1 for '_'); returns the count or -1 */
 static int parse_fill(const char *s, int32_t *codes, int cap)
@@ -44,6 +44,26 @@ static int parse_fill(const char *s, int32_t *codes, int cap)
         else if (*s) return -1;
     }
     return *s ? -1 : n;
+}
+
+/* where the sequences go: a JSON line each, the ill-formed counted */
+typedef struct {
+    FILE *f;
+    int   bad;
+} sample_out;
+
+static archllm_status print_codes(void *user, size_t i, const int32_t *codes, int n)
+{
+    sample_out *o = user;
+    (void)i;
+    if (n < 0) {
+        o->bad++;
+        return ARCHLLM_OK;
+    }
+    fputs("{\"codes\": [", o->f);
+    for (int k = 0; k < n; k++) fprintf(o->f, "%s%d", k ? ", " : "", codes[k]);
+    fputs("]}\n", o->f);
+    return ARCHLLM_OK;
 }
 
 int cmd_sample(int argc, char **argv)
@@ -122,7 +142,6 @@ int cmd_sample(int argc, char **argv)
     struct stat sb;
     if (s == ARCHLLM_OK && stat(tp, &sb) == 0) { /* a pretrained vocabulary: text prompts, unconstrained, numbers parsed back */
         s = archllm_tokenizer_load(&tok, tp); /* an unreadable file is reported, not taken for absent */
-        if (s == ARCHLLM_OK && fill) s = archllm_fail(ARCHLLM_EUNSUPPORTED, "sample: --fill with a SentencePiece model");
     } else if (s == ARCHLLM_OK && m.cfg.vocab < archllm_code_vocab_size(K))
         s = archllm_fail(ARCHLLM_EUNSUPPORTED, "%s: vocabulary of %d ids is not the built-in code vocabulary (%d)",
                          model, m.cfg.vocab, archllm_code_vocab_size(K));
@@ -132,131 +151,36 @@ int cmd_sample(int argc, char **argv)
         archllm_ctx_free(ctx);
         return cli_status(s, "sample");
     }
-    /* the prompt, identical for the whole batch */
-    archllm_prompt pr;
-    int32_t step_lo[ARCHLLM_PROMPT_MAX], step_hi[ARCHLLM_PROMPT_MAX];
     archllm_sample_params sp;
     archllm_sample_default_params(&sp);
     sp.temperature = (float)v->temperature;
     sp.top_k = v->top_k;
     sp.top_p = (float)v->top_p;
     sp.seed = (uint64_t)cfg.experiment.seed;
-    sp.max_len = (fill ? nf + ARCHLLM_VOCAB_SENTINELS : (length > 0 ? length : 64)) + 1;
     sp.constrained = v->constrained;
-    sp.lo = ARCHLLM_TOK_CODE0;
-    sp.hi = ARCHLLM_TOK_CODE0 + K;
-    sp.length = length;
-    pr.S = 0;
-    if (!fill) {
-        pr.enc[pr.S++] = ARCHLLM_TOK_GENERATE;
-        pr.enc[pr.S++] = ARCHLLM_TOK_EOS;
-        if (v->constrained && length <= 0) s = archllm_fail(ARCHLLM_EINVAL, "sample: no sequence length");
-    } else {
-        pr.enc[pr.S++] = ARCHLLM_TOK_FILL;
-        int span = -1, t = 0;
-        for (int i = 0; i < nf && s == ARCHLLM_OK; i++) {
-            if (fcodes[i] >= 0) {
-                pr.enc[pr.S++] = ARCHLLM_TOK_CODE0 + fcodes[i];
-                continue;
-            }
-            if (i == 0 || fcodes[i - 1] >= 0) {
-                if (++span >= ARCHLLM_VOCAB_SENTINELS) {
-                    s = archllm_fail(ARCHLLM_EINVAL, "sample: --fill has more than %d masked runs",
-                                     ARCHLLM_VOCAB_SENTINELS);
-                    break;
-                }
-                pr.enc[pr.S++] = ARCHLLM_TOK_SENTINEL0 + span;
-                step_lo[t] = ARCHLLM_TOK_SENTINEL0 + span, step_hi[t] = step_lo[t] + 1, t++;
-            }
-            step_lo[t] = ARCHLLM_TOK_CODE0, step_hi[t] = ARCHLLM_TOK_CODE0 + K, t++;
-        }
-        pr.enc[pr.S++] = ARCHLLM_TOK_EOS;
-        sp.length = t;
-        sp.step_lo = step_lo;
-        sp.step_hi = step_hi;
-        if (span < 0) s = archllm_fail(ARCHLLM_EINVAL, "sample: --fill has no '_' to fill");
-    }
-    if (s == ARCHLLM_OK && tok) {
-        s = archllm_prompt_retokenize(&pr, tok);
-        sp.constrained = 0; /* pieces, not codes: sample freely and parse the numbers */
-        sp.max_len = 4 * (length > 0 ? length : 64) + 8;
-        sp.vocab_limit = archllm_tokenizer_vocab_size(tok); /* no ids without a piece */
-    }
-    int Tm = sp.constrained ? sp.length + 1 : sp.max_len;
-    int32_t *enc = malloc(sizeof(int32_t) * (size_t)batch * pr.S), *res = malloc(sizeof(int32_t) * (size_t)batch * Tm);
-    int *lens = malloc(sizeof(int) * (size_t)batch);
-    if (s == ARCHLLM_OK && !(enc && res && lens)) s = archllm_fail(ARCHLLM_ENOMEM, "sample");
-    for (int b = 0; s == ARCHLLM_OK && b < batch; b++) memcpy(enc + (size_t)b * pr.S, pr.enc, sizeof(int32_t) * pr.S);
+    archllm_code_lm lm = {.ctx = ctx, .t5 = &m, .tok = tok, .K = K, .batch = batch};
+    sample_out o = {stdout, 0};
     archllm_atomic_file af;
-    FILE *f = stdout;
-    if (s == ARCHLLM_OK && out && strcmp(out, "-") != 0) {
+    if (out && strcmp(out, "-") != 0) {
         s = archllm_atomic_open(&af, out);
-        if (s == ARCHLLM_OK) f = af.f;
+        if (s == ARCHLLM_OK) o.f = af.f;
     }
-    int done = 0, bad = 0;
     double t0 = archllm_now_s();
-    while (s == ARCHLLM_OK && done < v->samples) {
-        int B = v->samples - done < batch ? v->samples - done : batch;
-        sp.seed = (uint64_t)cfg.experiment.seed * 1000003u + (uint64_t)done; /* batches draw independent streams */
-        s = archllm_t5_generate(ctx, &m, enc, NULL, B, pr.S, &sp, res, lens);
-        for (int b = 0; s == ARCHLLM_OK && b < B; b++) {
-            const int32_t *r = res + (size_t)b * Tm;
-            int n = lens[b] > 0 && r[lens[b] - 1] == m.cfg.eos_id ? lens[b] - 1 : lens[b];
-            int32_t codes[ARCHLLM_PROMPT_MAX];
-            int nc = 0, ok = 1;
-            if (tok) {
-                char text[8192], *q = text;
-                archllm_tokenizer_decode(tok, r, n, text, sizeof text);
-                while (*q && nc < ARCHLLM_PROMPT_MAX) {
-                    char *e;
-                    long x = strtol(q, &e, 10);
-                    if (e == q || x < 0 || x >= K || (*e && *e != ' ')) {
-                        ok = 0;
-                        break;
-                    }
-                    codes[nc++] = (int32_t)x;
-                    q = e;
-                    while (*q == ' ') q++;
-                }
-                if (nc == 0 || (length > 0 && nc != length)) ok = 0;
-            } else if (!fill) {
-                for (int i = 0; i < n; i++) {
-                    int cc = r[i] - ARCHLLM_TOK_CODE0;
-                    if (cc < 0 || cc >= K) ok = 0;
-                    else codes[nc++] = cc;
-                }
-            } else { /* merge: each '_' takes the next code after its span's sentinel */
-                int i = 0;
-                for (int j = 0; j < nf; j++) {
-                    if (fcodes[j] >= 0) {
-                        codes[nc++] = fcodes[j];
-                        continue;
-                    }
-                    while (i < n && r[i] >= ARCHLLM_TOK_SENTINEL0 && r[i] < ARCHLLM_TOK_CODE0) i++;
-                    int cc = i < n ? r[i++] - ARCHLLM_TOK_CODE0 : -1;
-                    if (cc < 0 || cc >= K) ok = 0;
-                    codes[nc++] = cc < 0 || cc >= K ? 0 : cc;
-                }
-            }
-            if (!ok) {
-                bad++;
-                continue;
-            }
-            fputs("{\"codes\": [", f);
-            for (int i = 0; i < nc; i++) fprintf(f, "%s%d", i ? ", " : "", codes[i]);
-            fputs("]}\n", f);
-        }
-        done += B;
+    if (s == ARCHLLM_OK && fill) {
+        uint8_t mask[ARCHLLM_PROMPT_MAX / 2];
+        for (int i = 0; i < nf; i++) mask[i] = fcodes[i] < 0;
+        s = archllm_code_lm_fill(&lm, &sp, fcodes, 0, mask, nf, (size_t)v->samples, print_codes, &o);
+    } else if (s == ARCHLLM_OK) {
+        s = archllm_code_lm_sample(&lm, &sp, length, (size_t)v->samples, print_codes, &o);
     }
     double dt = archllm_now_s() - t0;
-    if (f != stdout) {
+    if (o.f != stdout) {
         if (s == ARCHLLM_OK) s = archllm_atomic_commit(&af);
         else archllm_atomic_abort(&af);
     }
     if (s == ARCHLLM_OK)
-        fprintf(stderr, "sample: %d sequences in %.2f s (%.1f sequences/s), %d not well-formed and dropped\n", done, dt,
-                done / dt, bad);
-    free(enc), free(res), free(lens);
+        fprintf(stderr, "sample: %d sequences in %.2f s (%.1f sequences/s), %d not well-formed and dropped\n",
+                v->samples, dt, v->samples / dt, o.bad);
     archllm_t5_free(&m);
     archllm_tokenizer_free(tok);
     archllm_ctx_free(ctx);

@@ -5,17 +5,8 @@
  * the search, its tables and files are the library's search stage (stage_search.c). */
 #include "config.h"
 #include "cli/cli.h"
-<<<<<<< HEAD
-#include "io/svg.h"
-#include "search/genmetrics.h"
-#include "search/search.h"
-#include "model/vqvae_run.h"
-#include "pipeline/pipeline.h"
-#include "util/fileio.h"
-=======
 #include "cli/render.h"
 #include "pipeline/stage.h"
->>>>>>> wtC
 
 #include <getopt.h>
 #include <stdio.h>

@@ -110,14 +110,17 @@ const cli_command cli_commands[] = {
      "  --set key=value override one config key (repeatable)\n"
      "  --device SEL    OpenCL device (see 'archllm devices')\n"},
     {"encode", cmd_encode, "write every cell's VQ-VAE code sequence as JSON Lines",
-     "usage: archllm encode CONFIG.cfg [--checkpoint FILE] [--out FILE] [--set key=value] [--device SEL]\n"
+     "usage: archllm encode CONFIG.cfg [--checkpoint FILE] [--out FILE] [--progress MODE]\n"
+     "                      [--set key=value] [--device SEL]\n"
      "\n"
      "Runs every cell of data.space (data.limit) through the trained encoder and quantizer:\n"
      "  {\"hash\": \"...\", \"index\": 12, \"split\": \"train\", \"codes\": [17, 402, ...]}\n"
      "index only for nb201; codes: vqvae.codes_per_node per real node, in node order;\n"
-     "split: train or test (the held-out cells of train-vqvae's split).\n"
+     "split: train or test (the held-out cells of train-vqvae's split).  Progress goes to\n"
+     "stderr.\n"
      "  --checkpoint FILE  weights (default <experiment folder>/vqvae.safetensors)\n"
-     "  --out FILE         write FILE atomically instead of stdout\n"},
+     "  --out FILE         write FILE atomically instead of stdout\n"
+     "  --progress MODE    auto (a bar on a terminal, else plain lines), plain, bar or jsonl\n"},
     {"decode", cmd_decode, "turn VQ-VAE code sequences back into cells (JSON Lines, with validity)",
      "usage: archllm decode CONFIG.cfg [FILE] [--checkpoint FILE] [--out FILE] [--set key=value] [--device SEL]\n"
      "\n"
@@ -246,11 +249,12 @@ const cli_command cli_commands[] = {
      "Without --fill the prompt is 'generate:'; with lm.constrained every sample has\n"
      "exactly L code tokens (--length, else the most common length in lm.data), then </s>.\n"
      "  --fill CODES  complete a partial sequence: '3,_,_,7,_' masks the '_' positions as\n"
-     "                sentinel spans; prints the completed sequences\n"},
+     "                sentinel spans (at most 16 runs of '_'); prints the completed sequences\n"},
     {"generate", cmd_generate, "sample architectures with the trained T5 + VQ-VAE and measure them (+ baselines)",
      "usage: archllm generate CONFIG.cfg [--samples N] [--temperature T] [--top-k K] [--top-p P]\n"
      "                        [--unique] [--max-samples M] [--sweep T1,T2,...] [--batch B]\n"
-     "                        [--no-baselines] [--out DIR] [--device SEL] [--set key=value]\n"
+     "                        [--no-baselines] [--out DIR] [--progress MODE] [--device SEL]\n"
+     "                        [--set key=value]\n"
      "\n"
      "Samples N code sequences (generate.samples, default 10000) from the experiment's\n"
      "trained T5 (<output dir>/t5) with the 'generate:' prompt, constrained to code tokens\n"
@@ -271,7 +275,8 @@ const cli_command cli_commands[] = {
      "  sweep.csv, sweep.svg  with --sweep (or generate.sweep): metrics against temperature\n"
      "  --unique        sample until N distinct valid cells exist (or M draws, --max-samples,\n"
      "                  default 50 N); every draw counts in the metrics\n"
-     "  --no-baselines  only the model's samples\n"},
+     "  --no-baselines  only the model's samples\n"
+     "  --progress MODE auto (a bar on a terminal, else plain lines), plain, bar or jsonl\n"},
     {"run", cmd_run, "the whole path: dataset, VQ-VAE, encode, T5, generate, search, report",
      "usage: archllm run CONFIG.cfg [--set key=value] [--device SEL] [--stages S,S,...] [--plain]\n"
      "                   [--progress auto|plain|bar|jsonl] [--redo]\n"

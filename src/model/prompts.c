@@ -111,25 +111,39 @@ archllm_status archllm_prompt_make(archllm_prompt *p, archllm_prompt_kind kind, 
         p->tgt[p->T++] = ARCHLLM_TOK_EOS;
         return ARCHLLM_OK;
     }
-    unsigned char masked[ARCHLLM_PROMPT_MAX];
+    uint8_t masked[ARCHLLM_PROMPT_MAX];
     int any = 0;
     for (int i = 0; i < L; i++) any |= masked[i] = archllm_rng_uniform(rng) < mask_rate;
     if (!any) masked[archllm_rng_below(rng, (uint32_t)L)] = 1;
+    return archllm_prompt_fill(p, masked, codes, L);
+}
+
+archllm_status archllm_prompt_fill(archllm_prompt *p, uint8_t *masked, const int32_t *codes, int L)
+{
+    if (L < 1 || L > ARCHLLM_PROMPT_MAX / 2 - 2) return archllm_fail(ARCHLLM_EINVAL, "fill prompt: %d codes", L);
+    p->S = p->T = 0;
     p->enc[p->S++] = ARCHLLM_TOK_FILL;
-    int span = -1;
+    int span = -1, past = -1; /* past: where the runs without a sentinel begin */
     for (int i = 0; i < L; i++) {
         if (masked[i] && (i == 0 || !masked[i - 1])) {
-            if (span + 1 >= ARCHLLM_VOCAB_SENTINELS) { /* out of sentinels: keep the rest visible */
-                for (int j = i; j < L; j++) masked[j] = 0;
+            if (span + 1 >= ARCHLLM_VOCAB_SENTINELS) { /* out of sentinels: the rest stays visible */
+                memset(masked + i, 0, (size_t)(L - i));
+                past = i;
             } else {
                 span++;
                 p->enc[p->S++] = ARCHLLM_TOK_SENTINEL0 + span;
                 p->tgt[p->T++] = ARCHLLM_TOK_SENTINEL0 + span;
             }
         }
-        if (masked[i]) p->tgt[p->T++] = ARCHLLM_TOK_CODE0 + codes[i];
-        else p->enc[p->S++] = ARCHLLM_TOK_CODE0 + codes[i];
+        if (masked[i]) p->tgt[p->T++] = codes[i] >= 0 ? ARCHLLM_TOK_CODE0 + codes[i] : ARCHLLM_TOK_UNK;
+        else if (codes[i] >= 0) p->enc[p->S++] = ARCHLLM_TOK_CODE0 + codes[i];
+        else if (past >= 0)
+            return archllm_fail(ARCHLLM_EINVAL, "fill prompt: more than %d masked runs; from position %d on they stay "
+                                "visible (as in training), but position %d has no code to show", ARCHLLM_VOCAB_SENTINELS,
+                                past, i);
+        else return archllm_fail(ARCHLLM_EINVAL, "fill prompt: position %d is not masked and has no code", i);
     }
+    if (span < 0) return archllm_fail(ARCHLLM_EINVAL, "fill prompt: nothing masked");
     p->enc[p->S++] = ARCHLLM_TOK_EOS;
     p->tgt[p->T++] = ARCHLLM_TOK_EOS;
     return ARCHLLM_OK;

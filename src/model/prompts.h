@@ -63,9 +63,23 @@ typedef struct {
 } archllm_prompt;
 
 /* Build one prompt over the built-in vocabulary.  fill: each code is masked with probability
- * mask_rate (at least one, at most ARCHLLM_VOCAB_SENTINELS runs), drawn from rng. */
+ * mask_rate (at least one), drawn from rng, and laid out by archllm_prompt_fill. */
 archllm_status archllm_prompt_make(archllm_prompt *p, archllm_prompt_kind kind, const int32_t *codes, int L,
                                    float mask_rate, archllm_rng *rng);
+
+/* The fill layout, one for every fill prompt: training's (archllm_prompt_make), the
+ * pipeline's fill and `archllm sample --fill`.  masked[i] != 0 marks the codes (L of them)
+ * to fill; each run of masked codes becomes one sentinel:
+ *   codes 5 7 _ _ 2 _  ->  encoder "fill: 5 7 <extra_id_0> 2 <extra_id_1> </s>"
+ *                          target  "<extra_id_0> c2 c3 <extra_id_1> c5 </s>"
+ * There are ARCHLLM_VOCAB_SENTINELS sentinels.  When more runs are masked, those after the
+ * last sentinel's stay visible: their masked[] entries are cleared and their codes go into
+ * the encoder.  Training has always laid its prompts out so, and filling does the same,
+ * so a model is only asked for what it learned.  A masked code goes into the target; a
+ * caller that samples may leave it negative (the target holds <unk> there).  EINVAL when
+ * nothing is masked or a visible position has a negative code (a masked run past the
+ * last sentinel's, with no code to show). */
+archllm_status archllm_prompt_fill(archllm_prompt *p, uint8_t *masked, const int32_t *codes, int L);
 
 /* Pad a batch of prompts: enc (B, S) with <pad> and mask 0, labels (B, T) with -100. */
 void archllm_prompt_batch(const archllm_prompt *const *ps, int B, int32_t *enc, int32_t *mask, int S,

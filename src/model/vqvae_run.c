@@ -153,6 +153,21 @@ archllm_status archllm_vqvae_restore(archllm_vqvae *m, const char *path, archllm
     return s;
 }
 
+archllm_status archllm_vqvae_open(archllm_vqvae *m, archllm_ctx_t *ctx, const archllm_config *cfg,
+                                  const char *checkpoint, int max_batch)
+{
+    archllm_vqvae_params hp = archllm_vqvae_params_from_config(cfg);
+    if (max_batch > 0) hp.max_batch = max_batch;
+    char path[ARCHLLM_CONFIG_PATH_MAX + 128];
+    if (!checkpoint) checkpoint = archllm_vqvae_ckpt_path(cfg, path, sizeof path);
+    archllm_rng rng;
+    archllm_rng_seed(&rng, (uint64_t)cfg->experiment.seed, 0x1001);
+    ARCHLLM_TRY(archllm_vqvae_init(m, ctx, &hp, &rng));
+    archllm_status s = archllm_vqvae_restore(m, checkpoint, NULL);
+    if (s != ARCHLLM_OK) archllm_vqvae_free(m);
+    return s;
+}
+
 archllm_status archllm_vqvae_evaluate(archllm_vqvae *m, const archllm_dataset *d, const uint32_t *idx, size_t n,
                                       archllm_vqvae_eval *ev, float *counts)
 {

@@ -30,6 +30,13 @@ archllm_status archllm_vqvae_save(archllm_vqvae *m, const char *path, const arch
 /* Load into an initialized model of the same shape; data_rng (may be NULL) restored. */
 archllm_status archllm_vqvae_restore(archllm_vqvae *m, const char *path, archllm_rng *data_rng);
 
+/* A trained VQ-VAE to encode and decode with: shaped by cfg, max_batch graphs per call
+ * (0: vqvae.batch_size), restored from checkpoint (NULL: archllm_vqvae_ckpt_path).  It is
+ * initialized as train-vqvae initializes it (experiment.seed, stream 0x1001), though the
+ * checkpoint overwrites every parameter and the restart RNG.  On failure m is freed. */
+archllm_status archllm_vqvae_open(archllm_vqvae *m, archllm_ctx_t *ctx, const archllm_config *cfg,
+                                  const char *checkpoint, int max_batch);
+
 /* Forward over idx[0..n) in batches; sums stats and usage counts (counts: K floats, +=). */
 typedef struct {
     archllm_vqvae_stats sum; /* losses are weighted by graphs */

@@ -81,14 +81,10 @@ archllm_status archllm_pipeline_models_load(archllm_pipeline_models *pm, archllm
     pm->n_cells = data.n;
     archllm_dataset_free(&data);
 
-    archllm_vqvae_params hp = archllm_vqvae_params_from_config(cfg);
-    if (hp.max_batch < 256) hp.max_batch = 256; /* decoding batches; no training here */
-    pm->K = hp.codebook_size, pm->C = hp.codes_per_node, pm->N = hp.max_v;
-    archllm_rng rng;
-    archllm_rng_seed(&rng, (uint64_t)cfg->experiment.seed, 0x1001);
-    s = archllm_vqvae_init(&pm->vq, ctx, &hp, &rng);
-    if (s == ARCHLLM_OK) s = archllm_vqvae_restore(&pm->vq, archllm_vqvae_ckpt_path(cfg, path, sizeof path), NULL);
+    /* decoding batches of at least 256 graphs; no training here */
+    s = archllm_vqvae_open(&pm->vq, ctx, cfg, NULL, cfg->vqvae.batch_size < 256 ? 256 : 0);
     if (s != ARCHLLM_OK) goto fail;
+    pm->K = pm->vq.hp.codebook_size, pm->C = pm->vq.hp.codes_per_node, pm->N = pm->vq.hp.max_v;
 
     snprintf(path, sizeof path, "%s/t5", dir);
     s = archllm_t5_load_hf(ctx, &pm->t5, path);
@@ -136,35 +132,35 @@ void archllm_pipeline_models_free(archllm_pipeline_models *pm)
     memset(pm, 0, sizeof *pm);
 }
 
+/* the experiment's T5 as a code language model */
+static archllm_code_lm code_lm(archllm_pipeline_models *pm)
+{
+    archllm_code_lm lm = {.ctx = pm->ctx, .t5 = &pm->t5, .tok = NULL, .K = pm->K, .batch = pm->batch};
+    return lm;
+}
+
+/* sequences into rows of L codes; constrained decoding leaves none ill-formed */
+typedef struct {
+    int      L;
+    int32_t *out; /* (n, L) */
+} rows;
+
+static archllm_status keep_row(void *user, size_t i, const int32_t *codes, int n)
+{
+    rows *r = user;
+    if (n != r->L) return archllm_fail(ARCHLLM_EINVAL, "sequence %zu: not %d codes", i, r->L);
+    memcpy(r->out + i * (size_t)r->L, codes, (size_t)r->L * sizeof *codes);
+    return ARCHLLM_OK;
+}
+
 archllm_status archllm_pipeline_sample(archllm_pipeline_models *pm, const archllm_sample_params *sp0, size_t n,
                                        int32_t *codes)
 {
-    int B = pm->batch, L = pm->L, Tm = L + 1;
-    int32_t *enc = malloc(sizeof(int32_t) * 2 * (size_t)B), *res = malloc(sizeof(int32_t) * (size_t)B * Tm);
-    int *lens = malloc(sizeof(int) * (size_t)B);
-    archllm_status s = enc && res && lens ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "sample");
-    for (int b = 0; b < B && s == ARCHLLM_OK; b++) enc[2 * b] = ARCHLLM_TOK_GENERATE, enc[2 * b + 1] = ARCHLLM_TOK_EOS;
+    archllm_code_lm lm = code_lm(pm);
     archllm_sample_params sp = *sp0;
     sp.constrained = 1;
-    sp.lo = ARCHLLM_TOK_CODE0;
-    sp.hi = ARCHLLM_TOK_CODE0 + pm->K;
-    sp.length = L;
-    sp.max_len = Tm;
-    sp.step_lo = sp.step_hi = NULL;
-    for (size_t done = 0; s == ARCHLLM_OK && done < n;) {
-        int nb = n - done < (size_t)B ? (int)(n - done) : B;
-        sp.seed = sp0->seed * 1000003u + (uint64_t)done;
-        s = archllm_t5_generate(pm->ctx, &pm->t5, enc, NULL, nb, 2, &sp, res, lens);
-        for (int b = 0; s == ARCHLLM_OK && b < nb; b++)
-            for (int t = 0; t < L; t++) {
-                int c = res[(size_t)b * Tm + t] - ARCHLLM_TOK_CODE0;
-                if (c < 0 || c >= pm->K) s = archllm_fail(ARCHLLM_EINVAL, "sample: token %d is not a code", c);
-                codes[(done + (size_t)b) * L + t] = c;
-            }
-        done += (size_t)nb;
-    }
-    free(enc), free(res), free(lens);
-    return s;
+    rows r = {pm->L, codes};
+    return archllm_code_lm_sample(&lm, &sp, pm->L, n, keep_row, &r);
 }
 
 archllm_status archllm_pipeline_decode(archllm_pipeline_models *pm, const int32_t *codes, size_t n,
@@ -202,67 +198,11 @@ archllm_status archllm_pipeline_codes_of(const archllm_pipeline_models *pm, cons
 archllm_status archllm_pipeline_fill(archllm_pipeline_models *pm, const archllm_sample_params *sp0,
                                      const int32_t *codes, const uint8_t *mask, size_t n, int32_t *out)
 {
-    int L = pm->L, K = pm->K, S = 0, T = 0, span = -1;
-    int32_t step_lo[ARCHLLM_PROMPT_MAX], step_hi[ARCHLLM_PROMPT_MAX];
-    /* the target layout, shared by the batch: <extra_id_j> then one code per masked position */
-    for (int i = 0; i < L; i++) {
-        if (!mask[i]) continue;
-        if (i == 0 || !mask[i - 1]) {
-            if (++span >= ARCHLLM_VOCAB_SENTINELS) return archllm_fail(ARCHLLM_EINVAL, "fill: too many masked runs");
-            step_lo[T] = ARCHLLM_TOK_SENTINEL0 + span, step_hi[T] = step_lo[T] + 1, T++;
-        }
-        step_lo[T] = ARCHLLM_TOK_CODE0, step_hi[T] = ARCHLLM_TOK_CODE0 + K, T++;
-    }
-    if (span < 0) return archllm_fail(ARCHLLM_EINVAL, "fill: nothing masked");
-    /* encoder length: 'fill:', the kept codes, one sentinel per masked run, </s> */
-    S = 2 + span + 1;
-    for (int i = 0; i < L; i++) S += !mask[i];
-    int Tm = T + 1, B = pm->batch;
-    int32_t *enc = malloc(sizeof(int32_t) * (size_t)B * S), *res = malloc(sizeof(int32_t) * (size_t)B * Tm);
-    int *lens = malloc(sizeof(int) * (size_t)B);
-    archllm_status s = enc && res && lens ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "fill");
+    archllm_code_lm lm = code_lm(pm);
     archllm_sample_params sp = *sp0;
     sp.constrained = 1;
-    sp.lo = ARCHLLM_TOK_CODE0;
-    sp.hi = ARCHLLM_TOK_CODE0 + K;
-    sp.length = T;
-    sp.max_len = Tm;
-    sp.step_lo = step_lo;
-    sp.step_hi = step_hi;
-    for (size_t done = 0; s == ARCHLLM_OK && done < n;) {
-        int nb = n - done < (size_t)B ? (int)(n - done) : B;
-        for (int b = 0; b < nb; b++) {
-            const int32_t *c = codes + (done + (size_t)b) * L;
-            int32_t *e = enc + (size_t)b * S;
-            int k = 0, sj = -1;
-            e[k++] = ARCHLLM_TOK_FILL;
-            for (int i = 0; i < L; i++) {
-                if (!mask[i]) e[k++] = ARCHLLM_TOK_CODE0 + c[i];
-                else if (i == 0 || !mask[i - 1]) e[k++] = ARCHLLM_TOK_SENTINEL0 + ++sj;
-            }
-            e[k++] = ARCHLLM_TOK_EOS;
-        }
-        sp.seed = sp0->seed * 1000003u + (uint64_t)done;
-        s = archllm_t5_generate(pm->ctx, &pm->t5, enc, NULL, nb, S, &sp, res, lens);
-        for (int b = 0; s == ARCHLLM_OK && b < nb; b++) {
-            const int32_t *r = res + (size_t)b * Tm, *c = codes + (done + (size_t)b) * L;
-            int32_t *o = out + (done + (size_t)b) * L;
-            int t = 0;
-            for (int i = 0; i < L; i++) {
-                if (!mask[i]) {
-                    o[i] = c[i];
-                    continue;
-                }
-                while (t < T && r[t] < ARCHLLM_TOK_CODE0) t++; /* the span's sentinel */
-                int v = t < T ? r[t++] - ARCHLLM_TOK_CODE0 : -1;
-                if (v < 0 || v >= K) s = archllm_fail(ARCHLLM_EINVAL, "fill: token %d is not a code", v);
-                o[i] = v;
-            }
-        }
-        done += (size_t)nb;
-    }
-    free(enc), free(res), free(lens);
-    return s;
+    rows r = {pm->L, out};
+    return archllm_code_lm_fill(&lm, &sp, codes, (size_t)pm->L, mask, pm->L, n, keep_row, &r);
 }
 
 /* ---- the continuous-latent baseline ---- */

@@ -1,7 +1,8 @@
-/* pipeline.h - the Arch-LLM path on top of the trained models: an experiment's VQ-VAE
- * and T5 loaded together, code sequences sampled from the 'generate:' prompt and decoded
- * into cells, generation metrics with the uniform and continuous-latent baselines, the
- * fill-mutation search method, and the stage runner of `archllm run`.
+/* pipeline.h - the Arch-LLM path on top of the trained models: a code T5 alone (what
+ * `archllm sample` runs), an experiment's VQ-VAE and T5 loaded together, code sequences
+ * sampled from the 'generate:' prompt and decoded into cells, generation metrics with
+ * the uniform and continuous-latent baselines, the fill-mutation search method, and the
+ * stage runner of `archllm run`.  The stages themselves are declared in stage.h.
  *
  * Not here: training (the train-vqvae and train-lm commands, which `archllm run` calls),
  * the models themselves (src/model), the metrics and the search loop (src/nas).  The
@@ -13,10 +14,47 @@
 #include "model/ensemble.h"
 #include "model/sample.h"
 #include "model/t5.h"
+#include "model/tokenizer.h"
 #include "model/vqvae.h"
 #include "search/genmetrics.h"
 #include "nas/hashset.h"
 #include "search/search.h"
+
+/* ---- a code language model alone ------------------------------------------------
+ * The T5 that train-lm writes, without the VQ-VAE: its 'generate:' and fill prompts
+ * decoded in batches of `batch`, the batch from sequence d on drawing the stream
+ * sp->seed * 1000003 + d.  `archllm sample` runs these on a model folder;
+ * archllm_pipeline_sample and _fill are these on the experiment's T5. */
+typedef struct {
+    archllm_ctx_t           *ctx;
+    archllm_t5              *t5;
+    const archllm_tokenizer *tok;   /* NULL: the built-in code vocabulary; else a pretrained
+                                       SentencePiece one (text prompts, codes read back as numbers) */
+    int                      K;     /* codebook size */
+    int                      batch; /* sequences per T5 call */
+} archllm_code_lm;
+
+/* Takes each sequence, in order: codes[0..n), or n = -1 when it is not well-formed. */
+typedef archllm_status (*archllm_codes_sink)(void *user, size_t i, const int32_t *codes, int n);
+
+/* n sequences from the 'generate:' prompt at sp's temperature, top-k, top-p and seed.
+ * sp->constrained (built-in vocabulary): exactly L codes each (L > 0).  Otherwise the
+ * model ends each itself, within L + 1 tokens (65 when L is 0), and one with a token that
+ * is not a code is not well-formed.  With a tokenizer: unconstrained, within 4 (L or 64)
+ * + 8 pieces, decoded and read as decimal codes below K, well-formed when they all are
+ * and there is at least one (L when L > 0). */
+archllm_status archllm_code_lm_sample(const archllm_code_lm *lm, const archllm_sample_params *sp, int L, size_t n,
+                                      archllm_codes_sink sink, void *user);
+/* n fills of L codes each: sequence i's (codes + i * stride; stride 0: one sequence for
+ * all) with the positions mask[j] != 0 (one pattern for all) filled by the model and the
+ * rest kept, laid out by archllm_prompt_fill (model/prompts.h: runs past the last
+ * sentinel's stay visible, so their codes are kept; a negative one there is EINVAL).
+ * sp->constrained: one code per filled position; otherwise a fill that does not give
+ * them all is not well-formed.  The built-in vocabulary only (EUNSUPPORTED with a
+ * tokenizer). */
+archllm_status archllm_code_lm_fill(const archllm_code_lm *lm, const archllm_sample_params *sp, const int32_t *codes,
+                                    size_t stride, const uint8_t *mask, int L, size_t n, archllm_codes_sink sink,
+                                    void *user);
 
 /* ---- the trained models of an experiment --------------------------------------- */
 
@@ -51,7 +89,8 @@ archllm_status archllm_pipeline_sample(archllm_pipeline_models *pm, const archll
 archllm_status archllm_pipeline_decode(archllm_pipeline_models *pm, const int32_t *codes, size_t n,
                                        archllm_cell *cells);
 /* Fill: each sequence of codes (n, L) has its positions with mask[i] != 0 (one pattern
- * for all n) replaced by the T5's fill at sp's temperature; out (n, L). */
+ * for all n) replaced by the T5's fill at sp's temperature; out (n, L).  Masked runs past
+ * the last sentinel's keep their codes (archllm_code_lm_fill). */
 archllm_status archllm_pipeline_fill(archllm_pipeline_models *pm, const archllm_sample_params *sp,
                                      const int32_t *codes, const uint8_t *mask, size_t n, int32_t *out);
 /* The codes of a cell of the space (by key); ENOTFOUND when not among pm->cells or its

@@ -62,6 +62,13 @@ wf=$(awk -F'[][]' '{ n = split($2, a, ", "); ok = (n == 7); for (i = 1; i <= n; 
     --fill "5,_,_,8,_,_,_" > "$tmp/f.jsonl" 2>/dev/null
 kept=$(grep -c '^{"codes": \[5, [0-9]*, [0-9]*, 8, [0-9]*, [0-9]*, [0-9]*\]}$' "$tmp/f.jsonl")
 [ "$kept" -eq 4 ] && ok "sample --fill keeps the given codes and fills the rest" || bad "fill: $kept of 4 lines right"
+# more masked runs than sentinels: runs past the 16th stay visible (as in training), so a '_' there has no code
+runs17=$(awk 'BEGIN { for (i = 0; i < 17; i++) printf "%s%d,_", i ? "," : "", i }')
+"$bin" sample "$cfg" --set lm.data="$tmp/codes.jsonl" --set experiment.output_dir="$tmp/a" --set lm.samples=2 \
+    --fill "$runs17" > "$tmp/f17.jsonl" 2> "$tmp/f17.log"
+[ $? -eq 2 ] && [ "$(wc -l < "$tmp/f17.log")" -eq 1 ] && grep -q 'more than 16 masked runs' "$tmp/f17.log" &&
+    [ ! -s "$tmp/f17.jsonl" ] && ok "sample --fill with 17 masked runs: exit 2, one line naming the limit" ||
+    { bad "sample --fill with 17 runs"; cat "$tmp/f17.log"; }
 "$bin" sample "$cfg" --set lm.data="$tmp/codes.jsonl" --set experiment.output_dir="$tmp/a" --set lm.samples=8 \
     --set lm.temperature=0 > "$tmp/g1.jsonl" 2>/dev/null
 [ "$(sort -u "$tmp/g1.jsonl" | wc -l)" -eq 1 ] && ok "greedy samples are identical" || bad "greedy samples differ"
