@@ -65,6 +65,19 @@ int cmd_run(int argc, char **argv)
     eo.sets = co.sets;
     eo.n_sets = co.nsets;
 
+    /* the stages asked for, checked before any work */
+    archllm_stage stages[ARCHLLM_STAGE_COUNT];
+    int n = 0;
+    if (only) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", only);
+        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            if (n == ARCHLLM_STAGE_COUNT) return cli_error(CLI_EXIT_USAGE, "run: --stages: too many stages");
+            archllm_status ps = archllm_stage_parse(&stages[n++], tok);
+            if (ps != ARCHLLM_OK) return cli_status(ps, "run");
+        }
+    }
+
     cli_render r;
     cli_render_init(&r, mode, stdout);
     r.brief = 1;
@@ -73,18 +86,7 @@ int cmd_run(int argc, char **argv)
     archllm_experiment *e;
     archllm_status s = archllm_experiment_open(&e, co.path, &eo, &ev);
     if (s != ARCHLLM_OK) return cli_status(s, "run");
-    /* the stages asked for, checked before any work */
-    archllm_stage stages[ARCHLLM_STAGE_COUNT];
-    int n = 0;
-    if (only) {
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", only);
-        for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok && s == ARCHLLM_OK;
-             tok = strtok_r(NULL, ",", &save))
-            if ((s = archllm_stage_parse(&stages[n], tok)) == ARCHLLM_OK && n < ARCHLLM_STAGE_COUNT - 1) n++;
-    } else {
-        n = archllm_experiment_stages(e, stages);
-    }
+    if (!only) n = archllm_experiment_stages(e, stages);
     char logs[ARCHLLM_CONFIG_PATH_MAX + 128];
     snprintf(logs, sizeof logs, "%s/logs", archllm_experiment_dir(e));
     if (s == ARCHLLM_OK) s = archllm_mkdirs(logs);
@@ -109,7 +111,7 @@ int cmd_run(int argc, char **argv)
         const char *name = r.failed[0] ? r.failed : "run";
         rc = cli_stage_exit(s, name);
         fprintf(stderr, "archllm: run: stage %s %s; rerun to resume\n", name, rc == 130 ? "interrupted" : "failed");
-        char log[sizeof logs + 32];
+        char log[sizeof logs + 64];
         snprintf(log, sizeof log, "%s/%s.log", logs, name);
         if (rc != 130) print_tail(log, 15);
     }

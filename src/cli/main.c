@@ -1,6 +1,7 @@
 /* main.c - `archllm`: the command table, help, version and dispatch. */
 #include "config.h"
 #include "cli/cli.h"
+#include "util/fileio.h"
 #include "util/lock.h"
 #include "model/vqvae_run.h"
 

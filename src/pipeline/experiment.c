@@ -282,21 +282,27 @@ static void artefact(const archllm_experiment *e, archllm_stage s, char *buf, si
     }
 }
 
+/* Why search cannot run on the experiment's space ("no accuracy table": the report's
+ * status), and the sentence run prints. */
+static const char *search_unavailable(const archllm_experiment *e, const char **why)
+{
+    if (e->cfg.data.space == ARCHLLM_CONFIG_DARTS || e->cfg.data.space == ARCHLLM_CONFIG_CELLS) {
+        *why = "there is no accuracy table to query (search needs NAS-Bench-201 or -101)";
+        return "no accuracy table";
+    }
+    if (e->cfg.data.space == ARCHLLM_CONFIG_NB101) {
+        *why = "NB101 search needs the official tfrecord: archllm search --space nb101 --nb101-data FILE "
+               "--config CONFIG";
+        return "NB101: needs --nb101-data";
+    }
+    return NULL;
+}
+
 archllm_stage_state archllm_experiment_stage_state(const archllm_experiment *e, archllm_stage s, const char **note)
 {
-    static const char *const no_table = "there is no accuracy table to query (search needs NAS-Bench-201 or -101)";
-    static const char *const nb101 = "NB101 search needs the official tfrecord: archllm search --space nb101 "
-                                     "--nb101-data FILE --config CONFIG";
     *note = NULL;
     if (s == ARCHLLM_STAGE_SEARCH) {
-        if (e->cfg.data.space == ARCHLLM_CONFIG_DARTS || e->cfg.data.space == ARCHLLM_CONFIG_CELLS) {
-            *note = no_table;
-            return ARCHLLM_STAGE_UNAVAILABLE;
-        }
-        if (e->cfg.data.space == ARCHLLM_CONFIG_NB101) {
-            *note = nb101;
-            return ARCHLLM_STAGE_UNAVAILABLE;
-        }
+        if (search_unavailable(e, note)) return ARCHLLM_STAGE_UNAVAILABLE;
         char missing[64];
         search_missing(e, missing, sizeof missing);
         return missing[0] ? ARCHLLM_STAGE_TODO : ARCHLLM_STAGE_COMPLETE;
@@ -390,7 +396,9 @@ archllm_status archllm_experiment_run(archllm_experiment *e, const archllm_stage
         artefact(e, k, r->artefact, sizeof r->artefact);
         archllm_stage_state st = archllm_experiment_stage_state(e, k, &note);
         if (st == ARCHLLM_STAGE_UNAVAILABLE) {
-            r->status = "skipped (not available)";
+            const char *why;
+            snprintf(r->status_text, sizeof r->status_text, "skipped (%s)", search_unavailable(e, &why));
+            r->status = r->status_text;
             archllm_emit_message(ev, "run", ARCHLLM_MESSAGE_INFO, "[%d/%d] %s: skipped; %s", i + 1, n, name, note);
             continue;
         }

@@ -14,6 +14,7 @@ typedef struct {
     const char *status; /* "done", "skipped (complete)", "failed", ...; NULL: not reached */
     double      seconds;
     int         ran;
+    char        status_text[64];
     char        artefact[ARCHLLM_EXPERIMENT_PATH_MAX + 64];
 } archllm_stage_result;
 
