@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "archllm.h"
+#include "cli/render.h"
 #include "io/experiment.h"
 #include "util/error.h"
 
@@ -62,6 +63,10 @@ int cli_config_load(archllm_config *cfg, const cli_config_opts *o);
 /* --progress=auto|plain|bar|jsonl (src/cli/render.h), for commands that run a stage */
 #define CLI_OPT_PROGRESS 0x1002
 #define CLI_PROGRESS_LONG_OPTION {"progress", required_argument, NULL, CLI_OPT_PROGRESS}
+
+/* cli_config_option, then --progress (into *mode): 1 when handled, 0 when not one of
+ * them, -1 on error (printed). */
+int cli_stage_option(cli_config_opts *co, cli_progress_mode *mode, int opt, const char *arg);
 
 /* Ctrl-C and SIGTERM set the returned flag (cleared here) until cli_release_stop; a
  * stage then stops at its next step, checkpointed. */

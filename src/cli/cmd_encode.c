@@ -19,22 +19,19 @@ int cmd_encode(int argc, char **argv)
                                              {"device", required_argument, NULL, 'd'},
                                              {"checkpoint", required_argument, NULL, 'c'},
                                              {"out", required_argument, NULL, 'o'},
-                                             {"progress", required_argument, NULL, 'P'},
+                                             CLI_PROGRESS_LONG_OPTION,
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "d:c:o:h", longopts, NULL)) != -1) {
-        int r = cli_config_option(&co, c, optarg);
+        int r = cli_stage_option(&co, &mode, c, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
         if (r > 0) continue;
         switch (c) {
         case 'd': device = optarg; break;
         case 'c': ckpt_opt = optarg; break;
         case 'o': out = optarg; break;
-        case 'P':
-            if ((r = cli_progress_parse(optarg, &mode)) != 0) return r;
-            break;
         case 'h': return cli_usage("encode", CLI_EXIT_OK);
         default: return cli_usage("encode", CLI_EXIT_USAGE);
         }

@@ -30,14 +30,14 @@ int cmd_generate(int argc, char **argv)
                                              {"batch", required_argument, NULL, 'b'},
                                              {"no-baselines", no_argument, NULL, 'B'},
                                              {"out", required_argument, NULL, 'o'},
-                                             {"progress", required_argument, NULL, 'P'},
+                                             CLI_PROGRESS_LONG_OPTION,
                                              {"help", no_argument, NULL, 'h'},
                                              {NULL, 0, NULL, 0}};
     optind = 1;
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "d:n:t:k:p:uM:w:b:Bo:h", longopts, NULL)) != -1) {
-        int r = cli_config_option(&co, c, optarg);
+        int r = cli_stage_option(&co, &mode, c, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
         if (r > 0) continue;
         switch (c) {
@@ -71,9 +71,6 @@ int cmd_generate(int argc, char **argv)
             break;
         case 'B': no_baselines = 1; break;
         case 'o': out_opt = optarg; break;
-        case 'P':
-            if ((r = cli_progress_parse(optarg, &mode)) != 0) return r;
-            break;
         case 'h': return cli_usage("generate", CLI_EXIT_OK);
         default: return cli_usage("generate", CLI_EXIT_USAGE);
         }

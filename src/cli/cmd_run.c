@@ -44,13 +44,10 @@ int cmd_run(int argc, char **argv)
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "d:s:prh", longopts, NULL)) != -1) {
-        int r = cli_config_option(&co, c, optarg);
+        int r = cli_stage_option(&co, &mode, c, optarg);
         if (r < 0) return CLI_EXIT_USAGE;
         if (r > 0) continue;
         switch (c) {
-        case CLI_OPT_PROGRESS:
-            if (cli_progress_parse(optarg, &mode)) return CLI_EXIT_USAGE;
-            break;
         case 'd': eo.device = optarg; break;
         case 's': only = optarg; break;
         case 'p': mode = CLI_PROGRESS_PLAIN; break;

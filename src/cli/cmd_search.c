@@ -31,7 +31,7 @@ int cmd_search(int argc, char **argv)
         {"seeds", required_argument, NULL, 'n'},       {"seed", required_argument, NULL, 'S'},
         {"population", required_argument, NULL, 'P'},  {"sample-size", required_argument, NULL, 'T'},
         {"out", required_argument, NULL, 'o'},         {"nb201-table", required_argument, NULL, 't'},
-        {"nb101-data", required_argument, NULL, 'D'},  {"progress", required_argument, NULL, 'p'},
+        {"nb101-data", required_argument, NULL, 'D'},  CLI_PROGRESS_LONG_OPTION,
         CLI_CONFIG_LONG_OPTIONS,                       {NULL, 0, NULL, 0}};
     const char *space_opt = NULL, *method_opt = "random,evolution", *dataset_opt = "cifar10", *out_opt = NULL;
     const char *table_opt = NULL, *data_opt = NULL, *seed_opt = NULL;
@@ -41,7 +41,7 @@ int cmd_search(int argc, char **argv)
     int c, handled, rc;
     optind = 1;
     while ((c = getopt_long(argc, argv, "s:m:d:q:n:S:P:T:o:t:D:", opts, NULL)) != -1) {
-        if ((handled = cli_config_option(&copts, c, optarg)) < 0) return CLI_EXIT_USAGE;
+        if ((handled = cli_stage_option(&copts, &mode, c, optarg)) < 0) return CLI_EXIT_USAGE;
         if (handled) continue;
         switch (c) {
         case 's': space_opt = optarg; break;
@@ -63,9 +63,6 @@ int cmd_search(int argc, char **argv)
         case 'o': out_opt = optarg; break;
         case 't': table_opt = optarg; break;
         case 'D': data_opt = optarg; break;
-        case 'p':
-            if ((rc = cli_progress_parse(optarg, &mode))) return rc;
-            break;
         default: return cli_usage("search", CLI_EXIT_USAGE);
         }
     }

@@ -481,6 +481,12 @@ int cli_config_option(cli_config_opts *o, int opt, const char *arg)
     return 0;
 }
 
+int cli_stage_option(cli_config_opts *co, cli_progress_mode *mode, int opt, const char *arg)
+{
+    if (opt == CLI_OPT_PROGRESS) return cli_progress_parse(arg, mode) ? -1 : 1;
+    return cli_config_option(co, opt, arg);
+}
+
 int cli_config_positional(cli_config_opts *o, int argc, char **argv, const char *cmd)
 {
     if (optind < argc && !o->path) o->path = argv[optind++];
