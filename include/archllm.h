@@ -196,13 +196,17 @@ ARCHLLM_API archllm_stage_state archllm_experiment_stage_state(const archllm_exp
 /* Run one stage (training stages resume from their checkpoint). */
 ARCHLLM_API archllm_status archllm_experiment_run_stage(archllm_experiment *e, archllm_stage s,
                                                         const archllm_events *ev);
-/* Run stages in order, skipping complete and unavailable ones, until one fails. */
+/* Run stages in the order given, skipping complete and unavailable ones, until one
+ * fails (at most ARCHLLM_STAGE_COUNT). */
 ARCHLLM_API archllm_status archllm_experiment_run(archllm_experiment *e, const archllm_stage *stages, int n,
                                                   const archllm_events *ev);
+/* After a failed run or run_stage: 1 and the stage that failed (*s), else 0. */
+ARCHLLM_API int archllm_experiment_failed_stage(const archllm_experiment *e, archllm_stage *s);
 /* The summary (messages of stage "report") and DIR/index.html. */
 ARCHLLM_API archllm_status archllm_experiment_report(archllm_experiment *e, const archllm_events *ev);
-/* Ask a running stage to stop at its next step, checkpointed (ARCHLLM_EINTERRUPTED);
- * safe in a signal handler. */
+/* Ask the running stage to stop at its next step (ARCHLLM_EINTERRUPTED; trainings
+ * checkpoint, the dataset stage runs to its end).  Made while no stage runs, the request
+ * stops the next one.  Safe in a signal handler. */
 ARCHLLM_API void archllm_experiment_stop(archllm_experiment *e);
 ARCHLLM_API const char *archllm_stage_name(archllm_stage s);
 ARCHLLM_API archllm_status archllm_stage_parse(archllm_stage *s, const char *name);

@@ -135,6 +135,10 @@ int main(void)
     v.stop_at_lm = e;
     s = archllm_experiment_run(e, st, n, &ev);
     check(s == ARCHLLM_EINTERRUPTED, "a stop request interrupts the lm stage (%s)", archllm_status_string(s));
+    archllm_stage failed;
+    check(archllm_experiment_failed_stage(e, &failed) && failed == ARCHLLM_STAGE_LM, "the failed stage is lm");
+    archllm_stage bogus[1] = {(archllm_stage)99};
+    check(archllm_experiment_run(e, bogus, 1, &ev) == ARCHLLM_EINVAL, "a stage outside the enum is EINVAL");
     for (int k = 0; k <= ARCHLLM_STAGE_LM; k++)
         check(v.begins[k] == 1 && v.ends[k] == 1, "%s: one begin and one end (%d, %d)",
               archllm_stage_name((archllm_stage)k), v.begins[k], v.ends[k]);
@@ -152,7 +156,9 @@ int main(void)
     /* second run: resumes lm, runs generate and search, skips the rest */
     memset(&v, 0, sizeof v);
     s = archllm_experiment_open(&e, cfg, &o, &ev);
-    if (s == ARCHLLM_OK) s = archllm_experiment_run(e, st, n, &ev);
+    check(s == ARCHLLM_OK, "open again (%s)", s == ARCHLLM_OK ? "ok" : archllm_last_error());
+    if (s != ARCHLLM_OK) return 1;
+    s = archllm_experiment_run(e, st, n, &ev);
     check(s == ARCHLLM_OK, "second run (%s)", s == ARCHLLM_OK ? "ok" : archllm_last_error());
     check(v.begins[ARCHLLM_STAGE_DATASET] + v.begins[ARCHLLM_STAGE_VQVAE] + v.begins[ARCHLLM_STAGE_ENCODE] == 0,
           "complete stages are skipped");

@@ -1,7 +1,7 @@
 /* cmd_run.c - `archllm run CONFIG`: the experiment's stages (src/pipeline/experiment.c,
  * through the public archllm_experiment_* API), their events rendered: run's own lines,
- * a bar with ETA on a terminal or a step line every 10 s otherwise, each stage's full
- * output in <out>/logs/STAGE.log, then the summary and index.html. */
+ * a bar with ETA on a terminal or a step line every 10 s otherwise, every event of a
+ * stage as a plain line in <out>/logs/STAGE.log, then the summary and index.html. */
 #include "config.h"
 #include "cli/cli.h"
 #include "cli/render.h"
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void print_tail(const char *path, int lines)
 {
@@ -62,17 +63,20 @@ int cmd_run(int argc, char **argv)
     eo.sets = co.sets;
     eo.n_sets = co.nsets;
 
-    /* the stages asked for, checked before any work */
+    /* the stages asked for, checked before any work; they run in the pipeline's order */
     archllm_stage stages[ARCHLLM_STAGE_COUNT];
-    int n = 0;
+    int n = 0, want[ARCHLLM_STAGE_COUNT] = {0};
     if (only) {
         char buf[256];
         snprintf(buf, sizeof buf, "%s", only);
         for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-            if (n == ARCHLLM_STAGE_COUNT) return cli_error(CLI_EXIT_USAGE, "run: --stages: too many stages");
-            archllm_status ps = archllm_stage_parse(&stages[n++], tok);
+            archllm_stage k;
+            archllm_status ps = archllm_stage_parse(&k, tok);
             if (ps != ARCHLLM_OK) return cli_status(ps, "run");
+            want[k] = 1;
         }
+        for (int k = 0; k < ARCHLLM_STAGE_COUNT; k++)
+            if (want[k]) stages[n++] = (archllm_stage)k;
     }
 
     cli_render r;
@@ -86,8 +90,7 @@ int cmd_run(int argc, char **argv)
     if (!only) n = archllm_experiment_stages(e, stages);
     char logs[ARCHLLM_CONFIG_PATH_MAX + 128];
     snprintf(logs, sizeof logs, "%s/logs", archllm_experiment_dir(e));
-    if (s == ARCHLLM_OK) s = archllm_mkdirs(logs);
-    if (s != ARCHLLM_OK) {
+    if ((s = archllm_mkdirs(logs)) != ARCHLLM_OK) {
         rc = cli_status(s, "run");
         archllm_experiment_close(e);
         return rc;
@@ -104,13 +107,14 @@ int cmd_run(int argc, char **argv)
     s = archllm_experiment_run(e, stages, n, &ev);
     cli_release_stop();
     cli_render_clear(&r);
-    if (s != ARCHLLM_OK) { /* the failure before the summary, with the stage's log */
-        const char *name = r.failed[0] ? r.failed : "run";
+    if (s != ARCHLLM_OK) { /* the failure before the summary, with the tail of the stage's log */
+        archllm_stage k;
+        const char *name = archllm_experiment_failed_stage(e, &k) ? archllm_stage_name(k) : "run";
         rc = cli_stage_exit(s, name);
         fprintf(stderr, "archllm: run: stage %s %s; rerun to resume\n", name, rc == 130 ? "interrupted" : "failed");
         char log[sizeof logs + 64];
         snprintf(log, sizeof log, "%s/%s.log", logs, name);
-        if (rc != 130) print_tail(log, 15);
+        if (rc != 130 && access(log, R_OK) == 0) print_tail(log, 15);
     }
     archllm_status rs = archllm_experiment_report(e, &ev);
     archllm_experiment_close(e);

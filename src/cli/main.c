@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,12 +297,13 @@ const cli_command cli_commands[] = {
      "search.datasets aside), run stops and names it; --redo moves the results of the\n"
      "first stage the key feeds, and of every later one, into superseded-TIME/ (nothing\n"
      "is deleted) and redoes those stages.  An interrupted training stage resumes from\n"
-     "its checkpoint on the next run.  Each stage's output goes to logs/STAGE.log; on a\n"
+     "its checkpoint on the next run.  Each stage's events go to logs/STAGE.log; on a\n"
      "terminal a progress bar with ETA is shown, otherwise (or with --plain) a line with\n"
      "the step and ETA every 10 seconds; --progress=jsonl gives every event as JSON.\n"
      "At the end a summary table is printed and index.html (self-contained: tables and\n"
      "inline SVG plots) is written.\n"
-     "A failing stage stops the run with its exit status and the tail of its log.\n"
+     "A failing stage stops the run with its error, the tail of its log and exit status\n"
+     "1 (2 for a configuration error, 130 when interrupted).\n"
      "run and the stage commands that write into the folder lock it (.archllm.lock, which\n"
      "records pid and command): a second one on the same folder exits 2 naming the first.\n"},
     {"help", cmd_help, "show help for a command",
@@ -395,18 +397,21 @@ int cli_lock_output(const char *dir, const char *what)
 {
     archllm_dirlock *lock;
     archllm_status s = archllm_dirlock_acquire(&lock, dir, command_line);
-    /* held until exit, when the kernel drops it; `run`'s stages take it again for free */
+    /* held until exit, when the kernel drops it */
     return s == ARCHLLM_OK ? CLI_EXIT_OK : cli_status(s, what);
 }
 
 static volatile sig_atomic_t stop_flag;
-static archllm_experiment *volatile stop_experiment;
+/* lock-free (checked at build time below), so the handler may read it */
+static _Atomic(archllm_experiment *) stop_experiment;
+_Static_assert(ATOMIC_POINTER_LOCK_FREE == 2, "the signal handler reads an atomic pointer");
 
 static void on_stop_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
-    if (stop_experiment) archllm_experiment_stop(stop_experiment);
+    archllm_experiment *e = atomic_load(&stop_experiment);
+    if (e) archllm_experiment_stop(e);
 }
 
 const volatile sig_atomic_t *cli_catch_stop(void)
@@ -419,13 +424,13 @@ const volatile sig_atomic_t *cli_catch_stop(void)
 
 void cli_catch_stop_of(archllm_experiment *e)
 {
-    stop_experiment = e;
+    atomic_store(&stop_experiment, e);
     cli_catch_stop();
 }
 
 void cli_release_stop(void)
 {
-    stop_experiment = NULL;
+    atomic_store(&stop_experiment, NULL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
 }

@@ -69,6 +69,8 @@ static void step_line(char *buf, size_t cap, long s, long t, const archllm_metri
 
 static void jsonl(cli_render *r, json_t *o)
 {
+    if (!o) /* a string that is not UTF-8 (a path, say): the event as far as JSON can say it */
+        o = json_pack("{s:s}", "event", "unprintable");
     json_dumpf(o, r->out, JSON_COMPACT);
     fputc('\n', r->out);
     fflush(r->out);
@@ -100,11 +102,13 @@ static void on_begin(void *user, const char *stage, const char *what)
 static void on_end(void *user, const char *stage, archllm_status status, double seconds)
 {
     cli_render *r = user;
+    if (r->log && status != ARCHLLM_OK) /* the log says why it stopped */
+        fprintf(r->log, "%s: %s: %s\n", stage, status == ARCHLLM_EINTERRUPTED ? "interrupted" : "failed",
+                archllm_last_error()[0] ? archllm_last_error() : archllm_status_string(status));
     if (r->log_dir && r->log) {
         fclose(r->log);
         r->log = NULL;
     }
-    if (status != ARCHLLM_OK) snprintf(r->failed, sizeof r->failed, "%s", stage);
     if (r->mode == CLI_PROGRESS_JSONL) {
         jsonl(r, json_pack("{s:s, s:s, s:s, s:f}", "event", "end", "stage", stage, "status",
                            status == ARCHLLM_OK ? "ok" : archllm_status_string(status), "seconds", seconds));
@@ -123,7 +127,8 @@ static void on_step(void *user, const char *stage, long s, long t, const archllm
     if (r->log && n > 0) fprintf(r->log, "%s\n", line), fflush(r->log);
     if (r->mode == CLI_PROGRESS_JSONL) {
         json_t *mj = json_object();
-        for (int i = 0; i < n; i++) json_object_set_new(mj, m[i].name, json_real(m[i].value));
+        for (int i = 0; i < n; i++) /* NaN and infinities have no JSON number */
+            json_object_set_new(mj, m[i].name, isfinite(m[i].value) ? json_real(m[i].value) : json_null());
         json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:o, s:f}", "event", "step", "stage", stage, "step", (json_int_t)s,
                               "total", (json_int_t)t, "metrics", mj, "elapsed", now - r->t_begin);
         if (left >= 0) json_object_set_new(o, "eta", json_real(left));
@@ -135,6 +140,10 @@ static void on_step(void *user, const char *stage, long s, long t, const archllm
     archllm_format_duration(e, sizeof e, left);
     double frac = t > 0 ? (double)s / (double)t : 0;
     if (r->mode == CLI_PROGRESS_BAR) {
+        if (!r->brief && n > 0) { /* a command's figures stay on screen above the bar */
+            cli_render_clear(r);
+            fprintf(r->out, "%s\n", line);
+        }
         char bar[25];
         int w = 24, k = (int)(frac * w + 0.5);
         for (int i = 0; i < w; i++) bar[i] = i < k ? '#' : '-';
@@ -150,7 +159,7 @@ static void on_step(void *user, const char *stage, long s, long t, const archllm
         return;
     }
     /* run's plain output: a line every `every` seconds and at the end */
-    if (n == 0 || (now - r->t_line < r->every && s != t)) return;
+    if (now - r->t_line < r->every && s != t) return;
     r->t_line = now;
     if (t > 0)
         fprintf(r->out, "%s%s: step %ld/%ld (%.0f%%), %s elapsed, ETA %s\n", r->prefix ? r->prefix : "", stage, s, t,

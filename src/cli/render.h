@@ -10,7 +10,7 @@
 
 typedef enum {
     CLI_PROGRESS_AUTO,  /* bar on a terminal, else plain */
-    CLI_PROGRESS_PLAIN, /* a line per step event and message */
+    CLI_PROGRESS_PLAIN, /* a line per step event with figures, and per message */
     CLI_PROGRESS_BAR,
     CLI_PROGRESS_JSONL  /* {"event": "step", "stage": ..., "step": S, "total": T, "metrics": {...}} */
 } cli_progress_mode;
@@ -29,7 +29,6 @@ typedef struct {
     double  t_begin, t_first, t_line;
     long    s_first;
     int     bar_drawn;
-    char    failed[32];        /* the last stage that ended with an error */
 } cli_render;
 
 /* Parse --progress's value (auto, plain, bar, jsonl); 0 when fine, else prints and

@@ -11,6 +11,7 @@
  * stage whose final artefact exists is complete; an interrupted training resumes from
  * its checkpoint. */
 #include "config.h"
+#include "model/vqvae_run.h"
 #include "search/search.h"
 #include "pipeline/experiment.h"
 #include "util/clock.h"
@@ -216,6 +217,8 @@ archllm_status archllm_experiment_open(archllm_experiment **out, const char *con
         s = archllm_dirlock_acquire(&e->lock, e->dir, o->command ? o->command : "libarchllm");
     }
     if (s == ARCHLLM_OK) s = check_lists(&e->cfg);
+    /* a user's space sizes the models: read it now, its errors naming FILE:LINE */
+    if (s == ARCHLLM_OK && (s = archllm_vqvae_space_load(&e->cfg, NULL, NULL)) == ARCHLLM_EFORMAT) s = ARCHLLM_ECONFIG;
     if (s == ARCHLLM_OK) s = check_made_with(e, o->redo, ev);
     if (s != ARCHLLM_OK) {
         archllm_experiment_close(e);
@@ -292,7 +295,7 @@ static const char *search_unavailable(const archllm_experiment *e, const char **
     }
     if (e->cfg.data.space == ARCHLLM_CONFIG_NB101) {
         *why = "NB101 search needs the official tfrecord: archllm search --space nb101 --nb101-data FILE "
-               "--config CONFIG";
+               "--config CONFIG (this experiment's config)";
         return "NB101: needs --nb101-data";
     }
     return NULL;
@@ -300,6 +303,8 @@ static const char *search_unavailable(const archllm_experiment *e, const char **
 
 archllm_stage_state archllm_experiment_stage_state(const archllm_experiment *e, archllm_stage s, const char **note)
 {
+    const char *unused;
+    if (!note) note = &unused;
     *note = NULL;
     if (s == ARCHLLM_STAGE_SEARCH) {
         if (search_unavailable(e, note)) return ARCHLLM_STAGE_UNAVAILABLE;
@@ -316,7 +321,9 @@ archllm_stage_state archllm_experiment_stage_state(const archllm_experiment *e, 
 
 static archllm_status need_ctx(archllm_experiment *e)
 {
-    return e->ctx ? ARCHLLM_OK : archllm_ctx_init(&e->ctx, e->device[0] ? e->device : NULL);
+    if (e->ctx) return ARCHLLM_OK;
+    archllm_status s = archllm_ctx_init(&e->ctx, e->device[0] ? e->device : NULL);
+    return s == ARCHLLM_ENOTFOUND ? ARCHLLM_ECONFIG : s; /* a selector that matches nothing */
 }
 
 /* A search over the datasets without their summary (the models load once). */
@@ -325,7 +332,7 @@ static archllm_status run_search(archllm_experiment *e, archllm_stage_env *env)
     archllm_search_opts o = archllm_search_opts_from_config(&e->cfg);
     char missing[64], table[ARCHLLM_EXPERIMENT_PATH_MAX];
     search_missing(e, missing, sizeof missing);
-    o.datasets = missing;
+    if (missing[0]) o.datasets = missing; /* else all of search.datasets again */
     if (!archllm_find_data_file(table, sizeof table, "nb201_accuracy.csv"))
         return archllm_fail(ARCHLLM_ENOTFOUND, "nb201_accuracy.csv not found (installed data folder, the source "
                                                "tree's data/ or $ARCHLLM_DATA_DIR)");
@@ -378,16 +385,22 @@ archllm_status archllm_experiment_run_stage(archllm_experiment *e, archllm_stage
         st = archllm_fail(ARCHLLM_EIO, "%s finished without writing %s", stage_names[s], p);
     r->status = st == ARCHLLM_OK ? "done" : st == ARCHLLM_EINTERRUPTED ? "interrupted" : "failed";
     r->ran = 1;
+    if (st == ARCHLLM_EINTERRUPTED) e->stop = 0; /* the request is answered; the next run goes on */
+    e->failed = st == ARCHLLM_OK ? -1 : (int)s;
     return st;
 }
 
 archllm_status archllm_experiment_run(archllm_experiment *e, const archllm_stage *stages, int n,
                                       const archllm_events *ev)
 {
+    if (n < 0 || n > ARCHLLM_STAGE_COUNT) return archllm_fail(ARCHLLM_EINVAL, "%d stages (at most %d)", n, ARCHLLM_STAGE_COUNT);
+    for (int i = 0; i < n; i++)
+        if ((unsigned)stages[i] >= ARCHLLM_STAGE_COUNT) return archllm_fail(ARCHLLM_EINVAL, "stage %d", (int)stages[i]);
     double t0 = archllm_now_s();
-    e->stop = 0;
     archllm_status s = ARCHLLM_OK;
+    memset(e->results, 0, sizeof e->results);
     e->n_listed = 0;
+    e->failed = -1;
     for (int i = 0; i < n && s == ARCHLLM_OK; i++) {
         archllm_stage k = stages[i];
         const char *name = stage_names[k], *note;
@@ -414,8 +427,17 @@ archllm_status archllm_experiment_run(archllm_experiment *e, const archllm_stage
         archllm_format_duration(d, sizeof d, r->seconds);
         if (s == ARCHLLM_OK)
             archllm_emit_message(ev, "run", ARCHLLM_MESSAGE_INFO, "[%d/%d] %s: done in %s", i + 1, n, name, d);
-        else e->failed = k; /* the caller reports it, with the error's detail */
+        else /* the caller reports it, with the error's detail (archllm_last_error) */
+            archllm_emit_message(ev, "run", ARCHLLM_MESSAGE_DETAIL, "[%d/%d] %s: %s after %s", i + 1, n, name,
+                                 r->status, d);
     }
     e->seconds = archllm_now_s() - t0;
     return s;
+}
+
+int archllm_experiment_failed_stage(const archllm_experiment *e, archllm_stage *s)
+{
+    if (e->failed < 0) return 0;
+    *s = (archllm_stage)e->failed;
+    return 1;
 }

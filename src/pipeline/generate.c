@@ -1,6 +1,7 @@
 /* generate.c - generation with the trained models: sample code sequences, decode them,
  * measure them (genmetrics, novelty against the VQ-VAE's training split), write the
- * cells.  The command (cmd_generate.c) adds the baselines, the sweep and the files. */
+ * cells.  The generate stage (stage_generate.c) adds the baselines, the sweep and the
+ * files. */
 #include "config.h"
 #include "pipeline/pipeline.h"
 

@@ -1,6 +1,6 @@
 # src/pipeline: the Arch-LLM path on the trained models: generation and its metrics and
-# baselines, the search methods built on the models, the event sink and the stages of
-# `archllm run`.
+# baselines, the search methods built on the models, the stages as library calls and the
+# experiment behind the public archllm_experiment_* API (`archllm run`).
 libarchllm_core_la_SOURCES += \
 	src/pipeline/pipeline.h \
 	src/pipeline/stage.h src/pipeline/stage_vqvae.c src/pipeline/stage_lm.c \

@@ -1,12 +1,11 @@
 /* pipeline.h - the Arch-LLM path on top of the trained models: a code T5 alone (what
  * `archllm sample` runs), an experiment's VQ-VAE and T5 loaded together, code sequences
  * sampled from the 'generate:' prompt and decoded into cells, generation metrics with
- * the uniform and continuous-latent baselines, the fill-mutation search method, and the
- * stage runner of `archllm run`.  The stages themselves are declared in stage.h.
+ * the uniform and continuous-latent baselines, and the search methods built on the
+ * models.  The stages are declared in stage.h, the experiment in experiment.h.
  *
- * Not here: training (the train-vqvae and train-lm commands, which `archllm run` calls),
- * the models themselves (src/model), the metrics and the search loop (src/nas).  The
- * library prints nothing; the commands do. */
+ * Not here: the models themselves (src/model), the metrics and the search loop
+ * (src/search).  The library prints nothing; the commands do. */
 #ifndef ARCHLLM_PIPELINE_PIPELINE_H
 #define ARCHLLM_PIPELINE_PIPELINE_H
 

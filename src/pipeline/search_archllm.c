@@ -1,11 +1,11 @@
 /* search_archllm.c - T5 proposals for search, and the Arch-LLM search method (paper,
  * section on NAS): keep the best cells queried so far, take their VQ-VAE codes, mask some
  * codes, let the T5 fill them at a temperature, decode, drop cells already queried, and
- * hand the rest to the search loop (src/nas/search.c), which queries the benchmark.  The
+ * hand the rest to the search loop (src/search/search.c), which queries the benchmark.  The
  * first `initial` queries come from the 'generate:' prompt.  When a round yields nothing
  * new (a small space mostly queried), more codes are masked; after that, a random
  * unqueried cell keeps the loop going.  The proposer is shared with the guided method
- * (search_guided.c), which draws a larger pool and ranks it. */
+ * (archllm-guided, search_predictor.c), which draws a larger pool and ranks it. */
 #include "config.h"
 #include "pipeline/pipeline.h"
 

@@ -85,8 +85,8 @@ typedef struct {
     size_t                   seeds;       /* runs per method */
     uint64_t                 seed;        /* the first run's seed */
     archllm_evolution_params evolution;
-    const char              *nb201_table; /* NB201: nb201_accuracy.csv (the commands find it
-                                             with cli_find_data_file) */
+    const char              *nb201_table; /* NB201: nb201_accuracy.csv (archllm_find_data_file
+                                             finds the shipped one) */
     const char              *nb101_data;  /* NB101: the official tfrecord */
     const char              *out;         /* the folder of the files; NULL: env->dir */
 } archllm_search_opts;

@@ -186,8 +186,6 @@ static archllm_status generate(const archllm_stage_env *env, const archllm_gener
                                  "and std of the VQ-VAE encoder's pre-quantization latents, decoded by the same "
                                  "trained decoder without quantization (an arch2vec-style sample through our decoder "
                                  "family, not arch2vec itself)");
-        snprintf(path, sizeof path, "%s/metrics.json", odir);
-        s = archllm_genmetrics_save_json(path, rec, nrec);
     }
     if (s == ARCHLLM_OK) {
         snprintf(path, sizeof path, "%s/metrics.csv", odir);
@@ -231,6 +229,11 @@ static archllm_status generate(const archllm_stage_env *env, const archllm_gener
             snprintf(path, sizeof path, "%s/sweep.svg", odir);
             s = write_sweep_plot(path, sw, nsweep);
         }
+    }
+    /* last: its presence tells `archllm run` that the stage is complete */
+    if (s == ARCHLLM_OK) {
+        snprintf(path, sizeof path, "%s/metrics.json", odir);
+        s = archllm_genmetrics_save_json(path, rec, nrec);
     }
     if (s == ARCHLLM_OK)
         archllm_emit_message(ev, "generate", ARCHLLM_MESSAGE_INFO,

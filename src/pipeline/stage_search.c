@@ -2,7 +2,7 @@
  * config, the experiment's models loaded for the methods that propose with them, the
  * loop over datasets, methods and seeds, the tables of finals and by budget, and the
  * result files.  Not here: finding the shipped NB201 table (the caller's), the search
- * loop and the methods themselves (src/nas/search.c, search_archllm.c,
+ * loop and the methods themselves (src/search/search.c, search_archllm.c,
  * search_predictor.c), option parsing and printing (src/cli/cmd_search.c). */
 #include "config.h"
 #include "pipeline/stage.h"

@@ -77,8 +77,21 @@ stamp=$(ls -l --time-style=+%s.%N "$out/vqvae.safetensors" "$out/t5/model.safete
 [ "$stamp" = "$(ls -l --time-style=+%s.%N "$out/vqvae.safetensors" "$out/t5/model.safetensors" "$out/generate/metrics.json")" ] \
     && ok "rerun leaves the artefacts alone" || fail "rerun rewrote artefacts"
 
-# a missing artefact reruns its stage only
+# --progress=jsonl: every line is one JSON event (all stages complete here: run's lines and the report)
+"$bin" run "$cfg" "$@" --progress=jsonl >"$tmp/jsonl" 2>&1; rc=$?
+[ "$rc" -eq 0 ] && [ -s "$tmp/jsonl" ] && ! grep -qv '^{"event":"[a-z]*","stage":"[a-z]*",.*}$' "$tmp/jsonl" \
+    && grep -q '"stage":"report","level":"info","text":"== archllm run' "$tmp/jsonl" \
+    && ok "--progress=jsonl: every line an event" || { fail "jsonl progress: exit $rc"; head -3 "$tmp/jsonl"; }
+
+# the device opens only for a stage that runs
+"$bin" run "$cfg" "$@" --stages lm --device no-such-device-xyz >/dev/null 2>"$tmp/errd"; rc=$?
+[ "$rc" -eq 0 ] && ok "a complete stage needs no device" || fail "complete stage with a bad device: exit $rc"
+
+# a missing artefact reruns its stage only; with a selector that matches nothing, exit 2 naming it
 rm "$out/generate/metrics.json"
+"$bin" run "$cfg" "$@" --device no-such-device-xyz >/dev/null 2>"$tmp/errd"; rc=$?
+[ "$rc" -eq 2 ] && grep -q 'no-such-device-xyz' "$tmp/errd" && ok "a bad device selector: exit 2 naming it" \
+    || { fail "bad device selector: exit $rc"; cat "$tmp/errd"; }
 "$bin" run "$cfg" "$@" --plain >"$tmp/run3" 2>"$tmp/err3"; rc=$?
 [ "$rc" -eq 0 ] && grep -q 'generate: done' "$tmp/run3" && [ "$(grep -c 'skipped$' "$tmp/run3")" -eq 5 ] \
     && [ -s "$out/generate/metrics.json" ] && ok "removed metrics.json: only generate reruns" \
