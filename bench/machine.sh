@@ -1,6 +1,6 @@
 # bench/machine.sh - sourced by the bench scripts (POSIX sh): says where and when a run
 # happened and whether its figures may be quoted, and holds the small arithmetic they share
-# (median, ratio).  It runs no benchmark and sets no shell options.
+# (median, rounding, ratio).  It runs no benchmark and sets no shell options.
 #
 #   . "$top/bench/machine.sh"
 #   bench_machine [ARCHLLM [SELECTOR]]   print the machine line, remember the load average
@@ -65,6 +65,11 @@ bench_verdict() {
 bench_median() {
     sort -n | awk 'NF { v[++n] = $1 } END { if (!n) print "-"; else if (n % 2) print v[(n + 1) / 2];
                                             else printf "%.6g\n", (v[n / 2] + v[n / 2 + 1]) / 2 }'
+}
+
+# bench_round D: the number on stdin to D decimals ("-" stays "-")
+bench_round() {
+    awk -v d="$1" '{ if ($1 == "-" || $1 == "") print "-"; else printf("%." d "f\n", $1) }'
 }
 
 # bench_ratio A B: A / B to two decimals, "-" when either is missing or B is 0

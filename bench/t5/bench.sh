@@ -101,12 +101,12 @@ while [ "$i" -le "$rounds" ]; do
     echo "$line"
     i=$((i + 1))
 done
-ct=$(bench_median < "$tmp/c.train")
-cs=$(bench_median < "$tmp/c.sample")
-tt=$(bench_median < "$tmp/t.train")
-ts=$(bench_median < "$tmp/t.sample")
+ct=$(bench_median < "$tmp/c.train" | bench_round 2)
+cs=$(bench_median < "$tmp/c.sample" | bench_round 0)
+tt=$(bench_median < "$tmp/t.train" | bench_round 2)
+ts=$(bench_median < "$tmp/t.sample" | bench_round 0)
 if [ "$tdev" = none ]; then torch_ver="not run"; else torch_ver="torch + transformers $torch_ver ($tdev)"; fi
-echo "summary: T5 $model; median of $rounds rounds"
+echo "summary: T5 $model; median of $rounds round(s)"
 echo "  archllm: OpenCL $(sed -n 's/^device //p' "$tmp/c.log"); PyTorch: $torch_ver"
 printf '  %-18s %10s %10s %22s\n' "" "archllm" "PyTorch" "archllm/PyTorch speed"
 printf '  %-18s %10s %10s %22s\n' "train step (ms)" "$ct" "$tt" "$(bench_ratio "$tt" "$ct")"

@@ -96,9 +96,9 @@ while [ "$r" -le "$reps" ]; do
     r=$((r + 1))
 done
 devname=$(grep '^train-vqvae:' "$tmp/c.log" | sed 's/.*device //')
-mc=$(bench_median < "$tmp/c.rounds")
-mt=$(bench_median < "$tmp/t.rounds")
-echo "summary: space $space, batch $batch, $threads threads, $steps steps, median of $reps rounds:"
+mc=$(bench_median < "$tmp/c.rounds" | bench_round 0)
+mt=$(bench_median < "$tmp/t.rounds" | bench_round 0)
+echo "summary: space $space, batch $batch, $threads threads, $steps steps, median of $reps round(s):"
 printf '  archllm  %8s graphs/s  (OpenCL: %s)\n' "$mc" "$devname"
 if [ "$tdev" != none ]; then
     printf '  PyTorch  %8s graphs/s  (%s, %s)\n' "$mt" "$torch_ver" "$tdev"
