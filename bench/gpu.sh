@@ -16,7 +16,8 @@
 #                 selector, if what it matches is not a GPU)
 #   ops           tests/test_ops on the device (every kernel against its C reference)
 #   ops-grad      tests/test_ops --grad (the C references' backward, on the host; quick)
-#   gemm          archllm bench gemm (sizes 1024..8192, strided-batched)
+#   gemm          archllm bench gemm (sizes 1024..8192, strided-batched; OpenBLAS beside it
+#                 when built in: bench/gpu-prepare.sh --with-openblas)
 #   vqvae-nb201   bench/vqvae/bench.sh at batch 256 on NAS-Bench-201, 3 rounds
 #   vqvae-nb101   the same on NAS-Bench-101 (2 rounds: each run enumerates 423,624 cells)
 #   t5-nb201      bench/t5/bench.sh on conf/nb201-default.cfg's T5, 3 rounds
@@ -183,7 +184,7 @@ figures() {
 }
 
 # ---- devices: the selected device must exist (and be a GPU for the default selector)
-env -u ARCHLLM_DEVICE "$archllm" devices > "$out/devices.log" 2>&1
+(unset ARCHLLM_DEVICE; "$archllm" devices) > "$out/devices.log" 2>&1
 if ! "$archllm" devices --device "$sel" >> "$out/devices.log" 2>&1; then
     say "devices: FAILED: no OpenCL device matches '$sel'; what the ICD loader sees:"
     awk '!seen[$0]++ { print "  " $0 }' "$out/devices.log" | tee -a "$sum"
@@ -214,6 +215,9 @@ else
     small="d_model = 512; d_kv = 64; heads = 8; d_ff = 2048; layers = 6; decoder_layers = 6;"
     perf=""
 fi
+# the OpenBLAS baseline on the host's cores, when the programs were built with it
+# (bench/gpu-prepare.sh --with-openblas)
+if ldd "$archllm" 2>/dev/null | grep -q libopenblas; then gemm="$gemm --openblas --threads $threads"; fi
 cat > "$out/t5-small.cfg" <<CFG
 # t5-small's shape (bench/gpu.sh, $mode sizes); the vocabulary is the 512 VQ-VAE codes
 vqvae = { codebook_size = 512; };
