@@ -67,7 +67,10 @@ if [ "$sel" = cpu ]; then sel=pthread cpu=1; fi
 [ -n "$out" ] || out=$top/gpu-out
 mkdir -p "$out" || exit 1
 out=$(cd "$out" && pwd)
-rm -f "$out"/*.log "$out/summary.txt" "$out/steps.txt"
+for f in machine env devices ops ops-grad gemm vqvae-nb201 vqvae-nb101 t5-nb201 t5-small ops-perf; do
+    rm -f "$out/$f.log"
+done
+rm -f "$out/summary.txt" "$out/steps.txt" "$out/t5-small.cfg"
 sum=$out/summary.txt
 say() { echo "$*" | tee -a "$sum"; }
 
