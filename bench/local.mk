@@ -1,6 +1,10 @@
 # bench/local.mk - benchmarks (not run by make check; BENCHMARKS.md has the results and how
 # each was run): the VQ-VAE and the T5 against PyTorch, the search comparison, the
-# generation's probability mass.
+# generation's probability mass, the GPU run; tests/test_bench_scripts.sh checks the scripts parse.
+# bench/machine.sh: the machine line and verdict every bench script prints (sourced)
+EXTRA_DIST += bench/machine.sh
+# bench/gpu-prepare.sh (on the build machine) and bench/gpu.sh (on a lent NVIDIA machine)
+EXTRA_DIST += bench/gpu-prepare.sh bench/gpu.sh
 EXTRA_DIST += bench/vqvae/vqvae_torch.py bench/vqvae/bench.sh
 # bench/t5 (built by make check, not run as a test): `make bench/t5/bench_t5`, then compare with bench/t5/bench_torch.py (BENCHMARKS.md)
 check_PROGRAMS += bench/t5/bench_t5

@@ -19,6 +19,11 @@ tests_test_backend_LDADD = $(TEST_LIBS)
 TESTS += tests/test_backend tests/test_cli.sh
 EXTRA_DIST += tests/test_cli.sh
 
+# ---- bench: every bench/ script parses, the side-by-side ones source bench/machine.sh,
+# whose machine line and verdict keep their shape (runs no benchmark)
+TESTS += tests/test_bench_scripts.sh
+EXTRA_DIST += tests/test_bench_scripts.sh
+
 # ---- io: the config (exact errors for each bad fixture, round trips, conf/README.md in
 # step with the schema) and safetensors
 check_PROGRAMS += tests/io/test_config

@@ -27,6 +27,11 @@ n=$("$bin" devices --device no-such-device-xyz 2>&1 | wc -l)
 ARCHLLM_DEVICE=no-such-device-xyz "$bin" devices >/dev/null 2>&1
 [ $? -eq 2 ] && echo "ok   ARCHLLM_DEVICE is honoured" || { echo "FAIL ARCHLLM_DEVICE ignored"; fails=$((fails+1)); }
 expect 0 "bench gemm small" -- "$bin" bench gemm --sizes 64,100 --repeat 1
+# it says where it ran and whether the figures may be quoted (bench/machine.sh's verdict)
+out=$("$bin" bench gemm --sizes 64 --repeat 1 2>&1)
+echo "$out" | head -n 1 | grep -Eq '^host: .+, ([0-9]+|\?) cores; load average ([0-9.]+|unknown) at the start$' &&
+    echo "$out" | tail -n 1 | grep -Eq '^verdict: (quotable|NOT QUOTABLE)' && echo "ok   bench gemm host line and verdict" ||
+    { echo "FAIL bench gemm host line or verdict:"; echo "$out"; fails=$((fails+1)); }
 # every command in `archllm help` is documented in the man page
 for c in $("$bin" help | sed -n '/^commands:/,/^$/p' | awk 'NF>1 {print $1}'); do
     grep -q "^\.B $c\b\|^\.SS $c\b\|^\.TP\n\.B $c" "${ARCHLLM_SRCDIR:?}/doc/archllm.1" ||

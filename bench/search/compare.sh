@@ -1,8 +1,8 @@
 #!/bin/sh
 # compare.sh - the NAS-Bench-201 search comparison as BENCHMARKS.md records it: every
 # method of an experiment's config on CIFAR-10, CIFAR-100 and ImageNet16-120 in one
-# `archllm search` (models loaded once), with the machine, the load average before the
-# run (above 1 is marked not quotable) and after it, and the wall time.
+# `archllm search` (models loaded once), with the machine line of bench/machine.sh, the
+# wall time, and its verdict (a run started at load average above 1 is NOT QUOTABLE).
 #
 #   bench/search/compare.sh [CONFIG] [--methods M,M,...] [--seeds N] [--queries Q]
 #
@@ -27,25 +27,17 @@ while [ $# -gt 0 ]; do
 done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-search-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-export POCL_CACHE_DIR=${POCL_CACHE_DIR:-$top/.cache/pocl}
+export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$top/.cache/pocl}"
 mkdir -p "$POCL_CACHE_DIR"
+. "$top/bench/machine.sh"
 
-cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n 1)
-load0=$(cut -d' ' -f1 /proc/loadavg)
-echo "machine: ${cpu:-unknown CPU}, $(nproc) cores; load average $load0 at the start"
+bench_machine "$bin"
 echo "command: $bin search --space nb201 --config $cfg --method $methods --dataset cifar10,cifar100,imagenet16$extra"
 t0=$(date +%s.%N)
 # shellcheck disable=SC2086
 "$bin" search --space nb201 --config "$cfg" --method "$methods" --dataset cifar10,cifar100,imagenet16 $extra \
     --out "$tmp" 2>"$tmp/err" | tee "$tmp/out" || { cat "$tmp/err" >&2; exit 1; }
 t1=$(date +%s.%N)
-load1=$(cut -d' ' -f1 /proc/loadavg)
 wall=$(echo "$t0 $t1" | awk '{printf "%.1f", $2 - $1}')
 echo "wall time: $wall s (models loaded once, three datasets)"
-# the run's own PoCL threads raise the 1-minute average on 2 cores; what makes a figure
-# unquotable is other work, seen before the run starts
-if awk -v a="$load0" 'BEGIN { exit !(a > 1) }'; then
-    echo "load average $load0 before the run: above 1, NOT QUOTABLE ($load1 after, the run's own threads included)"
-else
-    echo "load average $load0 before the run: quotable ($load1 after, the run's own threads included)"
-fi
+bench_verdict

@@ -5,7 +5,8 @@ layers, vocab 21 + 512 codes), one AdamW training step on B x S -> T random ids 
 after warm-up), and `generate` sampling of B sequences of T tokens (do_sample, KV cache,
 min_new_tokens = max_new_tokens = T - 1 as the constrained C sampler produces T - 1 codes + eos).
 Usage: python3 bench/t5/bench_torch.py [--threads 2] [--B 64] [--S 9] [--T 10] [--steps 20]
-       [--device cpu|cuda] [--d_model ... (override sizes)]"""
+       [--device cpu|cuda] [--d_model --d_kv --heads --d_ff --layers --decoder_layers --vocab --variant
+       (override sizes; bench/t5/bench.sh passes the sizes bench_t5 prints)]"""
 import argparse
 import statistics
 import time
@@ -25,6 +26,7 @@ ap.add_argument("--d_kv", type=int, default=32)
 ap.add_argument("--heads", type=int, default=4)
 ap.add_argument("--d_ff", type=int, default=256)
 ap.add_argument("--layers", type=int, default=3)
+ap.add_argument("--decoder_layers", type=int, default=0, help="0: as --layers")
 ap.add_argument("--vocab", type=int, default=21 + 512)
 ap.add_argument("--variant", default="v1_1")
 a = ap.parse_args()
@@ -34,7 +36,7 @@ torch.backends.cudnn.allow_tf32 = False
 torch.manual_seed(0)
 gated = a.variant == "v1_1"
 cfg = T5Config(vocab_size=a.vocab, d_model=a.d_model, d_kv=a.d_kv, d_ff=a.d_ff, num_layers=a.layers,
-               num_decoder_layers=a.layers, num_heads=a.heads, dropout_rate=0.0,
+               num_decoder_layers=a.decoder_layers or a.layers, num_heads=a.heads, dropout_rate=0.0,
                feed_forward_proj="gated-gelu" if gated else "relu", tie_word_embeddings=not gated,
                decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
 model = T5ForConditionalGeneration(cfg)

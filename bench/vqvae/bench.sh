@@ -3,36 +3,64 @@
 # batch size and thread count, and print graphs/s side by side with their ratio.
 #
 #   bench/vqvae/bench.sh [--space nb201|nb101] [--steps N] [--batch B] [--threads T]
-#                        [--reps R] [--device SEL]
+#                        [--reps R] [--device SEL] [--torch-device cpu|cuda|none]
 #
 # Both train from scratch for N steps on the whole space (default nb201, 200 steps,
-# batch 256, 2 threads, 2 repetitions, alternating archllm and PyTorch); the first 10
-# steps of each run are not timed (kernel builds, allocator warm-up).  archllm's
-# rate is the median of its 10-step progress windows after the first; PyTorch's is its
-# timed steps.  The best repetition of each is reported (these VMs are noisy).  The
-# PoCL device is limited to T cores with POCL_CPU_MAX_CU_COUNT, PyTorch with
-# torch.set_num_threads(T).  Needs python3 with torch (pip install torch).
+# batch 256, 2 threads); R rounds (default 3, or $ROUNDS; --rounds is the same option),
+# each one archllm run then one PyTorch run, so both sides see the same changes in load.
+# The first 10 steps of each run are not timed (kernel builds, allocator warm-up).
+# archllm's rate is the median of its 10-step progress windows after the first (so N must
+# be at least 20); PyTorch's is its timed steps.  The summary gives the median of the
+# rounds for each side and the ratio of the medians, then the verdict of bench/machine.sh
+# (a run started at load average above 1 is NOT QUOTABLE).  The PoCL device is limited to
+# T cores with POCL_CPU_MAX_CU_COUNT, PyTorch with torch.set_num_threads(T).
+# PyTorch's side needs python3 with torch (pip install torch; $PYTHON names another
+# interpreter); without it, or with --torch-device none, archllm's side is reported alone.
+# --torch-device cuda runs PyTorch on the GPU (bench/gpu.sh does).  $ARCHLLM names the
+# archllm program (default: the one built in the checkout).
 set -eu
-space=nb201 steps=200 batch=256 threads=2 reps=2 device=""
+space=nb201 steps=200 batch=256 threads=2 reps=${ROUNDS:-3} device="" tdev=cpu
+usage="usage: $0 [--space nb201|nb101] [--steps N] [--batch B] [--threads T] [--reps R] [--device SEL] [--torch-device cpu|cuda|none]"
 while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
     case $1 in
-    --space) space=$2; shift 2 ;;
-    --steps) steps=$2; shift 2 ;;
-    --batch) batch=$2; shift 2 ;;
-    --threads) threads=$2; shift 2 ;;
-    --reps) reps=$2; shift 2 ;;
-    --device) device=$2; shift 2 ;;
-    *) echo "usage: $0 [--space nb201|nb101] [--steps N] [--batch B] [--threads T] [--reps R] [--device SEL]" >&2; exit 2 ;;
+    --space) space=$2 ;;
+    --steps) steps=$2 ;;
+    --batch) batch=$2 ;;
+    --threads) threads=$2 ;;
+    --reps | --rounds) reps=$2 ;;
+    --device) device=$2 ;;
+    --torch-device) tdev=$2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
     esac
+    shift 2
 done
+case $tdev in cpu | cuda | none) ;; *) echo "$usage" >&2; exit 2 ;; esac
+[ "$steps" -ge 20 ] || { echo "$0: --steps must be at least 20 (two 10-step windows)" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 bin=${ARCHLLM:-$top/archllm}
+py=${PYTHON:-python3}
+. "$top/bench/machine.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-export POCL_CACHE_DIR=${POCL_CACHE_DIR:-$top/.cache/pocl}
+export POCL_CACHE_DIR="${POCL_CACHE_DIR:-$top/.cache/pocl}"
 mkdir -p "$POCL_CACHE_DIR"
-export POCL_CPU_MAX_CU_COUNT=$threads
+export POCL_CPU_MAX_CU_COUNT="$threads"
+bench_machine "$bin" "$device"
+
+# PyTorch's side: say in one line why it is left out
+torch_ver=""
+if [ "$tdev" = none ]; then
+    echo "PyTorch: left out (--torch-device none); archllm's side alone"
+elif ! torch_ver=$("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null); then
+    echo "PyTorch: not available ($py -c 'import torch' failed); archllm's side alone"
+    tdev=none
+elif [ "$tdev" = cuda ] && ! "$py" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+    echo "PyTorch: $torch_ver has no CUDA device here; archllm's side alone"
+    tdev=none
+fi
+
 "$bin" dataset "$space" --out "$tmp/cells.jsonl"
 cat > "$tmp/bench.cfg" <<CFG
 experiment = { name = "bench"; seed = 1234; output_dir = "$tmp/out"; };
@@ -42,24 +70,40 @@ vqvae = { batch_size = $batch; steps = $steps; warmup_steps = 10; log_every = 10
 CFG
 dev=""
 [ -n "$device" ] && dev="--device $device"
-best_c=0 best_t=0
+: > "$tmp/c.rounds"
+: > "$tmp/t.rounds"
 r=1
-while [ $r -le "$reps" ]; do
+while [ "$r" -le "$reps" ]; do
     # archllm: median of the 10-step windows after the first (the first holds kernel builds)
-    "$bin" train-vqvae "$tmp/bench.cfg" $dev --stop-after "$steps" > "$tmp/c.log" 2>&1 || { cat "$tmp/c.log"; exit 1; }
-    c=$(grep '^step ' "$tmp/c.log" | sed 1d | sed 's/.* \([0-9]*\) graphs\/s.*/\1/' | sort -n |
-        awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
-    python3 "$here/vqvae_torch.py" train --space "$space" --cells "$tmp/cells.jsonl" --steps "$steps" \
-        --batch "$batch" --threads "$threads" --warmup 10 --log-every 100000 > "$tmp/t.log" 2>&1 || { cat "$tmp/t.log"; exit 1; }
-    t=$(sed -n 's/.*: \([0-9]*\) graphs\/s.*/\1/p' "$tmp/t.log")
-    echo "rep $r: archllm $c graphs/s, pytorch $t graphs/s"
-    best_c=$(awk -v a="$best_c" -v b="$c" 'BEGIN {print (b > a) ? b : a}')
-    best_t=$(awk -v a="$best_t" -v b="$t" 'BEGIN {print (b > a) ? b : a}')
+    # shellcheck disable=SC2086
+    "$bin" train-vqvae "$tmp/bench.cfg" $dev --stop-after "$steps" --progress plain > "$tmp/c.log" 2>&1 ||
+        { cat "$tmp/c.log"; exit 1; }
+    c=$(grep '^step ' "$tmp/c.log" | sed 1d | sed 's/.* \([0-9]*\) graphs\/s.*/\1/' | bench_median)
+    echo "$c" >> "$tmp/c.rounds"
+    t="-"
+    if [ "$tdev" != none ]; then
+        if "$py" "$here/vqvae_torch.py" train --space "$space" --cells "$tmp/cells.jsonl" --steps "$steps" \
+            --batch "$batch" --threads "$threads" --device "$tdev" --warmup 10 --log-every 100000 > "$tmp/t.log" 2>&1; then
+            t=$(sed -n 's/.*: \([0-9]*\) graphs\/s.*/\1/p' "$tmp/t.log")
+            echo "$t" >> "$tmp/t.rounds"
+        else  # a failed PyTorch run costs its round, not archllm's figures
+            echo "round $r: PyTorch failed:"
+            tail -n 5 "$tmp/t.log"
+        fi
+    fi
+    if [ "$tdev" != none ]; then echo "round $r: archllm $c graphs/s, pytorch $t graphs/s"
+    else echo "round $r: archllm $c graphs/s"; fi
     r=$((r + 1))
 done
 devname=$(grep '^train-vqvae:' "$tmp/c.log" | sed 's/.*device //')
-echo "space $space, batch $batch, $threads threads, $steps steps, best of $reps:"
-printf '  %-44s %8s graphs/s\n' "archllm (OpenCL: $devname)" "$best_c"
-printf '  %-44s %8s graphs/s\n' "PyTorch $(python3 -c 'import torch; print(torch.__version__)') (CPU)" "$best_t"
-awk -v a="$best_c" -v b="$best_t" 'BEGIN {printf "  ratio archllm / PyTorch: %.2f\n", a / b}'
-echo "  load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+mc=$(bench_median < "$tmp/c.rounds" | bench_round 0)
+mt=$(bench_median < "$tmp/t.rounds" | bench_round 0)
+echo "summary: space $space, batch $batch, $threads threads, $steps steps, median of $reps round(s):"
+printf '  archllm  %8s graphs/s  (OpenCL: %s)\n' "$mc" "$devname"
+if [ "$tdev" != none ]; then
+    printf '  PyTorch  %8s graphs/s  (%s, %s)\n' "$mt" "$torch_ver" "$tdev"
+    echo "  ratio of medians archllm / PyTorch: $(bench_ratio "$mc" "$mt")"
+else
+    echo "  PyTorch: not run"
+fi
+bench_verdict

@@ -109,7 +109,7 @@ class VQVAE(nn.Module):
             logits = F.relu(s[:, :, None, :] + t[:, None, :, :] + b1) @ w2 + b0
         m = mask > 0
         loss_op = F.cross_entropy(op_logits[m], tgt.argmax(-1)[m])
-        triu = torch.triu(torch.ones(N, N, dtype=torch.bool), diagonal=1)
+        triu = torch.triu(torch.ones(N, N, dtype=torch.bool, device=x0.device), diagonal=1)
         pm = triu[None] & m[:, :, None] & m[:, None, :]
         loss_adj = F.binary_cross_entropy_with_logits(logits[pm], adj[pm])
         with torch.no_grad():
@@ -252,13 +252,18 @@ def load_cells(path, space):
 def train(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    x0, adj, ops, mask, N, Fo = load_cells(args.cells, args.space)
+    dev = torch.device(args.device)
+    x0, adj, ops, mask, N, Fo = (t.to(dev) if torch.is_tensor(t) else t for t in load_cells(args.cells, args.space))
     n = x0.shape[0]
     m = VQVAE(N, Fo, args.layers, args.hidden, args.latent_dim, args.codes_per_node, args.codebook_size,
-              args.adj_dim, args.adj_decoder, args.quantizer)
+              args.adj_dim, args.adj_decoder, args.quantizer).to(dev)
+
+    def sync():  # CUDA runs asynchronously: wait for the queued steps before reading the clock
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
     opt = torch.optim.AdamW([p for p in m.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
     g = torch.Generator().manual_seed(args.seed)
-    perm = torch.randperm(n, generator=g)
+    perm = torch.randperm(n, generator=g).to(dev)
     B = args.batch
     t0, done, t_first = None, 0, time.time()
     for step in range(args.steps):
@@ -272,18 +277,20 @@ def train(args):
         if args.quantizer == "ema":
             K = m.K
             rows = out["mq"].reshape(-1).nonzero().reshape(-1)
-            pick = rows[torch.randint(len(rows), (K,), generator=g)]
+            pick = rows[torch.randint(len(rows), (K,), generator=g).to(dev)]
             m.ema_update(out["z"], out["idx"], out["mq"], pick)
         if step == args.warmup - 1:
+            sync()
             t0 = time.time()
         elif step >= args.warmup:
             done += B
         if (step + 1) % args.log_every == 0:
             print(f"step {step + 1}/{args.steps} | loss {out['loss'].item():.4f} | recon {100.0 * out['exact'] / B:.1f}%",
                   flush=True)
+    sync()
     dt = time.time() - t0 if t0 else time.time() - t_first
     gps = done / dt if done else args.steps * B / dt
-    print(f"pytorch {torch.__version__} threads {args.threads}: {gps:.0f} graphs/s "
+    print(f"pytorch {torch.__version__} {dev.type} threads {args.threads}: {gps:.0f} graphs/s "
           f"({args.steps - args.warmup} timed steps of {B})", flush=True)
 
 
@@ -299,6 +306,7 @@ def main():
     t.add_argument("--warmup", type=int, default=10, help="untimed first steps")
     t.add_argument("--batch", type=int, default=256)
     t.add_argument("--threads", type=int, default=2)
+    t.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
     t.add_argument("--seed", type=int, default=1234)
     t.add_argument("--layers", type=int, default=4)
     t.add_argument("--hidden", type=int, default=128)

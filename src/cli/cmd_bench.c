@@ -1,15 +1,23 @@
 /* cmd_bench.c - `archllm bench gemm`: SGEMM throughput through CLBlast on the selected
- * device, with OpenBLAS on the host beside it as the baseline users would compare with. */
+ * device, with OpenBLAS on the host beside it as the baseline users would compare with.
+ * It says where it ran (host CPU, cores, load average) and, like bench/machine.sh, marks a
+ * run that started at a load average above 1 NOT QUOTABLE. */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT: the cores `nproc` counts */
 #include "config.h"
 #include "cli/cli.h"
 #include "backend/backend.h"
 #include "util/clock.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 #ifdef HAVE_OPENBLAS
 #include <cblas.h>
@@ -30,6 +38,89 @@ static int parse_sizes(const char *s, int *sizes, int *n)
         s = end;
     }
     return *n > 0 ? 0 : -1;
+}
+
+/* ---- where it ran ---------------------------------------------------------------- */
+
+/* The value of the first line of FILE's text that starts with KEY and a colon (after
+ * optional blanks), trimmed, into out; 0 when found. */
+static int read_field(FILE *f, const char *key, char *out, size_t n)
+{
+    char line[512];
+    size_t k = strlen(key);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, k) != 0) continue;
+        char *p = line + k;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p != ':') continue;
+        p++;
+        while (isspace((unsigned char)*p)) p++;
+        size_t len = strlen(p);
+        while (len > 0 && isspace((unsigned char)p[len - 1])) p[--len] = '\0';
+        if (len == 0) continue;
+        snprintf(out, n, "%s", p);
+        return 0;
+    }
+    return -1;
+}
+
+/* CPU model: /proc/cpuinfo's "model name" (x86), else lscpu's "Model name" (ARM and the
+ * rest), else "unknown CPU". */
+static void host_cpu_model(char *out, size_t n)
+{
+    int found = -1;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        found = read_field(f, "model name", out, n);
+        fclose(f);
+    }
+    if (found != 0 && (f = popen("lscpu 2>/dev/null", "r")) != NULL) {
+        found = read_field(f, "Model name", out, n);
+        pclose(f);
+    }
+    if (found != 0) snprintf(out, n, "unknown CPU");
+}
+
+static long host_cores(void)
+{
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return CPU_COUNT(&set);
+#endif
+    return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
+/* The 1-minute load average, or -1 when /proc/loadavg cannot be read. */
+static double host_load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%lf", &l) != 1) l = -1;
+        fclose(f);
+    }
+    return l;
+}
+
+static void print_host(double load0)
+{
+    char cpu[256];
+    host_cpu_model(cpu, sizeof cpu);
+    long cores = host_cores();
+    printf("host: %s, ", cpu);
+    if (cores > 0) printf("%ld cores; ", cores);
+    else printf("? cores; ");
+    if (load0 >= 0) printf("load average %.2f at the start\n", load0);
+    else printf("load average unknown at the start\n");
+}
+
+/* bench/machine.sh's verdict: other work sharing the cores at the start spoils the figures
+ * (the run's own threads raise the average later, so only the start counts). */
+static void print_verdict(double load0)
+{
+    if (load0 < 0) printf("verdict: NOT QUOTABLE (the load average could not be read at the start)\n");
+    else if (load0 > 1.0) printf("verdict: NOT QUOTABLE: load average %.2f at the start, above 1\n", load0);
+    else printf("verdict: quotable: load average %.2f at the start\n", load0);
 }
 
 static void fill_random(float *x, size_t n, unsigned seed)
@@ -175,9 +266,11 @@ static int bench_gemm(int argc, char **argv)
     if (openblas) openblas_set_num_threads(threads);
 #endif
 
+    double load0 = host_load1(); /* before the device opens: its threads are ours */
     archllm_ctx_t *ctx;
     rc = cli_open_ctx(&ctx, device_opt, &cfg);
     if (rc) return rc;
+    print_host(load0);
     const archllm_device_info *d = archllm_ctx_device(ctx);
     printf("device %d:%d %s (%s, driver %s)\n", d->platform_index, d->device_index, d->name, d->platform_name,
            d->driver_version);
@@ -211,6 +304,7 @@ static int bench_gemm(int argc, char **argv)
     }
     archllm_ctx_free(ctx);
     if (s != ARCHLLM_OK) return cli_status(s, "bench gemm");
+    print_verdict(load0);
     return CLI_EXIT_OK;
 }
 
