@@ -139,3 +139,129 @@ __kernel void attn_decode(__global float *out, uint o_off, __global const float 
     float inv = 1.0f / sum;
     for (uint j = 0; j < dk; j++) o[j] *= inv;
 }
+
+/* Fused attention for short sequences (Lq, Lk, dk up to 64; ops/attention.c checks that the
+ * local memory fits and t5.c falls back to the GEMM path above otherwise).  Q, K, V are read
+ * straight from the projection GEMMs' output, row = token, head h in columns [h*dk, (h+1)*dk)
+ * with a row stride (ldq, ldkv: q|k|v interleaved in one fused output), and the context is
+ * written merged (ldo), as the output projection reads it: no split_heads / merge_heads.
+ * One work-group per (b, h) of any 1-D size; every phase is a loop over the elements of a
+ * small matrix product, strided by the work-group size, between barriers.  Local memory
+ * (floats), each region reused once its first tenant is dead:
+ *   fwd  Qs (Lq x dk) | KV (Lk x ldl: K, then V) | S (Lq x Lk: scores, then P)
+ *   bwd  X (Lq x dk: dout, then Q) | KV (Lk x ldl: V, then K) | S (Lq x Lk: P, then dS) | D (Lq)
+ * ldl is dk, or dk + 1 when that still fits: the score loops read KV rows across neighbouring
+ * work-items, and an odd stride keeps them off one local-memory bank on GPUs. */
+__kernel void attn_fused_fwd(__global float *out, uint o_off, uint ldo, __global float *p, uint p_off,
+                             __global const float *q, uint q_off, uint ldq, __global const float *kk, uint k_off,
+                             __global const float *vv, uint v_off, uint ldkv, __global const float *table,
+                             uint t_off, __global const int *buckets, uint bk_off, __global const int *keymask,
+                             uint m_off, uint H, uint Lq, uint Lk, uint dk, uint ldl, uint flags,
+                             __local float *lm)
+{
+    uint bh = get_group_id(0), lid = get_local_id(0), nl = get_local_size(0);
+    uint b = bh / H, h = bh % H;
+    __local float *Qs = lm, *KV = lm + Lq * dk, *S = KV + Lk * ldl;
+    __global const float *qg = q + q_off + b * Lq * ldq + h * dk;
+    __global const float *kg = kk + k_off + b * Lk * ldkv + h * dk;
+    __global const float *vg = vv + v_off + b * Lk * ldkv + h * dk;
+    for (uint e = lid; e < Lq * dk; e += nl) Qs[e] = qg[(e / dk) * ldq + e % dk];
+    for (uint e = lid; e < Lk * dk; e += nl) KV[(e / dk) * ldl + e % dk] = kg[(e / dk) * ldkv + e % dk];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    /* scores + bias, masked entries assigned -FLT_MAX (as attn_softmax_fwd) */
+    for (uint e = lid; e < Lq * Lk; e += nl) {
+        uint i = e / Lk, j = e % Lk;
+        float s = 0.0f;
+        for (uint c = 0; c < dk; c++) s += Qs[i * dk + c] * KV[j * ldl + c];
+        if ((flags & ATT_BIAS) != 0) s += table[t_off + (uint)buckets[bk_off + e] * H + h];
+        if (((flags & ATT_CAUSAL) != 0 && j > i) || ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + j] == 0))
+            s = -FLT_MAX;
+        S[e] = s;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    /* V over K while the rows are normalised */
+    for (uint e = lid; e < Lk * dk; e += nl) KV[(e / dk) * ldl + e % dk] = vg[(e / dk) * ldkv + e % dk];
+    for (uint i = lid; i < Lq; i += nl) {
+        __local float *r = S + i * Lk;
+        float mx = -FLT_MAX;
+        for (uint j = 0; j < Lk; j++) mx = fmax(mx, r[j]);
+        float sum = 0.0f;
+        for (uint j = 0; j < Lk; j++) {
+            float x = exp(r[j] - mx);
+            r[j] = x;
+            sum += x;
+        }
+        float inv = 1.0f / sum;
+        for (uint j = 0; j < Lk; j++) r[j] *= inv;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    __global float *pg = p + p_off + bh * Lq * Lk;
+    for (uint e = lid; e < Lq * Lk; e += nl) pg[e] = S[e];
+    __global float *og = out + o_off + b * Lq * ldo + h * dk;
+    for (uint e = lid; e < Lq * dk; e += nl) {
+        uint i = e / dk, c = e % dk;
+        float acc = 0.0f;
+        for (uint j = 0; j < Lk; j++) acc += S[i * Lk + j] * KV[j * ldl + c];
+        og[i * ldo + c] = acc;
+    }
+}
+
+/* Backward of attn_fused_fwd from dout (the context's gradient, layout of out): dV = P^T dout,
+ * dS = P (dout V^T - D) with D_i = dout_i . out_i (= sum_j dP_ij P_ij, so no row reduction
+ * over dP is needed), dQ = dS K, dK = dS^T Q, written (not added) in the layouts of q, k, v;
+ * dS also to ds (B, H, Lq, Lk) when want_ds, for the bias gradient (attn_bias_reduce). */
+__kernel void attn_fused_bwd(__global float *dq, uint dq_off, __global float *dkey, uint dk_off,
+                             __global float *dv, uint dv_off, __global float *ds, uint ds_off, uint want_ds,
+                             __global const float *dout, uint do_off, __global const float *out, uint o_off,
+                             uint ldo, __global const float *p, uint p_off, __global const float *q, uint q_off,
+                             uint ldq, __global const float *kk, uint k_off, __global const float *vv, uint v_off,
+                             uint ldkv, uint H, uint Lq, uint Lk, uint dk, uint ldl, __local float *lm)
+{
+    uint bh = get_group_id(0), lid = get_local_id(0), nl = get_local_size(0);
+    uint b = bh / H, h = bh % H;
+    __local float *X = lm, *KV = lm + Lq * dk, *S = KV + Lk * ldl, *D = S + Lq * Lk;
+    uint qrow = b * Lq, krow = b * Lk, col = h * dk;
+    __global const float *dog = dout + do_off + qrow * ldo + col;
+    __global const float *og = out + o_off + qrow * ldo + col;
+    __global const float *pg = p + p_off + bh * Lq * Lk;
+    for (uint e = lid; e < Lq * dk; e += nl) X[e] = dog[(e / dk) * ldo + e % dk];
+    for (uint e = lid; e < Lk * dk; e += nl) KV[(e / dk) * ldl + e % dk] = vv[v_off + (krow + e / dk) * ldkv + col + e % dk];
+    for (uint e = lid; e < Lq * Lk; e += nl) S[e] = pg[e];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint i = lid; i < Lq; i += nl) {
+        float acc = 0.0f;
+        for (uint c = 0; c < dk; c++) acc += X[i * dk + c] * og[i * ldo + c];
+        D[i] = acc;
+    }
+    for (uint e = lid; e < Lk * dk; e += nl) {
+        uint j = e / dk, c = e % dk;
+        float acc = 0.0f;
+        for (uint i = 0; i < Lq; i++) acc += S[i * Lk + j] * X[i * dk + c];
+        dv[dv_off + (krow + j) * ldkv + col + c] = acc;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint e = lid; e < Lq * Lk; e += nl) {
+        uint i = e / Lk, j = e % Lk;
+        float acc = 0.0f;
+        for (uint c = 0; c < dk; c++) acc += X[i * dk + c] * KV[j * ldl + c];
+        S[e] *= acc - D[i];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint e = lid; e < Lq * dk; e += nl) X[e] = q[q_off + (qrow + e / dk) * ldq + col + e % dk];
+    for (uint e = lid; e < Lk * dk; e += nl) KV[(e / dk) * ldl + e % dk] = kk[k_off + (krow + e / dk) * ldkv + col + e % dk];
+    if (want_ds != 0)
+        for (uint e = lid; e < Lq * Lk; e += nl) ds[ds_off + bh * Lq * Lk + e] = S[e];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (uint e = lid; e < Lq * dk; e += nl) {
+        uint i = e / dk, c = e % dk;
+        float acc = 0.0f;
+        for (uint j = 0; j < Lk; j++) acc += S[i * Lk + j] * KV[j * ldl + c];
+        dq[dq_off + (qrow + i) * ldq + col + c] = acc;
+    }
+    for (uint e = lid; e < Lk * dk; e += nl) {
+        uint j = e / dk, c = e % dk;
+        float acc = 0.0f;
+        for (uint i = 0; i < Lq; i++) acc += S[i * Lk + j] * X[i * dk + c];
+        dkey[dk_off + (krow + j) * ldkv + col + c] = acc;
+    }
+}
