@@ -131,15 +131,26 @@ static size_t fused_ldl(const archllm_ctx_t *ctx, size_t Lq, size_t Lk, size_t d
     return dk;
 }
 
-/* work-group size: the tuned 1-D size, within what the kernel allows on this device */
-static size_t fused_wg(const archllm_ctx_t *ctx, cl_kernel k)
+/* The launch shape: work-group edge (nx = ny) and columns per work-item (cl/attention.cl
+ * says why).  CPUs: 1 x 1 groups, 8 columns (when dk allows).  A PoCL work-group is one
+ * thread looping over its work-items between barriers, and that loop only costs here: at
+ * nb201-default's sizes 1 x 1 measured 1.5-3x faster than 8 x 8, and 1.1-1.3x at t5-small's
+ * (PoCL 3.1, 2 cores).  GPUs: the tuned tile (16 x 16), one column per work-item. */
+typedef struct {
+    size_t  tile;
+    cl_uint vw;
+} fused_shape;
+static fused_shape shape_for(const archllm_ctx_t *ctx, cl_kernel k, size_t dk, int kind)
 {
-    size_t wg = (size_t)ctx->tuning.wg_size, kmax = 0;
+    if (kind == ARCHLLM_ATT_SHAPE_AUTO) kind = ctx->info.type == ARCHLLM_DEVICE_CPU ? ARCHLLM_ATT_SHAPE_CPU
+                                                                                    : ARCHLLM_ATT_SHAPE_GPU;
+    if (kind == ARCHLLM_ATT_SHAPE_CPU) return (fused_shape){1, dk % 8 == 0 ? 8u : 1u};
+    size_t t = ctx->info.type == ARCHLLM_DEVICE_CPU ? 16 : (size_t)ctx->tuning.tile, kmax = 0;
     if (clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL) ==
             CL_SUCCESS &&
         kmax > 0)
-        while (wg > kmax && wg > 1) wg /= 2;
-    return wg;
+        while (t * t > kmax && t > 1) t /= 2;
+    return (fused_shape){t, 1u};
 }
 
 static archllm_status fused_check(const archllm_ctx_t *ctx, const char *what, size_t Lq, size_t Lk, size_t dk)
@@ -151,10 +162,11 @@ static archllm_status fused_check(const archllm_ctx_t *ctx, const char *what, si
     return ARCHLLM_OK;
 }
 
-archllm_status archllm_op_attn_fused_fwd(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
-                                         archllm_view q, size_t ldq, archllm_view k, archllm_view v, size_t ldkv,
-                                         archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
-                                         size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags)
+archllm_status archllm_op_attn_fused_fwd_kind(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
+                                              archllm_view q, size_t ldq, archllm_view k, archllm_view v,
+                                              size_t ldkv, archllm_view table, archllm_view buckets,
+                                              archllm_view keymask, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, unsigned flags, int kind)
 {
     ARCHLLM_TRY(fused_check(ctx, "attn_fused_fwd", Lq, Lk, dk));
     OPS_CHECK_SIZE("attn_fused_fwd", out.off + B * Lq * ldo);
@@ -165,22 +177,34 @@ archllm_status archllm_op_attn_fused_fwd(archllm_ctx_t *ctx, archllm_view out, s
     size_t ldl = fused_ldl(ctx, Lq, Lk, dk, 0);
     cl_kernel kn;
     cl_uint oo = out.off, lo = ldo, po = p.off, qo = q.off, lq_ = ldq, ko = k.off, vo = v.off, lkv = ldkv,
-            to = table.off, bo = buckets.off, mo = keymask.off, h = H, lq = Lq, lk = Lk, d = dk, ll = ldl, fl = flags;
+            to = table.off, bo = buckets.off, mo = keymask.off, h = H, lq = Lq, lk = Lk, d = dk, ll = ldl,
+            fl = flags;
     ARCHLLM_TRY(archllm_kernel(ctx, "attention", "attn_fused_fwd", &kn));
+    fused_shape sh = shape_for(ctx, kn, dk, kind);
     ARCHLLM_TRY(archllm_kernel_args(kn, ARG_MEM(out.buf), ARG_UINT(oo), ARG_UINT(lo), ARG_MEM(p.buf), ARG_UINT(po),
                                     ARG_MEM(q.buf), ARG_UINT(qo), ARG_UINT(lq_), ARG_MEM(k.buf), ARG_UINT(ko),
                                     ARG_MEM(v.buf), ARG_UINT(vo), ARG_UINT(lkv), ARG_MEM(table.buf), ARG_UINT(to),
                                     ARG_MEM(buckets.buf), ARG_UINT(bo), ARG_MEM(keymask.buf), ARG_UINT(mo),
-                                    ARG_UINT(h), ARG_UINT(lq), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(ll), ARG_UINT(fl),
+                                    ARG_UINT(h), ARG_UINT(lq), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(ll),
+                                    ARG_UINT(sh.vw), ARG_UINT(fl),
                                     ARG_LOCAL(fused_floats(Lq, Lk, dk, ldl, 0) * sizeof(float)), ARG_END));
-    size_t wg = fused_wg(ctx, kn);
-    return archllm_launch_1d(ctx, kn, B * H * wg, wg);
+    return archllm_launch_2d(ctx, kn, B * H * sh.tile, sh.tile, sh.tile, sh.tile);
 }
 
-archllm_status archllm_op_attn_fused_bwd(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey, archllm_view dv,
-                                         archllm_view ds, archllm_view dout, archllm_view out, size_t ldo,
-                                         archllm_view p, archllm_view q, size_t ldq, archllm_view k, archllm_view v,
-                                         size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk)
+archllm_status archllm_op_attn_fused_fwd(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
+                                         archllm_view q, size_t ldq, archllm_view k, archllm_view v, size_t ldkv,
+                                         archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
+                                         size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags)
+{
+    return archllm_op_attn_fused_fwd_kind(ctx, out, ldo, p, q, ldq, k, v, ldkv, table, buckets, keymask, B, H, Lq,
+                                          Lk, dk, flags, ARCHLLM_ATT_SHAPE_AUTO);
+}
+
+archllm_status archllm_op_attn_fused_bwd_kind(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey,
+                                              archllm_view dv, archllm_view ds, archllm_view dout, archllm_view out,
+                                              size_t ldo, archllm_view p, archllm_view q, size_t ldq, archllm_view k,
+                                              archllm_view v, size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, int kind)
 {
     ARCHLLM_TRY(fused_check(ctx, "attn_fused_bwd", Lq, Lk, dk));
     OPS_CHECK_SIZE("attn_fused_bwd", dq.off + B * Lq * ldq);
@@ -201,13 +225,23 @@ archllm_status archllm_op_attn_fused_bwd(archllm_ctx_t *ctx, archllm_view dq, ar
             po = p.off, qo = q.off, lq_ = ldq, ko = k.off, vo = v.off, lkv = ldkv, h = H, lq = Lq, lk = Lk, d = dk,
             ll = ldl;
     ARCHLLM_TRY(archllm_kernel(ctx, "attention", "attn_fused_bwd", &kn));
+    fused_shape sh = shape_for(ctx, kn, dk, kind);
     ARCHLLM_TRY(archllm_kernel_args(kn, ARG_MEM(dq.buf), ARG_UINT(qo_), ARG_MEM(dkey.buf), ARG_UINT(ko_),
                                     ARG_MEM(dv.buf), ARG_UINT(vo_), ARG_MEM(ds.buf), ARG_UINT(so), ARG_UINT(want),
                                     ARG_MEM(dout.buf), ARG_UINT(doo), ARG_MEM(out.buf), ARG_UINT(oo), ARG_UINT(lo),
                                     ARG_MEM(p.buf), ARG_UINT(po), ARG_MEM(q.buf), ARG_UINT(qo), ARG_UINT(lq_),
                                     ARG_MEM(k.buf), ARG_UINT(ko), ARG_MEM(v.buf), ARG_UINT(vo), ARG_UINT(lkv),
                                     ARG_UINT(h), ARG_UINT(lq), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(ll),
-                                    ARG_LOCAL(fused_floats(Lq, Lk, dk, ldl, 1) * sizeof(float)), ARG_END));
-    size_t wg = fused_wg(ctx, kn);
-    return archllm_launch_1d(ctx, kn, B * H * wg, wg);
+                                    ARG_UINT(sh.vw), ARG_LOCAL(fused_floats(Lq, Lk, dk, ldl, 1) * sizeof(float)),
+                                    ARG_END));
+    return archllm_launch_2d(ctx, kn, B * H * sh.tile, sh.tile, sh.tile, sh.tile);
+}
+
+archllm_status archllm_op_attn_fused_bwd(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey, archllm_view dv,
+                                         archllm_view ds, archllm_view dout, archllm_view out, size_t ldo,
+                                         archllm_view p, archllm_view q, size_t ldq, archllm_view k, archllm_view v,
+                                         size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk)
+{
+    return archllm_op_attn_fused_bwd_kind(ctx, dq, dkey, dv, ds, dout, out, ldo, p, q, ldq, k, v, ldkv, B, H, Lq, Lk,
+                                          dk, ARCHLLM_ATT_SHAPE_AUTO);
 }

@@ -63,6 +63,22 @@ archllm_status archllm_op_attn_fused_bwd(archllm_ctx_t *ctx, archllm_view dq, ar
                                          archllm_view ds, archllm_view dout, archllm_view out, size_t ldo,
                                          archllm_view p, archllm_view q, size_t ldq, archllm_view k, archllm_view v,
                                          size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk);
+/* the same with the launch shape chosen (the op harness runs both on any device): AUTO the
+ * device's (CPU on CPUs, else GPU), CPU 1 x 1 work-groups taking 8 columns at a time, GPU
+ * 16 x 16 (the tuned tile on a GPU) taking one */
+#define ARCHLLM_ATT_SHAPE_AUTO 0
+#define ARCHLLM_ATT_SHAPE_CPU  1
+#define ARCHLLM_ATT_SHAPE_GPU  2
+archllm_status archllm_op_attn_fused_fwd_kind(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
+                                              archllm_view q, size_t ldq, archllm_view k, archllm_view v,
+                                              size_t ldkv, archllm_view table, archllm_view buckets,
+                                              archllm_view keymask, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, unsigned flags, int kind);
+archllm_status archllm_op_attn_fused_bwd_kind(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey,
+                                              archllm_view dv, archllm_view ds, archllm_view dout, archllm_view out,
+                                              size_t ldo, archllm_view p, archllm_view q, size_t ldq, archllm_view k,
+                                              archllm_view v, size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, int kind);
 
 /* fused softmax cross-entropy, in place over x(n, V); losses(n) */
 archllm_status archllm_op_xent_fwd_bwd(archllm_ctx_t *ctx, archllm_view x, archllm_view losses,

@@ -285,7 +285,8 @@ static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t 
 /* The projection layout as t5.c has it: self-attention reads q|k|v interleaved from one
  * (B*L, 3I) input, cross-attention q (B*Lq, I) and k|v (B*Lk, 2I); the context is written
  * with a row stride ldo = I + 3 (columns beyond I must survive).  s = {B, H, Lq, Lk, dk,
- * flags, cross, want_ds}.
+ * flags, cross, kind}: the launch shape (ARCHLLM_ATT_SHAPE_*), both run on any device; ds is
+ * asked for where there is a bias.
  * fwd: in = {qkv | q, kv (cross), table (NB, H), buckets (Lq, Lk) i32, keymask (B, Lk) i32};
  *      out = {ctx (B*Lq, ldo), p (B, H, Lq, Lk)}
  * bwd: in = {qkv | q, kv, table, buckets, keymask, dout (B*Lq, ldo), p, ctx} with p and ctx
@@ -353,8 +354,8 @@ static archllm_status dev_faf(archllm_ctx_t *x, const op_case *c, const archllm_
     fa_dims f = fa_get(c);
     archllm_view q, k, v;
     fa_views(&f, in, &q, &k, &v);
-    return archllm_op_attn_fused_fwd(x, out[0], f.ldo, out[1], q, f.ldq, k, v, f.ldkv, in[2], in[3], in[4], f.B, f.H,
-                                     f.Lq, f.Lk, f.dk, f.flags);
+    return archllm_op_attn_fused_fwd_kind(x, out[0], f.ldo, out[1], q, f.ldq, k, v, f.ldkv, in[2], in[3], in[4], f.B,
+                                          f.H, f.Lq, f.Lk, f.dk, f.flags, (int)c->s[7]);
 }
 static void ref_fab(const op_case *c, float **in, float **out)
 {
@@ -362,7 +363,7 @@ static void ref_fab(const op_case *c, float **in, float **out)
     const float *q, *k, *v;
     fa_qkv(&f, in, &q, &k, &v);
     float *dq = out[0], *dk = f.cross ? out[1] : out[0] + f.I, *dv = f.cross ? out[1] + f.I : out[0] + 2 * f.I;
-    ref_attn_fused_bwd(dq, dk, dv, c->s[7] ? out[c->n_out - 1] : NULL, in[5], f.ldo, in[6], q, f.ldq, k, v, f.ldkv,
+    ref_attn_fused_bwd(dq, dk, dv, (f.flags & REF_ATT_BIAS) ? out[c->n_out - 1] : NULL, in[5], f.ldo, in[6], q, f.ldq, k, v, f.ldkv,
                        f.B, f.H, f.Lq, f.Lk, f.dk);
 }
 static archllm_status dev_fab(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
@@ -371,16 +372,18 @@ static archllm_status dev_fab(archllm_ctx_t *x, const op_case *c, const archllm_
     archllm_view q, k, v, dq, dk, dv, none = {NULL, 0};
     fa_views(&f, in, &q, &k, &v);
     fa_views(&f, out, &dq, &dk, &dv);
-    return archllm_op_attn_fused_bwd(x, dq, dk, dv, c->s[7] ? out[c->n_out - 1] : none, in[5], in[7], f.ldo, in[6],
-                                     q, f.ldq, k, v, f.ldkv, f.B, f.H, f.Lq, f.Lk, f.dk);
+    return archllm_op_attn_fused_bwd_kind(x, dq, dk, dv, (f.flags & REF_ATT_BIAS) ? out[c->n_out - 1] : none, in[5],
+                                          in[7], f.ldo, in[6], q, f.ldq, k, v, f.ldkv, f.B, f.H, f.Lq, f.Lk, f.dk,
+                                          (int)c->s[7]);
 }
 static void mk_fa(op_case *c, int bwd, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags,
-                  int cross)
+                  int cross, int kind)
 {
+    static const char *shape[3] = {"", " cpu-shape", " gpu-shape"};
     harness_case(c, "", bwd ? 8 : 5, bwd ? (cross ? 3 : 2) : 2);
-    snprintf(c->name, sizeof c->name, "attn_fused_%s %s B=%zu H=%zu Lq=%zu Lk=%zu dk=%zu flags=%u",
-             bwd ? "bwd" : "fwd", cross ? "cross" : "self", B, H, Lq, Lk, dk, flags);
-    size_t s[8] = {B, H, Lq, Lk, dk, flags, (size_t)cross, (flags & REF_ATT_BIAS) != 0};
+    snprintf(c->name, sizeof c->name, "attn_fused_%s %s B=%zu H=%zu Lq=%zu Lk=%zu dk=%zu flags=%u%s",
+             bwd ? "bwd" : "fwd", cross ? "cross" : "self", B, H, Lq, Lk, dk, flags, shape[kind]);
+    size_t s[8] = {B, H, Lq, Lk, dk, flags, (size_t)cross, (size_t)kind};
     memcpy(c->s, s, sizeof s);
     fa_dims f = fa_get(c);
     c->in_n[0] = B * Lq * f.ldq;
@@ -522,6 +525,11 @@ int cases_t5(op_case *cases, int cap, int perf)
         ADD(mk_rms(&cases[n], 0, 8192, 512));
         ADD(mk_rms(&cases[n], 1, 8192, 512));
         ADD(mk_att(&cases[n], 32, 8, 32, 32, REF_ATT_BIAS | REF_ATT_MASK, 0));
+        for (int bwd = 0; bwd < 2; bwd++) { /* nb201-default's T5 at batch 64; t5-small at S = 32 */
+            ADD(mk_fa(&cases[n], bwd, 64, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_MASK, 0, ARCHLLM_ATT_SHAPE_AUTO));
+            ADD(mk_fa(&cases[n], bwd, 64, 4, 10, 9, 16, REF_ATT_MASK, 1, ARCHLLM_ATT_SHAPE_AUTO));
+            ADD(mk_fa(&cases[n], bwd, 32, 8, 32, 32, 64, REF_ATT_BIAS | REF_ATT_MASK, 0, ARCHLLM_ATT_SHAPE_AUTO));
+        }
         ADD(mk_xent(&cases[n], 1024, 32128, 0));
         ADD(mk_xent(&cases[n], 1024, 32128, 1));
         ADD(mk_gg(&cases[n], 0, 8192, 1024));
@@ -583,19 +591,21 @@ int cases_t5(op_case *cases, int cap, int perf)
     ADD(mk_dec(&cases[n], 3, 2, 7, 16, 9, REF_ATT_BIAS));   /* self-attention step 7 of a 9-row cache */
     ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK));  /* cross-attention, b=2 fully masked */
     /* fused attention: self (bias + padding mask; bias + causal), cross (mask only); L = 1, odd
-     * sizes, 10 (the default configs), 64 (the limit) with d_kv 64; several heads */
-    for (int bwd = 0; bwd < 2; bwd++) {
-        ADD(mk_fa(&cases[n], bwd, 3, 2, 7, 7, 5, REF_ATT_BIAS | REF_ATT_MASK, 0));
-        ADD(mk_fa(&cases[n], bwd, 3, 2, 7, 7, 5, REF_ATT_BIAS | REF_ATT_CAUSAL, 0));
-        ADD(mk_fa(&cases[n], bwd, 3, 3, 5, 9, 6, REF_ATT_MASK, 1));
-        ADD(mk_fa(&cases[n], bwd, 2, 2, 1, 1, 3, REF_ATT_BIAS | REF_ATT_CAUSAL, 0));
-        ADD(mk_fa(&cases[n], bwd, 3, 2, 1, 11, 4, REF_ATT_MASK, 1));
-        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_MASK, 0));
-        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_CAUSAL, 0));
-        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 9, 16, REF_ATT_MASK, 1));
-        ADD(mk_fa(&cases[n], bwd, 3, 2, 64, 64, 64, REF_ATT_BIAS | REF_ATT_MASK, 0));
-        ADD(mk_fa(&cases[n], bwd, 3, 2, 64, 64, 64, REF_ATT_BIAS | REF_ATT_CAUSAL, 0));
-        ADD(mk_fa(&cases[n], bwd, 3, 3, 63, 64, 33, REF_ATT_MASK, 1));
+     * sizes, 10 (the default configs), 64 (the limit) with d_kv 64; several heads; in both
+     * launch shapes */
+    for (int i = 0; i < 4; i++) {
+        int bwd = i & 1, kind = i < 2 ? ARCHLLM_ATT_SHAPE_CPU : ARCHLLM_ATT_SHAPE_GPU;
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 7, 7, 5, REF_ATT_BIAS | REF_ATT_MASK, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 7, 7, 5, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 3, 5, 9, 6, REF_ATT_MASK, 1, kind));
+        ADD(mk_fa(&cases[n], bwd, 2, 2, 1, 1, 3, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 1, 11, 4, REF_ATT_MASK, 1, kind));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_MASK, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 9, 16, REF_ATT_MASK, 1, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 64, 64, 64, REF_ATT_BIAS | REF_ATT_MASK, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 64, 64, 64, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 3, 63, 64, 33, REF_ATT_MASK, 1, kind));
     }
     ADD(mk_xent(&cases[n], 1, 2, 0));
     ADD(mk_xent(&cases[n], 21, 517, 0));
