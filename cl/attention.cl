@@ -1,9 +1,15 @@
-/* attention.cl - the non-GEMM parts of T5 attention (QK^T and PV are CLBlast strided-batched
- * GEMMs over the B*H heads): head split/merge between token-major (B*L, ld) and head-major
- * (B, H, L, dk) layouts, and the fused score kernel: relative position bias + masks +
- * softmax in place, its backward, and the bias-table gradient.  T5 does not scale scores
- * by 1/sqrt(dk).  Masked scores are *assigned* -FLT_MAX (never two masks added), so a fully
- * masked row gives a uniform distribution, as Hugging Face's finite minimum does. */
+/* attention.cl - T5 attention.  Two paths:
+ *  - short sequences (Lq, Lk, dk up to 64): attn_fused_fwd / attn_fused_bwd do the whole
+ *    attention of one (b, h) in one work-group, reading q, k, v in the projections' layout
+ *    and writing the merged context (or dq, dk, dv) directly;
+ *  - otherwise the non-GEMM parts of the GEMM path (QK^T and PV are CLBlast strided-batched
+ *    GEMMs over the B*H heads): head split/merge between token-major (B*L, ld) and
+ *    head-major (B, H, L, dk) layouts, and the score kernel: relative position bias + masks
+ *    + softmax in place, and its backward.
+ * Both share the bias-table gradient (attn_bias_reduce, attn_bias_bwd); KV-cache decoding has
+ * attn_decode.  T5 does not scale scores by 1/sqrt(dk).  Masked scores are *assigned*
+ * -FLT_MAX (never two masks added), so a fully masked row gives a uniform distribution, as
+ * Hugging Face's finite minimum does. */
 
 #define ATT_BIAS   1u /* add table[bucket(q, k), h] */
 #define ATT_MASK   2u /* key padding mask (B, Lk), nonzero = keep */

@@ -1,4 +1,5 @@
-/* attention.c - launchers for cl/attention.cl (the GEMMs are the caller's, through CLBlast). */
+/* attention.c - launchers for cl/attention.cl (the GEMM path's GEMMs are the caller's, through
+ * CLBlast), and the fused kernels' local-memory need, launch shape and applicability. */
 #include "ops/common.h"
 #include "ops/t5_ops.h"
 

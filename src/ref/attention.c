@@ -1,4 +1,5 @@
-/* attention.c - references for cl/attention.cl and the relative position bucket. */
+/* attention.c - references for cl/attention.cl (both paths, and KV-cache decoding) and the
+ * relative position bucket. */
 #include "ref/t5_ref.h"
 
 #include <float.h>
