@@ -85,6 +85,8 @@ archllm_status archllm_t5_init(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
     memset(m, 0, sizeof *m);
     ARCHLLM_TRY(archllm_t5_config_check(cfg));
     m->cfg = *cfg;
+    const char *fused = getenv("ARCHLLM_T5_FUSED");
+    m->attn_fused = !(fused && strcmp(fused, "0") == 0);
     m->lm_head = -1;
     archllm_params_init(&m->P);
     int64_t V = cfg->vocab, d = cfg->d_model;
@@ -125,9 +127,9 @@ static void attn_layout(archllm_t5_attn_act *a, size_t *at, size_t B, size_t H, 
 {
     a->ln = take(at, Nq * d);
     a->rstd = take(at, Nq);
-    a->q = take(at, Nq * H * dk);
-    a->k = take(at, Nk * H * dk);
-    a->v = take(at, Nk * H * dk);
+    a->q = take(at, (Nq + 2 * Nk) * H * dk); /* one block: t5.h says how each path lays it out */
+    a->k = a->q + Nq * H * dk;
+    a->v = a->k + Nk * H * dk;
     a->p = take(at, B * H * Lq * Lk);
     a->ctx = take(at, Nq * H * dk);
 }
@@ -358,6 +360,25 @@ static archllm_status residual_proj(archllm_ctx_t *ctx, archllm_t5 *m, archllm_v
 
 /* ---- forward ------------------------------------------------------------------------ */
 
+/* Whether an attention of Lq queries over Lk keys runs through the fused kernels (forward
+ * and backward decide alike from the same sizes). */
+static int fused_here(const archllm_ctx_t *ctx, const archllm_t5 *m, int Lq, int Lk)
+{
+    return m->attn_fused && archllm_op_attn_fused_fits(ctx, (size_t)Lq, (size_t)Lk, (size_t)m->cfg.d_kv);
+}
+
+/* the fused path's q, k, v (and their gradients') places in an attention's q block */
+typedef struct {
+    archllm_view q, k, v;
+    size_t ldq, ldkv;
+} qkv_at;
+static qkv_at qkv_layout(const archllm_t5 *m, const archllm_t5_attn_act *a, int cross)
+{
+    size_t I = (size_t)m->cfg.n_heads * m->cfg.d_kv;
+    if (!cross) return (qkv_at){AV(a->q), AV(a->q + I), AV(a->q + 2 * I), 3 * I, 3 * I};
+    return (qkv_at){AV(a->q), AV(a->k), AV(a->k + I), I, 2 * I};
+}
+
 /* One attention sublayer: a->ln = RMSNorm(h_in); out = h_in + O(softmax(Q K^T + bias) V).
  * kv_src: the normed input itself (self) or the encoder output (cross, Nk = B*Lk rows). */
 static archllm_status attn_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_w *w,
@@ -369,6 +390,23 @@ static archllm_status attn_fwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
     size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, Nq = (size_t)B * Lq, Nk = (size_t)B * Lk;
     size_t BH = (size_t)B * H;
     ARCHLLM_TRY(archllm_op_rmsnorm_fwd(ctx, AV(a->ln), AV(a->rstd), h_in, PV(w->ln), Nq, d, c->eps));
+    if (fused_here(ctx, m, Lq, Lk)) {
+        /* the projections write where the kernel reads: q|k|v (Nq, 3I), or q (Nq, I) and k|v (Nk, 2I) */
+        qkv_at f = qkv_layout(m, a, cross);
+        if (!cross) {
+            int qkv[3] = {w->q, w->k, w->v};
+            ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, f.q, AV(a->ln), Nq, d, qkv, 3, I));
+        } else {
+            int q[1] = {w->q}, kv[2] = {w->k, w->v};
+            ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, f.q, AV(a->ln), Nq, d, q, 1, I));
+            ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, f.k, kv_src, Nk, d, kv, 2, I));
+        }
+        /* ctx(Nq, I) = softmax(Q K^T + bias, masks) V per (b, h), p kept for the backward */
+        ARCHLLM_TRY(archllm_op_attn_fused_fwd(ctx, AV(a->ctx), I, AV(a->p), f.q, f.ldq, f.k, f.v, f.ldkv,
+                                              table >= 0 ? PV(table) : AV(0), buckets, IV(m->imask), B, H, Lq, Lk,
+                                              dk, flags));
+        return residual_proj(ctx, m, out, h_in, AV(a->ctx), w->o, Nq, I, site);
+    }
     if (!cross) {
         int qkv[3] = {w->q, w->k, w->v};
         ARCHLLM_TRY(archllm_t5_lin_fwd(ctx, m, AV(m->s_tok), AV(a->ln), Nq, d, qkv, 3, I));
@@ -502,21 +540,14 @@ archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32
 
 /* ---- backward ------------------------------------------------------------------------ */
 
-/* dh (Nq, d) is the gradient at the sublayer output and at h_in (residual): adds the
- * sublayer's contribution into dh, and into d_kv (Nk, d) for cross-attention. */
-static archllm_status attn_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_w *w,
-                               const archllm_t5_attn_act *a, archllm_view h_in, archllm_view dh, int cross,
-                               archllm_view kv_src, archllm_view d_kv, int B, int Lq, int Lk, int bias_acc,
-                               uint32_t site)
+/* The GEMM path from dctx (g_ctx, (Nq, I)) to dq, dk, dv merged into g_qkv (Nq, 3I), or
+ * g_qkv (Nq, I) and g_kv (Nk, 2I), through head-major copies; dS added into the bias
+ * accumulator when bias_acc. */
+static archllm_status attn_bwd_gemm(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_act *a, int cross,
+                                    int B, int Lq, int Lk, int bias_acc)
 {
     const archllm_t5_config *c = &m->cfg;
-    size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, Nq = (size_t)B * Lq, Nk = (size_t)B * Lk;
-    size_t BH = (size_t)B * H;
-    /* out = h_in + dropout(ctx O^T): dy = dropout'(dh); dO += dy^T ctx; dctx = dy O */
-    archllm_view dy;
-    ARCHLLM_TRY(drop_bwd(ctx, m, &dy, dh, m->g_sub, Nq * d, site));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, I, Nq, 1.0f, dy, d, AV(a->ctx), I, 1.0f, GV(w->o), I));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nq, I, d, 1.0f, dy, d, PV(w->o), I, 0.0f, AV(m->g_ctx), I));
+    size_t H = c->n_heads, dk = c->d_kv, I = H * dk, BH = (size_t)B * H;
     ARCHLLM_TRY(archllm_op_split_heads(ctx, AV(m->g_ctxh), AV(m->g_ctx), B, Lq, H, dk, I, Lq, 0));
     /* dP(Lq, Lk) = dctx_h(Lq, dk) V(Lk, dk)^T; dV(Lk, dk) = P^T dctx_h */
     ARCHLLM_TRY(archllm_sgemm_batched(ctx, 0, 1, Lq, Lk, dk, 1.0f, AV(m->g_ctxh), dk, Lq * dk, AV(a->v), dk,
@@ -531,17 +562,48 @@ static archllm_status attn_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
     ARCHLLM_TRY(archllm_sgemm_batched(ctx, 1, 0, Lk, dk, Lq, 1.0f, AV(m->g_p), Lk, (size_t)Lq * Lk, AV(a->q), dk,
                                       Lq * dk, 0.0f, AV(m->g_kh), dk, Lk * dk, BH));
     if (!cross) {
-        int qkv[3] = {w->q, w->k, w->v};
         ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv), AV(m->g_qh), B, Lq, H, dk, 3 * I));
         ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv + I), AV(m->g_kh), B, Lq, H, dk, 3 * I));
-        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv + 2 * I), AV(m->g_vh), B, Lq, H, dk, 3 * I));
+        return archllm_op_merge_heads(ctx, AV(m->g_qkv + 2 * I), AV(m->g_vh), B, Lq, H, dk, 3 * I);
+    }
+    ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv), AV(m->g_qh), B, Lq, H, dk, I));
+    ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_kv), AV(m->g_kh), B, Lk, H, dk, 2 * I));
+    return archllm_op_merge_heads(ctx, AV(m->g_kv + I), AV(m->g_vh), B, Lk, H, dk, 2 * I);
+}
+
+/* dh (Nq, d) is the gradient at the sublayer output and at h_in (residual): adds the
+ * sublayer's contribution into dh, and into d_kv (Nk, d) for cross-attention. */
+static archllm_status attn_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5_attn_w *w,
+                               const archllm_t5_attn_act *a, archllm_view h_in, archllm_view dh, int cross,
+                               archllm_view kv_src, archllm_view d_kv, int B, int Lq, int Lk, int bias_acc,
+                               uint32_t site)
+{
+    const archllm_t5_config *c = &m->cfg;
+    size_t d = c->d_model, H = c->n_heads, dk = c->d_kv, I = H * dk, Nq = (size_t)B * Lq, Nk = (size_t)B * Lk;
+    /* out = h_in + dropout(ctx O^T): dy = dropout'(dh); dO += dy^T ctx; dctx = dy O */
+    archllm_view dy;
+    ARCHLLM_TRY(drop_bwd(ctx, m, &dy, dh, m->g_sub, Nq * d, site));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, I, Nq, 1.0f, dy, d, AV(a->ctx), I, 1.0f, GV(w->o), I));
+    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nq, I, d, 1.0f, dy, d, PV(w->o), I, 0.0f, AV(m->g_ctx), I));
+    if (fused_here(ctx, m, Lq, Lk)) {
+        /* dq, dk, dv straight into the layout the projections' backward reads: g_qkv (Nq, 3I),
+         * or g_qkv (Nq, I) and g_kv (Nk, 2I); dS into g_p for the bias table */
+        qkv_at f = qkv_layout(m, a, cross);
+        archllm_view dq = AV(m->g_qkv), dkk = cross ? AV(m->g_kv) : AV(m->g_qkv + I);
+        archllm_view dv = cross ? AV(m->g_kv + I) : AV(m->g_qkv + 2 * I);
+        archllm_view ds = bias_acc ? AV(m->g_p) : (archllm_view){NULL, 0};
+        ARCHLLM_TRY(archllm_op_attn_fused_bwd(ctx, dq, dkk, dv, ds, AV(m->g_ctx), AV(a->ctx), I, AV(a->p), f.q, f.ldq,
+                                              f.k, f.v, f.ldkv, B, H, Lq, Lk, dk));
+        if (bias_acc) ARCHLLM_TRY(archllm_op_attn_bias_reduce(ctx, AV(m->g_bias), AV(m->g_p), B, H, Lq, Lk));
+    } else {
+        ARCHLLM_TRY(attn_bwd_gemm(ctx, m, a, cross, B, Lq, Lk, bias_acc));
+    }
+    if (!cross) {
+        int qkv[3] = {w->q, w->k, w->v};
         ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_qkv), AV(a->ln), Nq, d, qkv, 3, I));
     } else {
         int q[1] = {w->q}, kv[2] = {w->k, w->v};
-        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_qkv), AV(m->g_qh), B, Lq, H, dk, I));
         ARCHLLM_TRY(lin_bwd(ctx, m, AV(m->g_ln), 0.0f, AV(m->g_qkv), AV(a->ln), Nq, d, q, 1, I));
-        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_kv), AV(m->g_kh), B, Lk, H, dk, 2 * I));
-        ARCHLLM_TRY(archllm_op_merge_heads(ctx, AV(m->g_kv + I), AV(m->g_vh), B, Lk, H, dk, 2 * I));
         ARCHLLM_TRY(lin_bwd(ctx, m, d_kv, 1.0f, AV(m->g_kv), kv_src, Nk, d, kv, 2, I));
     }
     return archllm_op_rmsnorm_bwd(ctx, dh, GV(w->ln), h_in, PV(w->ln), AV(a->rstd), AV(m->g_ln), Nq, d);

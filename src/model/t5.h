@@ -49,7 +49,11 @@ typedef struct {
     int ln_ff, wi, wi1, wo;    /* wi = wi or wi_0; wi1 = wi_1 or -1 */
 } archllm_t5_block_w;
 
-/* Saved activations of one attention sublayer (offsets in floats into the arena). */
+/* Saved activations of one attention sublayer (offsets in floats into the arena).  q, k, v
+ * are one block of Nq*I + 2*Nk*I floats: head-major (B, H, L, dk) each on the GEMM path;
+ * on the fused path (attention.cl attn_fused_*) the projections' own output, q|k|v
+ * interleaved (Nq, 3I) from q for self-attention, q (Nq, I) and k|v (Nk, 2I) from k for
+ * cross-attention. */
 typedef struct { size_t ln, rstd, q, k, v, p, ctx; } archllm_t5_attn_act;
 typedef struct {
     archllm_t5_attn_act sa, ca;
@@ -85,6 +89,11 @@ typedef struct archllm_t5 {
      * the attention probabilities); masks hashed from drop_seed (set per step) and the site */
     int      training;
     uint32_t drop_seed;
+    /* attention through the fused kernels where both lengths and d_kv are at most
+     * ARCHLLM_ATT_FUSED_MAX and the local memory fits, else through CLBlast GEMMs; set by
+     * archllm_t5_init from ARCHLLM_T5_FUSED (0: never fused); read by forward and backward
+     * alike, so change it only between steps */
+    int attn_fused;
 } archllm_t5;
 
 /* Declare the parameter table for cfg and allocate it (values zero). */

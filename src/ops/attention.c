@@ -1,4 +1,5 @@
-/* attention.c - launchers for cl/attention.cl (the GEMMs are the caller's, through CLBlast). */
+/* attention.c - launchers for cl/attention.cl (the GEMM path's GEMMs are the caller's, through
+ * CLBlast), and the fused kernels' local-memory need, launch shape and applicability. */
 #include "ops/common.h"
 #include "ops/t5_ops.h"
 
@@ -100,4 +101,148 @@ archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, arch
                                     ARG_MEM(buckets.buf), ARG_UINT(bo), ARG_MEM(keymask.buf), ARG_UINT(mo), ARG_UINT(b),
                                     ARG_UINT(h), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(lc), ARG_UINT(fl), ARG_END));
     return archllm_launch_1d(ctx, k, B * H, 0);
+}
+
+/* ---- fused attention for short sequences (cl/attention.cl attn_fused_fwd / _bwd) ---- */
+
+/* local floats of a kernel (bwd adds D), with KV rows ldl floats apart */
+static size_t fused_floats(size_t Lq, size_t Lk, size_t dk, size_t ldl, int bwd)
+{
+    return Lq * dk + Lk * ldl + Lq * Lk + (bwd ? Lq : 0);
+}
+
+size_t archllm_op_attn_fused_local(size_t Lq, size_t Lk, size_t dk)
+{
+    return fused_floats(Lq, Lk, dk, dk, 1) * sizeof(float);
+}
+
+int archllm_op_attn_fused_fits(const archllm_ctx_t *ctx, size_t Lq, size_t Lk, size_t dk)
+{
+    if (Lq < 1 || Lk < 1 || dk < 1 || Lq > ARCHLLM_ATT_FUSED_MAX || Lk > ARCHLLM_ATT_FUSED_MAX ||
+        dk > ARCHLLM_ATT_FUSED_MAX)
+        return 0;
+    return archllm_op_attn_fused_local(Lq, Lk, dk) <= ctx->info.local_mem_bytes;
+}
+
+/* the KV row stride: odd when dk is even and that still fits (cl/attention.cl says why) */
+static size_t fused_ldl(const archllm_ctx_t *ctx, size_t Lq, size_t Lk, size_t dk, int bwd)
+{
+    if (dk % 2 == 0 && fused_floats(Lq, Lk, dk, dk + 1, bwd) * sizeof(float) <= ctx->info.local_mem_bytes)
+        return dk + 1;
+    return dk;
+}
+
+/* The launch shape: work-group edge (nx = ny) and columns per work-item (cl/attention.cl
+ * says why).  CPUs: 1 x 1 groups, 8 columns (when dk allows).  A PoCL work-group is one
+ * thread looping over its work-items between barriers, and that loop only costs here: at
+ * nb201-default's sizes 1 x 1 measured 1.5-3x faster than 8 x 8, and 1.1-1.3x at t5-small's
+ * (PoCL 3.1, 2 cores).  GPUs: the tuned tile (16 x 16), one column per work-item. */
+typedef struct {
+    size_t  tile;
+    cl_uint vw;
+} fused_shape;
+static fused_shape shape_for(const archllm_ctx_t *ctx, cl_kernel k, size_t dk, int kind)
+{
+    if (kind == ARCHLLM_ATT_SHAPE_AUTO) kind = ctx->info.type == ARCHLLM_DEVICE_CPU ? ARCHLLM_ATT_SHAPE_CPU
+                                                                                    : ARCHLLM_ATT_SHAPE_GPU;
+    if (kind == ARCHLLM_ATT_SHAPE_CPU) return (fused_shape){1, dk % 8 == 0 ? 8u : 1u};
+    size_t t = ctx->info.type == ARCHLLM_DEVICE_CPU ? 16 : (size_t)ctx->tuning.tile, kmax = 0;
+    if (clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL) ==
+            CL_SUCCESS &&
+        kmax > 0)
+        while (t * t > kmax && t > 1) t /= 2;
+    return (fused_shape){t, 1u};
+}
+
+static archllm_status fused_check(const archllm_ctx_t *ctx, const char *what, size_t Lq, size_t Lk, size_t dk)
+{
+    if (!archllm_op_attn_fused_fits(ctx, Lq, Lk, dk))
+        return archllm_fail(ARCHLLM_EINVAL, "%s: Lq %zu, Lk %zu, dk %zu outside 1..%d or %zu bytes of local memory "
+                            "(the device has %llu)", what, Lq, Lk, dk, ARCHLLM_ATT_FUSED_MAX,
+                            archllm_op_attn_fused_local(Lq, Lk, dk), (unsigned long long)ctx->info.local_mem_bytes);
+    return ARCHLLM_OK;
+}
+
+archllm_status archllm_op_attn_fused_fwd_kind(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
+                                              archllm_view q, size_t ldq, archllm_view k, archllm_view v,
+                                              size_t ldkv, archllm_view table, archllm_view buckets,
+                                              archllm_view keymask, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, unsigned flags, int kind)
+{
+    ARCHLLM_TRY(fused_check(ctx, "attn_fused_fwd", Lq, Lk, dk));
+    OPS_CHECK_SIZE("attn_fused_fwd", out.off + B * Lq * ldo);
+    OPS_CHECK_SIZE("attn_fused_fwd", p.off + B * H * Lq * Lk);
+    OPS_CHECK_SIZE("attn_fused_fwd", q.off + B * Lq * ldq);
+    OPS_CHECK_SIZE("attn_fused_fwd", k.off + B * Lk * ldkv);
+    OPS_CHECK_SIZE("attn_fused_fwd", v.off + B * Lk * ldkv);
+    size_t ldl = fused_ldl(ctx, Lq, Lk, dk, 0);
+    cl_kernel kn;
+    cl_uint oo = out.off, lo = ldo, po = p.off, qo = q.off, lq_ = ldq, ko = k.off, vo = v.off, lkv = ldkv,
+            to = table.off, bo = buckets.off, mo = keymask.off, h = H, lq = Lq, lk = Lk, d = dk, ll = ldl,
+            fl = flags;
+    ARCHLLM_TRY(archllm_kernel(ctx, "attention", "attn_fused_fwd", &kn));
+    fused_shape sh = shape_for(ctx, kn, dk, kind);
+    ARCHLLM_TRY(archllm_kernel_args(kn, ARG_MEM(out.buf), ARG_UINT(oo), ARG_UINT(lo), ARG_MEM(p.buf), ARG_UINT(po),
+                                    ARG_MEM(q.buf), ARG_UINT(qo), ARG_UINT(lq_), ARG_MEM(k.buf), ARG_UINT(ko),
+                                    ARG_MEM(v.buf), ARG_UINT(vo), ARG_UINT(lkv), ARG_MEM(table.buf), ARG_UINT(to),
+                                    ARG_MEM(buckets.buf), ARG_UINT(bo), ARG_MEM(keymask.buf), ARG_UINT(mo),
+                                    ARG_UINT(h), ARG_UINT(lq), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(ll),
+                                    ARG_UINT(sh.vw), ARG_UINT(fl),
+                                    ARG_LOCAL(fused_floats(Lq, Lk, dk, ldl, 0) * sizeof(float)), ARG_END));
+    return archllm_launch_2d(ctx, kn, B * H * sh.tile, sh.tile, sh.tile, sh.tile);
+}
+
+archllm_status archllm_op_attn_fused_fwd(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
+                                         archllm_view q, size_t ldq, archllm_view k, archllm_view v, size_t ldkv,
+                                         archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
+                                         size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags)
+{
+    return archllm_op_attn_fused_fwd_kind(ctx, out, ldo, p, q, ldq, k, v, ldkv, table, buckets, keymask, B, H, Lq,
+                                          Lk, dk, flags, ARCHLLM_ATT_SHAPE_AUTO);
+}
+
+archllm_status archllm_op_attn_fused_bwd_kind(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey,
+                                              archllm_view dv, archllm_view ds, archllm_view dout, archllm_view out,
+                                              size_t ldo, archllm_view p, archllm_view q, size_t ldq, archllm_view k,
+                                              archllm_view v, size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, int kind)
+{
+    ARCHLLM_TRY(fused_check(ctx, "attn_fused_bwd", Lq, Lk, dk));
+    OPS_CHECK_SIZE("attn_fused_bwd", dq.off + B * Lq * ldq);
+    OPS_CHECK_SIZE("attn_fused_bwd", dkey.off + B * Lk * ldkv);
+    OPS_CHECK_SIZE("attn_fused_bwd", dv.off + B * Lk * ldkv);
+    OPS_CHECK_SIZE("attn_fused_bwd", dout.off + B * Lq * ldo);
+    OPS_CHECK_SIZE("attn_fused_bwd", out.off + B * Lq * ldo);
+    OPS_CHECK_SIZE("attn_fused_bwd", p.off + B * H * Lq * Lk);
+    OPS_CHECK_SIZE("attn_fused_bwd", q.off + B * Lq * ldq);
+    OPS_CHECK_SIZE("attn_fused_bwd", k.off + B * Lk * ldkv);
+    OPS_CHECK_SIZE("attn_fused_bwd", v.off + B * Lk * ldkv);
+    cl_uint want = ds.buf != NULL;
+    if (want) OPS_CHECK_SIZE("attn_fused_bwd", ds.off + B * H * Lq * Lk);
+    else ds = dq; /* not written */
+    size_t ldl = fused_ldl(ctx, Lq, Lk, dk, 1);
+    cl_kernel kn;
+    cl_uint qo_ = dq.off, ko_ = dkey.off, vo_ = dv.off, so = ds.off, doo = dout.off, oo = out.off, lo = ldo,
+            po = p.off, qo = q.off, lq_ = ldq, ko = k.off, vo = v.off, lkv = ldkv, h = H, lq = Lq, lk = Lk, d = dk,
+            ll = ldl;
+    ARCHLLM_TRY(archllm_kernel(ctx, "attention", "attn_fused_bwd", &kn));
+    fused_shape sh = shape_for(ctx, kn, dk, kind);
+    ARCHLLM_TRY(archllm_kernel_args(kn, ARG_MEM(dq.buf), ARG_UINT(qo_), ARG_MEM(dkey.buf), ARG_UINT(ko_),
+                                    ARG_MEM(dv.buf), ARG_UINT(vo_), ARG_MEM(ds.buf), ARG_UINT(so), ARG_UINT(want),
+                                    ARG_MEM(dout.buf), ARG_UINT(doo), ARG_MEM(out.buf), ARG_UINT(oo), ARG_UINT(lo),
+                                    ARG_MEM(p.buf), ARG_UINT(po), ARG_MEM(q.buf), ARG_UINT(qo), ARG_UINT(lq_),
+                                    ARG_MEM(k.buf), ARG_UINT(ko), ARG_MEM(v.buf), ARG_UINT(vo), ARG_UINT(lkv),
+                                    ARG_UINT(h), ARG_UINT(lq), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(ll),
+                                    ARG_UINT(sh.vw), ARG_LOCAL(fused_floats(Lq, Lk, dk, ldl, 1) * sizeof(float)),
+                                    ARG_END));
+    return archllm_launch_2d(ctx, kn, B * H * sh.tile, sh.tile, sh.tile, sh.tile);
+}
+
+archllm_status archllm_op_attn_fused_bwd(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey, archllm_view dv,
+                                         archllm_view ds, archllm_view dout, archllm_view out, size_t ldo,
+                                         archllm_view p, archllm_view q, size_t ldq, archllm_view k, archllm_view v,
+                                         size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk)
+{
+    return archllm_op_attn_fused_bwd_kind(ctx, dq, dkey, dv, ds, dout, out, ldo, p, q, ldq, k, v, ldkv, B, H, Lq, Lk,
+                                          dk, ARCHLLM_ATT_SHAPE_AUTO);
 }

@@ -45,6 +45,41 @@ archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, arch
                                       archllm_view vc, archllm_view table, archllm_view buckets, archllm_view keymask,
                                       size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags);
 
+/* Fused attention for short sequences (Lq, Lk, dk <= ARCHLLM_ATT_FUSED_MAX, local memory
+ * permitting: archllm_op_attn_fused_fits) in the projection layout, one work-group per (b, h):
+ * q (B*Lq, ldq), k and v (B*Lk, ldkv), head h in columns [h*dk, (h+1)*dk); out (B*Lq, ldo)
+ * the merged context; p (B, H, Lq, Lk) the probabilities, kept for the backward.  Scores,
+ * bias and masks as archllm_op_attn_softmax_fwd (causal: key > query), no dropout on p. */
+#define ARCHLLM_ATT_FUSED_MAX 64
+size_t         archllm_op_attn_fused_local(size_t Lq, size_t Lk, size_t dk); /* bytes the backward needs */
+int            archllm_op_attn_fused_fits(const archllm_ctx_t *ctx, size_t Lq, size_t Lk, size_t dk);
+archllm_status archllm_op_attn_fused_fwd(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
+                                         archllm_view q, size_t ldq, archllm_view k, archllm_view v, size_t ldkv,
+                                         archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
+                                         size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags);
+/* from dout (layout of out) and the forward's out and p: dq, dkey, dv written (not added) in
+ * the layouts of q, k, v; ds (B, H, Lq, Lk) the score gradient when ds.buf is not NULL */
+archllm_status archllm_op_attn_fused_bwd(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey, archllm_view dv,
+                                         archllm_view ds, archllm_view dout, archllm_view out, size_t ldo,
+                                         archllm_view p, archllm_view q, size_t ldq, archllm_view k, archllm_view v,
+                                         size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk);
+/* the same with the launch shape chosen (the op harness runs both on any device): AUTO the
+ * device's (CPU on CPUs, else GPU), CPU 1 x 1 work-groups taking 8 columns at a time, GPU
+ * 16 x 16 (the tuned tile on a GPU) taking one */
+#define ARCHLLM_ATT_SHAPE_AUTO 0
+#define ARCHLLM_ATT_SHAPE_CPU  1
+#define ARCHLLM_ATT_SHAPE_GPU  2
+archllm_status archllm_op_attn_fused_fwd_kind(archllm_ctx_t *ctx, archllm_view out, size_t ldo, archllm_view p,
+                                              archllm_view q, size_t ldq, archllm_view k, archllm_view v,
+                                              size_t ldkv, archllm_view table, archllm_view buckets,
+                                              archllm_view keymask, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, unsigned flags, int kind);
+archllm_status archllm_op_attn_fused_bwd_kind(archllm_ctx_t *ctx, archllm_view dq, archllm_view dkey,
+                                              archllm_view dv, archllm_view ds, archllm_view dout, archllm_view out,
+                                              size_t ldo, archllm_view p, archllm_view q, size_t ldq, archllm_view k,
+                                              archllm_view v, size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk,
+                                              size_t dk, int kind);
+
 /* fused softmax cross-entropy, in place over x(n, V); losses(n) */
 archllm_status archllm_op_xent_fwd_bwd(archllm_ctx_t *ctx, archllm_view x, archllm_view losses,
                                        archllm_view labels, size_t n, size_t V, float scale);

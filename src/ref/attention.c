@@ -1,4 +1,5 @@
-/* attention.c - references for cl/attention.cl and the relative position bucket. */
+/* attention.c - references for cl/attention.cl (both paths, and KV-cache decoding) and the
+ * relative position bucket. */
 #include "ref/t5_ref.h"
 
 #include <float.h>
@@ -101,6 +102,86 @@ void ref_attn_decode(float *out, const float *q, const float *kc, const float *v
             }
         }
     free(s);
+}
+
+/* Fused attention in the projection layout (ref/t5_ref.h): per (b, h) the scores
+ * s = q_i . k_j (no 1/sqrt(dk)) + bias, masked entries assigned -FLT_MAX, p = softmax_j(s),
+ * out_i = sum_j p_ij v_j; every sum in double. */
+void ref_attn_fused_fwd(float *out, size_t ldo, float *p, const float *q, size_t ldq, const float *k,
+                        const float *v, size_t ldkv, const float *table, const int32_t *buckets,
+                        const int32_t *keymask, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags)
+{
+    double *s = malloc((Lk ? Lk : 1) * sizeof *s);
+    if (!s) return;
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < H; h++)
+            for (size_t i = 0; i < Lq; i++) {
+                const float *qi = q + (b * Lq + i) * ldq + h * dk;
+                double mx = -DBL_MAX, sum = 0.0;
+                for (size_t j = 0; j < Lk; j++) {
+                    const float *kj = k + (b * Lk + j) * ldkv + h * dk;
+                    double acc = 0.0;
+                    for (size_t c = 0; c < dk; c++) acc += (double)qi[c] * kj[c];
+                    if (flags & REF_ATT_BIAS) acc += table[(size_t)buckets[i * Lk + j] * H + h];
+                    if (((flags & REF_ATT_CAUSAL) && j > i) || ((flags & REF_ATT_MASK) && keymask[b * Lk + j] == 0))
+                        acc = -FLT_MAX;
+                    s[j] = acc;
+                    if (acc > mx) mx = acc;
+                }
+                for (size_t j = 0; j < Lk; j++) sum += (s[j] = exp(s[j] - mx));
+                float *pi = p + ((b * H + h) * Lq + i) * Lk;
+                for (size_t j = 0; j < Lk; j++) pi[j] = (float)(s[j] / sum);
+                for (size_t c = 0; c < dk; c++) {
+                    double acc = 0.0;
+                    for (size_t j = 0; j < Lk; j++) acc += s[j] / sum * v[(b * Lk + j) * ldkv + h * dk + c];
+                    out[(b * Lq + i) * ldo + h * dk + c] = (float)acc;
+                }
+            }
+    free(s);
+}
+
+/* dP = dout V^T, dV = P^T dout, dS = P (dP - rowsum(dP P)), dQ = dS K, dK = dS^T Q (doc/t5.md) */
+void ref_attn_fused_bwd(float *dq, float *dkey, float *dv, float *ds, const float *dout, size_t ldo, const float *p,
+                        const float *q, size_t ldq, const float *k, const float *v, size_t ldkv, size_t B, size_t H,
+                        size_t Lq, size_t Lk, size_t dk)
+{
+    double *g = malloc((Lq * Lk > 0 ? Lq * Lk : 1) * sizeof *g);
+    if (!g) return;
+    for (size_t b = 0; b < B; b++)
+        for (size_t h = 0; h < H; h++) {
+            const float *P = p + (b * H + h) * Lq * Lk;
+            for (size_t i = 0; i < Lq; i++) {
+                const float *di = dout + (b * Lq + i) * ldo + h * dk;
+                double dot = 0.0;
+                for (size_t j = 0; j < Lk; j++) {
+                    const float *vj = v + (b * Lk + j) * ldkv + h * dk;
+                    double acc = 0.0;
+                    for (size_t c = 0; c < dk; c++) acc += (double)di[c] * vj[c];
+                    g[i * Lk + j] = acc;
+                    dot += acc * P[i * Lk + j];
+                }
+                for (size_t j = 0; j < Lk; j++) g[i * Lk + j] = P[i * Lk + j] * (g[i * Lk + j] - dot);
+            }
+            if (ds)
+                for (size_t i = 0; i < Lq * Lk; i++) ds[(b * H + h) * Lq * Lk + i] = (float)g[i];
+            for (size_t i = 0; i < Lq; i++)
+                for (size_t c = 0; c < dk; c++) {
+                    double acc = 0.0;
+                    for (size_t j = 0; j < Lk; j++) acc += g[i * Lk + j] * k[(b * Lk + j) * ldkv + h * dk + c];
+                    dq[(b * Lq + i) * ldq + h * dk + c] = (float)acc;
+                }
+            for (size_t j = 0; j < Lk; j++)
+                for (size_t c = 0; c < dk; c++) {
+                    double ak = 0.0, av = 0.0;
+                    for (size_t i = 0; i < Lq; i++) {
+                        ak += g[i * Lk + j] * q[(b * Lq + i) * ldq + h * dk + c];
+                        av += (double)P[i * Lk + j] * dout[(b * Lq + i) * ldo + h * dk + c];
+                    }
+                    dkey[(b * Lk + j) * ldkv + h * dk + c] = (float)ak;
+                    dv[(b * Lk + j) * ldkv + h * dk + c] = (float)av;
+                }
+        }
+    free(g);
 }
 
 /* T5.md 1.5: log in float32 as Hugging Face does (agrees with a double version everywhere

@@ -40,6 +40,20 @@ void ref_attn_bias_bwd(float *dtable /* (NB, H) += */, const float *acc /* (H, L
 void ref_attn_decode(float *out, const float *q, const float *kc, const float *vc, const float *table,
                      const int32_t *buckets /* (Lk) */, const int32_t *keymask /* (B, Lk) */, size_t B, size_t H,
                      size_t Lk, size_t dk, size_t Lcap, unsigned flags);
+/* Fused attention for short sequences, in the projection layout: q (B*Lq, ldq), k and v
+ * (B*Lk, ldkv), out (B*Lq, ldo); head h is columns [h*dk, (h+1)*dk) of each.  Scores
+ * q.k (no scaling) + bias, masks (causal: key > query) assigned -FLT_MAX, softmax kept in
+ * p (B, H, Lq, Lk), out = p v.  No dropout on p (t5.c drops sublayer outputs only). */
+void ref_attn_fused_fwd(float *out, size_t ldo, float *p, const float *q, size_t ldq, const float *k,
+                        const float *v, size_t ldkv, const float *table /* (NB, H) */,
+                        const int32_t *buckets /* (Lq, Lk) */, const int32_t *keymask /* (B, Lk) */, size_t B,
+                        size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags);
+/* its backward from dout (B*Lq, ldo): dq, dk, dv written (not added) in the layouts of q, k,
+ * v; ds (B, H, Lq, Lk) the score gradient (the bias gradient before the bucket sum), or
+ * NULL.  The kernel also reads the forward's out (rowsum(dP P) = dout . out); this sums dP P. */
+void ref_attn_fused_bwd(float *dq, float *dkey, float *dv, float *ds, const float *dout, size_t ldo, const float *p,
+                        const float *q, size_t ldq, const float *k, const float *v, size_t ldkv, size_t B, size_t H,
+                        size_t Lq, size_t Lk, size_t dk);
 /* Hugging Face's _relative_position_bucket for rel = key - query */
 int ref_t5_bucket(long rel, int bidirectional, int num_buckets, int max_distance);
 

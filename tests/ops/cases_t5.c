@@ -281,6 +281,143 @@ static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t 
     set_tol(c, 2e-6, 2e-5, 2e-6); /* float dots of dk terms and a float sum of Lk exps vs double */
 }
 
+/* fused attention ------------------------------------------------------------- */
+/* The projection layout as t5.c has it: self-attention reads q|k|v interleaved from one
+ * (B*L, 3I) input, cross-attention q (B*Lq, I) and k|v (B*Lk, 2I); the context is written
+ * with a row stride ldo = I + 3 (columns beyond I must survive).  s = {B, H, Lq, Lk, dk,
+ * flags, cross, kind}: the launch shape (ARCHLLM_ATT_SHAPE_*), both run on any device; ds is
+ * asked for where there is a bias.
+ * fwd: in = {qkv | q, kv (cross), table (NB, H), buckets (Lq, Lk) i32, keymask (B, Lk) i32};
+ *      out = {ctx (B*Lq, ldo), p (B, H, Lq, Lk)}
+ * bwd: in = {qkv | q, kv, table, buckets, keymask, dout (B*Lq, ldo), p, ctx} with p and ctx
+ *      made by the reference forward (the kernel reads both); out = {dqkv | dq, dkv, ds} */
+#define FA_NB 8
+typedef struct {
+    size_t B, H, Lq, Lk, dk, I, ldq, ldkv, ldo;
+    unsigned flags;
+    int cross;
+} fa_dims;
+static fa_dims fa_get(const op_case *c)
+{
+    fa_dims f = {c->s[0], c->s[1], c->s[2], c->s[3], c->s[4], c->s[1] * c->s[4], 0, 0, 0, (unsigned)c->s[5],
+                 (int)c->s[6]};
+    f.ldq = f.cross ? f.I : 3 * f.I;
+    f.ldkv = f.cross ? 2 * f.I : 3 * f.I;
+    f.ldo = f.I + 3;
+    return f;
+}
+/* q, k, v of the case inside its input arrays */
+static void fa_qkv(const fa_dims *f, float **in, const float **q, const float **k, const float **v)
+{
+    *q = in[0];
+    *k = f->cross ? in[1] : in[0] + f->I;
+    *v = f->cross ? in[1] + f->I : in[0] + 2 * f->I;
+}
+static void fa_views(const fa_dims *f, const archllm_view *in, archllm_view *q, archllm_view *k, archllm_view *v)
+{
+    *q = in[0];
+    *k = f->cross ? in[1] : (archllm_view){in[0].buf, in[0].off + f->I};
+    *v = f->cross ? (archllm_view){in[1].buf, in[1].off + f->I} : (archllm_view){in[0].buf, in[0].off + 2 * f->I};
+}
+static void fa_init(const op_case *c, float **in, float **out)
+{
+    (void)out;
+    fa_dims f = fa_get(c);
+    int bidir = !(f.flags & REF_ATT_CAUSAL);
+    for (size_t q = 0; q < f.Lq; q++)
+        for (size_t k = 0; k < f.Lk; k++) I32(in[3])[q * f.Lk + k] = ref_t5_bucket((long)k - (long)q, bidir, FA_NB, 20);
+    for (size_t b = 0; b < f.B; b++)
+        for (size_t k = 0; k < f.Lk; k++) /* b = 1: the last 3 keys padding; b = 2: all (a uniform row) */
+            I32(in[4])[b * f.Lk + k] = (b == 1 && k + 3 >= f.Lk && k > 0) ? 0 : (b == 2 ? 0 : 1);
+    /* scores of a few units, so that rows are neither flat nor one-hot */
+    for (size_t i = 0; i < c->in_n[0]; i++) in[0][i] *= 1.5f;
+    if (f.cross)
+        for (size_t i = 0; i < c->in_n[1]; i++) in[1][i] *= 1.5f;
+    for (size_t i = 0; i < c->in_n[2]; i++) in[2][i] *= 2.0f;
+    if (c->n_in > 5) { /* backward: p and ctx from the reference forward */
+        const float *q, *k, *v;
+        fa_qkv(&f, in, &q, &k, &v);
+        ref_attn_fused_fwd(in[7], f.ldo, in[6], q, f.ldq, k, v, f.ldkv, in[2], CI32(in[3]), CI32(in[4]), f.B, f.H,
+                           f.Lq, f.Lk, f.dk, f.flags);
+    }
+}
+static void ref_faf(const op_case *c, float **in, float **out)
+{
+    fa_dims f = fa_get(c);
+    const float *q, *k, *v;
+    fa_qkv(&f, in, &q, &k, &v);
+    ref_attn_fused_fwd(out[0], f.ldo, out[1], q, f.ldq, k, v, f.ldkv, in[2], CI32(in[3]), CI32(in[4]), f.B, f.H,
+                       f.Lq, f.Lk, f.dk, f.flags);
+}
+static archllm_status dev_faf(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    fa_dims f = fa_get(c);
+    archllm_view q, k, v;
+    fa_views(&f, in, &q, &k, &v);
+    return archllm_op_attn_fused_fwd_kind(x, out[0], f.ldo, out[1], q, f.ldq, k, v, f.ldkv, in[2], in[3], in[4], f.B,
+                                          f.H, f.Lq, f.Lk, f.dk, f.flags, (int)c->s[7]);
+}
+static void ref_fab(const op_case *c, float **in, float **out)
+{
+    fa_dims f = fa_get(c);
+    const float *q, *k, *v;
+    fa_qkv(&f, in, &q, &k, &v);
+    float *dq = out[0], *dk = f.cross ? out[1] : out[0] + f.I, *dv = f.cross ? out[1] + f.I : out[0] + 2 * f.I;
+    ref_attn_fused_bwd(dq, dk, dv, (f.flags & REF_ATT_BIAS) ? out[c->n_out - 1] : NULL, in[5], f.ldo, in[6], q, f.ldq, k, v, f.ldkv,
+                       f.B, f.H, f.Lq, f.Lk, f.dk);
+}
+static archllm_status dev_fab(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    fa_dims f = fa_get(c);
+    archllm_view q, k, v, dq, dk, dv, none = {NULL, 0};
+    fa_views(&f, in, &q, &k, &v);
+    fa_views(&f, out, &dq, &dk, &dv);
+    return archllm_op_attn_fused_bwd_kind(x, dq, dk, dv, (f.flags & REF_ATT_BIAS) ? out[c->n_out - 1] : none, in[5],
+                                          in[7], f.ldo, in[6], q, f.ldq, k, v, f.ldkv, f.B, f.H, f.Lq, f.Lk, f.dk,
+                                          (int)c->s[7]);
+}
+static void mk_fa(op_case *c, int bwd, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk, unsigned flags,
+                  int cross, int kind)
+{
+    static const char *shape[3] = {"", " cpu-shape", " gpu-shape"};
+    harness_case(c, "", bwd ? 8 : 5, bwd ? (cross ? 3 : 2) : 2);
+    snprintf(c->name, sizeof c->name, "attn_fused_%s %s B=%zu H=%zu Lq=%zu Lk=%zu dk=%zu flags=%u%s",
+             bwd ? "bwd" : "fwd", cross ? "cross" : "self", B, H, Lq, Lk, dk, flags, shape[kind]);
+    size_t s[8] = {B, H, Lq, Lk, dk, flags, (size_t)cross, (size_t)kind};
+    memcpy(c->s, s, sizeof s);
+    fa_dims f = fa_get(c);
+    c->in_n[0] = B * Lq * f.ldq;
+    c->in_n[1] = cross ? B * Lk * f.ldkv : 1;
+    c->in_n[2] = FA_NB * H;
+    c->in_n[3] = Lq * Lk;
+    c->in_kind[3] = TENSOR_I32;
+    c->in_n[4] = B * Lk;
+    c->in_kind[4] = TENSOR_I32;
+    if (bwd) {
+        c->in_n[5] = c->in_n[7] = B * Lq * f.ldo;
+        c->in_n[6] = B * H * Lq * Lk;
+        c->out_n[0] = B * Lq * f.ldq;
+        if (cross) c->out_n[1] = B * Lk * f.ldkv;
+        c->out_n[c->n_out - 1] = B * H * Lq * Lk;
+    } else {
+        c->out_n[0] = B * Lq * f.ldo;
+        c->out_n[1] = B * H * Lq * Lk;
+    }
+    c->out_init = 1; /* the context's spare columns, and ds when not asked for, must survive */
+    double n_mm = bwd ? 4.0 : 2.0;
+    c->flops = 2.0 * n_mm * B * H * Lq * Lk * dk;
+    c->bytes = 4.0 * (B * Lq * f.ldq + (cross ? B * Lk * f.ldkv : 0) + B * H * Lq * Lk +
+                      B * Lq * f.I) * (bwd ? 2.0 : 1.0);
+    c->init = fa_init;
+    c->ref = bwd ? ref_fab : ref_faf;
+    c->dev = bwd ? dev_fab : dev_faf;
+    /* float dots of dk (and Lk, Lq) terms, float exp and row sums against double: scores of a
+     * few units carry float rounding ~ sqrt(dk) ulps into p; measured worst 1.1e-6 at dk 16,
+     * L 10 and 6.9e-6 at dk 64, L 64 (dk, L 64: a dot of 64 terms of the bwd's dQ) */
+    double L = (double)(Lq > Lk ? Lq : Lk);
+    set_tol(c, 3e-6 * fmax(1.0, sqrt((double)dk * L) / 16.0), 2e-5, 2e-6);
+}
+
 /* xent ------------------------------------------------------------------------ */
 /* in = {labels (n) i32}; out = {x (n, V) in place, losses (n)}; s = {n, V}; f = {scale} */
 static void xent_init(const op_case *c, float **in, float **out)
@@ -388,6 +525,11 @@ int cases_t5(op_case *cases, int cap, int perf)
         ADD(mk_rms(&cases[n], 0, 8192, 512));
         ADD(mk_rms(&cases[n], 1, 8192, 512));
         ADD(mk_att(&cases[n], 32, 8, 32, 32, REF_ATT_BIAS | REF_ATT_MASK, 0));
+        for (int bwd = 0; bwd < 2; bwd++) { /* nb201-default's T5 at batch 64; t5-small at S = 32 */
+            ADD(mk_fa(&cases[n], bwd, 64, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_MASK, 0, ARCHLLM_ATT_SHAPE_AUTO));
+            ADD(mk_fa(&cases[n], bwd, 64, 4, 10, 9, 16, REF_ATT_MASK, 1, ARCHLLM_ATT_SHAPE_AUTO));
+            ADD(mk_fa(&cases[n], bwd, 32, 8, 32, 32, 64, REF_ATT_BIAS | REF_ATT_MASK, 0, ARCHLLM_ATT_SHAPE_AUTO));
+        }
         ADD(mk_xent(&cases[n], 1024, 32128, 0));
         ADD(mk_xent(&cases[n], 1024, 32128, 1));
         ADD(mk_gg(&cases[n], 0, 8192, 1024));
@@ -448,6 +590,23 @@ int cases_t5(op_case *cases, int cap, int perf)
     ADD(mk_dec(&cases[n], 3, 2, 1, 5, 4, REF_ATT_BIAS));
     ADD(mk_dec(&cases[n], 3, 2, 7, 16, 9, REF_ATT_BIAS));   /* self-attention step 7 of a 9-row cache */
     ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK));  /* cross-attention, b=2 fully masked */
+    /* fused attention: self (bias + padding mask; bias + causal), cross (mask only); L = 1, odd
+     * sizes, 10 (the default configs), 64 (the limit) with d_kv 64; several heads; in both
+     * launch shapes */
+    for (int i = 0; i < 4; i++) {
+        int bwd = i & 1, kind = i < 2 ? ARCHLLM_ATT_SHAPE_CPU : ARCHLLM_ATT_SHAPE_GPU;
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 7, 7, 5, REF_ATT_BIAS | REF_ATT_MASK, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 7, 7, 5, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 3, 5, 9, 6, REF_ATT_MASK, 1, kind));
+        ADD(mk_fa(&cases[n], bwd, 2, 2, 1, 1, 3, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 1, 11, 4, REF_ATT_MASK, 1, kind));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_MASK, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 9, 16, REF_ATT_MASK, 1, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 64, 64, 64, REF_ATT_BIAS | REF_ATT_MASK, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 64, 64, 64, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
+        ADD(mk_fa(&cases[n], bwd, 3, 3, 63, 64, 33, REF_ATT_MASK, 1, kind));
+    }
     ADD(mk_xent(&cases[n], 1, 2, 0));
     ADD(mk_xent(&cases[n], 21, 517, 0));
     ADD(mk_xent(&cases[n], 1, 2, 1));
@@ -527,6 +686,50 @@ static void g_att_bwd(const grad_case *g, float **in, const float *dout, float *
     for (int i = 0; i < N; i++) din[0][i] += ds[i];
     ref_attn_bias_reduce(acc, ds, GA_B, GA_H, GA_L, GA_L);
     ref_attn_bias_bwd(din[1], acc, buckets, GA_NB, GA_H, GA_L, GA_L);
+}
+
+/* fused attention: in = {q (B*Lq, I), k, v (B*Lk, I), table (NB, H)}, out = ctx (B*Lq, I);
+ * s = {B, H, Lq, Lk, dk, flags}; buckets fixed, the padding mask drops the last key of b = 1
+ * (no fully masked row: its scores are constants, yet the backward, like Hugging Face's,
+ * passes gradient through them) */
+#define GF_MAX 64
+static void g_fa_setup(const grad_case *g, int32_t *buckets, int32_t *mask)
+{
+    size_t B = g->s[0], Lq = g->s[2], Lk = g->s[3];
+    for (size_t q = 0; q < Lq; q++)
+        for (size_t k = 0; k < Lk; k++)
+            buckets[q * Lk + k] = ref_t5_bucket((long)k - (long)q, !(g->s[5] & REF_ATT_CAUSAL), GA_NB, 20);
+    for (size_t b = 0; b < B; b++)
+        for (size_t k = 0; k < Lk; k++) mask[b * Lk + k] = !(b == 1 && k == Lk - 1);
+}
+static void g_fa_fwd(const grad_case *g, float **in, float *out)
+{
+    size_t B = g->s[0], H = g->s[1], Lq = g->s[2], Lk = g->s[3], dk = g->s[4], I = H * dk;
+    int32_t buckets[GF_MAX], mask[GF_MAX];
+    float p[4 * GF_MAX];
+    g_fa_setup(g, buckets, mask);
+    ref_attn_fused_fwd(out, I, p, in[0], I, in[1], in[2], I, in[3], buckets, mask, B, H, Lq, Lk, dk,
+                       (unsigned)g->s[5]);
+}
+static void g_fa_bwd(const grad_case *g, float **in, const float *dout, float **din)
+{
+    size_t B = g->s[0], H = g->s[1], Lq = g->s[2], Lk = g->s[3], dk = g->s[4], I = H * dk;
+    int32_t buckets[GF_MAX], mask[GF_MAX];
+    float p[4 * GF_MAX], ctx[4 * GF_MAX], ds[4 * GF_MAX], acc[4 * GF_MAX] = {0};
+    float dq[4 * GF_MAX], dk_[4 * GF_MAX], dv[4 * GF_MAX];
+    g_fa_setup(g, buckets, mask);
+    ref_attn_fused_fwd(ctx, I, p, in[0], I, in[1], in[2], I, in[3], buckets, mask, B, H, Lq, Lk, dk,
+                       (unsigned)g->s[5]);
+    ref_attn_fused_bwd(dq, dk_, dv, ds, dout, I, p, in[0], I, in[1], in[2], I, B, H, Lq, Lk, dk);
+    for (size_t i = 0; i < B * Lq * I; i++) din[0][i] += dq[i];
+    for (size_t i = 0; i < B * Lk * I; i++) {
+        din[1][i] += dk_[i];
+        din[2][i] += dv[i];
+    }
+    if (g->s[5] & REF_ATT_BIAS) {
+        ref_attn_bias_reduce(acc, ds, B, H, Lq, Lk);
+        ref_attn_bias_bwd(din[3], acc, buckets, GA_NB, H, Lq, Lk);
+    }
 }
 
 /* xent: in = {logits (n, V)}; out = losses (n); labels fixed with an ignored row */
@@ -610,6 +813,22 @@ int grads_t5(grad_case *cases, int cap)
         g->wrt = 3;
         g->fwd = g_att_fwd;
         g->bwd = g_att_bwd;
+    }
+    /* fused attention: self with bias and padding, causal self with bias, cross (mask only) */
+    static const size_t fa[3][6] = {{2, 2, 5, 5, 3, REF_ATT_BIAS | REF_ATT_MASK},
+                                    {2, 2, 5, 5, 3, REF_ATT_BIAS | REF_ATT_CAUSAL},
+                                    {2, 2, 4, 6, 3, REF_ATT_MASK}};
+    static const char *fa_name[3] = {"attn_fused self", "attn_fused causal", "attn_fused cross"};
+    for (int i = 0; i < 3 && n < cap; i++) {
+        size_t B = fa[i][0], H = fa[i][1], Lq = fa[i][2], Lk = fa[i][3], dk = fa[i][4];
+        grad_case *g = g_new(&cases[n++], fa_name[i], 4, B * Lq * H * dk);
+        g->in_n[0] = B * Lq * H * dk;
+        g->in_n[1] = g->in_n[2] = B * Lk * H * dk;
+        g->in_n[3] = GA_NB * H;
+        memcpy(g->s, fa[i], sizeof fa[i]);
+        g->wrt = (fa[i][5] & REF_ATT_BIAS) ? 15 : 7;
+        g->fwd = g_fa_fwd;
+        g->bwd = g_fa_bwd;
     }
     if (n < cap) {
         grad_case *g = g_new(&cases[n++], "xent", 1, 5);

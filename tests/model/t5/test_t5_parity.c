@@ -79,6 +79,11 @@ static void check_model(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_safeten
     int32_t *dec = malloc(sizeof(int32_t) * B * T);
     archllm_t5_shift_right(&m->cfg, labels, B, T, dec);
     CHECK(memcmp(dec, dec_ref, sizeof(int32_t) * B * T) == 0, "%s: shift_right matches _shift_right", what);
+    const char *want = getenv("ARCHLLM_T5_FUSED");
+    int fits = archllm_op_attn_fused_fits(ctx, S, S, m->cfg.d_kv) && archllm_op_attn_fused_fits(ctx, T, T, m->cfg.d_kv) &&
+               archllm_op_attn_fused_fits(ctx, T, S, m->cfg.d_kv);
+    CHECK(m->attn_fused == !(want && strcmp(want, "0") == 0) && (!m->attn_fused || fits),
+          "%s: attention %s (S %d, T %d, d_kv %d)", what, m->attn_fused ? "fused" : "through GEMMs", S, T, m->cfg.d_kv);
 
     archllm_status s = archllm_t5_forward(ctx, m, ids, mask, B, S, dec, T);
     CHECK(s == ARCHLLM_OK, "%s: forward (%s)", what, s ? archllm_last_error() : "");
@@ -261,6 +266,68 @@ static void dropout_grads(archllm_ctx_t *ctx)
           "(worst rel err %.2e, tol 1e-2: float32 loss, h = 1e-2)", checked, worst);
     free(ids), free(mask), free(labels), free(dec), free(g), free(w);
     archllm_st_close(&ex);
+    archllm_t5_free(&m);
+}
+
+/* The two attention paths agree in training (dropout 0.2, the same masks), also where only
+ * some attentions fit the fused kernels: S or T beyond ARCHLLM_ATT_FUSED_MAX sends the
+ * encoder's (or the decoder's) self-attention and the cross-attention through GEMMs while
+ * the other self-attention stays fused.  Loss and every gradient, fused against GEMM. */
+static void paths_agree(archllm_ctx_t *ctx)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/tests/fixtures/t5/v1_1", srcdir());
+    archllm_t5 m;
+    if (archllm_t5_load_hf(ctx, &m, dir) != ARCHLLM_OK) {
+        CHECK(0, "paths: load");
+        return;
+    }
+    static const int sizes[3][2] = {{11, 9}, {ARCHLLM_ATT_FUSED_MAX + 6, 9}, {9, ARCHLLM_ATT_FUSED_MAX + 6}};
+    const int B = 2, V = m.cfg.vocab;
+    float *g[2] = {malloc(m.P.total * sizeof(float)), malloc(m.P.total * sizeof(float))};
+    for (int c = 0; c < 3; c++) {
+        int S = sizes[c][0], T = sizes[c][1];
+        int32_t *ids = malloc(sizeof(int32_t) * B * S), *mask = malloc(sizeof(int32_t) * B * S);
+        int32_t *labels = malloc(sizeof(int32_t) * B * T), *dec = malloc(sizeof(int32_t) * B * T);
+        for (int i = 0; i < B * S; i++) {
+            ids[i] = (i * 7 + 3) % V;
+            mask[i] = !(i >= S && i % S >= S - 4); /* the second row: 4 pads */
+        }
+        for (int i = 0; i < B * T; i++) labels[i] = (i >= T && i % T == T - 1) ? -100 : (i * 5 + 1) % V;
+        archllm_t5_shift_right(&m.cfg, labels, B, T, dec);
+        float loss[2] = {0, 0};
+        archllm_status s = ARCHLLM_OK;
+        for (int f = 0; f < 2 && s == ARCHLLM_OK; f++) {
+            m.attn_fused = 1 - f;
+            m.training = 1;
+            m.cfg.dropout = 0.2f;
+            m.drop_seed = 777u;
+            s = archllm_params_zero_grad(ctx, &m.P);
+            if (s == ARCHLLM_OK) s = archllm_t5_forward(ctx, &m, ids, mask, B, S, dec, T);
+            if (s == ARCHLLM_OK) s = archllm_t5_loss(ctx, &m, labels, &loss[f]);
+            if (s == ARCHLLM_OK) s = archllm_t5_backward(ctx, &m);
+            if (s == ARCHLLM_OK) s = archllm_params_read_grad(ctx, &m.P, g[f]);
+        }
+        double worst = 0;
+        const char *wn = "";
+        for (int i = 0; s == ARCHLLM_OK && i < m.P.n; i++) {
+            double e = rel_inf(g[0] + m.P.t[i].offset, g[1] + m.P.t[i].offset, m.P.t[i].numel, 1e-6);
+            if (!(e <= worst)) {
+                worst = e;
+                wn = m.P.t[i].name;
+            }
+        }
+        double le = fabs((double)loss[0] - loss[1]) / fabs((double)loss[1]);
+        /* float rounding in two summation orders, as against HF (worst measured there 1.5e-6) */
+        CHECK(s == ARCHLLM_OK && le < 1e-6 && worst < 2e-5,
+              "paths: S %d, T %d (fused: encoder %s, decoder %s, cross %s), dropout 0.2: loss %.7f vs %.7f, "
+              "gradients worst %.2e in %s (tol 1e-6, 2e-5 of the tensor's max)",
+              S, T, archllm_op_attn_fused_fits(ctx, S, S, m.cfg.d_kv) ? "yes" : "no",
+              archllm_op_attn_fused_fits(ctx, T, T, m.cfg.d_kv) ? "yes" : "no",
+              archllm_op_attn_fused_fits(ctx, T, S, m.cfg.d_kv) ? "yes" : "no", loss[0], loss[1], worst, wn);
+        free(ids), free(mask), free(labels), free(dec);
+    }
+    free(g[0]), free(g[1]);
     archllm_t5_free(&m);
 }
 
@@ -640,12 +707,19 @@ int main(void)
 {
     archllm_ctx_t *ctx = test_open_ctx();
     buckets_and_threshold();
-    variant(ctx, "v1_0");
-    variant(ctx, "v1_1");
-    tf5_forms(ctx);
-    malformed(ctx);
-    aliases(ctx);
-    dropout_grads(ctx);
+    /* both attention paths: the fused kernels (the default where they fit, as they do at the
+     * fixtures' lengths) and the CLBlast GEMM path (ARCHLLM_T5_FUSED=0) */
+    for (int fused = 1; fused >= 0; fused--) {
+        setenv("ARCHLLM_T5_FUSED", fused ? "1" : "0", 1);
+        printf("-- attention: %s\n", fused ? "fused kernels (ARCHLLM_T5_FUSED=1)" : "GEMM path (ARCHLLM_T5_FUSED=0)");
+        variant(ctx, "v1_0");
+        variant(ctx, "v1_1");
+        tf5_forms(ctx);
+        malformed(ctx);
+        aliases(ctx);
+        dropout_grads(ctx);
+    }
+    paths_agree(ctx);
     archllm_ctx_free(ctx);
     int r = test_finish();
     if (r) printf("hint: regenerate the fixtures with python3 tests/fixtures/t5/make_fixtures.py, then "
