@@ -8,6 +8,18 @@
 
 #define LIN_R 4 /* rows of a block */
 
+/* Columns per work-item of the two backward kernels (a tunable, src/backend/tuning.c):
+ * 16 (the default), 8 or 4.  Each output element is the same chain of FMAs whatever the
+ * width, so the choice changes speed only. */
+#ifndef LIN_COLS
+#define LIN_COLS 16
+#endif
+#define LIN_CAT_(a, b) a##b
+#define LIN_CAT(a, b)  LIN_CAT_(a, b)
+#define floatC  LIN_CAT(float, LIN_COLS)
+#define vloadC  LIN_CAT(vload, LIN_COLS)
+#define vstoreC LIN_CAT(vstore, LIN_COLS)
+
 static float hsum16(float16 v)
 {
     float8 a = v.lo + v.hi;
@@ -62,28 +74,28 @@ __kernel void linear_fwd(__global float *y, uint y_off, __global const float *x,
     }
 }
 
-/* dx(M, I) += dy(M, O) w(O, I); one item per 4 rows x 16 columns. */
+/* dx(M, I) += dy(M, O) w(O, I); one item per 4 rows x LIN_COLS columns. */
 __kernel void linear_bwd_dx(__global float *dx, uint dx_off, __global const float *dy, uint dy_off,
                             __global const float *w, uint w_off, uint M, uint O, uint I)
 {
-    uint i = get_global_id(0), ibk = (I + 15) / 16;
+    uint i = get_global_id(0), ibk = (I + LIN_COLS - 1) / LIN_COLS;
     GUARD(i, ((M + 3) / 4) * ibk);
-    uint m0 = (i / ibk) * 4, i0 = (i % ibk) * 16;
+    uint m0 = (i / ibk) * 4, i0 = (i % ibk) * LIN_COLS;
     __global const float *d0 = dy + dy_off + min(m0 + 0, M - 1) * O, *d1 = dy + dy_off + min(m0 + 1, M - 1) * O;
     __global const float *d2 = dy + dy_off + min(m0 + 2, M - 1) * O, *d3 = dy + dy_off + min(m0 + 3, M - 1) * O;
-    if (i0 + 16 <= I) {
-        float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    if (i0 + LIN_COLS <= I) {
+        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (uint o = 0; o < O; o++) {
-            float16 wv = vload16(0, w + w_off + o * I + i0);
-            a0 = fma((float16)(d0[o]), wv, a0);
-            a1 = fma((float16)(d1[o]), wv, a1);
-            a2 = fma((float16)(d2[o]), wv, a2);
-            a3 = fma((float16)(d3[o]), wv, a3);
+            floatC wv = vloadC(0, w + w_off + o * I + i0);
+            a0 = fma((floatC)(d0[o]), wv, a0);
+            a1 = fma((floatC)(d1[o]), wv, a1);
+            a2 = fma((floatC)(d2[o]), wv, a2);
+            a3 = fma((floatC)(d3[o]), wv, a3);
         }
-        float16 acc[4] = {a0, a1, a2, a3};
+        floatC acc[4] = {a0, a1, a2, a3};
         for (uint r = 0; r < 4 && m0 + r < M; r++) {
             __global float *p = dx + dx_off + (m0 + r) * I + i0;
-            vstore16(vload16(0, p) + acc[r], 0, p);
+            vstoreC(vloadC(0, p) + acc[r], 0, p);
         }
         return;
     }
@@ -97,65 +109,65 @@ __kernel void linear_bwd_dx(__global float *dx, uint dx_off, __global const floa
 }
 
 /* dw(O, I) += dy(M, O)^T x(M, I) and, when db_on, db(O) += column sums of dy (by the
- * items of the first column block); one item per 4 outputs x 16 inputs. */
+ * items of the first column block); one item per 4 outputs x LIN_COLS inputs. */
 __kernel void linear_bwd_dw(__global float *dw, uint dw_off, __global float *db, uint db_off, uint db_on,
                             __global const float *dy, uint dy_off, __global const float *x, uint x_off, uint M,
                             uint O, uint I)
 {
-    uint i = get_global_id(0), ibk = (I + 15) / 16;
+    uint i = get_global_id(0), ibk = (I + LIN_COLS - 1) / LIN_COLS;
     GUARD(i, ((O + 3) / 4) * ibk);
-    uint o0 = (i / ibk) * 4, i0 = (i % ibk) * 16;
+    uint o0 = (i / ibk) * 4, i0 = (i % ibk) * LIN_COLS;
     uint c0 = min(o0 + 0, O - 1), c1 = min(o0 + 1, O - 1), c2 = min(o0 + 2, O - 1), c3 = min(o0 + 3, O - 1);
     __global const float *g = dy + dy_off;
     __global const float *xb = x + x_off;
     float b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    if (i0 + 16 <= I && o0 + 4 <= O) { /* full block: the 4 dy values as one float4 */
-        float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+    if (i0 + LIN_COLS <= I && o0 + 4 <= O) { /* full block: the 4 dy values as one float4 */
+        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
         float4 bs = 0;
         uint m = 0;
         for (; m + 2 <= M; m += 2) { /* two rows at a time: 8 independent FMA chains */
-            float16 xv = vload16(0, xb + m * I + i0), xw = vload16(0, xb + (m + 1) * I + i0);
+            floatC xv = vloadC(0, xb + m * I + i0), xw = vloadC(0, xb + (m + 1) * I + i0);
             float4 gv = vload4(0, g + m * O + o0), gw = vload4(0, g + (m + 1) * O + o0);
-            a0 = fma((float16)(gv.x), xv, a0);
-            a1 = fma((float16)(gv.y), xv, a1);
-            a2 = fma((float16)(gv.z), xv, a2);
-            a3 = fma((float16)(gv.w), xv, a3);
-            a4 = fma((float16)(gw.x), xw, a4);
-            a5 = fma((float16)(gw.y), xw, a5);
-            a6 = fma((float16)(gw.z), xw, a6);
-            a7 = fma((float16)(gw.w), xw, a7);
+            a0 = fma((floatC)(gv.x), xv, a0);
+            a1 = fma((floatC)(gv.y), xv, a1);
+            a2 = fma((floatC)(gv.z), xv, a2);
+            a3 = fma((floatC)(gv.w), xv, a3);
+            a4 = fma((floatC)(gw.x), xw, a4);
+            a5 = fma((floatC)(gw.y), xw, a5);
+            a6 = fma((floatC)(gw.z), xw, a6);
+            a7 = fma((floatC)(gw.w), xw, a7);
             bs += gv + gw;
         }
         for (; m < M; m++) {
-            float16 xv = vload16(0, xb + m * I + i0);
+            floatC xv = vloadC(0, xb + m * I + i0);
             float4 gv = vload4(0, g + m * O + o0);
-            a0 = fma((float16)(gv.x), xv, a0);
-            a1 = fma((float16)(gv.y), xv, a1);
-            a2 = fma((float16)(gv.z), xv, a2);
-            a3 = fma((float16)(gv.w), xv, a3);
+            a0 = fma((floatC)(gv.x), xv, a0);
+            a1 = fma((floatC)(gv.y), xv, a1);
+            a2 = fma((floatC)(gv.z), xv, a2);
+            a3 = fma((floatC)(gv.w), xv, a3);
             bs += gv;
         }
         b0 = bs.x, b1 = bs.y, b2 = bs.z, b3 = bs.w;
-        float16 acc[4] = {a0 + a4, a1 + a5, a2 + a6, a3 + a7};
+        floatC acc[4] = {a0 + a4, a1 + a5, a2 + a6, a3 + a7};
         for (uint r = 0; r < 4; r++) {
             __global float *p = dw + dw_off + (o0 + r) * I + i0;
-            vstore16(vload16(0, p) + acc[r], 0, p);
+            vstoreC(vloadC(0, p) + acc[r], 0, p);
         }
-    } else if (i0 + 16 <= I) {
-        float16 a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    } else if (i0 + LIN_COLS <= I) {
+        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (uint m = 0; m < M; m++) {
-            float16 xv = vload16(0, xb + m * I + i0);
+            floatC xv = vloadC(0, xb + m * I + i0);
             float g0 = g[m * O + c0], g1 = g[m * O + c1], g2 = g[m * O + c2], g3 = g[m * O + c3];
-            a0 = fma((float16)(g0), xv, a0);
-            a1 = fma((float16)(g1), xv, a1);
-            a2 = fma((float16)(g2), xv, a2);
-            a3 = fma((float16)(g3), xv, a3);
+            a0 = fma((floatC)(g0), xv, a0);
+            a1 = fma((floatC)(g1), xv, a1);
+            a2 = fma((floatC)(g2), xv, a2);
+            a3 = fma((floatC)(g3), xv, a3);
             b0 += g0, b1 += g1, b2 += g2, b3 += g3;
         }
-        float16 acc[4] = {a0, a1, a2, a3};
+        floatC acc[4] = {a0, a1, a2, a3};
         for (uint r = 0; r < 4 && o0 + r < O; r++) {
             __global float *p = dw + dw_off + (o0 + r) * I + i0;
-            vstore16(vload16(0, p) + acc[r], 0, p);
+            vstoreC(vloadC(0, p) + acc[r], 0, p);
         }
     } else {
         for (uint r = 0; r < 4 && o0 + r < O; r++)

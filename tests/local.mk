@@ -49,6 +49,9 @@ tests_test_ops_SOURCES = tests/ops/main.c tests/ops/harness.h tests/ops/families
 tests_test_ops_LDADD = $(TEST_LIBS)
 TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh
 EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh
+# tuning files and `archllm tune`: stale/corrupt files ignored and rebuilt; tuned numerics
+TESTS += tests/test_tune.sh
+EXTRA_DIST += tests/test_tune.sh
 
 # ---- train: the parameter table
 check_PROGRAMS += tests/train/test_params

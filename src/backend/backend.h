@@ -26,12 +26,17 @@ typedef struct {
     cl_kernel  kernels[ARCHLLM_MAX_KERNELS];
 } archllm_program;
 
-/* Tuning values put before each kernel source as #defines (CLBlast's way); chosen per
- * device from backend/tuning.c. */
+/* Tuning values: #defines put before each kernel source (CLBlast's way) and launch shapes.
+ * The defaults come by device type from backend/tuning.c; the tunables among them are
+ * replaced by the winners `archllm tune` measured on this device and stored (tuning.c). */
 typedef struct {
-    int wg_size;      /* work-group size of 1-D kernels */
-    int reduce_wg;    /* work-group size of reductions (power of two) */
-    int tile;         /* tile edge of 2-D kernels */
+    int wg_size;      /* work-group size of 1-D kernels (-DWG_SIZE) */
+    int reduce_wg;    /* work-group size of reductions, a power of two (-DREDUCE_WG; tunable) */
+    int tile;         /* tile edge of 2-D kernels (-DTILE) */
+    int linear_wg;    /* work-group size of cl/linear.cl's kernels (tunable) */
+    int linear_cols;  /* columns per work-item of linear_bwd_dx/_dw (-DLIN_COLS; tunable) */
+    int attn_tile;    /* work-group edge of the fused attention kernels (tunable, with attn_vw) */
+    int attn_vw;      /* their columns per work-item: 8 (where dk allows) or 1 */
 } archllm_tuning;
 
 struct archllm_ctx {
@@ -41,6 +46,8 @@ struct archllm_ctx {
     cl_context          context;
     cl_command_queue    queue;
     archllm_tuning      tuning;
+    int                 tuned;           /* tuning read from tuning_file (or measured) */
+    char                tuning_file[4096];
     archllm_program     programs[ARCHLLM_MAX_FAMILIES];
     int                 n_programs;
     cl_mem              scratch;       /* small scratch for reductions etc. */
@@ -118,7 +125,47 @@ archllm_status archllm_launch_2d(archllm_ctx_t *ctx, cl_kernel k, size_t g0, siz
 #define ARG_END     (size_t)0
 
 /* ---- tuning -------------------------------------------------------------- */
+/* The safe defaults (today's hand-picked values) of this device. */
 void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *t);
+
+/* The tunables: each has a candidate list, default first, and one key in the tuning file. */
+enum {
+    ARCHLLM_TUNE_LINEAR_WG,   /* linear_wg                               */
+    ARCHLLM_TUNE_LINEAR_COLS, /* linear_cols                             */
+    ARCHLLM_TUNE_REDUCE_WG,   /* reduce_wg                               */
+    ARCHLLM_TUNE_ATTN_SHAPE,  /* attn_shape: attn_tile x attn_vw, "1x8"  */
+    ARCHLLM_TUNE_COUNT
+};
+#define ARCHLLM_TUNE_MAX_CAND 8
+typedef struct {
+    int v[2]; /* the value; attn_shape uses both (tile, columns), the others v[0] */
+} archllm_tune_value;
+const char *archllm_tunable_name(int t);
+/* The candidates of tunable t on this device, its default first; returns how many. */
+int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_tune_value *out);
+archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t);
+void archllm_tunable_set(archllm_tuning *tu, int t, archllm_tune_value v);
+void archllm_tunable_format(int t, archllm_tune_value v, char *out, size_t cap);
+
+/* The folder of the program cache ($ARCHLLM_CACHE_DIR, ...), created; 0 when there is none. */
+int archllm_cache_dir(char *out, size_t cap);
+/* This device's tuning file: $ARCHLLM_TUNING_FILE, else <cache dir>/tuning-<device>-<hash>.txt
+ * (the hash of platform, device, vendor and driver version); 0 when there is no cache dir. */
+int archllm_tuning_path(const archllm_device_info *info, char *out, size_t cap);
+/* Read a tuning file onto t (which holds the defaults): ENOTFOUND when there is none,
+ * EFORMAT with the reason in the last error when it is corrupt or stale (another format
+ * version, device or driver, or a value outside the candidates). */
+archllm_status archllm_tuning_load(const char *path, const archllm_device_info *info, archllm_tuning *t);
+/* Write t as path's tuning file (temp file + rename); notes (may be NULL) are appended as
+ * comment lines (the measured times). */
+archllm_status archllm_tuning_save(const char *path, const archllm_device_info *info, const archllm_tuning *t,
+                                   const char *notes);
+/* At context open: the stored winners when the file is valid, else the defaults with one
+ * notice per process on stderr; ARCHLLM_TUNE=auto tunes an untuned device (bounded, see
+ * ops/autotune.h), ARCHLLM_TUNE=off keeps the defaults silently. */
+void archllm_tuning_open(archllm_ctx_t *ctx);
+/* Release every built program, so the next kernel lookup builds with ctx->tuning's defines. */
+void archllm_ctx_reset_programs(archllm_ctx_t *ctx);
 /* Apply known-good CLBlast parameters for this device (PoCL CPU: tuned Xgemm). */
 void archllm_tuning_apply_clblast(archllm_ctx_t *ctx);
 

@@ -68,6 +68,7 @@ archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
     }
     archllm_tuning_for_device(&ctx->info, &ctx->tuning);
     archllm_tuning_apply_clblast(ctx);
+    archllm_tuning_open(ctx); /* the stored winners of `archllm tune`, if any */
     *out = ctx;
     return ARCHLLM_OK;
 }
@@ -76,11 +77,7 @@ void archllm_ctx_free(archllm_ctx_t *ctx)
 {
     if (!ctx) return;
     if (ctx->queue) clFinish(ctx->queue);
-    for (int i = 0; i < ctx->n_programs; i++) {
-        archllm_program *p = &ctx->programs[i];
-        for (int k = 0; k < p->n_kernels; k++) clReleaseKernel(p->kernels[k]);
-        if (p->program) clReleaseProgram(p->program);
-    }
+    archllm_ctx_reset_programs(ctx);
     archllm_buf_free(&ctx->scratch);
     if (ctx->queue) clReleaseCommandQueue(ctx->queue);
     if (ctx->context) clReleaseContext(ctx->context);

@@ -80,13 +80,13 @@ archllm_status archllm_cl_source(const char *family, char **src, size_t *len)
 void archllm_build_options(const archllm_ctx_t *ctx, char *out, size_t cap)
 {
     /* -cl-fast-relaxed-math is avoided: it changes results between devices. */
-    snprintf(out, cap, "-cl-std=CL1.2 -DWG_SIZE=%d -DREDUCE_WG=%d -DTILE=%d",
-             ctx->tuning.wg_size, ctx->tuning.reduce_wg, ctx->tuning.tile);
+    snprintf(out, cap, "-cl-std=CL1.2 -DWG_SIZE=%d -DREDUCE_WG=%d -DTILE=%d -DLIN_COLS=%d",
+             ctx->tuning.wg_size, ctx->tuning.reduce_wg, ctx->tuning.tile, ctx->tuning.linear_cols);
 }
 
 /* ---- disk cache ----------------------------------------------------------- */
 
-static int cache_dir(char *out, size_t cap)
+int archllm_cache_dir(char *out, size_t cap)
 {
     const char *no = getenv("ARCHLLM_NO_CACHE");
     if (no && no[0] && strcmp(no, "0") != 0) return 0;
@@ -199,7 +199,7 @@ static archllm_status program_build(archllm_ctx_t *ctx, const char *family, cl_p
 
     char dir[4096], path[4096 + 80];
     char hex[SHA256_DIGEST_STRING_LENGTH];
-    int use_cache = cache_dir(dir, sizeof dir);
+    int use_cache = archllm_cache_dir(dir, sizeof dir);
     if (use_cache) {
         cache_key(ctx, src, len, opts, hex);
         snprintf(path, sizeof path, "%s/%s-%.32s.bin", dir, family, hex);
@@ -224,6 +224,16 @@ static archllm_status program_build(archllm_ctx_t *ctx, const char *family, cl_p
     ctx->programs_built++;
     *out = prog;
     return ARCHLLM_OK;
+}
+
+void archllm_ctx_reset_programs(archllm_ctx_t *ctx)
+{
+    for (int i = 0; i < ctx->n_programs; i++) {
+        archllm_program *p = &ctx->programs[i];
+        for (int k = 0; k < p->n_kernels; k++) clReleaseKernel(p->kernels[k]);
+        if (p->program) clReleaseProgram(p->program);
+    }
+    ctx->n_programs = 0;
 }
 
 archllm_status archllm_kernel(archllm_ctx_t *ctx, const char *family, const char *name, cl_kernel *kernel)

@@ -1,11 +1,26 @@
-/* tuning.c - per-device tuning values: the #defines put before every kernel source, and
- * CLBlast parameters that beat its defaults on a device we have measured. */
+/* tuning.c - per-device tuning values: the #defines put before every kernel source and
+ * the launch shapes, their safe defaults by device type, the tunables' candidate lists,
+ * the tuning file that `archllm tune` (src/ops/autotune.c measures) writes per device and
+ * driver beside the program cache, and CLBlast parameters that beat its defaults on a
+ * device we have measured.  The measuring itself is not here: it runs the op launchers.
+ *
+ * Tuning file (text, one "key value" a line, '#' comments):
+ *   archllm-tuning 1          format version: another one is stale
+ *   platform, device, vendor, driver   must match the device, else stale
+ *   linear_wg 64 / linear_cols 16 / reduce_wg 64 / attn_shape 1x8   the winners */
 #include "backend/backend.h"
+#include "ops/autotune.h"
+#include "util/fileio.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <clblast_c.h>
+#include <sha2.h>
+
+#define TUNING_FORMAT 1
 
 static int is_pocl(const archllm_device_info *info)
 {
@@ -27,6 +42,269 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
     while ((size_t)t->wg_size > info->max_work_group && t->wg_size > 1) t->wg_size /= 2;
     while ((size_t)t->reduce_wg > info->max_work_group && t->reduce_wg > 1) t->reduce_wg /= 2;
     while ((size_t)(t->tile * t->tile) > info->max_work_group && t->tile > 1) t->tile /= 2;
+    /* linear: the 1-D work-group; 16 columns per backward item (float16 = AVX-512 on PoCL) */
+    t->linear_wg = t->wg_size;
+    t->linear_cols = 16;
+    /* Fused attention, CPUs: 1 x 1 groups, 8 columns (where dk allows).  A PoCL work-group is
+     * one thread looping over its work-items between barriers, and that loop only costs
+     * here: at nb201-default's sizes 1 x 1 measured 1.5-3x faster than 8 x 8, and 1.1-1.3x
+     * at t5-small's (PoCL 3.1, 2 cores).  GPUs: the tile (16 x 16), one column per item. */
+    t->attn_tile = info->type == ARCHLLM_DEVICE_CPU ? 1 : t->tile;
+    t->attn_vw = info->type == ARCHLLM_DEVICE_CPU ? 8 : 1;
+}
+
+/* ---- tunables ------------------------------------------------------------------ */
+
+static const char *const tunable_names[ARCHLLM_TUNE_COUNT] = {"linear_wg", "linear_cols", "reduce_wg",
+                                                               "attn_shape"};
+
+const char *archllm_tunable_name(int t) { return t >= 0 && t < ARCHLLM_TUNE_COUNT ? tunable_names[t] : "?"; }
+
+archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t)
+{
+    archllm_tune_value v = {{0, 0}};
+    switch (t) {
+    case ARCHLLM_TUNE_LINEAR_WG: v.v[0] = tu->linear_wg; break;
+    case ARCHLLM_TUNE_LINEAR_COLS: v.v[0] = tu->linear_cols; break;
+    case ARCHLLM_TUNE_REDUCE_WG: v.v[0] = tu->reduce_wg; break;
+    case ARCHLLM_TUNE_ATTN_SHAPE: v.v[0] = tu->attn_tile, v.v[1] = tu->attn_vw; break;
+    }
+    return v;
+}
+
+void archllm_tunable_set(archllm_tuning *tu, int t, archllm_tune_value v)
+{
+    switch (t) {
+    case ARCHLLM_TUNE_LINEAR_WG: tu->linear_wg = v.v[0]; break;
+    case ARCHLLM_TUNE_LINEAR_COLS: tu->linear_cols = v.v[0]; break;
+    case ARCHLLM_TUNE_REDUCE_WG: tu->reduce_wg = v.v[0]; break;
+    case ARCHLLM_TUNE_ATTN_SHAPE: tu->attn_tile = v.v[0], tu->attn_vw = v.v[1]; break;
+    }
+}
+
+void archllm_tunable_format(int t, archllm_tune_value v, char *out, size_t cap)
+{
+    if (t == ARCHLLM_TUNE_ATTN_SHAPE) snprintf(out, cap, "%dx%d", v.v[0], v.v[1]);
+    else snprintf(out, cap, "%d", v.v[0]);
+}
+
+static int tunable_parse(int t, const char *s, archllm_tune_value *v)
+{
+    char end = 0;
+    v->v[0] = v->v[1] = 0;
+    if (t == ARCHLLM_TUNE_ATTN_SHAPE) return sscanf(s, "%dx%d%c", &v->v[0], &v->v[1], &end) == 2;
+    return sscanf(s, "%d%c", &v->v[0], &end) == 1;
+}
+
+static int add_cand(archllm_tune_value *out, int n, int a, int b)
+{
+    for (int i = 0; i < n; i++)
+        if (out[i].v[0] == a && out[i].v[1] == b) return n;
+    if (n == ARCHLLM_TUNE_MAX_CAND) return n;
+    out[n].v[0] = a, out[n].v[1] = b;
+    return n + 1;
+}
+
+int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_tune_value *out)
+{
+    archllm_tuning d;
+    archllm_tuning_for_device(info, &d);
+    archllm_tune_value def = archllm_tunable_get(&d, t);
+    int n = add_cand(out, 0, def.v[0], def.v[1]);
+    size_t maxwg = info->max_work_group;
+    static const int wgs[] = {16, 32, 64, 128, 256};
+    static const int cols[] = {16, 8, 4};
+    static const int shapes[][2] = {{1, 8}, {1, 1}, {2, 8}, {4, 8}, {4, 1}, {8, 1}, {16, 1}};
+    switch (t) {
+    case ARCHLLM_TUNE_LINEAR_WG:
+    case ARCHLLM_TUNE_REDUCE_WG:
+        for (size_t i = 0; i < sizeof wgs / sizeof wgs[0]; i++)
+            if ((size_t)wgs[i] <= maxwg) n = add_cand(out, n, wgs[i], 0);
+        break;
+    case ARCHLLM_TUNE_LINEAR_COLS:
+        for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) n = add_cand(out, n, cols[i], 0);
+        break;
+    case ARCHLLM_TUNE_ATTN_SHAPE:
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+            if ((size_t)(shapes[i][0] * shapes[i][0]) <= maxwg) n = add_cand(out, n, shapes[i][0], shapes[i][1]);
+        break;
+    }
+    return n;
+}
+
+/* ---- the tuning file ---------------------------------------------------------------- */
+
+int archllm_tuning_path(const archllm_device_info *info, char *out, size_t cap)
+{
+    const char *f = getenv("ARCHLLM_TUNING_FILE");
+    if (f && f[0]) {
+        snprintf(out, cap, "%s", f);
+        return 1;
+    }
+    char dir[4096];
+    if (!archllm_cache_dir(dir, sizeof dir)) return 0;
+    SHA2_CTX h;
+    char hex[SHA256_DIGEST_STRING_LENGTH];
+    SHA256Init(&h);
+    const char *parts[] = {info->platform_name, info->name, info->vendor, info->driver_version};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        SHA256Update(&h, (const uint8_t *)parts[i], strlen(parts[i]) + 1);
+    SHA256End(&h, hex);
+    char name[41];
+    size_t n = 0;
+    for (const char *p = info->name; *p && n + 1 < sizeof name; p++) /* a readable, safe file name */
+        name[n++] = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ? *p : '-';
+    name[n] = '\0';
+    snprintf(out, cap, "%s/tuning-%s-%.12s.txt", dir, name, hex);
+    return 1;
+}
+
+archllm_status archllm_tuning_load(const char *path, const archllm_device_info *info, archllm_tuning *t)
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (archllm_read_file(path, &data, &len) != ARCHLLM_OK) {
+        archllm_error_clear();
+        return archllm_fail(ARCHLLM_ENOTFOUND, "no tuning file %s", path);
+    }
+    archllm_tuning out = *t;
+    int format = 0, seen = 0, lineno = 0;
+    const char *want[4][2] = {{"platform", info->platform_name}, {"device", info->name},
+                              {"vendor", info->vendor}, {"driver", info->driver_version}};
+    int matched[4] = {0, 0, 0, 0};
+    archllm_status s = ARCHLLM_OK;
+    for (char *line = data, *next; line && s == ARCHLLM_OK; line = next) {
+        next = strchr(line, '\n');
+        if (next) *next++ = '\0';
+        lineno++;
+        if (!line[0] || line[0] == '#') continue;
+        char *sp = strchr(line, ' ');
+        if (!sp) {
+            s = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: expected \"key value\"", path, lineno);
+            break;
+        }
+        *sp = '\0';
+        const char *key = line, *val = sp + 1;
+        if (lineno == 1) {
+            if (strcmp(key, "archllm-tuning") != 0 || sscanf(val, "%d", &format) != 1)
+                s = archllm_fail(ARCHLLM_EFORMAT, "%s: not an archllm tuning file", path);
+            else if (format != TUNING_FORMAT)
+                s = archllm_fail(ARCHLLM_EFORMAT, "%s: format %d, this archllm reads %d", path, format, TUNING_FORMAT);
+            continue;
+        }
+        int known = 0;
+        for (int i = 0; i < 4; i++)
+            if (strcmp(key, want[i][0]) == 0) {
+                known = 1;
+                if (strcmp(val, want[i][1]) != 0)
+                    s = archllm_fail(ARCHLLM_EFORMAT, "%s: stale: made for %s \"%s\", this is \"%s\"", path, key,
+                                     val, want[i][1]);
+                matched[i] = 1;
+            }
+        for (int k = 0; !known && k < ARCHLLM_TUNE_COUNT; k++) {
+            if (strcmp(key, tunable_names[k]) != 0) continue;
+            known = 1;
+            archllm_tune_value v, cand[ARCHLLM_TUNE_MAX_CAND];
+            int n = archllm_tunable_candidates(k, info, cand), ok = 0;
+            if (tunable_parse(k, val, &v))
+                for (int i = 0; i < n; i++) ok |= cand[i].v[0] == v.v[0] && cand[i].v[1] == v.v[1];
+            if (!ok) s = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: %s %s is not a candidate here", path, lineno, key, val);
+            else archllm_tunable_set(&out, k, v), seen |= 1 << k;
+        }
+        if (!known) s = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: unknown key %s", path, lineno, key);
+    }
+    free(data);
+    if (s != ARCHLLM_OK) return s;
+    if (format == 0) return archllm_fail(ARCHLLM_EFORMAT, "%s: not an archllm tuning file", path);
+    for (int i = 0; i < 4; i++)
+        if (!matched[i]) return archllm_fail(ARCHLLM_EFORMAT, "%s: no %s line", path, want[i][0]);
+    /* a missing tunable keeps its default: a file written before a tunable existed stays usable */
+    (void)seen;
+    *t = out;
+    return ARCHLLM_OK;
+}
+
+archllm_status archllm_tuning_save(const char *path, const archllm_device_info *info, const archllm_tuning *t,
+                                   const char *notes)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        ARCHLLM_TRY(archllm_mkdirs(dir));
+    }
+    archllm_atomic_file af;
+    ARCHLLM_TRY(archllm_atomic_open(&af, path));
+    fprintf(af.f, "archllm-tuning %d\n# written by `archllm tune` (archllm %s); delete it to run on the defaults\n",
+            TUNING_FORMAT, ARCHLLM_VERSION_STRING);
+    fprintf(af.f, "platform %s\ndevice %s\nvendor %s\ndriver %s\n", info->platform_name, info->name, info->vendor,
+            info->driver_version);
+    for (int k = 0; k < ARCHLLM_TUNE_COUNT; k++) {
+        char v[32];
+        archllm_tunable_format(k, archllm_tunable_get(t, k), v, sizeof v);
+        fprintf(af.f, "%s %s\n", tunable_names[k], v);
+    }
+    if (notes) {
+        for (const char *p = notes; *p;) {
+            const char *e = strchr(p, '\n');
+            size_t n = e ? (size_t)(e - p) : strlen(p);
+            fprintf(af.f, "# %.*s\n", (int)n, p);
+            p += n + (e != NULL);
+        }
+    }
+    if (ferror(af.f)) {
+        archllm_atomic_abort(&af);
+        return archllm_fail(ARCHLLM_EIO, "writing %s", path);
+    }
+    return archllm_atomic_commit(&af);
+}
+
+/* ---- at context open ------------------------------------------------------------- */
+
+void archllm_tuning_open(archllm_ctx_t *ctx)
+{
+    static int noticed; /* one notice per process */
+    const char *mode = getenv("ARCHLLM_TUNE");
+    ctx->tuned = 0;
+    ctx->tuning_file[0] = '\0';
+    if (mode && strcmp(mode, "off") == 0) return;
+    int have_path = archllm_tuning_path(&ctx->info, ctx->tuning_file, sizeof ctx->tuning_file);
+    if (have_path) {
+        archllm_status s = archllm_tuning_load(ctx->tuning_file, &ctx->info, &ctx->tuning);
+        if (s == ARCHLLM_OK) {
+            ctx->tuned = 1;
+            return;
+        }
+        if (s != ARCHLLM_ENOTFOUND && !noticed) {
+            fprintf(stderr, "archllm: ignoring the tuning file: %s; running on the defaults (`archllm tune` "
+                            "rebuilds it)\n", archllm_last_error());
+            noticed = 1;
+        }
+        archllm_error_clear();
+    }
+    if (mode && strcmp(mode, "auto") == 0 && have_path) {
+        archllm_autotune_params p = archllm_autotune_default_params();
+        archllm_autotune_row rows[ARCHLLM_TUNE_COUNT];
+        fprintf(stderr, "archllm: tuning %s for up to %.0f s (ARCHLLM_TUNE=auto)\n", ctx->info.name, p.budget_s);
+        p.progress = archllm_autotune_print_stderr;
+        if (archllm_autotune(ctx, &p, rows) == ARCHLLM_OK) {
+            char notes[4096];
+            archllm_autotune_table(rows, notes, sizeof notes);
+            if (archllm_tuning_save(ctx->tuning_file, &ctx->info, &ctx->tuning, notes) == ARCHLLM_OK) ctx->tuned = 1;
+        } else {
+            fprintf(stderr, "archllm: tuning failed (%s); running on the defaults\n", archllm_last_error());
+            archllm_tuning_for_device(&ctx->info, &ctx->tuning);
+            archllm_ctx_reset_programs(ctx);
+        }
+        archllm_error_clear();
+        return;
+    }
+    if (!noticed) {
+        fprintf(stderr, "archllm: %s is not tuned; running on safe defaults (run `archllm tune` once, or set "
+                        "ARCHLLM_TUNE=auto)\n", ctx->info.name);
+        noticed = 1;
+    }
 }
 
 void archllm_tuning_apply_clblast(archllm_ctx_t *ctx)

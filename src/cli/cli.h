@@ -94,6 +94,7 @@ int cli_is_help(const char *s);
 
 /* commands */
 int cmd_devices(int argc, char **argv);
+int cmd_tune(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_dataset(int argc, char **argv);

@@ -1,4 +1,5 @@
-/* cmd_devices.c - `archllm devices`: every platform and device, and which one is selected. */
+/* cmd_devices.c - `archllm devices`: every platform and device, which one is selected, and
+ * whether each is tuned (its tuning file, src/backend/tuning.c). */
 #include "cli/cli.h"
 #include "backend/backend.h"
 
@@ -64,6 +65,28 @@ int cmd_devices(int argc, char **argv)
                d->compute_units, d->global_mem_bytes / 1073741824.0, d->local_mem_bytes / 1024.0,
                d->max_alloc_bytes / 1073741824.0, d->max_work_group, d->has_fp64 ? "yes" : "no",
                d->has_fp16 ? "yes" : "no");
+        char path[4096];
+        archllm_tuning t;
+        archllm_tuning_for_device(d, &t);
+        if (!archllm_tuning_path(d, path, sizeof path)) {
+            printf("        not tuned (no cache folder for a tuning file)\n");
+            continue;
+        }
+        archllm_status ts = archllm_tuning_load(path, d, &t);
+        if (ts == ARCHLLM_OK) {
+            char v[ARCHLLM_TUNE_COUNT][32];
+            for (int k = 0; k < ARCHLLM_TUNE_COUNT; k++)
+                archllm_tunable_format(k, archllm_tunable_get(&t, k), v[k], sizeof v[k]);
+            printf("        tuned: %s (linear_wg %s, linear_cols %s, reduce_wg %s, attn_shape %s)\n", path, v[0],
+                   v[1], v[2], v[3]);
+        } else if (ts == ARCHLLM_ENOTFOUND) {
+            printf("        not tuned: safe defaults (run 'archllm tune --device %d:%d')\n", d->platform_index,
+                   d->device_index);
+        } else {
+            printf("        not tuned: %s is ignored (%s); 'archllm tune --device %d:%d' rebuilds it\n", path,
+                   archllm_last_error(), d->platform_index, d->device_index);
+        }
+        archllm_error_clear();
     }
     printf("selected: %d:%d %s (%s)\n", sel.platform_index, sel.device_index, sel.name,
            selector ? "by selector" : "default: first GPU, else first CPU");

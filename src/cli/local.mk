@@ -1,5 +1,5 @@
 # src/cli: `archllm <command>`, one cmd_<command>.c each; render.c shows the library's events.
-archllm_SOURCES += src/cli/cli.h src/cli/main.c src/cli/render.c src/cli/render.h src/cli/cmd_devices.c src/cli/cmd_bench.c \
+archllm_SOURCES += src/cli/cli.h src/cli/main.c src/cli/render.c src/cli/render.h src/cli/cmd_devices.c src/cli/cmd_tune.c src/cli/cmd_bench.c \
 	src/cli/cmd_config.c
 archllm_SOURCES += src/cli/cmd_dataset.c src/cli/cmd_show.c
 archllm_SOURCES += src/cli/cmd_train.c src/cli/cmd_encode.c src/cli/cmd_decode.c

@@ -24,7 +24,28 @@ const cli_command cli_commands[] = {
      "to pass to --device, the device type, compute units, memory, work-group limit,\n"
      "fp64/fp16 support and driver version.  The device archllm would pick (with\n"
      "--device, ARCHLLM_DEVICE or the config's device.selector, else the first GPU, else\n"
-     "the first CPU) is marked '*'.\n"},
+     "the first CPU) is marked '*', and each device says whether it is tuned (with its\n"
+     "tuning file; see 'archllm help tune').\n"},
+    {"tune", cmd_tune, "measure our kernels' tunables on a device and store the winners",
+     "usage: archllm tune [--device SEL] [--budget SECONDS] [--dry-run]\n"
+     "                    [--config FILE.cfg] [--set key=value]\n"
+     "\n"
+     "Times each tunable of archllm's own kernels on the shapes the shipped configs use\n"
+     "(nb201-default's VQ-VAE linear layers and T5 fused attention, a gradient-norm\n"
+     "reduction): linear_wg (work-group of the linear kernels), linear_cols (columns per\n"
+     "work-item of their backward), reduce_wg (work-group of reductions) and attn_shape\n"
+     "(work-group edge x columns per work-item of the fused attention).  A candidate is\n"
+     "accepted only when its output matches the default's within the op tests'\n"
+     "tolerance, and wins only when 3% faster.  Prints a line per tunable and a table,\n"
+     "and writes the winners to the device's tuning file beside the program cache\n"
+     "($ARCHLLM_CACHE_DIR/tuning-<device>-<hash>.txt, or $ARCHLLM_TUNING_FILE), keyed by\n"
+     "device and driver; every later run on that device uses them.  An untuned device\n"
+     "runs on safe defaults (ARCHLLM_TUNE=auto tunes it on first use).  CLBlast's GEMM\n"
+     "parameters are not tuned here.\n"
+     "  --device SEL      OpenCL device (see 'archllm devices')\n"
+     "  --budget SECONDS  start no new candidate after this long (default 60); the\n"
+     "                    defaults are always measured\n"
+     "  --dry-run         measure and print, write nothing\n"},
     {"bench", cmd_bench, "measure kernels and GEMMs on the selected device",
      "usage: archllm bench gemm [--config FILE.cfg] [--set key=value] [--device SEL]\n"
      "                          [--sizes N,N,...] [--repeat R] [--batched] [--openblas]\n"

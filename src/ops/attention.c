@@ -133,25 +133,28 @@ static size_t fused_ldl(const archllm_ctx_t *ctx, size_t Lq, size_t Lk, size_t d
 }
 
 /* The launch shape: work-group edge (nx = ny) and columns per work-item (cl/attention.cl
- * says why).  CPUs: 1 x 1 groups, 8 columns (when dk allows).  A PoCL work-group is one
- * thread looping over its work-items between barriers, and that loop only costs here: at
- * nb201-default's sizes 1 x 1 measured 1.5-3x faster than 8 x 8, and 1.1-1.3x at t5-small's
- * (PoCL 3.1, 2 cores).  GPUs: the tuned tile (16 x 16), one column per work-item. */
+ * says why).  AUTO is the context's tuning (attn_tile x attn_vw: by default 1 x 1 groups
+ * taking 8 columns on CPUs, 16 x 16 taking one on GPUs, backend/tuning.c says why; `archllm
+ * tune` measures the others); CPU and GPU are those two defaults whatever the device (the
+ * op harness runs both).  8 columns only where dk is a multiple of 8; the edge shrinks to
+ * the kernel's work-group limit. */
 typedef struct {
     size_t  tile;
     cl_uint vw;
 } fused_shape;
 static fused_shape shape_for(const archllm_ctx_t *ctx, cl_kernel k, size_t dk, int kind)
 {
-    if (kind == ARCHLLM_ATT_SHAPE_AUTO) kind = ctx->info.type == ARCHLLM_DEVICE_CPU ? ARCHLLM_ATT_SHAPE_CPU
-                                                                                    : ARCHLLM_ATT_SHAPE_GPU;
-    if (kind == ARCHLLM_ATT_SHAPE_CPU) return (fused_shape){1, dk % 8 == 0 ? 8u : 1u};
-    size_t t = ctx->info.type == ARCHLLM_DEVICE_CPU ? 16 : (size_t)ctx->tuning.tile, kmax = 0;
-    if (clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL) ==
+    size_t t = (size_t)ctx->tuning.attn_tile, kmax = 0;
+    cl_uint vw = (cl_uint)ctx->tuning.attn_vw;
+    if (kind == ARCHLLM_ATT_SHAPE_CPU) t = 1, vw = 8;
+    if (kind == ARCHLLM_ATT_SHAPE_GPU) t = ctx->info.type == ARCHLLM_DEVICE_CPU ? 16 : (size_t)ctx->tuning.tile, vw = 1;
+    if (vw == 8 && dk % 8 != 0) vw = 1;
+    if (t > 1 &&
+        clGetKernelWorkGroupInfo(k, ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kmax, &kmax, NULL) ==
             CL_SUCCESS &&
         kmax > 0)
         while (t * t > kmax && t > 1) t /= 2;
-    return (fused_shape){t, 1u};
+    return (fused_shape){t, vw};
 }
 
 static archllm_status fused_check(const archllm_ctx_t *ctx, const char *what, size_t Lq, size_t Lk, size_t dk)

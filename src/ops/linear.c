@@ -1,4 +1,5 @@
-/* linear.c - launchers for cl/linear.cl (fused linear layer forward, dx and dw+db). */
+/* linear.c - launchers for cl/linear.cl (fused linear layer forward, dx and dw+db), on the
+ * tuned work-group size (tuning.linear_wg) and backward width (tuning.linear_cols = LIN_COLS). */
 #include "ops/common.h"
 #include "ops/vqvae_ops.h"
 
@@ -18,7 +19,7 @@ archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y, archllm
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(y.buf), ARG_UINT(yo), ARG_MEM(x.buf), ARG_UINT(xo), ARG_MEM(w.buf),
                                     ARG_UINT(wo), ARG_MEM(b.buf), ARG_UINT(bo), ARG_MEM(pb), ARG_UINT(po),
                                     ARG_UINT(np), ARG_UINT(mm), ARG_UINT(nn), ARG_UINT(kk), ARG_UINT(re), ARG_END));
-    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + 3) / 4), 0);
+    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + 3) / 4), (size_t)ctx->tuning.linear_wg);
 }
 
 archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx, archllm_view dy, archllm_view w,
@@ -31,7 +32,8 @@ archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx, arc
     ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_bwd_dx", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dx.buf), ARG_UINT(xo), ARG_MEM(dy.buf), ARG_UINT(yo),
                                     ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(mm), ARG_UINT(oo), ARG_UINT(ii), ARG_END));
-    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((I + 15) / 16), 0);
+    size_t cols = (size_t)ctx->tuning.linear_cols;
+    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
 }
 
 archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw, archllm_view db, archllm_view dy,
@@ -47,5 +49,6 @@ archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw, arc
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dw.buf), ARG_UINT(wo), ARG_MEM(dbb), ARG_UINT(bo), ARG_UINT(on),
                                     ARG_MEM(dy.buf), ARG_UINT(yo), ARG_MEM(x.buf), ARG_UINT(xo), ARG_UINT(mm),
                                     ARG_UINT(oo), ARG_UINT(ii), ARG_END));
-    return archllm_launch_1d(ctx, k, ((O + 3) / 4) * ((I + 15) / 16), 0);
+    size_t cols = (size_t)ctx->tuning.linear_cols;
+    return archllm_launch_1d(ctx, k, ((O + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
 }

@@ -63,9 +63,9 @@ archllm_status archllm_op_attn_fused_bwd(archllm_ctx_t *ctx, archllm_view dq, ar
                                          archllm_view ds, archllm_view dout, archllm_view out, size_t ldo,
                                          archllm_view p, archllm_view q, size_t ldq, archllm_view k, archllm_view v,
                                          size_t ldkv, size_t B, size_t H, size_t Lq, size_t Lk, size_t dk);
-/* the same with the launch shape chosen (the op harness runs both on any device): AUTO the
- * device's (CPU on CPUs, else GPU), CPU 1 x 1 work-groups taking 8 columns at a time, GPU
- * 16 x 16 (the tuned tile on a GPU) taking one */
+/* the same with the launch shape chosen (the op harness runs all three on any device): AUTO
+ * the context's tuned one (by default CPU on CPUs, else GPU; `archllm tune` measures others),
+ * CPU 1 x 1 work-groups taking 8 columns at a time, GPU 16 x 16 (the tile on a GPU) taking one */
 #define ARCHLLM_ATT_SHAPE_AUTO 0
 #define ARCHLLM_ATT_SHAPE_CPU  1
 #define ARCHLLM_ATT_SHAPE_GPU  2

@@ -607,6 +607,13 @@ int cases_t5(op_case *cases, int cap, int perf)
         ADD(mk_fa(&cases[n], bwd, 3, 2, 64, 64, 64, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, kind));
         ADD(mk_fa(&cases[n], bwd, 3, 3, 63, 64, 33, REF_ATT_MASK, 1, kind));
     }
+    /* ... and in the context's tuned shape (the defaults unless a tuning file says otherwise:
+     * tests/test_tune.sh runs these with non-default ones) */
+    for (int bwd = 0; bwd < 2; bwd++) {
+        ADD(mk_fa(&cases[n], bwd, 3, 2, 7, 7, 5, REF_ATT_BIAS | REF_ATT_CAUSAL, 0, ARCHLLM_ATT_SHAPE_AUTO));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_MASK, 0, ARCHLLM_ATT_SHAPE_AUTO));
+        ADD(mk_fa(&cases[n], bwd, 4, 4, 10, 9, 16, REF_ATT_MASK, 1, ARCHLLM_ATT_SHAPE_AUTO));
+    }
     ADD(mk_xent(&cases[n], 1, 2, 0));
     ADD(mk_xent(&cases[n], 21, 517, 0));
     ADD(mk_xent(&cases[n], 1, 2, 1));

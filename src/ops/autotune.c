@@ -1,0 +1,290 @@
+/* autotune.c - `archllm tune`'s measuring: every tunable of backend/tuning.c timed on the
+ * shapes the shipped configs run (conf/nb201-default.cfg: the VQ-VAE's 128-wide linear
+ * layers over a batch of 256 cells x 7 nodes, the T5's fused attention at batch 64, 4 heads
+ * of d_kv 16 over 10 codes, a gradient-norm reduction), the candidates' outputs checked
+ * against the default's.  The tuning file is backend/tuning.c's; this file only measures. */
+#include "ops/autotune.h"
+#include "ops/common.h"
+#include "ops/t5_ops.h"
+#include "ops/vqvae_ops.h"
+#include "util/clock.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Shapes: nb201-default.cfg (the op harness's perf cases use the same). */
+#define LIN_M   1792 /* vqvae.batch_size 256 x 7 nodes */
+#define LIN_N   128  /* vqvae.hidden */
+#define LIN_K   128
+#define RED_N   (1u << 18) /* a flat gradient of the order of the T5's and VQ-VAE's parameters */
+#define ATT_B   64   /* lm.batch_size */
+#define ATT_H   4    /* lm.heads */
+#define ATT_L   10   /* codes of a cell, with the task token */
+#define ATT_LX  9    /* cross-attention keys */
+#define ATT_D   16   /* lm.d_kv */
+#define ATT_NB  32   /* relative-position buckets */
+#define ATT_LD  (ATT_H * ATT_D)
+
+#define BEAT     0.97 /* a candidate must beat the default by 3%: these VMs swing */
+#define TIME_MIN 0.2  /* seconds of timed runs per candidate (and at least 3 runs) */
+
+typedef struct {
+    cl_mem buf[32];
+    int    nbuf;
+    size_t out_n;      /* floats read back for the check */
+    double atol, rtol; /* the op harness's tolerance of these cases */
+} workload;
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static float randu(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (float)((rng >> 40) * (1.0 / 8388608.0)) - 1.0f;
+}
+
+static archllm_status upload(archllm_ctx_t *ctx, workload *w, cl_mem *out, size_t n, int kind)
+{
+    /* kind 0: random floats, 1: zeros, 2: buckets in [0, ATT_NB), 3: a key mask (one key in 7 off) */
+    float *h = malloc(n * sizeof(float));
+    if (!h) return archllm_fail(ARCHLLM_ENOMEM, "autotune inputs");
+    for (size_t i = 0; i < n; i++) {
+        if (kind == 0) h[i] = randu();
+        else if (kind == 1) h[i] = 0.0f;
+        else {
+            cl_int v = kind == 2 ? (cl_int)(i * 7 % ATT_NB) : (cl_int)(i % 7 != 3);
+            memcpy(&h[i], &v, sizeof v);
+        }
+    }
+    archllm_status s = archllm_buf_alloc(ctx, out, n * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, *out, 0, h, n * sizeof(float));
+    free(h);
+    if (s == ARCHLLM_OK) w->buf[w->nbuf++] = *out;
+    return s;
+}
+
+/* The buffers of each workload, in order:
+ *   linear: x, w, b, dy, y, dx, dw, db        (outputs y.. read back)
+ *   reduce: x, out(2)
+ *   attn:   q, k, v, table, buckets, mask, out, p, dout, dq, dk, dv, ds, then the same 13 ... */
+static archllm_status setup(archllm_ctx_t *ctx, int t, workload *w)
+{
+    memset(w, 0, sizeof *w);
+    cl_mem m;
+    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS) {
+        size_t sz[8] = {LIN_M * LIN_K, LIN_N * LIN_K, LIN_N, LIN_M * LIN_N, LIN_M * LIN_N, LIN_M * LIN_K,
+                        LIN_N * LIN_K, LIN_N};
+        for (int i = 0; i < 8; i++) ARCHLLM_TRY(upload(ctx, w, &m, sz[i], i < 4 ? 0 : 1));
+        w->out_n = sz[4] + sz[5] + sz[6] + sz[7];
+        w->atol = 2e-6 * sqrt((double)LIN_M), w->rtol = 1e-5; /* linear_bwd_dw's: sums over M rows */
+    } else if (t == ARCHLLM_TUNE_REDUCE_WG) {
+        ARCHLLM_TRY(upload(ctx, w, &m, RED_N, 0));
+        ARCHLLM_TRY(upload(ctx, w, &m, 2, 1));
+        w->out_n = 2;
+        w->atol = 1e-5 * sqrt((double)RED_N), w->rtol = 1e-5; /* float tree sums: sqrt(n) ulps */
+    } else {
+        for (int cross = 0; cross < 2; cross++) {
+            size_t Lk = cross ? ATT_LX : ATT_L;
+            size_t sz[13] = {ATT_B * ATT_L * ATT_LD, ATT_B * Lk * ATT_LD, ATT_B * Lk * ATT_LD, ATT_NB * ATT_H,
+                             ATT_L * Lk, ATT_B * Lk, ATT_B * ATT_L * ATT_LD, ATT_B * ATT_H * ATT_L * Lk,
+                             ATT_B * ATT_L * ATT_LD, ATT_B * ATT_L * ATT_LD, ATT_B * Lk * ATT_LD,
+                             ATT_B * Lk * ATT_LD, ATT_B * ATT_H * ATT_L * Lk};
+            int kind[13] = {0, 0, 0, 0, 2, 3, 1, 1, 0, 1, 1, 1, 1};
+            for (int i = 0; i < 13; i++) ARCHLLM_TRY(upload(ctx, w, &m, sz[i], kind[i]));
+            w->out_n += sz[6] + sz[7] + sz[9] + sz[10] + sz[11] + sz[12];
+        }
+        w->atol = 3e-6, w->rtol = 2e-5; /* attn_fused's: float dots of dk terms, sums of Lk exps */
+    }
+    return ARCHLLM_OK;
+}
+
+static void teardown(workload *w)
+{
+    for (int i = 0; i < w->nbuf; i++) archllm_buf_free(&w->buf[i]);
+    w->nbuf = 0;
+}
+
+#define V(i) ((archllm_view){w->buf[i], 0})
+
+/* One run of the workload (accumulated outputs zeroed first), finished. */
+static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
+{
+    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS) {
+        ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[5], 0, LIN_M * LIN_K, 0.0f));
+        ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[6], 0, LIN_N * LIN_K, 0.0f));
+        ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[7], 0, LIN_N, 0.0f));
+        ARCHLLM_TRY(archllm_op_linear_fwd(ctx, V(4), V(0), V(1), V(2), V(2), 0, LIN_M, LIN_N, LIN_K, 1));
+        ARCHLLM_TRY(archllm_op_linear_bwd_dx(ctx, V(5), V(3), V(1), LIN_M, LIN_N, LIN_K));
+        ARCHLLM_TRY(archllm_op_linear_bwd_dw(ctx, V(6), V(7), V(3), V(0), LIN_M, LIN_N, LIN_K));
+    } else if (t == ARCHLLM_TUNE_REDUCE_WG) {
+        ARCHLLM_TRY(archllm_op_sum(ctx, V(1), V(0), RED_N));
+        ARCHLLM_TRY(archllm_op_sumsq(ctx, (archllm_view){w->buf[1], 1}, V(0), RED_N));
+    } else {
+        for (int cross = 0; cross < 2; cross++) {
+            int o = cross * 13;
+            size_t Lk = cross ? ATT_LX : ATT_L;
+            unsigned flags = cross ? ARCHLLM_ATT_MASK : ARCHLLM_ATT_BIAS | ARCHLLM_ATT_MASK;
+            archllm_view none = {NULL, 0};
+            ARCHLLM_TRY(archllm_op_attn_fused_fwd(ctx, V(o + 6), ATT_LD, V(o + 7), V(o + 0), ATT_LD, V(o + 1),
+                                                  V(o + 2), ATT_LD, V(o + 3), V(o + 4), V(o + 5), ATT_B, ATT_H,
+                                                  ATT_L, Lk, ATT_D, flags));
+            ARCHLLM_TRY(archllm_op_attn_fused_bwd(ctx, V(o + 9), V(o + 10), V(o + 11), cross ? none : V(o + 12),
+                                                  V(o + 8), V(o + 6), ATT_LD, V(o + 7), V(o + 0), ATT_LD, V(o + 1),
+                                                  V(o + 2), ATT_LD, ATT_B, ATT_H, ATT_L, Lk, ATT_D));
+        }
+    }
+    return archllm_ctx_finish(ctx);
+}
+
+static archllm_status read_out(archllm_ctx_t *ctx, int t, workload *w, float *out)
+{
+    static const int lin[] = {4, 5, 6, 7}, red[] = {1}, att[] = {6, 7, 9, 10, 11, 12, 19, 20, 22, 23, 24, 25};
+    const int *idx = t == ARCHLLM_TUNE_REDUCE_WG ? red : t == ARCHLLM_TUNE_ATTN_SHAPE ? att : lin;
+    int n = t == ARCHLLM_TUNE_REDUCE_WG ? 1 : t == ARCHLLM_TUNE_ATTN_SHAPE ? 12 : 4;
+    size_t off = 0;
+    for (int i = 0; i < n; i++) {
+        size_t bytes = 0;
+        ARCHLLM_CL(clGetMemObjectInfo(w->buf[idx[i]], CL_MEM_SIZE, sizeof bytes, &bytes, NULL), "clGetMemObjectInfo");
+        ARCHLLM_TRY(archllm_buf_read(ctx, out + off, w->buf[idx[i]], 0, bytes));
+        off += bytes / sizeof(float);
+    }
+    return ARCHLLM_OK;
+}
+
+/* defines (REDUCE_WG, LIN_COLS) need the programs rebuilt; launch shapes do not */
+static void apply(archllm_ctx_t *ctx, int t, archllm_tune_value v)
+{
+    archllm_tune_value old = archllm_tunable_get(&ctx->tuning, t);
+    archllm_tunable_set(&ctx->tuning, t, v);
+    if ((t == ARCHLLM_TUNE_REDUCE_WG || t == ARCHLLM_TUNE_LINEAR_COLS) && old.v[0] != v.v[0])
+        archllm_ctx_reset_programs(ctx);
+}
+
+/* Warm-up (build, check), then the best of the timed runs in ms. */
+static archllm_status measure(archllm_ctx_t *ctx, int t, workload *w, float *out, double *ms)
+{
+    ARCHLLM_TRY(run(ctx, t, w));
+    ARCHLLM_TRY(read_out(ctx, t, w, out));
+    double best = 1e30, t0 = archllm_now_s();
+    for (int r = 0; r < 3 || archllm_now_s() - t0 < TIME_MIN; r++) {
+        double a = archllm_now_s();
+        ARCHLLM_TRY(run(ctx, t, w));
+        double d = archllm_now_s() - a;
+        if (d < best) best = d;
+        if (r >= 50) break;
+    }
+    *ms = best * 1e3;
+    return ARCHLLM_OK;
+}
+
+archllm_autotune_params archllm_autotune_default_params(void)
+{
+    archllm_autotune_params p = {60.0, NULL, NULL};
+    return p;
+}
+
+void archllm_autotune_print_stderr(void *user, const char *line)
+{
+    (void)user;
+    fprintf(stderr, "archllm: %s\n", line);
+}
+
+archllm_status archllm_autotune(archllm_ctx_t *ctx, const archllm_autotune_params *p,
+                                archllm_autotune_row rows[ARCHLLM_TUNE_COUNT])
+{
+    double start = archllm_now_s();
+    archllm_status s = ARCHLLM_OK;
+    memset(rows, 0, sizeof(archllm_autotune_row) * ARCHLLM_TUNE_COUNT);
+    for (int t = 0; t < ARCHLLM_TUNE_COUNT && s == ARCHLLM_OK; t++) {
+        archllm_autotune_row *row = &rows[t];
+        double t_start = archllm_now_s();
+        row->n = archllm_tunable_candidates(t, &ctx->info, row->cand);
+        workload w;
+        float *ref = NULL, *got = NULL;
+        s = setup(ctx, t, &w);
+        if (s == ARCHLLM_OK) {
+            ref = malloc(w.out_n * sizeof(float));
+            got = malloc(w.out_n * sizeof(float));
+            if (!ref || !got) s = archllm_fail(ARCHLLM_ENOMEM, "autotune outputs");
+        }
+        /* the default: the reference output and the time to beat */
+        if (s == ARCHLLM_OK) {
+            apply(ctx, t, row->cand[0]);
+            s = measure(ctx, t, &w, ref, &row->ms[0]);
+            if (s != ARCHLLM_OK) archllm_fail_prefix(s, "tuning %s: the default", archllm_tunable_name(t));
+        }
+        row->winner = 0;
+        for (int c = 1; c < row->n && s == ARCHLLM_OK; c++) {
+            if (p->budget_s > 0 && archllm_now_s() - start > p->budget_s) {
+                row->state[c] = ARCHLLM_CAND_SKIPPED;
+                continue;
+            }
+            apply(ctx, t, row->cand[c]);
+            if (measure(ctx, t, &w, got, &row->ms[c]) != ARCHLLM_OK) { /* e.g. a work-group too large here */
+                archllm_error_clear();
+                row->state[c] = ARCHLLM_CAND_FAILED;
+                continue;
+            }
+            double worst = 0.0;
+            int bad = 0;
+            for (size_t i = 0; i < w.out_n; i++) {
+                double d = fabs((double)got[i] - ref[i]);
+                if (d > worst || d != d) worst = d;
+                if (!(d <= w.atol + w.rtol * fabs((double)ref[i]))) bad = 1;
+            }
+            row->max_diff[c] = worst;
+            if (bad) row->state[c] = ARCHLLM_CAND_REJECTED;
+            else if (row->ms[c] < row->ms[row->winner] * (row->winner == 0 ? BEAT : 1.0)) row->winner = c;
+        }
+        if (s == ARCHLLM_OK) apply(ctx, t, row->cand[row->winner]);
+        free(ref);
+        free(got);
+        teardown(&w);
+        row->seconds = archllm_now_s() - t_start;
+        if (s == ARCHLLM_OK && p->progress) {
+            char line[512], v[32];
+            int n = snprintf(line, sizeof line, "tune %-11s", archllm_tunable_name(t));
+            for (int c = 0; c < row->n && n < (int)sizeof line; c++) {
+                archllm_tunable_format(t, row->cand[c], v, sizeof v);
+                if (row->state[c] == ARCHLLM_CAND_TIMED)
+                    n += snprintf(line + n, sizeof line - n, " %s %.3f ms%s", v, row->ms[c], c == 0 ? " (default)" : "");
+                else
+                    n += snprintf(line + n, sizeof line - n, " %s %s", v,
+                                  row->state[c] == ARCHLLM_CAND_SKIPPED ? "skipped" :
+                                  row->state[c] == ARCHLLM_CAND_FAILED ? "failed" : "rejected");
+                if (c + 1 < row->n && n < (int)sizeof line) n += snprintf(line + n, sizeof line - n, ",");
+            }
+            archllm_tunable_format(t, row->cand[row->winner], v, sizeof v);
+            if (n < (int)sizeof line) snprintf(line + n, sizeof line - n, " -> %s (%.1f s)", v, row->seconds);
+            p->progress(p->user, line);
+        }
+    }
+    if (s != ARCHLLM_OK) {
+        archllm_tuning_for_device(&ctx->info, &ctx->tuning);
+        archllm_ctx_reset_programs(ctx);
+    }
+    return s;
+}
+
+void archllm_autotune_table(const archllm_autotune_row rows[ARCHLLM_TUNE_COUNT], char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    n += (size_t)snprintf(out + n, cap - n, "%-12s %-10s %10s  %s\n", "tunable", "candidate", "ms", "note");
+    for (int t = 0; t < ARCHLLM_TUNE_COUNT && n < cap; t++)
+        for (int c = 0; c < rows[t].n && n < cap; c++) {
+            char v[32], ms[32], note[64];
+            archllm_tunable_format(t, rows[t].cand[c], v, sizeof v);
+            int st = rows[t].state[c];
+            if (st == ARCHLLM_CAND_TIMED || st == ARCHLLM_CAND_REJECTED) snprintf(ms, sizeof ms, "%.3f", rows[t].ms[c]);
+            else snprintf(ms, sizeof ms, "-");
+            snprintf(note, sizeof note, "%s%s%s", c == 0 ? "default" : "",
+                     c == rows[t].winner ? (c == 0 ? ", winner" : "winner") : "",
+                     st == ARCHLLM_CAND_SKIPPED ? "skipped (budget)" : st == ARCHLLM_CAND_FAILED ? "failed to run" : "");
+            if (st == ARCHLLM_CAND_REJECTED)
+                snprintf(note, sizeof note, "rejected: differs by %.2g", rows[t].max_diff[c]);
+            n += (size_t)snprintf(out + n, cap - n, "%-12s %-10s %10s%s%s\n", c == 0 ? archllm_tunable_name(t) : "",
+                                  v, ms, note[0] ? "  " : "", note);
+        }
+}
