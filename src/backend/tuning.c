@@ -9,7 +9,6 @@
  *   platform, device, vendor, driver   must match the device, else stale
  *   linear_wg 64 / linear_cols 16 / reduce_wg 64 / attn_shape 1x8   the winners */
 #include "backend/backend.h"
-#include "ops/autotune.h"
 #include "util/fileio.h"
 
 #include <stdint.h>
@@ -283,23 +282,8 @@ void archllm_tuning_open(archllm_ctx_t *ctx)
         }
         archllm_error_clear();
     }
-    if (mode && strcmp(mode, "auto") == 0 && have_path) {
-        archllm_autotune_params p = archllm_autotune_default_params();
-        archllm_autotune_row rows[ARCHLLM_TUNE_COUNT];
-        fprintf(stderr, "archllm: tuning %s for up to %.0f s (ARCHLLM_TUNE=auto)\n", ctx->info.name, p.budget_s);
-        p.progress = archllm_autotune_print_stderr;
-        if (archllm_autotune(ctx, &p, rows) == ARCHLLM_OK) {
-            char notes[4096];
-            archllm_autotune_table(rows, notes, sizeof notes);
-            if (archllm_tuning_save(ctx->tuning_file, &ctx->info, &ctx->tuning, notes) == ARCHLLM_OK) ctx->tuned = 1;
-        } else {
-            fprintf(stderr, "archllm: tuning failed (%s); running on the defaults\n", archllm_last_error());
-            archllm_tuning_for_device(&ctx->info, &ctx->tuning);
-            archllm_ctx_reset_programs(ctx);
-        }
-        archllm_error_clear();
-        return;
-    }
+    /* ARCHLLM_TUNE=auto: the one who opened the context tunes it (archllm_autotune_auto) */
+    if (mode && strcmp(mode, "auto") == 0 && have_path) return;
     if (!noticed) {
         fprintf(stderr, "archllm: %s is not tuned; running on safe defaults (run `archllm tune` once, or set "
                         "ARCHLLM_TUNE=auto)\n", ctx->info.name);

@@ -1,6 +1,7 @@
 /* main.c - `archllm`: the command table, help, version and dispatch. */
 #include "config.h"
 #include "cli/cli.h"
+#include "ops/autotune.h"
 #include "util/fileio.h"
 #include "util/lock.h"
 #include "model/vqvae_run.h"
@@ -487,6 +488,7 @@ int cli_open_ctx(archllm_ctx_t **ctx, const char *option, const archllm_config *
     if (s == ARCHLLM_ENOTFOUND)
         return cli_error(CLI_EXIT_USAGE, "%s", archllm_last_error());
     if (s != ARCHLLM_OK) return cli_status(s, "opening the OpenCL device");
+    archllm_autotune_auto(*ctx);
     return CLI_EXIT_OK;
 }
 

@@ -288,3 +288,24 @@ void archllm_autotune_table(const archllm_autotune_row rows[ARCHLLM_TUNE_COUNT],
                                   v, ms, note[0] ? "  " : "", note);
         }
 }
+
+archllm_status archllm_autotune_auto(archllm_ctx_t *ctx)
+{
+    const char *mode = getenv("ARCHLLM_TUNE");
+    if (ctx->tuned || !mode || strcmp(mode, "auto") != 0 || !ctx->tuning_file[0]) return ARCHLLM_OK;
+    archllm_autotune_params p = archllm_autotune_default_params();
+    archllm_autotune_row rows[ARCHLLM_TUNE_COUNT];
+    fprintf(stderr, "archllm: tuning %s for up to %.0f s (ARCHLLM_TUNE=auto)\n", ctx->info.name, p.budget_s);
+    p.progress = archllm_autotune_print_stderr;
+    if (archllm_autotune(ctx, &p, rows) == ARCHLLM_OK) {
+        char notes[4096];
+        archllm_autotune_table(rows, notes, sizeof notes);
+        if (archllm_tuning_save(ctx->tuning_file, &ctx->info, &ctx->tuning, notes) == ARCHLLM_OK) ctx->tuned = 1;
+    } else {
+        fprintf(stderr, "archllm: tuning failed (%s); running on the defaults\n", archllm_last_error());
+        archllm_tuning_for_device(&ctx->info, &ctx->tuning);
+        archllm_ctx_reset_programs(ctx);
+    }
+    archllm_error_clear();
+    return ARCHLLM_OK;
+}

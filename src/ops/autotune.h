@@ -36,5 +36,10 @@ archllm_status archllm_autotune(archllm_ctx_t *ctx, const archllm_autotune_param
 void archllm_autotune_table(const archllm_autotune_row rows[ARCHLLM_TUNE_COUNT], char *out, size_t cap);
 /* a progress callback printing "archllm: <line>" to stderr */
 void archllm_autotune_print_stderr(void *user, const char *line);
+/* With ARCHLLM_TUNE=auto and ctx not tuned: tune it now (the default budget, progress on
+ * stderr) and store the winners; a failed tuning leaves the defaults.  Called by whoever
+ * opens a context for work (the commands, an experiment), not by the backend, which sits
+ * below the ops it would time. */
+archllm_status archllm_autotune_auto(archllm_ctx_t *ctx);
 
 #endif

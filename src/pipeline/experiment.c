@@ -12,6 +12,7 @@
  * its checkpoint. */
 #include "config.h"
 #include "model/vqvae_run.h"
+#include "ops/autotune.h"
 #include "search/search.h"
 #include "pipeline/experiment.h"
 #include "util/clock.h"
@@ -323,6 +324,7 @@ static archllm_status need_ctx(archllm_experiment *e)
 {
     if (e->ctx) return ARCHLLM_OK;
     archllm_status s = archllm_ctx_init(&e->ctx, e->device[0] ? e->device : NULL);
+    if (s == ARCHLLM_OK) return archllm_autotune_auto(e->ctx);
     return s == ARCHLLM_ENOTFOUND ? ARCHLLM_ECONFIG : s; /* a selector that matches nothing */
 }
 
