@@ -33,7 +33,7 @@ out=$(. "$src/bench/machine.sh"
       bench_ratio 3 2
       bench_ratio - 2)
 line=$(echo "$out" | sed -n 1p)
-echo "$line" | grep -Eq '^machine: .+, ([0-9]+|\?) cores; device .+ \(driver .+\); load average ([0-9.]+|unknown) at the start, [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC$' &&
+echo "$line" | grep -Eq '^machine: .+, ([0-9]+|\?) cores; device (.+ \(driver .+\)|none \(archllm devices failed\)); load average ([0-9.]+|unknown) at the start, [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC$' &&
     ok "machine line: $line" || fail "machine line has the wrong shape: '$line'"
 echo "$out" | sed -n 2p | grep -Eq '^verdict: (quotable: load average [0-9.]+ at the start|NOT QUOTABLE)' &&
     ok "verdict line" || fail "verdict line: '$(echo "$out" | sed -n 2p)'"

@@ -60,8 +60,10 @@ for filt in linear sum xent gin_agg attn_fused; do
 done
 sed -e 's/^linear_cols .*/linear_cols 4/' -e 's/^reduce_wg .*/reduce_wg 128/' -e 's/^attn_shape .*/attn_shape 4x1/' \
     "$tmp/good.txt" >"$f"
+"$bin" devices | grep -q "linear_cols 4, reduce_wg 128, attn_shape 4x1" &&
+    ok "second non-default set read" || fail "second non-default set read"
 for filt in linear_bwd sum attn_fused_bwd; do
-    "$ops" --filter "$filt" >"$tmp/ops.out" 2>&1 && ok "tuned op harness (others): $filt" ||
-        { fail "tuned op harness (others): $filt"; grep -v '^ok' "$tmp/ops.out"; }
+    if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness (others): $filt"
+    else fail "tuned op harness (others): $filt"; grep -v '^ok' "$tmp/ops.out"; cat "$tmp/err"; fi
 done
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }

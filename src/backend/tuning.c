@@ -167,7 +167,7 @@ archllm_status archllm_tuning_load(const char *path, const archllm_device_info *
         return archllm_fail(ARCHLLM_ENOTFOUND, "no tuning file %s", path);
     }
     archllm_tuning out = *t;
-    int format = 0, seen = 0, lineno = 0;
+    int format = 0, lineno = 0;
     const char *want[4][2] = {{"platform", info->platform_name}, {"device", info->name},
                               {"vendor", info->vendor}, {"driver", info->driver_version}};
     int matched[4] = {0, 0, 0, 0};
@@ -208,7 +208,7 @@ archllm_status archllm_tuning_load(const char *path, const archllm_device_info *
             if (tunable_parse(k, val, &v))
                 for (int i = 0; i < n; i++) ok |= cand[i].v[0] == v.v[0] && cand[i].v[1] == v.v[1];
             if (!ok) s = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: %s %s is not a candidate here", path, lineno, key, val);
-            else archllm_tunable_set(&out, k, v), seen |= 1 << k;
+            else archllm_tunable_set(&out, k, v);
         }
         if (!known) s = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: unknown key %s", path, lineno, key);
     }
@@ -218,7 +218,6 @@ archllm_status archllm_tuning_load(const char *path, const archllm_device_info *
     for (int i = 0; i < 4; i++)
         if (!matched[i]) return archllm_fail(ARCHLLM_EFORMAT, "%s: no %s line", path, want[i][0]);
     /* a missing tunable keeps its default: a file written before a tunable existed stays usable */
-    (void)seen;
     *t = out;
     return ARCHLLM_OK;
 }
@@ -252,11 +251,7 @@ archllm_status archllm_tuning_save(const char *path, const archllm_device_info *
             p += n + (e != NULL);
         }
     }
-    if (ferror(af.f)) {
-        archllm_atomic_abort(&af);
-        return archllm_fail(ARCHLLM_EIO, "writing %s", path);
-    }
-    return archllm_atomic_commit(&af);
+    return archllm_atomic_commit(&af); /* it checks the stream's error state */
 }
 
 /* ---- at context open ------------------------------------------------------------- */

@@ -360,13 +360,6 @@ const cli_command *cli_find_command(const char *name)
     return NULL;
 }
 
-#ifndef ARCHLLM_PKGDATADIR
-#define ARCHLLM_PKGDATADIR ""
-#endif
-#ifndef ARCHLLM_SRCDATADIR
-#define ARCHLLM_SRCDATADIR ""
-#endif
-
 int cli_find_data_file(char *out, size_t cap, const char *option, const char *name)
 {
     if (option) {

@@ -195,15 +195,16 @@ archllm_status archllm_ensemble_fit(archllm_ensemble *e, const float *x, const d
     archllm_status s = upload_targets(e, t, n);
     free(t);
     if (!s) s = upload_rows(e, x, n);
-    int steps = e->fitted && e->p.refit_steps > 0 ? e->p.refit_steps : e->p.steps;
-    if (!s && steps == e->p.steps) s = initialise(e, rng);
-    e->fitted = !s;
+    /* the first fit (or after archllm_ensemble_forget) starts afresh; later ones continue */
+    int fresh = !e->fitted || e->p.refit_steps <= 0, steps = fresh ? e->p.steps : e->p.refit_steps;
+    if (!s && fresh) s = initialise(e, rng);
     archllm_adamw_params hp = {.lr = e->p.lr, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f,
                                .weight_decay = e->p.weight_decay, .max_norm = 0};
     for (int k = 0; k < steps && !s; k++) {
         s = backward(e, n);
         if (!s) s = archllm_params_adamw(e->ctx, &e->params, &hp, NULL);
     }
+    e->fitted = !s;
     return s;
 }
 

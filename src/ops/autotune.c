@@ -301,10 +301,8 @@ archllm_status archllm_autotune_auto(archllm_ctx_t *ctx)
         char notes[4096];
         archllm_autotune_table(rows, notes, sizeof notes);
         if (archllm_tuning_save(ctx->tuning_file, &ctx->info, &ctx->tuning, notes) == ARCHLLM_OK) ctx->tuned = 1;
-    } else {
+    } else { /* archllm_autotune has put the defaults back */
         fprintf(stderr, "archllm: tuning failed (%s); running on the defaults\n", archllm_last_error());
-        archllm_tuning_for_device(&ctx->info, &ctx->tuning);
-        archllm_ctx_reset_programs(ctx);
     }
     archllm_error_clear();
     return ARCHLLM_OK;

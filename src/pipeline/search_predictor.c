@@ -287,14 +287,16 @@ archllm_status archllm_search_guided(archllm_search_method *m, archllm_pipeline_
     int cb = archllm_params_find(&pm->vq.params, "vq.codebook");
     P->D = pm->vq.hp.latent_dim;
     size_t rows = p->pool > 256 ? p->pool : 256;
-    float *all = malloc(pm->vq.params.total * sizeof *all);
-    P->codebook = malloc((size_t)pm->K * (size_t)P->D * sizeof *P->codebook);
+    size_t kd = (size_t)pm->K * (size_t)P->D;
+    P->codebook = malloc(kd * sizeof *P->codebook);
     P->codes = malloc((size_t)pm->N * (size_t)pm->C * sizeof *P->codes);
-    archllm_status s = all && P->codebook && P->codes ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "search codebook");
-    if (!s && cb < 0) s = archllm_fail(ARCHLLM_EFORMAT, "the VQ-VAE has no vq.codebook");
-    if (!s) s = archllm_params_read(pm->ctx, &pm->vq.params, all);
-    if (!s) memcpy(P->codebook, all + pm->vq.params.t[cb].offset, (size_t)pm->K * P->D * sizeof *P->codebook);
-    free(all);
+    archllm_status s = P->codebook && P->codes ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "search codebook");
+    if (!s && (cb < 0 || pm->vq.params.t[cb].numel != kd))
+        s = archllm_fail(ARCHLLM_EFORMAT, "the VQ-VAE has no vq.codebook of %d x %d", pm->K, P->D);
+    /* the codebook alone, not the whole parameter table */
+    if (!s)
+        s = archllm_buf_read(pm->ctx, P->codebook, pm->vq.params.param, pm->vq.params.t[cb].offset * sizeof(float),
+                             kd * sizeof(float));
     if (!s) s = archllm_proposer_init(&P->pr, pm, rows);
     if (!s) s = predictor_alloc(P, pm->ctx, pm->L * P->D, rows, &p->ens);
     return install(m, P, s, "archllm-guided", guided_propose);

@@ -264,9 +264,5 @@ archllm_status archllm_genmetrics_save_csv(const char *path, const archllm_genme
     ARCHLLM_TRY(archllm_atomic_open(&af, path));
     archllm_genmetrics_csv_header(af.f);
     for (size_t i = 0; i < n; i++) archllm_genmetrics_csv_row(af.f, &r[i]);
-    if (ferror(af.f)) {
-        archllm_atomic_abort(&af);
-        return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
-    }
-    return archllm_atomic_commit(&af);
+    return archllm_atomic_commit(&af); /* it checks the stream's error state */
 }

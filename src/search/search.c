@@ -568,11 +568,7 @@ archllm_status archllm_search_save_curves(const char *path, const archllm_search
             archllm_search_stat(&r[i], 1, q, &tm, &ts);
             fprintf(af.f, "%s,%zu,%.4f,%.4f,%.4f,%.4f\n", r[i].method, q, vm, vs, tm, ts);
         }
-    if (ferror(af.f)) {
-        archllm_atomic_abort(&af);
-        return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
-    }
-    return archllm_atomic_commit(&af);
+    return archllm_atomic_commit(&af); /* it checks the stream's error state */
 }
 
 archllm_status archllm_search_save_runs(const char *path, const archllm_search_result *r, size_t nr)
@@ -586,11 +582,7 @@ archllm_status archllm_search_save_runs(const char *path, const archllm_search_r
             fprintf(af.f, "%s,%llu,%zu,%zu,%.4f,%.4f\n", r[i].method, (unsigned long long)r[i].seeds[k],
                     r[i].queries[k], r[i].proposals[k], r[i].best_valid[last], r[i].best_test[last]);
         }
-    if (ferror(af.f)) {
-        archllm_atomic_abort(&af);
-        return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
-    }
-    return archllm_atomic_commit(&af);
+    return archllm_atomic_commit(&af); /* it checks the stream's error state */
 }
 
 /* ---- comparison summaries ---- */

@@ -119,11 +119,8 @@ archllm_status archllm_write_text(const char *path, const char *text)
 {
     archllm_atomic_file af;
     ARCHLLM_TRY(archllm_atomic_open(&af, path));
-    if (fputs(text, af.f) == EOF) {
-        archllm_atomic_abort(&af);
-        return archllm_fail(ARCHLLM_EIO, "%s: write failed", path);
-    }
-    return archllm_atomic_commit(&af);
+    fputs(text, af.f);
+    return archllm_atomic_commit(&af); /* it checks the stream's error state */
 }
 
 archllm_status archllm_write_json(const char *path, const json_t *root, int precision)

@@ -119,20 +119,22 @@ static void fit_check(archllm_ctx_t *ctx)
           var);
 
     /* members agree on what they saw more than on a far-off input (all features on) */
-    float far[FF], pred[5], pred2[5];
+    int nm = archllm_ensemble_members(e);
+    float far[FF], *pred = calloc((size_t)nm, sizeof *pred), *pred2 = calloc((size_t)nm, sizeof *pred2);
     for (int f = 0; f < FF; f++) far[f] = 3.0f;
-    float *tp = malloc(TRAIN * 5 * sizeof *tp);
+    float *tp = malloc((size_t)TRAIN * (size_t)nm * sizeof *tp);
+    if (!s && !(pred && pred2 && tp)) s = archllm_fail(ARCHLLM_ENOMEM, "test");
     if (!s) s = archllm_ensemble_predict(e, x, TRAIN, tp);
     if (!s) s = archllm_ensemble_predict(e, far, 1, pred);
     double spread_seen = 0, m = 0, spread_far = 0;
     for (int i = 0; i < TRAIN && !s; i++) {
         double a = 0, q = 0;
-        for (int j = 0; j < 5; j++) a += tp[i * 5 + j] / 5.0;
-        for (int j = 0; j < 5; j++) q += (tp[i * 5 + j] - a) * (tp[i * 5 + j] - a) / 5.0;
+        for (int j = 0; j < nm; j++) a += tp[i * nm + j] / nm;
+        for (int j = 0; j < nm; j++) q += (tp[i * nm + j] - a) * (tp[i * nm + j] - a) / nm;
         spread_seen += sqrt(q) / TRAIN;
     }
-    for (int j = 0; j < 5; j++) m += pred[j] / 5.0;
-    for (int j = 0; j < 5; j++) spread_far += (pred[j] - m) * (pred[j] - m) / 5.0;
+    for (int j = 0; j < nm && !s; j++) m += pred[j] / nm;
+    for (int j = 0; j < nm && !s; j++) spread_far += (pred[j] - m) * (pred[j] - m) / nm;
     spread_far = sqrt(spread_far);
     CHECK(s == ARCHLLM_OK && spread_far > 2 * spread_seen, "members spread %.3f far from the data, %.3f on it",
           spread_far, spread_seen);
@@ -141,7 +143,34 @@ static void fit_check(archllm_ctx_t *ctx)
     archllm_rng_seed(&fit_rng, 3, 4);
     if (!s) s = archllm_ensemble_fit(e, x, y, TRAIN, &fit_rng);
     if (!s) s = archllm_ensemble_predict(e, far, 1, pred2);
-    CHECK(s == ARCHLLM_OK && memcmp(pred, pred2, sizeof pred) == 0, "a refit from the same seed repeats exactly");
+    CHECK(s == ARCHLLM_OK && memcmp(pred, pred2, (size_t)nm * sizeof *pred) == 0,
+          "a refit from the same seed repeats exactly");
+
+    /* refit_steps: a later fit continues the last one and draws nothing; forget starts afresh */
+    archllm_ensemble_params pr = p;
+    pr.refit_steps = 20;
+    archllm_ensemble *er = NULL;
+    archllm_status sr = archllm_ensemble_init(&er, ctx, FF, 128, &pr);
+    archllm_rng r1, r2;
+    archllm_rng_seed(&r1, 3, 4);
+    if (!sr) sr = archllm_ensemble_fit(er, x, y, TRAIN, &r1);
+    if (!sr) sr = archllm_ensemble_predict(er, far, 1, pred2);
+    CHECK(sr == ARCHLLM_OK && memcmp(pred, pred2, (size_t)nm * sizeof *pred) == 0,
+          "with refit_steps the first fit is a fresh one");
+    r2 = r1;
+    if (!sr) sr = archllm_ensemble_fit(er, x, y, TRAIN, &r1);
+    if (!sr) sr = archllm_ensemble_predict(er, far, 1, pred2);
+    CHECK(sr == ARCHLLM_OK && r1.state == r2.state && memcmp(pred, pred2, (size_t)nm * sizeof *pred) != 0,
+          "a refit continues (other predictions) and draws nothing from the rng");
+    archllm_ensemble_forget(er);
+    archllm_rng_seed(&r1, 3, 4);
+    if (!sr) sr = archllm_ensemble_fit(er, x, y, TRAIN, &r1);
+    if (!sr) sr = archllm_ensemble_predict(er, far, 1, pred2);
+    CHECK(sr == ARCHLLM_OK && memcmp(pred, pred2, (size_t)nm * sizeof *pred) == 0,
+          "after forget the fit is fresh again");
+    archllm_ensemble_free(er);
+    free(pred);
+    free(pred2);
 
     CHECK(archllm_ensemble_fit(e, x, y, 129, &fit_rng) == ARCHLLM_EINVAL, "more rows than the buffers: EINVAL (%s)",
           archllm_last_error());

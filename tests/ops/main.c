@@ -121,7 +121,9 @@ static int compare(const op_case *c, int o, const float *dev, const float *ref, 
         den += r * r;
     }
     double nerr = den > 0 ? sqrt(num / den) : sqrt(num);
-    if (bad || !(nerr <= c->nerr)) {
+    /* over one element the norm is that element's relative error, which the element bound
+     * above already judges (and a sum that cancels makes arbitrarily large) */
+    if (bad || (n > 1 && !(nerr <= c->nerr))) {
         printf("FAIL %s: output %d: %zu of %zu elements out of tolerance (atol %.1e rtol %.1e), normalized "
                "error %.3e (max %.1e), max |diff| %.3e",
                c->name, o, bad, n, c->atol, c->rtol, nerr, c->nerr, worst);
