@@ -35,6 +35,7 @@ typedef struct {
     int tile;         /* tile edge of 2-D kernels (-DTILE) */
     int linear_wg;    /* work-group size of cl/linear.cl's kernels (tunable) */
     int linear_cols;  /* columns per work-item of linear_bwd_dx/_dw (-DLIN_COLS; tunable) */
+    double matmul_max; /* archllm_op_matmul: the largest m*n*k run on cl/linear.cl, not CLBlast */
     int attn_tile;    /* work-group edge of the fused attention kernels (tunable, with attn_vw) */
     int attn_vw;      /* their columns per work-item: 8 (where dk allows) or 1 */
 } archllm_tuning;

@@ -44,6 +44,9 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
     /* linear: the 1-D work-group; 16 columns per backward item (float16 = AVX-512 on PoCL) */
     t->linear_wg = t->wg_size;
     t->linear_cols = 16;
+    /* small GEMMs on cl/linear.cl, below CLBlast's padding and launch costs: up to the T5
+     * layers of nb201-default (640 x 256 x 64 the largest) until the tuner measures the crossover */
+    t->matmul_max = 1 << 24;
     /* Fused attention, CPUs: 1 x 1 groups, 8 columns (where dk allows).  A PoCL work-group is
      * one thread looping over its work-items between barriers, and that loop only costs
      * here: at nb201-default's sizes 1 x 1 measured 1.5-3x faster than 8 x 8, and 1.1-1.3x

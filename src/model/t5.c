@@ -239,9 +239,9 @@ archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archl
 {
     size_t ld = (size_t)k * n_out;
     if (adjacent(m, w, k))
-        return archllm_sgemm(ctx, 0, 1, N, ld, n_in, 1.0f, x, n_in, PV(w[0]), n_in, 0.0f, out, ld);
+        return archllm_op_matmul(ctx, 0, 1, N, ld, n_in, 1.0f, x, n_in, PV(w[0]), n_in, 0.0f, out, ld);
     for (int j = 0; j < k; j++)
-        ARCHLLM_TRY(archllm_sgemm(ctx, 0, 1, N, n_out, n_in, 1.0f, x, n_in, PV(w[j]), n_in, 0.0f,
+        ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 1, N, n_out, n_in, 1.0f, x, n_in, PV(w[j]), n_in, 0.0f,
                                   vadd(out, (size_t)j * n_out), ld));
     return ARCHLLM_OK;
 }
@@ -252,13 +252,13 @@ static archllm_status lin_bwd(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view dx
 {
     size_t ld = (size_t)k * n_out;
     if (adjacent(m, w, k)) {
-        ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, ld, n_in, N, 1.0f, dy, ld, x, n_in, 1.0f, GV(w[0]), n_in));
-        return archllm_sgemm(ctx, 0, 0, N, n_in, ld, 1.0f, dy, ld, PV(w[0]), n_in, beta, dx, n_in);
+        ARCHLLM_TRY(archllm_op_matmul(ctx, 1, 0, ld, n_in, N, 1.0f, dy, ld, x, n_in, 1.0f, GV(w[0]), n_in));
+        return archllm_op_matmul(ctx, 0, 0, N, n_in, ld, 1.0f, dy, ld, PV(w[0]), n_in, beta, dx, n_in);
     }
     for (int j = 0; j < k; j++) {
         archllm_view dyj = vadd(dy, (size_t)j * n_out);
-        ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, n_out, n_in, N, 1.0f, dyj, ld, x, n_in, 1.0f, GV(w[j]), n_in));
-        ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, N, n_in, n_out, 1.0f, dyj, ld, PV(w[j]), n_in, j ? 1.0f : beta, dx,
+        ARCHLLM_TRY(archllm_op_matmul(ctx, 1, 0, n_out, n_in, N, 1.0f, dyj, ld, x, n_in, 1.0f, GV(w[j]), n_in));
+        ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 0, N, n_in, n_out, 1.0f, dyj, ld, PV(w[j]), n_in, j ? 1.0f : beta, dx,
                                   n_in));
     }
     return ARCHLLM_OK;
@@ -351,9 +351,9 @@ static archllm_status residual_proj(archllm_ctx_t *ctx, archllm_t5 *m, archllm_v
     size_t d = m->cfg.d_model;
     if (!dropping(m)) {
         ARCHLLM_TRY(archllm_buf_copy(ctx, out.buf, out.off * 4, h_in.buf, h_in.off * 4, N * d * 4));
-        return archllm_sgemm(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 1.0f, out, d);
+        return archllm_op_matmul(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 1.0f, out, d);
     }
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 0.0f, AV(m->s_sub), d));
+    ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 0.0f, AV(m->s_sub), d));
     ARCHLLM_TRY(drop_fwd(ctx, m, AV(m->s_sub), N * d, site));
     return archllm_op_add(ctx, out, h_in, AV(m->s_sub), N * d);
 }
@@ -535,7 +535,7 @@ archllm_status archllm_t5_forward(archllm_ctx_t *ctx, archllm_t5 *m, const int32
     /* logits(Nd, V) = alpha * dec_out(Nd, d) E(V, d)^T; alpha = d^-0.5 for v1.0 (tied) */
     float alpha = c->scale_out ? (float)(1.0 / sqrt((double)d)) : 1.0f;
     int head = c->tied ? m->shared : m->lm_head;
-    return archllm_sgemm(ctx, 0, 1, Nd, V, d, alpha, AV(m->dec_out), d, PV(head), d, 0.0f, AV(m->logits), V);
+    return archllm_op_matmul(ctx, 0, 1, Nd, V, d, alpha, AV(m->dec_out), d, PV(head), d, 0.0f, AV(m->logits), V);
 }
 
 /* ---- backward ------------------------------------------------------------------------ */
@@ -583,8 +583,8 @@ static archllm_status attn_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
     /* out = h_in + dropout(ctx O^T): dy = dropout'(dh); dO += dy^T ctx; dctx = dy O */
     archllm_view dy;
     ARCHLLM_TRY(drop_bwd(ctx, m, &dy, dh, m->g_sub, Nq * d, site));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, I, Nq, 1.0f, dy, d, AV(a->ctx), I, 1.0f, GV(w->o), I));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nq, I, d, 1.0f, dy, d, PV(w->o), I, 0.0f, AV(m->g_ctx), I));
+    ARCHLLM_TRY(archllm_op_matmul(ctx, 1, 0, d, I, Nq, 1.0f, dy, d, AV(a->ctx), I, 1.0f, GV(w->o), I));
+    ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 0, Nq, I, d, 1.0f, dy, d, PV(w->o), I, 0.0f, AV(m->g_ctx), I));
     if (fused_here(ctx, m, Lq, Lk)) {
         /* dq, dk, dv straight into the layout the projections' backward reads: g_qkv (Nq, 3I),
          * or g_qkv (Nq, I) and g_kv (Nk, 2I); dS into g_p for the bias table */
@@ -617,8 +617,8 @@ static archllm_status ff_bwd(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_t5
     size_t d = c->d_model, F = c->d_ff;
     archllm_view dy, dact;
     ARCHLLM_TRY(drop_bwd(ctx, m, &dy, dh, m->g_sub, N * d, site));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, d, F, N, 1.0f, dy, d, AV(a->act), F, 1.0f, GV(w->wo), F));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, N, F, d, 1.0f, dy, d, PV(w->wo), F, 0.0f, AV(m->g_act), F));
+    ARCHLLM_TRY(archllm_op_matmul(ctx, 1, 0, d, F, N, 1.0f, dy, d, AV(a->act), F, 1.0f, GV(w->wo), F));
+    ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 0, N, F, d, 1.0f, dy, d, PV(w->wo), F, 0.0f, AV(m->g_act), F));
     ARCHLLM_TRY(drop_bwd(ctx, m, &dact, AV(m->g_act), m->g_act2, N * F, site + 1));
     if (c->gated) {
         int wi[2] = {w->wi, w->wi1};
@@ -665,8 +665,8 @@ archllm_status archllm_t5_backward(archllm_ctx_t *ctx, archllm_t5 *m)
     /* head: logits = alpha dec_out E^T */
     float alpha = c->scale_out ? (float)(1.0 / sqrt((double)d)) : 1.0f;
     int head = c->tied ? m->shared : m->lm_head;
-    ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, Nd, d, V, alpha, AV(m->logits), V, PV(head), d, 0.0f, AV(m->g_ln), d));
-    ARCHLLM_TRY(archllm_sgemm(ctx, 1, 0, V, d, Nd, alpha, AV(m->logits), V, AV(m->dec_out), d, 1.0f, GV(head), d));
+    ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 0, Nd, d, V, alpha, AV(m->logits), V, PV(head), d, 0.0f, AV(m->g_ln), d));
+    ARCHLLM_TRY(archllm_op_matmul(ctx, 1, 0, V, d, Nd, alpha, AV(m->logits), V, AV(m->dec_out), d, 1.0f, GV(head), d));
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_Hd, Nd * d, 0.0f));
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, m->act, m->g_He, Ne * d, 0.0f));
     archllm_view g;

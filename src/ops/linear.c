@@ -1,54 +1,128 @@
 /* linear.c - launchers for cl/linear.cl (fused linear layer forward, dx and dw+db), on the
- * tuned work-group size (tuning.linear_wg) and backward width (tuning.linear_cols = LIN_COLS). */
+ * tuned work-group size (tuning.linear_wg) and backward width (tuning.linear_cols = LIN_COLS),
+ * and archllm_op_matmul, which sends small GEMMs to them instead of CLBlast. */
 #include "ops/common.h"
+#include "ops/ops.h"
 #include "ops/vqvae_ops.h"
 
 #define U(x) ((cl_uint)(x))
+
+/* y = act(alpha x w^T + pos + b + beta y), rows ldy, ldx, ldw apart; b.buf NULL: no bias */
+static archllm_status fwd(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm_view x, size_t ldx, archllm_view w,
+                          size_t ldw, archllm_view b, archllm_view pos, size_t npos, size_t M, size_t N, size_t K,
+                          int relu, float alpha, float beta)
+{
+    OPS_CHECK_SIZE("linear_fwd", y.off + (M - 1) * ldy + N);
+    OPS_CHECK_SIZE("linear_fwd", x.off + (M - 1) * ldx + K);
+    OPS_CHECK_SIZE("linear_fwd", w.off + (N - 1) * ldw + K);
+    cl_kernel k;
+    cl_mem bb = b.buf ? b.buf : y.buf, pb = npos ? pos.buf : bb; /* any valid buffer when unused */
+    cl_uint yo = U(y.off), xo = U(x.off), wo = U(w.off), bo = U(b.buf ? b.off : 0), bon = U(b.buf != NULL),
+            po = U(npos ? pos.off : 0), np = U(npos), mm = U(M), nn = U(N), kk = U(K), re = U(relu != 0),
+            ly = U(ldy), lx = U(ldx), lw = U(ldw);
+    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_fwd", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(y.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf), ARG_UINT(xo),
+                                    ARG_UINT(lx), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_MEM(bb),
+                                    ARG_UINT(bo), ARG_UINT(bon), ARG_MEM(pb), ARG_UINT(po), ARG_UINT(np), ARG_UINT(mm),
+                                    ARG_UINT(nn), ARG_UINT(kk), ARG_UINT(re), ARG_F32(alpha), ARG_F32(beta),
+                                    ARG_END));
+    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + 3) / 4), (size_t)ctx->tuning.linear_wg);
+}
+
+/* dx = alpha dy w + beta dx, rows lddx, lddy, ldw apart */
+static archllm_status bwd_dx(archllm_ctx_t *ctx, archllm_view dx, size_t lddx, archllm_view dy, size_t lddy,
+                             archllm_view w, size_t ldw, size_t M, size_t O, size_t I, float alpha, float beta)
+{
+    OPS_CHECK_SIZE("linear_bwd_dx", dx.off + (M - 1) * lddx + I);
+    OPS_CHECK_SIZE("linear_bwd_dx", dy.off + (M - 1) * lddy + O);
+    OPS_CHECK_SIZE("linear_bwd_dx", w.off + (O - 1) * ldw + I);
+    cl_kernel k;
+    cl_uint xo = U(dx.off), yo = U(dy.off), wo = U(w.off), mm = U(M), oo = U(O), ii = U(I), lx = U(lddx),
+            ly = U(lddy), lw = U(ldw);
+    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_bwd_dx", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dx.buf), ARG_UINT(xo), ARG_UINT(lx), ARG_MEM(dy.buf), ARG_UINT(yo),
+                                    ARG_UINT(ly), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_UINT(mm),
+                                    ARG_UINT(oo), ARG_UINT(ii), ARG_F32(alpha), ARG_F32(beta), ARG_END));
+    size_t cols = (size_t)ctx->tuning.linear_cols;
+    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+}
+
+/* dw = alpha dy^T x + beta dw (db += alpha colsum(dy) unless db.buf is NULL), rows lddw, lddy, ldx apart */
+static archllm_status bwd_dw(archllm_ctx_t *ctx, archllm_view dw, size_t lddw, archllm_view db, archllm_view dy,
+                             size_t lddy, archllm_view x, size_t ldx, size_t M, size_t O, size_t I, float alpha,
+                             float beta)
+{
+    OPS_CHECK_SIZE("linear_bwd_dw", dw.off + (O - 1) * lddw + I);
+    OPS_CHECK_SIZE("linear_bwd_dw", dy.off + (M - 1) * lddy + O);
+    OPS_CHECK_SIZE("linear_bwd_dw", x.off + (M - 1) * ldx + I);
+    cl_kernel k;
+    cl_mem dbb = db.buf ? db.buf : dw.buf;
+    cl_uint wo = U(dw.off), bo = U(db.buf ? db.off : 0), on = U(db.buf != NULL), yo = U(dy.off), xo = U(x.off),
+            mm = U(M), oo = U(O), ii = U(I), lw = U(lddw), ly = U(lddy), lx = U(ldx);
+    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_bwd_dw", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dw.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_MEM(dbb), ARG_UINT(bo),
+                                    ARG_UINT(on), ARG_MEM(dy.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf),
+                                    ARG_UINT(xo), ARG_UINT(lx), ARG_UINT(mm), ARG_UINT(oo), ARG_UINT(ii),
+                                    ARG_F32(alpha), ARG_F32(beta), ARG_END));
+    size_t cols = (size_t)ctx->tuning.linear_cols;
+    return archllm_launch_1d(ctx, k, ((O + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+}
 
 archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y, archllm_view x, archllm_view w,
                                      archllm_view b, archllm_view pos, size_t npos, size_t M, size_t N, size_t K,
                                      int relu)
 {
-    OPS_CHECK_SIZE("linear_fwd", y.off + M * N);
-    OPS_CHECK_SIZE("linear_fwd", x.off + M * K);
-    cl_kernel k;
-    cl_mem pb = npos ? pos.buf : b.buf; /* any valid buffer when unused */
-    cl_uint yo = U(y.off), xo = U(x.off), wo = U(w.off), bo = U(b.off), po = U(npos ? pos.off : 0), np = U(npos),
-            mm = U(M), nn = U(N), kk = U(K), re = U(relu != 0);
-    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_fwd", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(y.buf), ARG_UINT(yo), ARG_MEM(x.buf), ARG_UINT(xo), ARG_MEM(w.buf),
-                                    ARG_UINT(wo), ARG_MEM(b.buf), ARG_UINT(bo), ARG_MEM(pb), ARG_UINT(po),
-                                    ARG_UINT(np), ARG_UINT(mm), ARG_UINT(nn), ARG_UINT(kk), ARG_UINT(re), ARG_END));
-    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + 3) / 4), (size_t)ctx->tuning.linear_wg);
+    return fwd(ctx, y, N, x, K, w, K, b, pos, npos, M, N, K, relu, 1.0f, 0.0f);
 }
 
 archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx, archllm_view dy, archllm_view w,
                                         size_t M, size_t O, size_t I)
 {
-    OPS_CHECK_SIZE("linear_bwd_dx", dx.off + M * I);
-    OPS_CHECK_SIZE("linear_bwd_dx", dy.off + M * O);
-    cl_kernel k;
-    cl_uint xo = U(dx.off), yo = U(dy.off), wo = U(w.off), mm = U(M), oo = U(O), ii = U(I);
-    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_bwd_dx", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dx.buf), ARG_UINT(xo), ARG_MEM(dy.buf), ARG_UINT(yo),
-                                    ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(mm), ARG_UINT(oo), ARG_UINT(ii), ARG_END));
-    size_t cols = (size_t)ctx->tuning.linear_cols;
-    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+    return bwd_dx(ctx, dx, I, dy, O, w, I, M, O, I, 1.0f, 1.0f);
 }
 
 archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw, archllm_view db, archllm_view dy,
                                         archllm_view x, size_t M, size_t O, size_t I)
 {
-    OPS_CHECK_SIZE("linear_bwd_dw", dy.off + M * O);
-    OPS_CHECK_SIZE("linear_bwd_dw", x.off + M * I);
+    return bwd_dw(ctx, dw, I, db, dy, O, x, I, M, O, I, 1.0f, 1.0f);
+}
+
+/* ---- small GEMMs ---------------------------------------------------------------- */
+
+/* ctx->scratch(C, R) = in(R, C)^T */
+static archllm_status transpose_to_scratch(archllm_ctx_t *ctx, archllm_view in, size_t ldin, size_t R, size_t C)
+{
+    OPS_CHECK_SIZE("transpose", in.off + (R - 1) * ldin + C);
+    OPS_CHECK_SIZE("transpose", R * C);
+    ARCHLLM_TRY(archllm_ctx_scratch(ctx, R * C * sizeof(float)));
     cl_kernel k;
-    cl_mem dbb = db.buf ? db.buf : dw.buf;
-    cl_uint wo = U(dw.off), bo = U(db.buf ? db.off : 0), on = U(db.buf != NULL), yo = U(dy.off), xo = U(x.off),
-            mm = U(M), oo = U(O), ii = U(I);
-    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_bwd_dw", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dw.buf), ARG_UINT(wo), ARG_MEM(dbb), ARG_UINT(bo), ARG_UINT(on),
-                                    ARG_MEM(dy.buf), ARG_UINT(yo), ARG_MEM(x.buf), ARG_UINT(xo), ARG_UINT(mm),
-                                    ARG_UINT(oo), ARG_UINT(ii), ARG_END));
-    size_t cols = (size_t)ctx->tuning.linear_cols;
-    return archllm_launch_1d(ctx, k, ((O + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+    cl_uint oo = 0, io = U(in.off), ld = U(ldin), rr = U(R), cc = U(C);
+    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "transpose", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(ctx->scratch), ARG_UINT(oo), ARG_MEM(in.buf), ARG_UINT(io),
+                                    ARG_UINT(ld), ARG_UINT(rr), ARG_UINT(cc), ARG_END));
+    return archllm_launch_1d(ctx, k, R * C, 0);
+}
+
+archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                                     archllm_view a, size_t lda, archllm_view b, size_t ldb, float beta,
+                                     archllm_view c, size_t ldc)
+{
+    if (!m || !n) return ARCHLLM_OK;
+    archllm_view none = {NULL, 0};
+    if (!ta && tb) { /* A B^T as A (B^T): B (n, k) transposed once, then the NN kernel */
+        ARCHLLM_TRY(transpose_to_scratch(ctx, b, ldb, n, k));
+        return bwd_dx(ctx, c, ldc, a, lda, (archllm_view){ctx->scratch, 0}, n, m, k, n, alpha, beta);
+    }
+    if (!ta && !tb) return bwd_dx(ctx, c, ldc, a, lda, b, ldb, m, k, n, alpha, beta);
+    if (ta && !tb) return bwd_dw(ctx, c, ldc, none, a, lda, b, ldb, k, m, n, alpha, beta);
+    return archllm_fail(ARCHLLM_EINVAL, "matmul: A^T B^T has no cl/linear.cl kernel");
+}
+
+archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                                 archllm_view a, size_t lda, archllm_view b, size_t ldb, float beta, archllm_view c,
+                                 size_t ldc)
+{
+    if (!(ta && tb) && k > 0 && (double)m * (double)n * (double)k <= ctx->tuning.matmul_max)
+        return archllm_op_matmul_own(ctx, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return archllm_sgemm(ctx, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

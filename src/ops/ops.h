@@ -21,6 +21,17 @@ archllm_status archllm_op_gelu_bwd(archllm_ctx_t *ctx, archllm_view dinp, archll
 archllm_status archllm_op_bias_add(archllm_ctx_t *ctx, archllm_view out, archllm_view bias, size_t rows,
                                    size_t cols);
 
+/* GEMMs, with archllm_sgemm's arguments: C = alpha op(A) op(B) + beta C.  Products of
+ * m*n*k up to tuning.matmul_max (the crossover `archllm tune` measures) run on
+ * cl/linear.cl's kernels, which need no padding; larger ones and A^T B^T on CLBlast. */
+archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                                 archllm_view a, size_t lda, archllm_view b, size_t ldb, float beta, archllm_view c,
+                                 size_t ldc);
+/* always cl/linear.cl (EINVAL for A^T B^T): for tests and the tuner */
+archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
+                                     archllm_view a, size_t lda, archllm_view b, size_t ldb, float beta,
+                                     archllm_view c, size_t ldc);
+
 /* reductions (cl/reduce.cl); out is one float */
 archllm_status archllm_op_sum(archllm_ctx_t *ctx, archllm_view out, archllm_view x, size_t n);
 archllm_status archllm_op_sumsq(archllm_ctx_t *ctx, archllm_view out, archllm_view x, size_t n);

@@ -154,43 +154,62 @@ static void mk_sum_rows(op_case *c, size_t rows, size_t cols)
     c->dev = dev_rows;
 }
 
-/* GEMM through CLBlast -------------------------------------------------------- */
-/* s = {m, n, k, trans_a | trans_b << 1}; f = {alpha, beta}; C starts random (beta). */
+/* GEMMs: through CLBlast (archllm_sgemm) or cl/linear.cl (archllm_op_matmul_own) ---------- */
+/* s = {m, n, k, trans_a | trans_b << 1, own, pad}: every leading dimension `pad` elements
+ * past its rows; f = {alpha, beta}; C starts random (beta). */
+static void gemm_lds(const op_case *c, size_t *lda, size_t *ldb, size_t *ldc)
+{
+    int ta = c->s[3] & 1, tb = (c->s[3] >> 1) & 1;
+    size_t m = c->s[0], n = c->s[1], k = c->s[2], pad = c->s[5];
+    *lda = (ta ? m : k) + pad, *ldb = (tb ? k : n) + pad, *ldc = n + pad;
+}
 static void ref_gemm(const op_case *c, float **in, float **out)
 {
     int ta = c->s[3] & 1, tb = (c->s[3] >> 1) & 1;
-    size_t m = c->s[0], n = c->s[1], k = c->s[2];
-    ref_sgemm(ta, tb, m, n, k, c->f[0], in[0], ta ? m : k, in[1], tb ? k : n, c->f[1], out[0], n);
+    size_t lda, ldb, ldc;
+    gemm_lds(c, &lda, &ldb, &ldc);
+    ref_sgemm(ta, tb, c->s[0], c->s[1], c->s[2], c->f[0], in[0], lda, in[1], ldb, c->f[1], out[0], ldc);
 }
 static archllm_status dev_gemm(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
     int ta = c->s[3] & 1, tb = (c->s[3] >> 1) & 1;
-    size_t m = c->s[0], n = c->s[1], k = c->s[2];
-    return archllm_sgemm(x, ta, tb, m, n, k, c->f[0], in[0], ta ? m : k, in[1], tb ? k : n, c->f[1], out[0], n);
+    size_t m = c->s[0], n = c->s[1], k = c->s[2], lda, ldb, ldc;
+    gemm_lds(c, &lda, &ldb, &ldc);
+    if (c->s[4]) return archllm_op_matmul_own(x, ta, tb, m, n, k, c->f[0], in[0], lda, in[1], ldb, c->f[1], out[0], ldc);
+    return archllm_sgemm(x, ta, tb, m, n, k, c->f[0], in[0], lda, in[1], ldb, c->f[1], out[0], ldc);
 }
-static void mk_gemm(op_case *c, size_t m, size_t n, size_t k, int ta, int tb)
+static void mk_gemm_on(op_case *c, size_t m, size_t n, size_t k, int ta, int tb, int own, size_t pad, float beta)
 {
-    snprintf(c->name, sizeof c->name, "sgemm %s%s (%zu,%zu)x(%zu,%zu)", ta ? "T" : "N", tb ? "T" : "N", m, k, k, n);
+    snprintf(c->name, sizeof c->name, "%s %s%s (%zu,%zu)x(%zu,%zu)%s beta=%g", own ? "matmul" : "sgemm",
+             ta ? "T" : "N", tb ? "T" : "N", m, k, k, n, pad ? " strided" : "", beta);
     c->n_in = 2;
     c->n_out = 1;
-    c->in_n[0] = m * k;
-    c->in_n[1] = k * n;
-    c->out_n[0] = m * n;
-    c->out_init = 1;
     c->s[0] = m;
     c->s[1] = n;
     c->s[2] = k;
     c->s[3] = (size_t)(ta | tb << 1);
+    c->s[4] = (size_t)own;
+    c->s[5] = pad;
+    size_t lda, ldb, ldc;
+    gemm_lds(c, &lda, &ldb, &ldc);
+    c->in_n[0] = (ta ? k : m) * lda;
+    c->in_n[1] = (tb ? n : k) * ldb;
+    c->out_n[0] = m * ldc;
+    c->out_init = 1;
     c->f[0] = 0.5f;
-    c->f[1] = 0.25f;
+    c->f[1] = beta;
     c->flops = 2.0 * m * n * k;
     c->bytes = 4.0 * (m * k + k * n + 2 * m * n);
-    /* K float products summed in CLBlast's order vs a double reference */
+    /* K float products summed in the device's order vs a double reference */
     c->atol = 2e-6 * sqrt((double)k);
     c->rtol = 1e-5;
     c->nerr = 1e-6;
     c->ref = ref_gemm;
     c->dev = dev_gemm;
+}
+static void mk_gemm(op_case *c, size_t m, size_t n, size_t k, int ta, int tb)
+{
+    mk_gemm_on(c, m, n, k, ta, tb, 0, 0, 0.25f);
 }
 
 /* AdamW: in = {grad}, out = {param, m, v} updated in place; f = lr b1 b2 eps wd max_norm, s[1] = step */
@@ -290,6 +309,18 @@ int cases_basic(op_case *cases, int cap, int perf)
         ADD(mk_sum_rows(&cases[n], 4096, 1024));
         ADD(mk_gemm(&cases[n], 1024, 1024, 1024, 0, 0));
         ADD(mk_gemm(&cases[n], 4096, 128, 128, 0, 0));
+        /* nb201-default's T5 at batch 64 (640 tokens): q|k|v, d_ff forward; dW and dx of q|k|v */
+        ADD(mk_gemm(&cases[n], 640, 192, 64, 0, 1));
+        ADD(mk_gemm(&cases[n], 640, 64, 128, 0, 1));
+        ADD(mk_gemm(&cases[n], 192, 64, 640, 1, 0));
+        ADD(mk_gemm(&cases[n], 640, 64, 192, 0, 0));
+        ADD(mk_gemm_on(&cases[n], 640, 192, 64, 0, 1, 1, 0, 0.0f));
+        ADD(mk_gemm_on(&cases[n], 640, 192, 64, 0, 0, 1, 0, 0.0f));
+        ADD(mk_gemm_on(&cases[n], 500, 192, 64, 0, 1, 1, 0, 0.0f));
+        ADD(mk_gemm_on(&cases[n], 500, 192, 64, 0, 0, 1, 0, 0.0f));
+        ADD(mk_gemm_on(&cases[n], 640, 64, 128, 0, 1, 1, 0, 1.0f));
+        ADD(mk_gemm_on(&cases[n], 192, 64, 640, 1, 0, 1, 0, 1.0f));
+        ADD(mk_gemm_on(&cases[n], 640, 64, 192, 0, 0, 1, 0, 0.0f));
     } else {
         ADD(mk_reduce(&cases[n], "sumsq", 1000003, ref_sumsqc, dev_sumsqc)); /* > 256 groups: grid-stride */
         ADD(mk_bias(&cases[n], 1, 7));
@@ -298,6 +329,15 @@ int cases_basic(op_case *cases, int cap, int perf)
         ADD(mk_sum_rows(&cases[n], 301, 67));
         for (int t = 0; t < 4; t++) ADD(mk_gemm(&cases[n], 33, 17, 65, t & 1, t >> 1));
         ADD(mk_gemm(&cases[n], 1, 1, 1, 0, 0));
+        /* cl/linear.cl as a GEMM: the three products it has, odd sizes (block and vector
+         * tails), strided rows, beta 0 (C not read), 1 and 0.25 */
+        for (int t = 0; t < 3; t++) {
+            int ta = t == 2, tb = t == 0;
+            ADD(mk_gemm_on(&cases[n], 33, 17, 65, ta, tb, 1, 0, 0.25f));
+            ADD(mk_gemm_on(&cases[n], 37, 35, 18, ta, tb, 1, 3, 0.0f));
+            ADD(mk_gemm_on(&cases[n], 8, 48, 32, ta, tb, 1, 5, 1.0f));
+            ADD(mk_gemm_on(&cases[n], 1, 1, 1, ta, tb, 1, 0, 0.0f));
+        }
         ADD(mk_gemm(&cases[n], 128, 96, 64, 0, 0));
     }
 #undef ADD

@@ -75,6 +75,11 @@ int cases_linear(op_case *cases, int cap, int perf)
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 128, 0, 1));
         HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 128, 128));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 128));
+        /* the T5 shapes of the sgemm perf cases (cases_basic.c) */
+        HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 192, 64, 0, 0));
+        HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 64, 128, 0, 0));
+        HARNESS_ADD(n, cap, mk_ldw(&cases[n], 640, 192, 64));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 640, 192, 64));
         return n;
     }
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 1, 1, 1, 0, 0));
