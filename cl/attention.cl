@@ -107,22 +107,29 @@ __kernel void attn_bias_bwd(__global float *dtable, uint t_off, __global const f
 
 /* One decoding step (a single query per head), fused: scores q.k over the Lk cached keys
  * (+ bias row, masks as in attn_softmax_fwd), softmax, and out = p V, one work-item per
- * (b, h).  q and out are (B, H, dk); keys and values (B, H, Lcap, dk) caches of which the
- * first Lk rows are used.  Replaces two tiny batched GEMMs per attention in KV-cache decoding
- * (about 1 ms each on PoCL); training keeps the CLBlast path. */
-__kernel void attn_decode(__global float *out, uint o_off, __global const float *q, uint q_off,
-                          __global const float *kc, uint k_off, __global const float *vc, uint v_off,
-                          __global const float *table, uint t_off, __global const int *buckets, uint bk_off,
-                          __global const int *keymask, uint m_off, uint B, uint H, uint Lk, uint dk, uint Lcap,
-                          uint flags)
+ * (b, h).  q is read from the projection's rows (ldq floats apart, head h at h*dk), out is
+ * (B, H, dk) = (B, H*dk); keys and values (B, H, Lcap, dk) caches of which the first Lk rows
+ * are used.  With append, the step's own key and value (rows kn, vn, ldn apart) are written
+ * into cache row Lk - 1 first, by the item that reads them: no head split or merge copies. */
+__kernel void attn_decode(__global float *out, uint o_off, __global const float *q, uint q_off, uint ldq,
+                          __global float *kc, uint k_off, __global float *vc, uint v_off,
+                          __global const float *kn, uint kn_off, __global const float *vn, uint vn_off, uint ldn,
+                          uint append, __global const float *table, uint t_off, __global const int *buckets,
+                          uint bk_off, __global const int *keymask, uint m_off, uint B, uint H, uint Lk, uint dk,
+                          uint Lcap, uint flags)
 {
     uint bh = get_global_id(0);
     GUARD(bh, B * H);
     uint b = bh / H, h = bh % H;
-    __global const float *qq = q + q_off + bh * dk;
-    __global const float *K = kc + k_off + bh * Lcap * dk;
-    __global const float *Vv = vc + v_off + bh * Lcap * dk;
+    __global const float *qq = q + q_off + b * ldq + h * dk;
+    __global float *K = kc + k_off + bh * Lcap * dk;
+    __global float *Vv = vc + v_off + bh * Lcap * dk;
     __global float *o = out + o_off + bh * dk;
+    if (append) /* this step's key and value, from the projection's rows, into cache row Lk - 1 */
+        for (uint j = 0; j < dk; j++) {
+            K[(Lk - 1) * dk + j] = kn[kn_off + b * ldn + h * dk + j];
+            Vv[(Lk - 1) * dk + j] = vn[vn_off + b * ldn + h * dk + j];
+        }
     float mx = -FLT_MAX;
     for (uint k = 0; k < Lk; k++) {
         float s = 0.0f;

@@ -96,8 +96,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     /* decode arena: caches and one-step scratch */
     size_t at = 0, kc = at, vc = (at += L * BH * Tm * dk), ck = (at += L * BH * Tm * dk), cv = (at += L * BH * S * dk);
     at += L * BH * S * dk;
-    size_t h = at, h2 = (at += Bz * d), ln = (at += Bz * d), rstd = (at += Bz * d), tok = (at += Bz);
-    size_t qh = (at += Bz * 3 * I), ctxh = (at += Bz * I), cx = (at += Bz * I);
+    size_t h = at, ln = (at += Bz * d), rstd = (at += Bz * d), tok = (at += Bz), ctxh = (at += Bz * 3 * I);
     size_t pre = (at += Bz * I), act = (at += Bz * Fp), lg = (at += Bz * F), kvtmp = (at += Bz * V);
     at += (size_t)B * S * 2 * I;
     cl_mem dbuf = NULL, ibuf = NULL;
@@ -111,7 +110,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         s = archllm_buf_write(ctx, ibuf, 0, ids, sizeof(int32_t) * (size_t)Tm * Tm);
     }
     size_t itok = (size_t)Tm * Tm;
-    archllm_view enc_out = {m->act, m->enc_out}, imask = {m->ibuf, m->imask};
+    archllm_view enc_out = {m->act, m->enc_out}, imask = {m->ibuf, m->imask}, none = {NULL, 0};
     /* cross-attention keys and values of every decoder layer, once */
     for (size_t l = 0; s == ARCHLLM_OK && l < L; l++) {
         const archllm_t5_attn_w *w = &m->dec[l].ca;
@@ -143,27 +142,22 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             /* self-attention over the cache */
             int qkv[3] = {w->sa.q, w->sa.k, w->sa.v};
 #define T_(x) do { if (s == ARCHLLM_OK) s = (x); } while (0)
+            /* self-attention over the cache: q|k|v rows straight into attn_decode, which
+             * appends k and v to the cache; its (B, H, dk) context is the (B, I) the output
+             * projection reads, added onto the residual stream h in place */
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->sa.ln), Bz, d, c->eps));
             T_(archllm_t5_lin_fwd(ctx, m, DV(tok), DV(ln), Bz, d, qkv, 3, I));
-            T_(archllm_op_split_heads(ctx, DV(qh), DV(tok), B, 1, H, dk, 3 * I, 1, 0));
-            T_(archllm_op_split_heads(ctx, DV(kcl), DV(tok + I), B, 1, H, dk, 3 * I, Tm, t));
-            T_(archllm_op_split_heads(ctx, DV(vcl), DV(tok + 2 * I), B, 1, H, dk, 3 * I, Tm, t));
-            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(qh), DV(kcl), DV(vcl), PV(m->dec[0].rel), row, row, B, H, Lk,
-                                      dk, Tm, ARCHLLM_ATT_BIAS));
-            T_(archllm_op_merge_heads(ctx, DV(cx), DV(ctxh), B, 1, H, dk, I));
-            T_(archllm_buf_copy(ctx, dbuf, h2 * 4, dbuf, h * 4, Bz * d * 4));
-            T_(archllm_sgemm(ctx, 0, 1, Bz, d, I, 1.0f, DV(cx), I, PV(w->sa.o), I, 1.0f, DV(h2), d));
+            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), 3 * I, DV(kcl), DV(vcl), DV(tok + I), DV(tok + 2 * I),
+                                      3 * I, PV(m->dec[0].rel), row, row, B, H, Lk, dk, Tm, ARCHLLM_ATT_BIAS));
+            T_(archllm_op_matmul(ctx, 0, 1, Bz, d, I, 1.0f, DV(ctxh), I, PV(w->sa.o), I, 1.0f, DV(h), d));
             /* cross-attention over the encoder */
             int q[1] = {w->ca.q};
             size_t ckl = ck + l * BH * S * dk, cvl = cv + l * BH * S * dk;
-            T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h2), PV(w->ca.ln), Bz, d, c->eps));
+            T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->ca.ln), Bz, d, c->eps));
             T_(archllm_t5_lin_fwd(ctx, m, DV(tok), DV(ln), Bz, d, q, 1, I));
-            T_(archllm_op_split_heads(ctx, DV(qh), DV(tok), B, 1, H, dk, I, 1, 0));
-            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(qh), DV(ckl), DV(cvl), DV(0), row, imask, B, H, (size_t)S, dk,
-                                      (size_t)S, ARCHLLM_ATT_MASK));
-            T_(archllm_op_merge_heads(ctx, DV(cx), DV(ctxh), B, 1, H, dk, I));
-            T_(archllm_buf_copy(ctx, dbuf, h * 4, dbuf, h2 * 4, Bz * d * 4));
-            T_(archllm_sgemm(ctx, 0, 1, Bz, d, I, 1.0f, DV(cx), I, PV(w->ca.o), I, 1.0f, DV(h), d));
+            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), I, DV(ckl), DV(cvl), none, none, 0, DV(0), row, imask, B,
+                                      H, (size_t)S, dk, (size_t)S, ARCHLLM_ATT_MASK));
+            T_(archllm_op_matmul(ctx, 0, 1, Bz, d, I, 1.0f, DV(ctxh), I, PV(w->ca.o), I, 1.0f, DV(h), d));
             /* feed-forward */
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->ln_ff), Bz, d, c->eps));
             if (c->gated) {
@@ -176,10 +170,10 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
                 if (c->act == ARCHLLM_T5_RELU) T_(archllm_op_relu_fwd(ctx, DV(act), DV(pre), Bz * F));
                 else T_(archllm_op_gelu_fwd(ctx, DV(act), DV(pre), Bz * F));
             }
-            T_(archllm_sgemm(ctx, 0, 1, Bz, d, F, 1.0f, DV(act), F, PV(w->wo), F, 1.0f, DV(h), d));
+            T_(archllm_op_matmul(ctx, 0, 1, Bz, d, F, 1.0f, DV(act), F, PV(w->wo), F, 1.0f, DV(h), d));
         }
         T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(m->dec_final), Bz, d, c->eps));
-        T_(archllm_sgemm(ctx, 0, 1, Bz, V, d, alpha, DV(ln), d, PV(head), d, 0.0f, DV(lg), V));
+        T_(archllm_op_matmul(ctx, 0, 1, Bz, V, d, alpha, DV(ln), d, PV(head), d, 0.0f, DV(lg), V));
         T_(archllm_buf_read(ctx, logits, dbuf, lg * 4, Bz * V * 4));
 #undef T_
         if (s != ARCHLLM_OK) break;

@@ -85,21 +85,32 @@ archllm_status archllm_op_attn_bias_bwd(archllm_ctx_t *ctx, archllm_view dtable,
     return archllm_launch_1d(ctx, k, NB * H, 0);
 }
 
-archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, archllm_view q, archllm_view kc,
-                                      archllm_view vc, archllm_view table, archllm_view buckets, archllm_view keymask,
-                                      size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags)
+archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, archllm_view q, size_t ldq,
+                                      archllm_view kc, archllm_view vc, archllm_view kn, archllm_view vn, size_t ldn,
+                                      archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
+                                      size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags)
 {
     OPS_CHECK_SIZE("attn_decode", kc.off + B * H * Lcap * dk);
     OPS_CHECK_SIZE("attn_decode", vc.off + B * H * Lcap * dk);
+    OPS_CHECK_SIZE("attn_decode", q.off + (B - 1) * ldq + H * dk);
     if (Lk < 1 || Lk > Lcap) return archllm_fail(ARCHLLM_EINVAL, "attn_decode: %zu keys in a cache of %zu", Lk, Lcap);
+    int append = kn.buf != NULL;
+    if (append) {
+        OPS_CHECK_SIZE("attn_decode", kn.off + (B - 1) * ldn + H * dk);
+        OPS_CHECK_SIZE("attn_decode", vn.off + (B - 1) * ldn + H * dk);
+    }
     cl_kernel k;
-    cl_uint oo = out.off, qo = q.off, ko = kc.off, vo = vc.off, to = table.off, bo = buckets.off, mo = keymask.off,
+    cl_mem knb = append ? kn.buf : kc.buf, vnb = append ? vn.buf : vc.buf; /* any valid buffer when unused */
+    cl_uint oo = out.off, qo = q.off, lq = ldq, ko = kc.off, vo = vc.off, kno = append ? kn.off : 0,
+            vno = append ? vn.off : 0, ln = ldn, ap = append, to = table.off, bo = buckets.off, mo = keymask.off,
             b = B, h = H, lk = Lk, d = dk, lc = Lcap, fl = flags;
     ARCHLLM_TRY(archllm_kernel(ctx, "attention", "attn_decode", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(q.buf), ARG_UINT(qo), ARG_MEM(kc.buf),
-                                    ARG_UINT(ko), ARG_MEM(vc.buf), ARG_UINT(vo), ARG_MEM(table.buf), ARG_UINT(to),
-                                    ARG_MEM(buckets.buf), ARG_UINT(bo), ARG_MEM(keymask.buf), ARG_UINT(mo), ARG_UINT(b),
-                                    ARG_UINT(h), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(lc), ARG_UINT(fl), ARG_END));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(q.buf), ARG_UINT(qo), ARG_UINT(lq),
+                                    ARG_MEM(kc.buf), ARG_UINT(ko), ARG_MEM(vc.buf), ARG_UINT(vo), ARG_MEM(knb),
+                                    ARG_UINT(kno), ARG_MEM(vnb), ARG_UINT(vno), ARG_UINT(ln), ARG_UINT(ap),
+                                    ARG_MEM(table.buf), ARG_UINT(to), ARG_MEM(buckets.buf), ARG_UINT(bo),
+                                    ARG_MEM(keymask.buf), ARG_UINT(mo), ARG_UINT(b), ARG_UINT(h), ARG_UINT(lk),
+                                    ARG_UINT(d), ARG_UINT(lc), ARG_UINT(fl), ARG_END));
     return archllm_launch_1d(ctx, k, B * H, 0);
 }
 

@@ -39,11 +39,14 @@ archllm_status archllm_op_attn_bias_reduce(archllm_ctx_t *ctx, archllm_view acc,
 archllm_status archllm_op_attn_bias_bwd(archllm_ctx_t *ctx, archllm_view dtable, archllm_view acc,
                                         archllm_view buckets, size_t NB, size_t H, size_t Lq, size_t Lk);
 
-/* one KV-cache decoding step fused (scores, bias, masks, softmax, PV): out/q (B, H, dk),
- * caches (B, H, Lcap, dk) with Lk rows in use, buckets the (Lk) bias row */
-archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, archllm_view q, archllm_view kc,
-                                      archllm_view vc, archllm_view table, archllm_view buckets, archllm_view keymask,
-                                      size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags);
+/* one KV-cache decoding step fused (scores, bias, masks, softmax, PV): q rows ldq apart
+ * (head h at h*dk), out (B, H, dk), caches (B, H, Lcap, dk) with Lk rows in use, buckets the
+ * (Lk) bias row; kn.buf set: first write the step's key and value rows (kn, vn, ldn apart)
+ * into cache row Lk - 1 */
+archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, archllm_view q, size_t ldq,
+                                      archllm_view kc, archllm_view vc, archllm_view kn, archllm_view vn, size_t ldn,
+                                      archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
+                                      size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags);
 
 /* Fused attention for short sequences (Lq, Lk, dk <= ARCHLLM_ATT_FUSED_MAX, local memory
  * permitting: archllm_op_attn_fused_fits) in the projection layout, one work-group per (b, h):

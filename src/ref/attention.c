@@ -76,19 +76,25 @@ void ref_attn_bias_bwd(float *dtable, const float *acc, const int32_t *buckets, 
             }
 }
 
-void ref_attn_decode(float *out, const float *q, const float *kc, const float *vc, const float *table,
-                     const int32_t *buckets, const int32_t *keymask, size_t B, size_t H, size_t Lk, size_t dk,
-                     size_t Lcap, unsigned flags)
+void ref_attn_decode(float *out, const float *q, size_t ldq, float *kc, float *vc, const float *kn,
+                     const float *vn, size_t ldn, const float *table, const int32_t *buckets,
+                     const int32_t *keymask, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags)
 {
     double *s = malloc((Lk ? Lk : 1) * sizeof *s);
     if (!s) return;
     for (size_t b = 0; b < B; b++)
         for (size_t h = 0; h < H; h++) {
             size_t bh = b * H + h;
+            const float *qq = q + b * ldq + h * dk;
+            if (kn)
+                for (size_t j = 0; j < dk; j++) {
+                    kc[(bh * Lcap + Lk - 1) * dk + j] = kn[b * ldn + h * dk + j];
+                    vc[(bh * Lcap + Lk - 1) * dk + j] = vn[b * ldn + h * dk + j];
+                }
             double mx = -DBL_MAX, sum = 0.0;
             for (size_t k = 0; k < Lk; k++) {
                 double v = 0.0;
-                for (size_t j = 0; j < dk; j++) v += (double)q[bh * dk + j] * kc[(bh * Lcap + k) * dk + j];
+                for (size_t j = 0; j < dk; j++) v += (double)qq[j] * kc[(bh * Lcap + k) * dk + j];
                 if (flags & REF_ATT_BIAS) v += table[(size_t)buckets[k] * H + h];
                 if ((flags & REF_ATT_MASK) && keymask[b * Lk + k] == 0) v = -FLT_MAX;
                 s[k] = v;

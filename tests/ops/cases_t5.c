@@ -239,41 +239,51 @@ static archllm_status dev_bbwd(archllm_ctx_t *x, const op_case *c, const archllm
     return archllm_op_attn_bias_bwd(x, out[0], in[0], in[1], c->s[0], c->s[1], c->s[2], c->s[3]);
 }
 
-/* attn_decode: in = {q (B,H,dk), kc, vc (B,H,Lcap,dk), table (NB,H), bucket row (Lk) i32, keymask (B,Lk) i32};
- * out = (B,H,dk); s = {B, H, Lk, dk, Lcap, flags} */
+/* attn_decode, as the sampler calls it: q read from projection rows of ldq = 3 H dk (self,
+ * with the step's key and value appended from the same rows) or H dk + 5 (cross, no
+ * append).  in = {rows (B, ldq), table (NB,H), bucket row (Lk) i32, keymask (B,Lk) i32};
+ * out = {ctx (B,H,dk), kc, vc (B,H,Lcap,dk), both caches updated in place};
+ * s = {B, H, Lk, dk, Lcap, flags, append} */
+static size_t dec_ldq(const op_case *c) { return c->s[6] ? 3 * c->s[1] * c->s[3] : c->s[1] * c->s[3] + 5; }
 static void dec_init(const op_case *c, float **in, float **out)
 {
     (void)out;
     size_t B = c->s[0], Lk = c->s[2];
-    for (size_t k = 0; k < Lk; k++) I32(in[4])[k] = ref_t5_bucket((long)k - (long)(Lk - 1), 0, 8, 20);
+    for (size_t k = 0; k < Lk; k++) I32(in[2])[k] = ref_t5_bucket((long)k - (long)(Lk - 1), 0, 8, 20);
     for (size_t b = 0; b < B; b++)
-        for (size_t k = 0; k < Lk; k++) I32(in[5])[b * Lk + k] = !(b == 1 && k % 3 == 2) && b != 2;
+        for (size_t k = 0; k < Lk; k++) I32(in[3])[b * Lk + k] = !(b == 1 && k % 3 == 2) && b != 2;
 }
 static void ref_dec(const op_case *c, float **in, float **out)
 {
-    ref_attn_decode(out[0], in[0], in[1], in[2], in[3], CI32(in[4]), CI32(in[5]), c->s[0], c->s[1], c->s[2], c->s[3],
-                    c->s[4], (unsigned)c->s[5]);
+    size_t I = c->s[1] * c->s[3], ldq = dec_ldq(c);
+    const float *kn = c->s[6] ? in[0] + I : NULL, *vn = c->s[6] ? in[0] + 2 * I : NULL;
+    ref_attn_decode(out[0], in[0], ldq, out[1], out[2], kn, vn, ldq, in[1], CI32(in[2]), CI32(in[3]), c->s[0],
+                    c->s[1], c->s[2], c->s[3], c->s[4], (unsigned)c->s[5]);
 }
 static archllm_status dev_dec(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_attn_decode(x, out[0], in[0], in[1], in[2], in[3], in[4], in[5], c->s[0], c->s[1], c->s[2],
-                                  c->s[3], c->s[4], (unsigned)c->s[5]);
+    size_t I = c->s[1] * c->s[3], ldq = dec_ldq(c);
+    archllm_view none = {NULL, 0}, kn = c->s[6] ? (archllm_view){in[0].buf, in[0].off + I} : none,
+                 vn = c->s[6] ? (archllm_view){in[0].buf, in[0].off + 2 * I} : none;
+    return archllm_op_attn_decode(x, out[0], in[0], ldq, out[1], out[2], kn, vn, ldq, in[1], in[2], in[3], c->s[0],
+                                  c->s[1], c->s[2], c->s[3], c->s[4], (unsigned)c->s[5]);
 }
-static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags)
+static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags, int append)
 {
-    harness_case(c, "", 6, 1);
-    snprintf(c->name, sizeof c->name, "attn_decode B=%zu H=%zu Lk=%zu dk=%zu Lcap=%zu flags=%u", B, H, Lk, dk, Lcap,
-             flags);
-    c->in_n[0] = B * H * dk;
-    c->in_n[1] = c->in_n[2] = B * H * Lcap * dk;
-    c->in_n[3] = 8 * H;
-    c->in_n[4] = Lk;
-    c->in_kind[4] = TENSOR_I32;
-    c->in_n[5] = B * Lk;
-    c->in_kind[5] = TENSOR_I32;
-    c->out_n[0] = B * H * dk;
-    size_t s[8] = {B, H, Lk, dk, Lcap, flags, 0, 0};
+    harness_case(c, "", 4, 3);
+    snprintf(c->name, sizeof c->name, "attn_decode B=%zu H=%zu Lk=%zu dk=%zu Lcap=%zu flags=%u%s", B, H, Lk, dk, Lcap,
+             flags, append ? " append" : "");
+    size_t s[8] = {B, H, Lk, dk, Lcap, flags, (size_t)append, 0};
     memcpy(c->s, s, sizeof s);
+    c->in_n[0] = B * dec_ldq(c);
+    c->in_n[1] = 8 * H;
+    c->in_n[2] = Lk;
+    c->in_kind[2] = TENSOR_I32;
+    c->in_n[3] = B * Lk;
+    c->in_kind[3] = TENSOR_I32;
+    c->out_n[0] = B * H * dk;
+    c->out_n[1] = c->out_n[2] = B * H * Lcap * dk;
+    c->out_init = 1;
     c->flops = 4.0 * B * H * Lk * dk;
     c->init = dec_init;
     c->ref = ref_dec;
@@ -587,9 +597,10 @@ int cases_t5(op_case *cases, int cap, int perf)
         set_tol(c, 1e-5, 1e-5, 1e-6); /* a float sum of up to Lq*Lk terms, same order */
         n++;
     }
-    ADD(mk_dec(&cases[n], 3, 2, 1, 5, 4, REF_ATT_BIAS));
-    ADD(mk_dec(&cases[n], 3, 2, 7, 16, 9, REF_ATT_BIAS));   /* self-attention step 7 of a 9-row cache */
-    ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK));  /* cross-attention, b=2 fully masked */
+    ADD(mk_dec(&cases[n], 3, 2, 1, 5, 4, REF_ATT_BIAS, 1));
+    ADD(mk_dec(&cases[n], 3, 2, 7, 16, 9, REF_ATT_BIAS, 1));  /* self-attention step 7 of a 9-row cache */
+    ADD(mk_dec(&cases[n], 3, 2, 9, 16, 9, REF_ATT_BIAS, 0));  /* the same without the append */
+    ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK, 0)); /* cross-attention, b=2 fully masked */
     /* fused attention: self (bias + padding mask; bias + causal), cross (mask only); L = 1, odd
      * sizes, 10 (the default configs), 64 (the limit) with d_kv 64; several heads; in both
      * launch shapes */
