@@ -210,10 +210,13 @@ static const archllm_cfg_key config_keys[] = {
     KEY_INT("search.pool", BY_SEARCH, search.pool, "160", 1, 4096,
             "archllm-guided search: candidates not yet queried that the surrogate ranks before each round"),
     KEY_INT("search.proposals", BY_SEARCH, search.proposals, "32", 1, 4096,
-            "archllm-guided search: new T5 proposals added to the pool each round"),
+            "archllm-guided search: new candidates added to the pool each round"),
+    KEY_INT("search.mutations", BY_SEARCH, search.mutations, "16", 0, 4096,
+            "archllm-guided search: how many of a round's proposals are single edits of the search.top best cells "
+            "(at most search.proposals)"),
     KEY_INT("search.explore", BY_SEARCH, search.explore, "8", 0, 4096,
-            "archllm-guided search: how many of a round's proposals come from the 'generate:' prompt (the rest are "
-            "fills)"),
+            "archllm-guided search: how many of a round's proposals come from the T5's 'generate:' prompt (at most "
+            "what search.mutations leaves; the rest are the T5's fills)"),
     KEY_INT("search.per_round", BY_SEARCH, search.per_round, "4", 1, 64,
             "archllm-guided search: queries per round (the surrogate is refitted before each round)"),
 

@@ -101,6 +101,7 @@ typedef struct {
     double mask_rate, temperature;
     int    pool;      /* archllm-guided: candidates held and ranked */
     int    proposals; /* archllm-guided: new T5 proposals per round */
+    int    mutations; /* archllm-guided: of them single edits of the best cells */
     int    explore;   /* archllm-guided: of them from the 'generate:' prompt */
     int    per_round; /* archllm-guided: queries per surrogate fit */
 } archllm_config_search;

@@ -200,16 +200,18 @@ archllm_status archllm_search_bananas(archllm_search_method *m, archllm_ctx_t *c
                                       const archllm_bananas_params *p);
 
 /* archllm-guided: the Arch-LLM proposals ranked by what the queries taught.  The first
- * `fill.initial` queries come from the 'generate:' prompt; then each round the T5 adds
- * `proposals` cells to a pool of at most `pool` not yet queried: fills of the best cells
- * (as the archllm method, fill.group sequences per mask pattern) and `explore` of them
- * from the 'generate:' prompt.  The ensemble, refitted each round, scores the pool on the
- * VQ-VAE's quantized latents (the codebook vector of every code, in sequence order) and
- * the `per_round` best are queried; the rest stay for later rounds. */
+ * `fill.initial` queries come from the 'generate:' prompt; then each round adds
+ * `proposals` cells to a pool of at most `pool` not yet queried: `mutations` single edits
+ * of the fill.top best cells, `explore` from the T5's 'generate:' prompt, and the rest the
+ * T5's fills of the best cells (as the archllm method, fill.group sequences per mask
+ * pattern).  The ensemble, refitted each round, scores the pool on the VQ-VAE's quantized
+ * latents (the codebook vector of every code, in sequence order) and the `per_round` best
+ * are queried; the rest stay for later rounds. */
 typedef struct {
     archllm_archllm_search_params fill;
     size_t                        pool;      /* 160 */
     size_t                        proposals; /* 32 */
+    size_t                        mutations; /* 16 */
     size_t                        explore;   /* 8 */
     size_t                        per_round; /* 4 */
     archllm_ensemble_params       ens;

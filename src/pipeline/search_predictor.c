@@ -149,25 +149,29 @@ static archllm_status adjacency_features(const predictor *P, const archllm_cell 
     return ARCHLLM_OK;
 }
 
-/* up to `candidates` distinct unqueried single mutations of the best cells */
-static size_t mutation_pool(predictor *P, const archllm_search_state *st)
+/* Append up to `want` distinct unqueried single mutations of the `parents` best cells to
+ * the pool (P->npool grows; the pool's rows are noted in P->order to skip repeats). */
+static void add_mutations(predictor *P, const archllm_search_state *st, size_t parents, size_t want)
 {
-    size_t top[64], k = archllm_search_top(st, P->bp.parents < 64 ? P->bp.parents : 64, top), np = 0;
-    size_t want = P->bp.candidates < P->rows ? P->bp.candidates : P->rows, *rows = P->order;
-    for (size_t tries = 0; k && np < want && tries < 20 * want; tries++) {
+    size_t top[64], k = archllm_search_top(st, parents < 64 ? parents : 64, top), *rows = P->order;
+    size_t goal = P->npool + want < P->rows ? P->npool + want : P->rows;
+    for (size_t j = 0; j < P->npool; j++) {
+        archllm_oracle_answer a;
+        rows[j] = archllm_oracle_peek(st->oracle, &P->pool[j], &a) == ARCHLLM_OK ? a.row : SIZE_MAX;
+    }
+    for (size_t tries = 0; k && P->npool < goal && tries < 20 * want; tries++) {
         archllm_cell c;
         archllm_oracle_answer a;
         if (archllm_mutate(&c, &st->cells[top[archllm_rng_below(st->rng, (uint32_t)k)]], st->space, st->rng))
             continue;
         if (archllm_oracle_peek(st->oracle, &c, &a) != ARCHLLM_OK || !a.is_new) continue;
         int dup = 0;
-        for (size_t j = 0; j < np && !dup; j++) dup = rows[j] == a.row;
+        for (size_t j = 0; j < P->npool && !dup; j++) dup = rows[j] == a.row;
         if (dup) continue;
-        rows[np] = a.row;
-        P->pool[np++] = c;
+        rows[P->npool] = a.row;
+        P->pool[P->npool++] = c;
     }
     archllm_error_clear();
-    return np;
 }
 
 static archllm_status bananas_propose(void *user, const archllm_search_state *st, archllm_cell *out, size_t cap,
@@ -176,8 +180,9 @@ static archllm_status bananas_propose(void *user, const archllm_search_state *st
     predictor *P = user;
     *n = 0;
     if (st->n >= P->bp.initial) {
-        size_t np = mutation_pool(P, st);
-        ARCHLLM_TRY(rank_pool(P, st, &np, cap < P->bp.per_round ? cap : P->bp.per_round, out, n));
+        P->npool = 0;
+        add_mutations(P, st, P->bp.parents, P->bp.candidates);
+        ARCHLLM_TRY(rank_pool(P, st, &P->npool, cap < P->bp.per_round ? cap : P->bp.per_round, out, n));
     }
     if (*n == 0) *n = archllm_oracle_sample_unqueried(st->oracle, st->rng, out) ? 1 : 0;
     return ARCHLLM_OK;
@@ -187,8 +192,8 @@ static archllm_status bananas_propose(void *user, const archllm_search_state *st
 
 archllm_guided_params archllm_guided_default_params(void)
 {
-    archllm_guided_params p = {.fill = archllm_archllm_search_default_params(), .pool = 160, .proposals = 32, .explore = 8,
-                               .per_round = 4, .ens = archllm_ensemble_default_params()};
+    archllm_guided_params p = {.fill = archllm_archllm_search_default_params(), .pool = 160, .proposals = 32,
+                               .mutations = 16, .explore = 8, .per_round = 4, .ens = archllm_ensemble_default_params()};
     p.fill.group = 128;     /* a round's fills in one T5 call */
     p.ens.members = 10;     /* 5 members left more runs short of the best cell (BENCHMARKS.md) */
     p.ens.refit_steps = 50; /* a round adds 4 rows: continue the last fit, 4x cheaper */
@@ -232,8 +237,12 @@ static archllm_status guided_propose(void *user, const archllm_search_state *st,
         ARCHLLM_TRY(archllm_proposer_generate(&P->pr, st, p->fill.temperature, want, 3, out, &have));
     } else {
         drop_queried(P, st);
-        size_t fresh = p->proposals < p->pool ? p->proposals : p->pool, explore = p->explore < fresh ? p->explore : fresh;
-        ARCHLLM_TRY(archllm_proposer_fill(&P->pr, st, &p->fill, fresh - explore, P->pool, &P->npool));
+        size_t fresh = p->proposals < p->pool ? p->proposals : p->pool;
+        size_t mutations = p->mutations < fresh ? p->mutations : fresh;
+        size_t explore = p->explore < fresh - mutations ? p->explore : fresh - mutations;
+        size_t fills = fresh - mutations - explore;
+        if (mutations) add_mutations(P, st, p->fill.top, mutations);
+        if (fills) ARCHLLM_TRY(archllm_proposer_fill(&P->pr, st, &p->fill, fills, P->pool, &P->npool));
         if (explore) ARCHLLM_TRY(archllm_proposer_generate(&P->pr, st, p->fill.temperature, explore, 1, P->pool, &P->npool));
         ARCHLLM_TRY(rank_pool(P, st, &P->npool, want, out, &have));
     }

@@ -106,6 +106,7 @@ static archllm_status setup_guided(archllm_search_method *m, search_setup *s)
     p.fill.group = group;
     p.pool = (size_t)cfg->search.pool;
     p.proposals = (size_t)cfg->search.proposals;
+    p.mutations = (size_t)cfg->search.mutations;
     p.explore = (size_t)cfg->search.explore;
     p.per_round = (size_t)cfg->search.per_round;
     archllm_status st = archllm_search_guided(m, &s->models, &p);

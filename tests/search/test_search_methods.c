@@ -182,7 +182,19 @@ int main(int argc, char **argv)
             s = archllm_search_archllm(&m, &pm, &ap);
             release = archllm_search_archllm_free;
         } else if (strcmp(name, "archllm-guided") == 0 && have_models) {
+            /* the default pool (edits, fills and 'generate:'), then the T5's proposals alone,
+             * then edits alone */
             archllm_guided_params gp = archllm_guided_default_params();
+            size_t mutations[2] = {0, gp.proposals};
+            for (int v = 0; v < 2; v++) {
+                archllm_guided_params vp = gp;
+                vp.mutations = mutations[v];
+                s = archllm_search_guided(&m, &pm, &vp);
+                CHECK(s == ARCHLLM_OK, "%s, %zu mutations: set up: %s", name, vp.mutations, archllm_last_error());
+                if (s) continue;
+                audit(o, &m, 11);
+                archllm_search_predictor_free(&m);
+            }
             s = archllm_search_guided(&m, &pm, &gp);
             release = archllm_search_predictor_free;
         } else {
