@@ -13,3 +13,14 @@
 /* Global sizes are rounded up to the work-group size (PoCL has no non-uniform
  * work-groups), so every kernel guards its index against the real size. */
 #define GUARD(i, n) if ((i) >= (n)) return
+
+/* GELU, tanh approximation (T5 v1.1 "gelu_new"): gelu(x) = 0.5 x (1 + tanh(u)) with
+ * u = sqrt(2/pi) (x + 0.044715 x^3), and 0.5 (1 + tanh(u)) is the logistic of 2u: one exp.
+ * GELU_S is that logistic, GELU_DS its derivative in x, 2 s (1 - s) du/dx; both for float
+ * and floatN.  The GELU kernels take GELU_VEC elements a work-item as one vector: PoCL
+ * runs exp on vectors (SLEEF) but calls it per element on scalars, about 4x slower
+ * (ops/common.h's OPS_GELU_VEC must match). */
+#define GELU_K   0.7978845608028654f /* sqrt(2/pi) */
+#define GELU_VEC 16
+#define GELU_S(x)     (1.0f / (1.0f + exp(-2.0f * GELU_K * ((x) + 0.044715f * (x) * (x) * (x)))))
+#define GELU_DS(x, s) (2.0f * (s) * (1.0f - (s)) * GELU_K * (1.0f + 3.0f * 0.044715f * (x) * (x)))

@@ -52,26 +52,37 @@ __kernel void relu_bwd(__global float *dinp, uint dinp_off, __global const float
     if (inp[inp_off + i] > 0.0f) dinp[dinp_off + i] += dout[dout_off + i];
 }
 
-/* GELU, tanh approximation (T5 v1.1 "gelu_new"). */
-#define GELU_C 0.7978845608028654f /* sqrt(2/pi) */
+/* GELU, tanh approximation (T5 v1.1 "gelu_new"; GELU_S in common.cl), GELU_VEC elements an item. */
 __kernel void gelu_fwd(__global float *out, uint out_off, __global const float *inp, uint inp_off, uint n)
 {
-    uint i = get_global_id(0);
-    GUARD(i, n);
-    float x = inp[inp_off + i];
-    float t = tanh(GELU_C * (x + 0.044715f * x * x * x));
-    out[out_off + i] = 0.5f * x * (1.0f + t);
+    uint i0 = get_global_id(0) * GELU_VEC;
+    GUARD(i0, n);
+    if (i0 + GELU_VEC <= n) {
+        float16 x = vload16(0, inp + inp_off + i0);
+        vstore16(x * GELU_S(x), 0, out + out_off + i0);
+        return;
+    }
+    for (uint i = i0; i < n; i++) {
+        float x = inp[inp_off + i];
+        out[out_off + i] = x * GELU_S(x);
+    }
 }
 
 __kernel void gelu_bwd(__global float *dinp, uint dinp_off, __global const float *inp, uint inp_off,
                        __global const float *dout, uint dout_off, uint n)
 {
-    uint i = get_global_id(0);
-    GUARD(i, n);
-    float x = inp[inp_off + i];
-    float t = tanh(GELU_C * (x + 0.044715f * x * x * x));
-    float dt = (1.0f - t * t) * GELU_C * (1.0f + 3.0f * 0.044715f * x * x);
-    dinp[dinp_off + i] += dout[dout_off + i] * (0.5f * (1.0f + t) + 0.5f * x * dt);
+    uint i0 = get_global_id(0) * GELU_VEC;
+    GUARD(i0, n);
+    if (i0 + GELU_VEC <= n) {
+        float16 x = vload16(0, inp + inp_off + i0), s = GELU_S(x);
+        __global float *d = dinp + dinp_off + i0;
+        vstore16(vload16(0, d) + vload16(0, dout + dout_off + i0) * (s + x * GELU_DS(x, s)), 0, d);
+        return;
+    }
+    for (uint i = i0; i < n; i++) {
+        float x = inp[inp_off + i], s = GELU_S(x);
+        dinp[dinp_off + i] += dout[dout_off + i] * (s + x * GELU_DS(x, s));
+    }
 }
 
 /* out(rows, cols) += bias(cols), broadcast over rows */

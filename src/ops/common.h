@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 /* Kernels index with 32-bit uints: offsets plus sizes must stay below 2^32 elements. */
+/* elements per work-item of the GELU kernels: cl/common.cl's GELU_VEC */
+#define OPS_GELU_VEC 16
+
 #define OPS_CHECK_SIZE(what, end)                                                          \
     do {                                                                                  \
         if ((uint64_t)(end) > UINT32_MAX)                                                 \

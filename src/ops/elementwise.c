@@ -2,8 +2,9 @@
 #include "ops/common.h"
 
 /* out = f(a, b) for the binary kernels add_fwd and mul_fwd. */
-static archllm_status binary(archllm_ctx_t *ctx, const char *name, archllm_view out, archllm_view a,
-                             archllm_view b, size_t n)
+/* n elements, `per_item` of them a work-item */
+static archllm_status binary_on(archllm_ctx_t *ctx, const char *name, archllm_view out, archllm_view a,
+                                archllm_view b, size_t n, size_t per_item)
 {
     OPS_CHECK_SIZE(name, out.off + n);
     cl_kernel k;
@@ -11,7 +12,13 @@ static archllm_status binary(archllm_ctx_t *ctx, const char *name, archllm_view 
     ARCHLLM_TRY(archllm_kernel(ctx, "elementwise", name, &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(a.buf), ARG_UINT(ao),
                                     ARG_MEM(b.buf), ARG_UINT(bo), ARG_UINT(nn), ARG_END));
-    return archllm_launch_1d(ctx, k, n, 0);
+    return archllm_launch_1d(ctx, k, (n + per_item - 1) / per_item, 0);
+}
+
+static archllm_status binary(archllm_ctx_t *ctx, const char *name, archllm_view out, archllm_view a,
+                             archllm_view b, size_t n)
+{
+    return binary_on(ctx, name, out, a, b, n, 1);
 }
 
 archllm_status archllm_op_add(archllm_ctx_t *ctx, archllm_view out, archllm_view a, archllm_view b, size_t n)
@@ -48,7 +55,8 @@ archllm_status archllm_op_axpy(archllm_ctx_t *ctx, archllm_view y, archllm_view 
 }
 
 /* Activations: forward (out, inp, n) and backward (dinp, inp, dout, n). */
-static archllm_status act_fwd(archllm_ctx_t *ctx, const char *name, archllm_view out, archllm_view inp, size_t n)
+static archllm_status act_fwd(archllm_ctx_t *ctx, const char *name, archllm_view out, archllm_view inp, size_t n,
+                              size_t per_item)
 {
     OPS_CHECK_SIZE(name, out.off + n);
     cl_kernel k;
@@ -56,35 +64,29 @@ static archllm_status act_fwd(archllm_ctx_t *ctx, const char *name, archllm_view
     ARCHLLM_TRY(archllm_kernel(ctx, "elementwise", name, &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(inp.buf), ARG_UINT(io),
                                     ARG_UINT(nn), ARG_END));
-    return archllm_launch_1d(ctx, k, n, 0);
-}
-
-static archllm_status act_bwd(archllm_ctx_t *ctx, const char *name, archllm_view dinp, archllm_view inp,
-                              archllm_view dout, size_t n)
-{
-    return binary(ctx, name, dinp, inp, dout, n);
+    return archllm_launch_1d(ctx, k, (n + per_item - 1) / per_item, 0);
 }
 
 archllm_status archllm_op_relu_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view inp, size_t n)
 {
-    return act_fwd(ctx, "relu_fwd", out, inp, n);
+    return act_fwd(ctx, "relu_fwd", out, inp, n, 1);
 }
 
 archllm_status archllm_op_relu_bwd(archllm_ctx_t *ctx, archllm_view dinp, archllm_view inp, archllm_view dout,
                                    size_t n)
 {
-    return act_bwd(ctx, "relu_bwd", dinp, inp, dout, n);
+    return binary(ctx, "relu_bwd", dinp, inp, dout, n);
 }
 
 archllm_status archllm_op_gelu_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view inp, size_t n)
 {
-    return act_fwd(ctx, "gelu_fwd", out, inp, n);
+    return act_fwd(ctx, "gelu_fwd", out, inp, n, OPS_GELU_VEC);
 }
 
 archllm_status archllm_op_gelu_bwd(archllm_ctx_t *ctx, archllm_view dinp, archllm_view inp, archllm_view dout,
                                    size_t n)
 {
-    return act_bwd(ctx, "gelu_bwd", dinp, inp, dout, n);
+    return binary_on(ctx, "gelu_bwd", dinp, inp, dout, n, OPS_GELU_VEC);
 }
 
 archllm_status archllm_op_bias_add(archllm_ctx_t *ctx, archllm_view out, archllm_view bias, size_t rows,

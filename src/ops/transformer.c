@@ -10,7 +10,7 @@ archllm_status archllm_op_gated_gelu_fwd(archllm_ctx_t *ctx, archllm_view out, a
     ARCHLLM_TRY(archllm_kernel(ctx, "transformer", "gated_gelu_fwd", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(in.buf), ARG_UINT(io), ARG_UINT(nn),
                                     ARG_UINT(ff), ARG_END));
-    return archllm_launch_1d(ctx, k, n * f, 0);
+    return archllm_launch_1d(ctx, k, (n * f + OPS_GELU_VEC - 1) / OPS_GELU_VEC, 0);
 }
 
 archllm_status archllm_op_gated_gelu_bwd(archllm_ctx_t *ctx, archllm_view din, archllm_view in, archllm_view dout,
@@ -22,5 +22,5 @@ archllm_status archllm_op_gated_gelu_bwd(archllm_ctx_t *ctx, archllm_view din, a
     ARCHLLM_TRY(archllm_kernel(ctx, "transformer", "gated_gelu_bwd", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(din.buf), ARG_UINT(go), ARG_MEM(in.buf), ARG_UINT(io),
                                     ARG_MEM(dout.buf), ARG_UINT(oo), ARG_UINT(nn), ARG_UINT(ff), ARG_END));
-    return archllm_launch_1d(ctx, k, n * f, 0);
+    return archllm_launch_1d(ctx, k, (n * f + OPS_GELU_VEC - 1) / OPS_GELU_VEC, 0);
 }

@@ -634,6 +634,8 @@ int cases_t5(op_case *cases, int cap, int perf)
     ADD(mk_drop(&cases[n], 0, 63, 0.0f));
     ADD(mk_gg(&cases[n], 0, 13, 29));
     ADD(mk_gg(&cases[n], 1, 13, 29));
+    ADD(mk_gg(&cases[n], 0, 5, 48)); /* whole rows of GELU_VEC: the vector path */
+    ADD(mk_gg(&cases[n], 1, 5, 48));
 #undef ADD
     return n;
 }
