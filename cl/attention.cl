@@ -108,49 +108,65 @@ __kernel void attn_bias_bwd(__global float *dtable, uint t_off, __global const f
 /* One decoding step (a single query per head), fused: scores q.k over the Lk cached keys
  * (+ bias row, masks as in attn_softmax_fwd), softmax, and out = p V, one work-item per
  * (b, h).  q is read from the projection's rows (ldq floats apart, head h at h*dk), out is
- * (B, H, dk) = (B, H*dk); keys and values (B, H, Lcap, dk) caches of which the first Lk rows
- * are used.  With append, the step's own key and value (rows kn, vn, ldn apart) are written
- * into cache row Lk - 1 first, by the item that reads them: no head split or merge copies. */
+ * (B, H, dk) = (B, H*dk).  Key s of head (b, h) is kc[b*cb + h*ch + s*cs], its value at the
+ * same place in vc: the (B, H, Lcap, dk) self-attention cache, or the encoder's k|v
+ * projection rows (B, S, 2I) as they are.  With append, the step's own key and value (rows
+ * kn, vn, ldn apart) are written into position Lk - 1 first, by the item that reads them:
+ * no head split or merge copies.  Dots in float4 when dk allows; dk at most ATT_DEC_MAXD
+ * (the context accumulates in registers). */
+#define ATT_DEC_MAXD 128
+static float att_dot(__global const float *a, __global const float *b, uint dk)
+{
+    float s = 0.0f;
+    uint j = 0;
+    if (dk % 4 == 0) {
+        float4 acc = 0.0f;
+        for (; j < dk; j += 4) acc = fma(vload4(0, a + j), vload4(0, b + j), acc);
+        return (acc.x + acc.y) + (acc.z + acc.w);
+    }
+    for (; j < dk; j++) s = fma(a[j], b[j], s);
+    return s;
+}
+
 __kernel void attn_decode(__global float *out, uint o_off, __global const float *q, uint q_off, uint ldq,
-                          __global float *kc, uint k_off, __global float *vc, uint v_off,
+                          __global float *kc, uint k_off, __global float *vc, uint v_off, uint cb, uint ch, uint cs,
                           __global const float *kn, uint kn_off, __global const float *vn, uint vn_off, uint ldn,
                           uint append, __global const float *table, uint t_off, __global const int *buckets,
                           uint bk_off, __global const int *keymask, uint m_off, uint B, uint H, uint Lk, uint dk,
-                          uint Lcap, uint flags)
+                          uint flags)
 {
     uint bh = get_global_id(0);
     GUARD(bh, B * H);
     uint b = bh / H, h = bh % H;
     __global const float *qq = q + q_off + b * ldq + h * dk;
-    __global float *K = kc + k_off + bh * Lcap * dk;
-    __global float *Vv = vc + v_off + bh * Lcap * dk;
+    __global float *K = kc + k_off + b * cb + h * ch;
+    __global float *Vv = vc + v_off + b * cb + h * ch;
     __global float *o = out + o_off + bh * dk;
-    if (append) /* this step's key and value, from the projection's rows, into cache row Lk - 1 */
+    if (append)
         for (uint j = 0; j < dk; j++) {
-            K[(Lk - 1) * dk + j] = kn[kn_off + b * ldn + h * dk + j];
-            Vv[(Lk - 1) * dk + j] = vn[vn_off + b * ldn + h * dk + j];
+            K[(Lk - 1) * cs + j] = kn[kn_off + b * ldn + h * dk + j];
+            Vv[(Lk - 1) * cs + j] = vn[vn_off + b * ldn + h * dk + j];
         }
     float mx = -FLT_MAX;
     for (uint k = 0; k < Lk; k++) {
-        float s = 0.0f;
-        for (uint j = 0; j < dk; j++) s += qq[j] * K[k * dk + j];
+        float s = att_dot(qq, K + k * cs, dk);
         if ((flags & ATT_BIAS) != 0) s += table[t_off + (uint)buckets[bk_off + k] * H + h];
         if ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + k] == 0) s = -FLT_MAX;
         mx = fmax(mx, s);
     }
-    float sum = 0.0f;
-    for (uint j = 0; j < dk; j++) o[j] = 0.0f;
+    float sum = 0.0f, acc[ATT_DEC_MAXD];
+    for (uint j = 0; j < dk; j++) acc[j] = 0.0f;
     for (uint k = 0; k < Lk; k++) {
-        float s = 0.0f;
-        for (uint j = 0; j < dk; j++) s += qq[j] * K[k * dk + j];
+        float s = att_dot(qq, K + k * cs, dk);
         if ((flags & ATT_BIAS) != 0) s += table[t_off + (uint)buckets[bk_off + k] * H + h];
         if ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + k] == 0) s = -FLT_MAX;
         float e = exp(s - mx);
         sum += e;
-        for (uint j = 0; j < dk; j++) o[j] += e * Vv[k * dk + j];
+        __global const float *vr = Vv + k * cs;
+        for (uint j = 0; j < dk; j++) acc[j] = fma(e, vr[j], acc[j]);
     }
     float inv = 1.0f / sum;
-    for (uint j = 0; j < dk; j++) o[j] *= inv;
+    for (uint j = 0; j < dk; j++) o[j] = acc[j] * inv;
 }
 
 /* Fused attention for short sequences (Lq, Lk, dk up to 64; ops/attention.c checks that the

@@ -199,14 +199,14 @@ __kernel void linear_bwd_dw(__global float *dw, uint dw_off, uint lddw, __global
     }
 }
 
-/* out(C, R) = in(R, C)^T, in's rows ldin apart: a weight (out, in) as (in, out) rows, so
- * that archllm_op_matmul runs x W^T on linear_bwd_dx's vectors along the output columns
+/* out(C, R) = in(R, C)^T, rows ldout and ldin apart: a weight (out, in) as (in, out) rows,
+ * so that archllm_op_matmul runs x W^T on linear_bwd_dx's vectors along the output columns
  * (about twice linear_fwd's dot products at the T5's K = 64). */
-__kernel void transpose(__global float *out, uint out_off, __global const float *in, uint in_off, uint ldin, uint R,
-                        uint C)
+__kernel void transpose(__global float *out, uint out_off, uint ldout, __global const float *in, uint in_off,
+                        uint ldin, uint R, uint C)
 {
     uint i = get_global_id(0);
     GUARD(i, R * C);
     uint r = i % R, c = i / R;
-    out[out_off + c * R + r] = in[in_off + r * ldin + c];
+    out[out_off + c * ldout + r] = in[in_off + r * ldin + c];
 }

@@ -80,6 +80,23 @@ int archllm_sample_token(float *z, int V, const archllm_sample_params *sp, int l
 #define PV(i) archllm_params_value(&m->P, (i))
 #define DV(off) ((archllm_view){dbuf, (off)})
 
+/* The decoder's weights transposed once per call, (in, out) rows beside each other for a
+ * fused projection, so every step's projections are NN products (archllm_op_matmul) with no
+ * per-step transposes: offsets into the decode arena. */
+typedef struct {
+    size_t qkv, so, cq, co, wi, wo;
+} dec_wt;
+
+/* W_j (n_out, n_in), j < k, into buf at off as one (n_in, k*n_out) matrix */
+static archllm_status put_wt(archllm_ctx_t *ctx, const archllm_t5 *m, cl_mem buf, size_t off, const int *w, int k,
+                             size_t n_out, size_t n_in)
+{
+    for (int j = 0; j < k; j++)
+        ARCHLLM_TRY(archllm_op_transpose(ctx, (archllm_view){buf, off + (size_t)j * n_out}, (size_t)k * n_out,
+                                         PV(w[j]), n_in, n_out, n_in));
+    return ARCHLLM_OK;
+}
+
 archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc, const int32_t *mask,
                                    int B, int S, const archllm_sample_params *sp, int32_t *out, int *lens)
 {
@@ -93,12 +110,23 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     size_t Bz = (size_t)B, BH = Bz * H;
     ARCHLLM_TRY(archllm_t5_encode(ctx, m, enc, mask, B, S));
 
-    /* decode arena: caches and one-step scratch */
-    size_t at = 0, kc = at, vc = (at += L * BH * Tm * dk), ck = (at += L * BH * Tm * dk), cv = (at += L * BH * S * dk);
-    at += L * BH * S * dk;
+    /* decode arena: caches, one-step scratch, the transposed weights (the head's only when
+     * its product runs on cl/linear.cl: a t5-small vocabulary would double the memory) */
+    size_t at = 0, kc = at, vc = (at += L * BH * Tm * dk), ckv = (at += L * BH * Tm * dk);
+    at += L * Bz * S * 2 * I;
     size_t h = at, ln = (at += Bz * d), rstd = (at += Bz * d), tok = (at += Bz), ctxh = (at += Bz * 3 * I);
-    size_t pre = (at += Bz * I), act = (at += Bz * Fp), lg = (at += Bz * F), kvtmp = (at += Bz * V);
-    at += (size_t)B * S * 2 * I;
+    size_t pre = (at += Bz * I), act = (at += Bz * Fp), lg = (at += Bz * F);
+    at += Bz * V;
+    dec_wt wt[ARCHLLM_T5_MAX_LAYERS];
+    if (L > ARCHLLM_T5_MAX_LAYERS) return archllm_fail(ARCHLLM_EINVAL, "generate: %zu decoder layers", L);
+    for (size_t l = 0; l < L; l++) {
+        wt[l].qkv = at, wt[l].so = (at += d * 3 * I), wt[l].cq = (at += I * d), wt[l].co = (at += d * I);
+        wt[l].wi = (at += I * d), wt[l].wo = (at += d * Fp);
+        at += F * d;
+    }
+    int head_t = (double)Bz * V * d <= ctx->tuning.matmul_max;
+    size_t wt_head = at;
+    if (head_t) at += d * V;
     cl_mem dbuf = NULL, ibuf = NULL;
     int32_t *ids = malloc(sizeof(int32_t) * ((size_t)Tm * Tm + Bz));
     float *logits = malloc(sizeof(float) * Bz * V);
@@ -111,15 +139,21 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     }
     size_t itok = (size_t)Tm * Tm;
     archllm_view enc_out = {m->act, m->enc_out}, imask = {m->ibuf, m->imask}, none = {NULL, 0};
-    /* cross-attention keys and values of every decoder layer, once */
+    int head = c->tied ? m->shared : m->lm_head;
+    /* cross-attention keys and values of every decoder layer, once: (B*S, 2I) k|v rows per
+     * layer, read by attn_decode as they are; the transposed weights */
     for (size_t l = 0; s == ARCHLLM_OK && l < L; l++) {
-        const archllm_t5_attn_w *w = &m->dec[l].ca;
-        int kv[2] = {w->k, w->v};
-        s = archllm_t5_lin_fwd(ctx, m, DV(kvtmp), enc_out, Bz * S, d, kv, 2, I);
-        if (s == ARCHLLM_OK) s = archllm_op_split_heads(ctx, DV(ck + l * BH * S * dk), DV(kvtmp), B, S, H, dk, 2 * I, S, 0);
-        if (s == ARCHLLM_OK)
-            s = archllm_op_split_heads(ctx, DV(cv + l * BH * S * dk), DV(kvtmp + I), B, S, H, dk, 2 * I, S, 0);
+        const archllm_t5_block_w *w = &m->dec[l];
+        int kv[2] = {w->ca.k, w->ca.v}, qkv[3] = {w->sa.q, w->sa.k, w->sa.v}, wi[2] = {w->wi, w->wi1};
+        s = archllm_t5_lin_fwd(ctx, m, DV(ckv + l * Bz * S * 2 * I), enc_out, Bz * S, d, kv, 2, I);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].qkv, qkv, 3, I, d);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].so, &w->sa.o, 1, d, I);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].cq, &w->ca.q, 1, I, d);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].co, &w->ca.o, 1, d, I);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wi, wi, c->gated ? 2 : 1, F, d);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wo, &w->wo, 1, d, F);
     }
+    if (s == ARCHLLM_OK && head_t) s = put_wt(ctx, m, dbuf, wt_head, &head, 1, V, d);
     archllm_rng rng;
     archllm_rng_seed(&rng, sp->seed, 0x5A3);
     int32_t *cur = ids + itok;
@@ -130,7 +164,6 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     for (size_t i = 0; i < Bz * (size_t)Tm; i++) out[i] = c->pad_id;
     int alive = B;
     float alpha = c->scale_out ? (float)(1.0 / sqrt((double)d)) : 1.0f;
-    int head = c->tied ? m->shared : m->lm_head;
     for (int t = 0; s == ARCHLLM_OK && t < Tm && alive > 0; t++) {
         size_t Lk = (size_t)t + 1;
         archllm_view row = {ibuf, (size_t)t * Tm};
@@ -139,42 +172,38 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         for (size_t l = 0; s == ARCHLLM_OK && l < L; l++) {
             const archllm_t5_block_w *w = &m->dec[l];
             size_t kcl = kc + l * BH * Tm * dk, vcl = vc + l * BH * Tm * dk;
-            /* self-attention over the cache */
-            int qkv[3] = {w->sa.q, w->sa.k, w->sa.v};
 #define T_(x) do { if (s == ARCHLLM_OK) s = (x); } while (0)
+#define LIN(y, x, n_in, wofs, n_cols, beta) \
+    T_(archllm_op_matmul(ctx, 0, 0, Bz, (n_cols), (n_in), 1.0f, DV(x), (n_in), DV(wofs), (n_cols), (beta), DV(y), (n_cols)))
             /* self-attention over the cache: q|k|v rows straight into attn_decode, which
              * appends k and v to the cache; its (B, H, dk) context is the (B, I) the output
              * projection reads, added onto the residual stream h in place */
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->sa.ln), Bz, d, c->eps));
-            T_(archllm_t5_lin_fwd(ctx, m, DV(tok), DV(ln), Bz, d, qkv, 3, I));
-            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), 3 * I, DV(kcl), DV(vcl), DV(tok + I), DV(tok + 2 * I),
-                                      3 * I, PV(m->dec[0].rel), row, row, B, H, Lk, dk, Tm, ARCHLLM_ATT_BIAS));
-            T_(archllm_op_matmul(ctx, 0, 1, Bz, d, I, 1.0f, DV(ctxh), I, PV(w->sa.o), I, 1.0f, DV(h), d));
+            LIN(tok, ln, d, wt[l].qkv, 3 * I, 0.0f);
+            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), 3 * I, DV(kcl), DV(vcl), H * Tm * dk, Tm * dk, dk,
+                                      DV(tok + I), DV(tok + 2 * I), 3 * I, PV(m->dec[0].rel), row, row, B, H, Lk, dk,
+                                      ARCHLLM_ATT_BIAS));
+            LIN(h, ctxh, I, wt[l].so, d, 1.0f);
             /* cross-attention over the encoder */
-            int q[1] = {w->ca.q};
-            size_t ckl = ck + l * BH * S * dk, cvl = cv + l * BH * S * dk;
+            size_t ckl = ckv + l * Bz * S * 2 * I;
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->ca.ln), Bz, d, c->eps));
-            T_(archllm_t5_lin_fwd(ctx, m, DV(tok), DV(ln), Bz, d, q, 1, I));
-            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), I, DV(ckl), DV(cvl), none, none, 0, DV(0), row, imask, B,
-                                      H, (size_t)S, dk, (size_t)S, ARCHLLM_ATT_MASK));
-            T_(archllm_op_matmul(ctx, 0, 1, Bz, d, I, 1.0f, DV(ctxh), I, PV(w->ca.o), I, 1.0f, DV(h), d));
+            LIN(tok, ln, d, wt[l].cq, I, 0.0f);
+            T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), I, DV(ckl), DV(ckl + I), S * 2 * I, dk, 2 * I, none, none,
+                                      0, DV(0), row, imask, B, H, (size_t)S, dk, ARCHLLM_ATT_MASK));
+            LIN(h, ctxh, I, wt[l].co, d, 1.0f);
             /* feed-forward */
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->ln_ff), Bz, d, c->eps));
-            if (c->gated) {
-                int wi[2] = {w->wi, w->wi1};
-                T_(archllm_t5_lin_fwd(ctx, m, DV(pre), DV(ln), Bz, d, wi, 2, F));
-                T_(archllm_op_gated_gelu_fwd(ctx, DV(act), DV(pre), Bz, F));
-            } else {
-                int wi[1] = {w->wi};
-                T_(archllm_t5_lin_fwd(ctx, m, DV(pre), DV(ln), Bz, d, wi, 1, F));
-                if (c->act == ARCHLLM_T5_RELU) T_(archllm_op_relu_fwd(ctx, DV(act), DV(pre), Bz * F));
-                else T_(archllm_op_gelu_fwd(ctx, DV(act), DV(pre), Bz * F));
-            }
-            T_(archllm_op_matmul(ctx, 0, 1, Bz, d, F, 1.0f, DV(act), F, PV(w->wo), F, 1.0f, DV(h), d));
+            LIN(pre, ln, d, wt[l].wi, Fp, 0.0f);
+            if (c->gated) T_(archllm_op_gated_gelu_fwd(ctx, DV(act), DV(pre), Bz, F));
+            else if (c->act == ARCHLLM_T5_RELU) T_(archllm_op_relu_fwd(ctx, DV(act), DV(pre), Bz * F));
+            else T_(archllm_op_gelu_fwd(ctx, DV(act), DV(pre), Bz * F));
+            LIN(h, act, F, wt[l].wo, d, 1.0f);
         }
         T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(m->dec_final), Bz, d, c->eps));
-        T_(archllm_op_matmul(ctx, 0, 1, Bz, V, d, alpha, DV(ln), d, PV(head), d, 0.0f, DV(lg), V));
+        if (head_t) T_(archllm_op_matmul(ctx, 0, 0, Bz, V, d, alpha, DV(ln), d, DV(wt_head), V, 0.0f, DV(lg), V));
+        else T_(archllm_op_matmul(ctx, 0, 1, Bz, V, d, alpha, DV(ln), d, PV(head), d, 0.0f, DV(lg), V));
         T_(archllm_buf_read(ctx, logits, dbuf, lg * 4, Bz * V * 4));
+#undef LIN
 #undef T_
         if (s != ARCHLLM_OK) break;
         for (int b = 0; b < B; b++) {

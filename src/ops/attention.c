@@ -86,14 +86,16 @@ archllm_status archllm_op_attn_bias_bwd(archllm_ctx_t *ctx, archllm_view dtable,
 }
 
 archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, archllm_view q, size_t ldq,
-                                      archllm_view kc, archllm_view vc, archllm_view kn, archllm_view vn, size_t ldn,
-                                      archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
-                                      size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags)
+                                      archllm_view kc, archllm_view vc, size_t cb, size_t ch, size_t cs,
+                                      archllm_view kn, archllm_view vn, size_t ldn, archllm_view table,
+                                      archllm_view buckets, archllm_view keymask, size_t B, size_t H, size_t Lk,
+                                      size_t dk, unsigned flags)
 {
-    OPS_CHECK_SIZE("attn_decode", kc.off + B * H * Lcap * dk);
-    OPS_CHECK_SIZE("attn_decode", vc.off + B * H * Lcap * dk);
+    if (Lk < 1 || dk < 1 || dk > 128) return archllm_fail(ARCHLLM_EINVAL, "attn_decode: %zu keys of %zu", Lk, dk);
+    size_t last = (B - 1) * cb + (H - 1) * ch + (Lk - 1) * cs + dk; /* past the last key read */
+    OPS_CHECK_SIZE("attn_decode", kc.off + last);
+    OPS_CHECK_SIZE("attn_decode", vc.off + last);
     OPS_CHECK_SIZE("attn_decode", q.off + (B - 1) * ldq + H * dk);
-    if (Lk < 1 || Lk > Lcap) return archllm_fail(ARCHLLM_EINVAL, "attn_decode: %zu keys in a cache of %zu", Lk, Lcap);
     int append = kn.buf != NULL;
     if (append) {
         OPS_CHECK_SIZE("attn_decode", kn.off + (B - 1) * ldn + H * dk);
@@ -101,16 +103,16 @@ archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, arch
     }
     cl_kernel k;
     cl_mem knb = append ? kn.buf : kc.buf, vnb = append ? vn.buf : vc.buf; /* any valid buffer when unused */
-    cl_uint oo = out.off, qo = q.off, lq = ldq, ko = kc.off, vo = vc.off, kno = append ? kn.off : 0,
-            vno = append ? vn.off : 0, ln = ldn, ap = append, to = table.off, bo = buckets.off, mo = keymask.off,
-            b = B, h = H, lk = Lk, d = dk, lc = Lcap, fl = flags;
+    cl_uint oo = out.off, qo = q.off, lq = ldq, ko = kc.off, vo = vc.off, sb = cb, sh = ch, ss = cs,
+            kno = append ? kn.off : 0, vno = append ? vn.off : 0, ln = ldn, ap = append, to = table.off,
+            bo = buckets.off, mo = keymask.off, b = B, h = H, lk = Lk, d = dk, fl = flags;
     ARCHLLM_TRY(archllm_kernel(ctx, "attention", "attn_decode", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(q.buf), ARG_UINT(qo), ARG_UINT(lq),
-                                    ARG_MEM(kc.buf), ARG_UINT(ko), ARG_MEM(vc.buf), ARG_UINT(vo), ARG_MEM(knb),
-                                    ARG_UINT(kno), ARG_MEM(vnb), ARG_UINT(vno), ARG_UINT(ln), ARG_UINT(ap),
-                                    ARG_MEM(table.buf), ARG_UINT(to), ARG_MEM(buckets.buf), ARG_UINT(bo),
-                                    ARG_MEM(keymask.buf), ARG_UINT(mo), ARG_UINT(b), ARG_UINT(h), ARG_UINT(lk),
-                                    ARG_UINT(d), ARG_UINT(lc), ARG_UINT(fl), ARG_END));
+                                    ARG_MEM(kc.buf), ARG_UINT(ko), ARG_MEM(vc.buf), ARG_UINT(vo), ARG_UINT(sb),
+                                    ARG_UINT(sh), ARG_UINT(ss), ARG_MEM(knb), ARG_UINT(kno), ARG_MEM(vnb),
+                                    ARG_UINT(vno), ARG_UINT(ln), ARG_UINT(ap), ARG_MEM(table.buf), ARG_UINT(to),
+                                    ARG_MEM(buckets.buf), ARG_UINT(bo), ARG_MEM(keymask.buf), ARG_UINT(mo),
+                                    ARG_UINT(b), ARG_UINT(h), ARG_UINT(lk), ARG_UINT(d), ARG_UINT(fl), ARG_END));
     return archllm_launch_1d(ctx, k, B * H, 0);
 }
 

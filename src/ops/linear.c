@@ -89,17 +89,17 @@ archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw, arc
 
 /* ---- small GEMMs ---------------------------------------------------------------- */
 
-/* ctx->scratch(C, R) = in(R, C)^T */
-static archllm_status transpose_to_scratch(archllm_ctx_t *ctx, archllm_view in, size_t ldin, size_t R, size_t C)
+archllm_status archllm_op_transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in, size_t ldin,
+                                    size_t R, size_t C)
 {
+    if (!R || !C) return ARCHLLM_OK;
     OPS_CHECK_SIZE("transpose", in.off + (R - 1) * ldin + C);
-    OPS_CHECK_SIZE("transpose", R * C);
-    ARCHLLM_TRY(archllm_ctx_scratch(ctx, R * C * sizeof(float)));
+    OPS_CHECK_SIZE("transpose", out.off + (C - 1) * ldout + R);
     cl_kernel k;
-    cl_uint oo = 0, io = U(in.off), ld = U(ldin), rr = U(R), cc = U(C);
+    cl_uint oo = U(out.off), lo = U(ldout), io = U(in.off), li = U(ldin), rr = U(R), cc = U(C);
     ARCHLLM_TRY(archllm_kernel(ctx, "linear", "transpose", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(ctx->scratch), ARG_UINT(oo), ARG_MEM(in.buf), ARG_UINT(io),
-                                    ARG_UINT(ld), ARG_UINT(rr), ARG_UINT(cc), ARG_END));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_UINT(lo), ARG_MEM(in.buf), ARG_UINT(io),
+                                    ARG_UINT(li), ARG_UINT(rr), ARG_UINT(cc), ARG_END));
     return archllm_launch_1d(ctx, k, R * C, 0);
 }
 
@@ -110,7 +110,8 @@ archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t 
     if (!m || !n) return ARCHLLM_OK;
     archllm_view none = {NULL, 0};
     if (!ta && tb) { /* A B^T as A (B^T): B (n, k) transposed once, then the NN kernel */
-        ARCHLLM_TRY(transpose_to_scratch(ctx, b, ldb, n, k));
+        ARCHLLM_TRY(archllm_ctx_scratch(ctx, n * k * sizeof(float)));
+        ARCHLLM_TRY(archllm_op_transpose(ctx, (archllm_view){ctx->scratch, 0}, n, b, ldb, n, k));
         return bwd_dx(ctx, c, ldc, a, lda, (archllm_view){ctx->scratch, 0}, n, m, k, n, alpha, beta);
     }
     if (!ta && !tb) return bwd_dx(ctx, c, ldc, a, lda, b, ldb, m, k, n, alpha, beta);

@@ -40,13 +40,16 @@ archllm_status archllm_op_attn_bias_bwd(archllm_ctx_t *ctx, archllm_view dtable,
                                         archllm_view buckets, size_t NB, size_t H, size_t Lq, size_t Lk);
 
 /* one KV-cache decoding step fused (scores, bias, masks, softmax, PV): q rows ldq apart
- * (head h at h*dk), out (B, H, dk), caches (B, H, Lcap, dk) with Lk rows in use, buckets the
- * (Lk) bias row; kn.buf set: first write the step's key and value rows (kn, vn, ldn apart)
- * into cache row Lk - 1 */
+ * (head h at h*dk), out (B, H, dk); key s of head (b, h) at kc[b*cb + h*ch + s*cs] and its
+ * value at the same place in vc (the (B, H, Lcap, dk) cache: cb = H*Lcap*dk, ch = Lcap*dk,
+ * cs = dk; projection rows (B, S, 2I): cb = 2*S*I, ch = dk, cs = 2I); Lk keys in use,
+ * buckets the (Lk) bias row; kn.buf set: first write the step's key and value rows (kn, vn,
+ * ldn apart) into position Lk - 1.  dk at most 128. */
 archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, archllm_view q, size_t ldq,
-                                      archllm_view kc, archllm_view vc, archllm_view kn, archllm_view vn, size_t ldn,
-                                      archllm_view table, archllm_view buckets, archllm_view keymask, size_t B,
-                                      size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags);
+                                      archllm_view kc, archllm_view vc, size_t cb, size_t ch, size_t cs,
+                                      archllm_view kn, archllm_view vn, size_t ldn, archllm_view table,
+                                      archllm_view buckets, archllm_view keymask, size_t B, size_t H, size_t Lk,
+                                      size_t dk, unsigned flags);
 
 /* Fused attention for short sequences (Lq, Lk, dk <= ARCHLLM_ATT_FUSED_MAX, local memory
  * permitting: archllm_op_attn_fused_fits) in the projection layout, one work-group per (b, h):

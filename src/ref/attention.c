@@ -76,9 +76,9 @@ void ref_attn_bias_bwd(float *dtable, const float *acc, const int32_t *buckets, 
             }
 }
 
-void ref_attn_decode(float *out, const float *q, size_t ldq, float *kc, float *vc, const float *kn,
-                     const float *vn, size_t ldn, const float *table, const int32_t *buckets,
-                     const int32_t *keymask, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags)
+void ref_attn_decode(float *out, const float *q, size_t ldq, float *kc, float *vc, size_t cb, size_t ch, size_t cs,
+                     const float *kn, const float *vn, size_t ldn, const float *table, const int32_t *buckets,
+                     const int32_t *keymask, size_t B, size_t H, size_t Lk, size_t dk, unsigned flags)
 {
     double *s = malloc((Lk ? Lk : 1) * sizeof *s);
     if (!s) return;
@@ -86,15 +86,16 @@ void ref_attn_decode(float *out, const float *q, size_t ldq, float *kc, float *v
         for (size_t h = 0; h < H; h++) {
             size_t bh = b * H + h;
             const float *qq = q + b * ldq + h * dk;
+            float *K = kc + b * cb + h * ch, *V = vc + b * cb + h * ch;
             if (kn)
                 for (size_t j = 0; j < dk; j++) {
-                    kc[(bh * Lcap + Lk - 1) * dk + j] = kn[b * ldn + h * dk + j];
-                    vc[(bh * Lcap + Lk - 1) * dk + j] = vn[b * ldn + h * dk + j];
+                    K[(Lk - 1) * cs + j] = kn[b * ldn + h * dk + j];
+                    V[(Lk - 1) * cs + j] = vn[b * ldn + h * dk + j];
                 }
             double mx = -DBL_MAX, sum = 0.0;
             for (size_t k = 0; k < Lk; k++) {
                 double v = 0.0;
-                for (size_t j = 0; j < dk; j++) v += (double)qq[j] * kc[(bh * Lcap + k) * dk + j];
+                for (size_t j = 0; j < dk; j++) v += (double)qq[j] * K[k * cs + j];
                 if (flags & REF_ATT_BIAS) v += table[(size_t)buckets[k] * H + h];
                 if ((flags & REF_ATT_MASK) && keymask[b * Lk + k] == 0) v = -FLT_MAX;
                 s[k] = v;
@@ -103,7 +104,7 @@ void ref_attn_decode(float *out, const float *q, size_t ldq, float *kc, float *v
             for (size_t k = 0; k < Lk; k++) sum += (s[k] = exp(s[k] - mx));
             for (size_t j = 0; j < dk; j++) {
                 double acc = 0.0;
-                for (size_t k = 0; k < Lk; k++) acc += s[k] * vc[(bh * Lcap + k) * dk + j];
+                for (size_t k = 0; k < Lk; k++) acc += s[k] * V[k * cs + j];
                 out[bh * dk + j] = (float)(acc / sum);
             }
         }

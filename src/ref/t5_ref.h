@@ -37,12 +37,11 @@ void ref_attn_bias_reduce(float *acc /* (H, Lq, Lk) += */, const float *ds /* (B
 void ref_attn_bias_bwd(float *dtable /* (NB, H) += */, const float *acc /* (H, Lq, Lk) */,
                        const int32_t *buckets /* (Lq, Lk) */, size_t NB, size_t H, size_t Lq, size_t Lk);
 /* one decoding step: out(B, H, dk) = softmax(q . K[0..Lk) + bias row, masks) V; q rows ldq
- * apart, caches (B, H, Lcap, dk); kn non-NULL: cache row Lk - 1 is first set from the step's
- * key and value rows kn, vn (ldn apart) */
-void ref_attn_decode(float *out, const float *q, size_t ldq, float *kc, float *vc, const float *kn, const float *vn,
-                     size_t ldn, const float *table, const int32_t *buckets /* (Lk) */,
-                     const int32_t *keymask /* (B, Lk) */, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap,
-                     unsigned flags);
+ * apart, key s of head (b, h) at kc[b*cb + h*ch + s*cs], its value there in vc; kn non-NULL:
+ * position Lk - 1 is first set from the step's key and value rows kn, vn (ldn apart) */
+void ref_attn_decode(float *out, const float *q, size_t ldq, float *kc, float *vc, size_t cb, size_t ch, size_t cs,
+                     const float *kn, const float *vn, size_t ldn, const float *table, const int32_t *buckets /* (Lk) */,
+                     const int32_t *keymask /* (B, Lk) */, size_t B, size_t H, size_t Lk, size_t dk, unsigned flags);
 /* Fused attention for short sequences, in the projection layout: q (B*Lq, ldq), k and v
  * (B*Lk, ldkv), out (B*Lq, ldo); head h is columns [h*dk, (h+1)*dk) of each.  Scores
  * q.k (no scaling) + bias, masks (causal: key > query) assigned -FLT_MAX, softmax kept in

@@ -241,10 +241,18 @@ static archllm_status dev_bbwd(archllm_ctx_t *x, const op_case *c, const archllm
 
 /* attn_decode, as the sampler calls it: q read from projection rows of ldq = 3 H dk (self,
  * with the step's key and value appended from the same rows) or H dk + 5 (cross, no
- * append).  in = {rows (B, ldq), table (NB,H), bucket row (Lk) i32, keymask (B,Lk) i32};
- * out = {ctx (B,H,dk), kc, vc (B,H,Lcap,dk), both caches updated in place};
- * s = {B, H, Lk, dk, Lcap, flags, append} */
+ * append).  Keys and values in the (B, H, Lcap, dk) cache, or (rows) as the encoder's k|v
+ * projection (B, Lcap, 2 H dk), the values read at offset H dk.
+ * in = {rows (B, ldq), table (NB,H), bucket row (Lk) i32, keymask (B,Lk) i32};
+ * out = {ctx (B,H,dk), kc, vc, caches updated in place};
+ * s = {B, H, Lk, dk, Lcap, flags, append, rows} */
 static size_t dec_ldq(const op_case *c) { return c->s[6] ? 3 * c->s[1] * c->s[3] : c->s[1] * c->s[3] + 5; }
+static void dec_layout(const op_case *c, size_t *cb, size_t *ch, size_t *cs, size_t *voff)
+{
+    size_t H = c->s[1], dk = c->s[3], Lcap = c->s[4], I = H * dk;
+    if (c->s[7]) *cb = Lcap * 2 * I, *ch = dk, *cs = 2 * I, *voff = I;
+    else *cb = H * Lcap * dk, *ch = Lcap * dk, *cs = dk, *voff = 0;
+}
 static void dec_init(const op_case *c, float **in, float **out)
 {
     (void)out;
@@ -255,25 +263,29 @@ static void dec_init(const op_case *c, float **in, float **out)
 }
 static void ref_dec(const op_case *c, float **in, float **out)
 {
-    size_t I = c->s[1] * c->s[3], ldq = dec_ldq(c);
+    size_t I = c->s[1] * c->s[3], ldq = dec_ldq(c), cb, ch, cs, vo;
+    dec_layout(c, &cb, &ch, &cs, &vo);
     const float *kn = c->s[6] ? in[0] + I : NULL, *vn = c->s[6] ? in[0] + 2 * I : NULL;
-    ref_attn_decode(out[0], in[0], ldq, out[1], out[2], kn, vn, ldq, in[1], CI32(in[2]), CI32(in[3]), c->s[0],
-                    c->s[1], c->s[2], c->s[3], c->s[4], (unsigned)c->s[5]);
+    ref_attn_decode(out[0], in[0], ldq, out[1], out[2] + vo, cb, ch, cs, kn, vn, ldq, in[1], CI32(in[2]),
+                    CI32(in[3]), c->s[0], c->s[1], c->s[2], c->s[3], (unsigned)c->s[5]);
 }
 static archllm_status dev_dec(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    size_t I = c->s[1] * c->s[3], ldq = dec_ldq(c);
+    size_t I = c->s[1] * c->s[3], ldq = dec_ldq(c), cb, ch, cs, vo;
+    dec_layout(c, &cb, &ch, &cs, &vo);
     archllm_view none = {NULL, 0}, kn = c->s[6] ? (archllm_view){in[0].buf, in[0].off + I} : none,
                  vn = c->s[6] ? (archllm_view){in[0].buf, in[0].off + 2 * I} : none;
-    return archllm_op_attn_decode(x, out[0], in[0], ldq, out[1], out[2], kn, vn, ldq, in[1], in[2], in[3], c->s[0],
-                                  c->s[1], c->s[2], c->s[3], c->s[4], (unsigned)c->s[5]);
+    return archllm_op_attn_decode(x, out[0], in[0], ldq, out[1], (archllm_view){out[2].buf, out[2].off + vo}, cb, ch,
+                                  cs, kn, vn, ldq, in[1], in[2], in[3], c->s[0], c->s[1], c->s[2], c->s[3],
+                                  (unsigned)c->s[5]);
 }
-static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags, int append)
+static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t Lcap, unsigned flags, int append,
+                   int rows)
 {
     harness_case(c, "", 4, 3);
-    snprintf(c->name, sizeof c->name, "attn_decode B=%zu H=%zu Lk=%zu dk=%zu Lcap=%zu flags=%u%s", B, H, Lk, dk, Lcap,
-             flags, append ? " append" : "");
-    size_t s[8] = {B, H, Lk, dk, Lcap, flags, (size_t)append, 0};
+    snprintf(c->name, sizeof c->name, "attn_decode B=%zu H=%zu Lk=%zu dk=%zu Lcap=%zu flags=%u%s%s", B, H, Lk, dk,
+             Lcap, flags, append ? " append" : "", rows ? " k|v rows" : "");
+    size_t s[8] = {B, H, Lk, dk, Lcap, flags, (size_t)append, (size_t)rows};
     memcpy(c->s, s, sizeof s);
     c->in_n[0] = B * dec_ldq(c);
     c->in_n[1] = 8 * H;
@@ -282,7 +294,7 @@ static void mk_dec(op_case *c, size_t B, size_t H, size_t Lk, size_t dk, size_t 
     c->in_n[3] = B * Lk;
     c->in_kind[3] = TENSOR_I32;
     c->out_n[0] = B * H * dk;
-    c->out_n[1] = c->out_n[2] = B * H * Lcap * dk;
+    c->out_n[1] = c->out_n[2] = B * H * Lcap * dk * (rows ? 2 : 1);
     c->out_init = 1;
     c->flops = 4.0 * B * H * Lk * dk;
     c->init = dec_init;
@@ -597,10 +609,11 @@ int cases_t5(op_case *cases, int cap, int perf)
         set_tol(c, 1e-5, 1e-5, 1e-6); /* a float sum of up to Lq*Lk terms, same order */
         n++;
     }
-    ADD(mk_dec(&cases[n], 3, 2, 1, 5, 4, REF_ATT_BIAS, 1));
-    ADD(mk_dec(&cases[n], 3, 2, 7, 16, 9, REF_ATT_BIAS, 1));  /* self-attention step 7 of a 9-row cache */
-    ADD(mk_dec(&cases[n], 3, 2, 9, 16, 9, REF_ATT_BIAS, 0));  /* the same without the append */
-    ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK, 0)); /* cross-attention, b=2 fully masked */
+    ADD(mk_dec(&cases[n], 3, 2, 1, 5, 4, REF_ATT_BIAS, 1, 0));
+    ADD(mk_dec(&cases[n], 3, 2, 7, 16, 9, REF_ATT_BIAS, 1, 0));  /* self-attention step 7 of a 9-row cache */
+    ADD(mk_dec(&cases[n], 3, 2, 9, 16, 9, REF_ATT_BIAS, 0, 0));  /* the same without the append */
+    ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK, 0, 1)); /* cross-attention, b=2 fully masked */
+    ADD(mk_dec(&cases[n], 2, 2, 5, 6, 7, REF_ATT_MASK, 0, 1));   /* dk not a multiple of 4: scalar dots */
     /* fused attention: self (bias + padding mask; bias + causal), cross (mask only); L = 1, odd
      * sizes, 10 (the default configs), 64 (the limit) with d_kv 64; several heads; in both
      * launch shapes */
