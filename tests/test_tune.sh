@@ -2,7 +2,8 @@
 # Tuning files (src/backend/tuning.c) and `archllm tune` (src/ops/autotune.c): a missing,
 # corrupt or stale file is ignored with one notice and rebuilt by the next tune (on a tiny
 # budget: the defaults only); a file picking non-default candidates gives the same results
-# within the op harness's tolerances for every family they touch.  Programs come from the
+# within the op harness's tolerances for every family they touch, and the T5 matches its
+# transformers fixtures with every GEMM on CLBlast or on cl/linear.cl.  Programs come from the
 # suite's cache; the tuning file is this test's own (ARCHLLM_TUNING_FILE).
 set -u
 name=tune
@@ -33,7 +34,7 @@ notice_is "corrupt file ignored" "ignoring the tuning file"
 
 "$bin" tune --budget 0.001 >"$tmp/tune.out" 2>&1 && ok "tune on a tiny budget" ||
     { fail "tune on a tiny budget"; cat "$tmp/tune.out"; }
-[ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 4 ] && ok "a progress line per tunable" || fail "a progress line per tunable"
+[ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 5 ] && ok "a progress line per tunable" || fail "a progress line per tunable"
 grep -q "skipped (budget)" "$tmp/tune.out" && ok "budget skips candidates" || fail "budget skips candidates"
 head -1 "$f" | grep -q "^archllm-tuning 1$" && ok "file rebuilt, format 1" || fail "file rebuilt, format 1"
 probe && [ ! -s "$tmp/err" ] && ok "tuned: no notice" || { fail "tuned: no notice"; cat "$tmp/err"; }
@@ -57,6 +58,14 @@ sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e 
 for filt in linear sum xent gin_agg attn_fused; do
     if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness: $filt"
     else fail "tuned op harness: $filt"; grep -v '^ok' "$tmp/ops.out"; cat "$tmp/err"; fi
+done
+# archllm_op_matmul's crossover at both ends: the T5 against its transformers fixtures
+t5="${ARCHLLM_BUILDDIR:-.}/tests/model/t5/test_t5_parity"
+for mm in 0 1073741824; do
+    sed "s/^matmul_max .*/matmul_max $mm/" "$tmp/good.txt" >"$f"
+    "$bin" devices | grep -q "matmul_max $mm" && ok "matmul_max $mm read" || fail "matmul_max $mm read"
+    if "$t5" >"$tmp/t5.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "T5 parity, matmul_max $mm"
+    else fail "T5 parity, matmul_max $mm"; grep -v '^ok' "$tmp/t5.out"; cat "$tmp/err"; fi
 done
 sed -e 's/^linear_cols .*/linear_cols 4/' -e 's/^reduce_wg .*/reduce_wg 128/' -e 's/^attn_shape .*/attn_shape 4x1/' \
     "$tmp/good.txt" >"$f"

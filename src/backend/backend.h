@@ -135,6 +135,7 @@ enum {
     ARCHLLM_TUNE_LINEAR_COLS, /* linear_cols                             */
     ARCHLLM_TUNE_REDUCE_WG,   /* reduce_wg                               */
     ARCHLLM_TUNE_ATTN_SHAPE,  /* attn_shape: attn_tile x attn_vw, "1x8"  */
+    ARCHLLM_TUNE_MATMUL_MAX,  /* matmul_max: archllm_op_matmul's crossover */
     ARCHLLM_TUNE_COUNT
 };
 #define ARCHLLM_TUNE_MAX_CAND 8

@@ -58,7 +58,7 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
 /* ---- tunables ------------------------------------------------------------------ */
 
 static const char *const tunable_names[ARCHLLM_TUNE_COUNT] = {"linear_wg", "linear_cols", "reduce_wg",
-                                                               "attn_shape"};
+                                                               "attn_shape", "matmul_max"};
 
 const char *archllm_tunable_name(int t) { return t >= 0 && t < ARCHLLM_TUNE_COUNT ? tunable_names[t] : "?"; }
 
@@ -70,6 +70,7 @@ archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t)
     case ARCHLLM_TUNE_LINEAR_COLS: v.v[0] = tu->linear_cols; break;
     case ARCHLLM_TUNE_REDUCE_WG: v.v[0] = tu->reduce_wg; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: v.v[0] = tu->attn_tile, v.v[1] = tu->attn_vw; break;
+    case ARCHLLM_TUNE_MATMUL_MAX: v.v[0] = (int)tu->matmul_max; break;
     }
     return v;
 }
@@ -81,6 +82,7 @@ void archllm_tunable_set(archllm_tuning *tu, int t, archllm_tune_value v)
     case ARCHLLM_TUNE_LINEAR_COLS: tu->linear_cols = v.v[0]; break;
     case ARCHLLM_TUNE_REDUCE_WG: tu->reduce_wg = v.v[0]; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: tu->attn_tile = v.v[0], tu->attn_vw = v.v[1]; break;
+    case ARCHLLM_TUNE_MATMUL_MAX: tu->matmul_max = v.v[0]; break;
     }
 }
 
@@ -117,6 +119,8 @@ int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_t
     static const int wgs[] = {16, 32, 64, 128, 256};
     static const int cols[] = {16, 8, 4};
     static const int shapes[][2] = {{1, 8}, {1, 1}, {2, 8}, {4, 8}, {4, 1}, {8, 1}, {16, 1}};
+    /* none, then up to each of autotune.c's GEMM shapes in turn */
+    static const int crossovers[] = {0, 1 << 25, 1 << 28, 1 << 30};
     switch (t) {
     case ARCHLLM_TUNE_LINEAR_WG:
     case ARCHLLM_TUNE_REDUCE_WG:
@@ -129,6 +133,9 @@ int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_t
     case ARCHLLM_TUNE_ATTN_SHAPE:
         for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
             if ((size_t)(shapes[i][0] * shapes[i][0]) <= maxwg) n = add_cand(out, n, shapes[i][0], shapes[i][1]);
+        break;
+    case ARCHLLM_TUNE_MATMUL_MAX:
+        for (size_t i = 0; i < sizeof crossovers / sizeof crossovers[0]; i++) n = add_cand(out, n, crossovers[i], 0);
         break;
     }
     return n;

@@ -74,11 +74,13 @@ int cmd_devices(int argc, char **argv)
         }
         archllm_status ts = archllm_tuning_load(path, d, &t);
         if (ts == ARCHLLM_OK) {
-            char v[ARCHLLM_TUNE_COUNT][32];
-            for (int k = 0; k < ARCHLLM_TUNE_COUNT; k++)
-                archllm_tunable_format(k, archllm_tunable_get(&t, k), v[k], sizeof v[k]);
-            printf("        tuned: %s (linear_wg %s, linear_cols %s, reduce_wg %s, attn_shape %s)\n", path, v[0],
-                   v[1], v[2], v[3]);
+            printf("        tuned: %s (", path);
+            for (int k = 0; k < ARCHLLM_TUNE_COUNT; k++) {
+                char v[32];
+                archllm_tunable_format(k, archllm_tunable_get(&t, k), v, sizeof v);
+                printf("%s%s %s", k ? ", " : "", archllm_tunable_name(k), v);
+            }
+            printf(")\n");
         } else if (ts == ARCHLLM_ENOTFOUND) {
             printf("        not tuned: safe defaults (run 'archllm tune --device %d:%d')\n", d->platform_index,
                    d->device_index);

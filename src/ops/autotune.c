@@ -2,7 +2,9 @@
  * shapes the shipped configs run (conf/nb201-default.cfg: the VQ-VAE's 128-wide linear
  * layers over a batch of 256 cells x 7 nodes, the T5's fused attention at batch 64, 4 heads
  * of d_kv 16 over 10 codes, a gradient-norm reduction), the candidates' outputs checked
- * against the default's.  The tuning file is backend/tuning.c's; this file only measures. */
+ * against the default's; and the crossover of archllm_op_matmul between cl/linear.cl and
+ * CLBlast on a ladder of GEMMs from the T5 of nb201-default up to t5-small's feed-forward.
+ * The tuning file is backend/tuning.c's; this file only measures. */
 #include "ops/autotune.h"
 #include "ops/common.h"
 #include "ops/t5_ops.h"
@@ -26,6 +28,22 @@
 #define ATT_D   16   /* lm.d_kv */
 #define ATT_NB  32   /* relative-position buckets */
 #define ATT_LD  (ATT_H * ATT_D)
+
+/* archllm_op_matmul's ladder (M, N, K), each as the forward A B^T and the two backward
+ * products (A B, A^T B), repeated so that each shape weighs about 2^27 multiply-adds: the
+ * crossover candidates (backend/tuning.c) fall between them */
+static const size_t mm_shapes[][3] = {
+    {640, 192, 64},   /* nb201-default's T5: 64 cells x 10 tokens, q|k|v */
+    {640, 256, 128},  /* conf/default.cfg's T5: d_model 128, d_ff 256 gated */
+    {512, 512, 512},  /* t5-small's attention projections at 512 tokens */
+    {512, 2048, 512}, /* t5-small's feed-forward */
+};
+#define MM_SHAPES 4
+static size_t mm_reps(int i)
+{
+    double mnk = (double)mm_shapes[i][0] * mm_shapes[i][1] * mm_shapes[i][2];
+    return mnk >= (1 << 27) ? 1 : (size_t)ceil((1 << 27) / mnk);
+}
 
 #define BEAT     0.97 /* a candidate must beat the default by 3%: these VMs swing */
 #define TIME_MIN 0.2  /* seconds of timed runs per candidate (and at least 3 runs) */
@@ -67,7 +85,8 @@ static archllm_status upload(archllm_ctx_t *ctx, workload *w, cl_mem *out, size_
 /* The buffers of each workload, in order:
  *   linear: x, w, b, dy, y, dx, dw, db        (outputs y.. read back)
  *   reduce: x, out(2)
- *   attn:   q, k, v, table, buckets, mask, out, p, dout, dq, dk, dv, ds, then the same 13 ... */
+ *   attn:   q, k, v, table, buckets, mask, out, p, dout, dq, dk, dv, ds, then the same 13 ...
+ *   matmul: per shape x(M,K), w(N,K), dy(M,N), y(M,N), dx(M,K), dw(N,K)   (y, dx, dw read back) */
 static archllm_status setup(archllm_ctx_t *ctx, int t, workload *w)
 {
     memset(w, 0, sizeof *w);
@@ -78,6 +97,16 @@ static archllm_status setup(archllm_ctx_t *ctx, int t, workload *w)
         for (int i = 0; i < 8; i++) ARCHLLM_TRY(upload(ctx, w, &m, sz[i], i < 4 ? 0 : 1));
         w->out_n = sz[4] + sz[5] + sz[6] + sz[7];
         w->atol = 2e-6 * sqrt((double)LIN_M), w->rtol = 1e-5; /* linear_bwd_dw's: sums over M rows */
+    } else if (t == ARCHLLM_TUNE_MATMUL_MAX) {
+        size_t kmax = 0;
+        for (int i = 0; i < MM_SHAPES; i++) {
+            size_t M = mm_shapes[i][0], N = mm_shapes[i][1], K = mm_shapes[i][2];
+            size_t sz[6] = {M * K, N * K, M * N, M * N, M * K, N * K};
+            for (int j = 0; j < 6; j++) ARCHLLM_TRY(upload(ctx, w, &m, sz[j], j < 3 ? 0 : 1));
+            w->out_n += sz[3] + sz[4] + sz[5];
+            kmax = M > kmax ? M : kmax;
+        }
+        w->atol = 2e-6 * sqrt((double)kmax), w->rtol = 1e-5; /* the harness's GEMM tolerance at the longest sum */
     } else if (t == ARCHLLM_TUNE_REDUCE_WG) {
         ARCHLLM_TRY(upload(ctx, w, &m, RED_N, 0));
         ARCHLLM_TRY(upload(ctx, w, &m, 2, 1));
@@ -117,6 +146,16 @@ static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
         ARCHLLM_TRY(archllm_op_linear_fwd(ctx, V(4), V(0), V(1), V(2), V(2), 0, LIN_M, LIN_N, LIN_K, 1));
         ARCHLLM_TRY(archllm_op_linear_bwd_dx(ctx, V(5), V(3), V(1), LIN_M, LIN_N, LIN_K));
         ARCHLLM_TRY(archllm_op_linear_bwd_dw(ctx, V(6), V(7), V(3), V(0), LIN_M, LIN_N, LIN_K));
+    } else if (t == ARCHLLM_TUNE_MATMUL_MAX) {
+        for (int i = 0; i < MM_SHAPES; i++) {
+            size_t M = mm_shapes[i][0], N = mm_shapes[i][1], K = mm_shapes[i][2];
+            int o = 6 * i;
+            for (size_t r = 0; r < mm_reps(i); r++) { /* y = x w^T; dx = dy w; dw = dy^T x (beta 0: repeatable) */
+                ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 1, M, N, K, 1.0f, V(o), K, V(o + 1), K, 0.0f, V(o + 3), N));
+                ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 0, M, K, N, 1.0f, V(o + 2), N, V(o + 1), K, 0.0f, V(o + 4), K));
+                ARCHLLM_TRY(archllm_op_matmul(ctx, 1, 0, N, K, M, 1.0f, V(o + 2), N, V(o), K, 0.0f, V(o + 5), K));
+            }
+        }
     } else if (t == ARCHLLM_TUNE_REDUCE_WG) {
         ARCHLLM_TRY(archllm_op_sum(ctx, V(1), V(0), RED_N));
         ARCHLLM_TRY(archllm_op_sumsq(ctx, (archllm_view){w->buf[1], 1}, V(0), RED_N));
@@ -139,9 +178,11 @@ static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
 
 static archllm_status read_out(archllm_ctx_t *ctx, int t, workload *w, float *out)
 {
-    static const int lin[] = {4, 5, 6, 7}, red[] = {1}, att[] = {6, 7, 9, 10, 11, 12, 19, 20, 22, 23, 24, 25};
-    const int *idx = t == ARCHLLM_TUNE_REDUCE_WG ? red : t == ARCHLLM_TUNE_ATTN_SHAPE ? att : lin;
-    int n = t == ARCHLLM_TUNE_REDUCE_WG ? 1 : t == ARCHLLM_TUNE_ATTN_SHAPE ? 12 : 4;
+    static const int lin[] = {4, 5, 6, 7}, red[] = {1}, att[] = {6, 7, 9, 10, 11, 12, 19, 20, 22, 23, 24, 25},
+                     mm[] = {3, 4, 5, 9, 10, 11, 15, 16, 17, 21, 22, 23};
+    const int *idx = t == ARCHLLM_TUNE_REDUCE_WG ? red : t == ARCHLLM_TUNE_ATTN_SHAPE ? att :
+                     t == ARCHLLM_TUNE_MATMUL_MAX ? mm : lin;
+    int n = t == ARCHLLM_TUNE_REDUCE_WG ? 1 : t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_MATMUL_MAX ? 12 : 4;
     size_t off = 0;
     for (int i = 0; i < n; i++) {
         size_t bytes = 0;
