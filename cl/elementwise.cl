@@ -93,3 +93,16 @@ __kernel void bias_add_fwd(__global float *out, uint out_off, __global const flo
     GUARD(i, rows * cols);
     out[out_off + i] += bias[bias_off + i % cols];
 }
+
+/* x[0..n) = v, 16 floats an item: archllm_buf_fill_f32 (PoCL's clEnqueueFillBuffer copies
+ * the pattern element by element on one thread, 10-20x slower) */
+__kernel void fill_f32(__global float *x, uint x_off, uint n, float v)
+{
+    uint i0 = get_global_id(0) * 16;
+    GUARD(i0, n);
+    if (i0 + 16 <= n) {
+        vstore16((float16)(v), 0, x + x_off + i0);
+        return;
+    }
+    for (uint i = i0; i < n; i++) x[x_off + i] = v;
+}

@@ -137,9 +137,16 @@ archllm_status archllm_buf_read(archllm_ctx_t *ctx, void *dst, cl_mem buf, size_
 archllm_status archllm_buf_fill_f32(archllm_ctx_t *ctx, cl_mem buf, size_t off, size_t n, float value)
 {
     if (!n) return ARCHLLM_OK;
-    return archllm_cl_check(clEnqueueFillBuffer(ctx->queue, buf, &value, sizeof value, off * sizeof(float),
-                                                n * sizeof(float), 0, NULL, NULL),
-                            "clEnqueueFillBuffer");
+    /* small fills and those past 32-bit offsets through the runtime, the rest on cl/elementwise.cl */
+    if (n < 4096 || off + n > UINT32_MAX)
+        return archllm_cl_check(clEnqueueFillBuffer(ctx->queue, buf, &value, sizeof value, off * sizeof(float),
+                                                    n * sizeof(float), 0, NULL, NULL),
+                                "clEnqueueFillBuffer");
+    cl_kernel k;
+    cl_uint o = (cl_uint)off, nn = (cl_uint)n;
+    ARCHLLM_TRY(archllm_kernel(ctx, "elementwise", "fill_f32", &k));
+    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(buf), ARG_UINT(o), ARG_UINT(nn), ARG_F32(value), ARG_END));
+    return archllm_launch_1d(ctx, k, (n + 15) / 16, 0);
 }
 
 archllm_status archllm_buf_copy(archllm_ctx_t *ctx, cl_mem dst, size_t dst_bytes_off, cl_mem src,

@@ -7,44 +7,35 @@
 
 #define U(x) ((cl_uint)(x))
 
-/* y = act(alpha x w^T + pos + b + beta y), rows ldy, ldx, ldw apart; b.buf NULL: no bias */
-static archllm_status fwd(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm_view x, size_t ldx, archllm_view w,
-                          size_t ldw, archllm_view b, archllm_view pos, size_t npos, size_t M, size_t N, size_t K,
-                          int relu, float alpha, float beta)
+/* y(M, N) = act(alpha x(M, K) w(K, N) + pos + b + beta y), rows ldy, ldx, ldw apart; b.buf NULL: no bias */
+static archllm_status nn(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm_view x, size_t ldx, archllm_view w,
+                         size_t ldw, archllm_view b, archllm_view pos, size_t npos, size_t M, size_t K, size_t N,
+                         int relu, float alpha, float beta)
 {
-    OPS_CHECK_SIZE("linear_fwd", y.off + (M - 1) * ldy + N);
-    OPS_CHECK_SIZE("linear_fwd", x.off + (M - 1) * ldx + K);
-    OPS_CHECK_SIZE("linear_fwd", w.off + (N - 1) * ldw + K);
+    OPS_CHECK_SIZE("linear_nn", y.off + (M - 1) * ldy + N);
+    OPS_CHECK_SIZE("linear_nn", x.off + (M - 1) * ldx + K);
+    OPS_CHECK_SIZE("linear_nn", w.off + (K - 1) * ldw + N);
     cl_kernel k;
     cl_mem bb = b.buf ? b.buf : y.buf, pb = npos ? pos.buf : bb; /* any valid buffer when unused */
     cl_uint yo = U(y.off), xo = U(x.off), wo = U(w.off), bo = U(b.buf ? b.off : 0), bon = U(b.buf != NULL),
-            po = U(npos ? pos.off : 0), np = U(npos), mm = U(M), nn = U(N), kk = U(K), re = U(relu != 0),
+            po = U(npos ? pos.off : 0), np = U(npos), mm = U(M), kk = U(K), nn_ = U(N), re = U(relu != 0),
             ly = U(ldy), lx = U(ldx), lw = U(ldw);
-    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_fwd", &k));
+    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_nn", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(y.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf), ARG_UINT(xo),
                                     ARG_UINT(lx), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_MEM(bb),
                                     ARG_UINT(bo), ARG_UINT(bon), ARG_MEM(pb), ARG_UINT(po), ARG_UINT(np), ARG_UINT(mm),
-                                    ARG_UINT(nn), ARG_UINT(kk), ARG_UINT(re), ARG_F32(alpha), ARG_F32(beta),
+                                    ARG_UINT(kk), ARG_UINT(nn_), ARG_UINT(re), ARG_F32(alpha), ARG_F32(beta),
                                     ARG_END));
-    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + 3) / 4), (size_t)ctx->tuning.linear_wg);
+    size_t cols = (size_t)ctx->tuning.linear_cols;
+    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
 }
 
-/* dx = alpha dy w + beta dx, rows lddx, lddy, ldw apart */
-static archllm_status bwd_dx(archllm_ctx_t *ctx, archllm_view dx, size_t lddx, archllm_view dy, size_t lddy,
-                             archllm_view w, size_t ldw, size_t M, size_t O, size_t I, float alpha, float beta)
+/* w(n, k) transposed into ctx->scratch as (k, n) */
+static archllm_status scratch_t(archllm_ctx_t *ctx, archllm_view w, size_t ldw, size_t n, size_t k, archllm_view *wt)
 {
-    OPS_CHECK_SIZE("linear_bwd_dx", dx.off + (M - 1) * lddx + I);
-    OPS_CHECK_SIZE("linear_bwd_dx", dy.off + (M - 1) * lddy + O);
-    OPS_CHECK_SIZE("linear_bwd_dx", w.off + (O - 1) * ldw + I);
-    cl_kernel k;
-    cl_uint xo = U(dx.off), yo = U(dy.off), wo = U(w.off), mm = U(M), oo = U(O), ii = U(I), lx = U(lddx),
-            ly = U(lddy), lw = U(ldw);
-    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_bwd_dx", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dx.buf), ARG_UINT(xo), ARG_UINT(lx), ARG_MEM(dy.buf), ARG_UINT(yo),
-                                    ARG_UINT(ly), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_UINT(mm),
-                                    ARG_UINT(oo), ARG_UINT(ii), ARG_F32(alpha), ARG_F32(beta), ARG_END));
-    size_t cols = (size_t)ctx->tuning.linear_cols;
-    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+    ARCHLLM_TRY(archllm_ctx_scratch(ctx, n * k * sizeof(float)));
+    *wt = (archllm_view){ctx->scratch, 0};
+    return archllm_op_transpose(ctx, *wt, n, w, ldw, n, k);
 }
 
 /* dw = alpha dy^T x + beta dw (db += alpha colsum(dy) unless db.buf is NULL), rows lddw, lddy, ldx apart */
@@ -72,13 +63,16 @@ archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y, archllm
                                      archllm_view b, archllm_view pos, size_t npos, size_t M, size_t N, size_t K,
                                      int relu)
 {
-    return fwd(ctx, y, N, x, K, w, K, b, pos, npos, M, N, K, relu, 1.0f, 0.0f);
+    archllm_view wt;
+    ARCHLLM_TRY(scratch_t(ctx, w, K, N, K, &wt));
+    return nn(ctx, y, N, x, K, wt, N, b, pos, npos, M, K, N, relu, 1.0f, 0.0f);
 }
 
 archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx, archllm_view dy, archllm_view w,
                                         size_t M, size_t O, size_t I)
 {
-    return bwd_dx(ctx, dx, I, dy, O, w, I, M, O, I, 1.0f, 1.0f);
+    archllm_view none = {NULL, 0};
+    return nn(ctx, dx, I, dy, O, w, I, none, none, 0, M, O, I, 0, 1.0f, 1.0f);
 }
 
 archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw, archllm_view db, archllm_view dy,
@@ -108,13 +102,12 @@ archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t 
                                      archllm_view c, size_t ldc)
 {
     if (!m || !n) return ARCHLLM_OK;
-    archllm_view none = {NULL, 0};
-    if (!ta && tb) { /* A B^T as A (B^T): B (n, k) transposed once, then the NN kernel */
-        ARCHLLM_TRY(archllm_ctx_scratch(ctx, n * k * sizeof(float)));
-        ARCHLLM_TRY(archllm_op_transpose(ctx, (archllm_view){ctx->scratch, 0}, n, b, ldb, n, k));
-        return bwd_dx(ctx, c, ldc, a, lda, (archllm_view){ctx->scratch, 0}, n, m, k, n, alpha, beta);
+    archllm_view none = {NULL, 0}, bt;
+    if (!ta && tb) { /* A B^T as A (B^T): B (n, k) transposed, then the NN kernel */
+        ARCHLLM_TRY(scratch_t(ctx, b, ldb, n, k, &bt));
+        return nn(ctx, c, ldc, a, lda, bt, n, none, none, 0, m, k, n, 0, alpha, beta);
     }
-    if (!ta && !tb) return bwd_dx(ctx, c, ldc, a, lda, b, ldb, m, k, n, alpha, beta);
+    if (!ta && !tb) return nn(ctx, c, ldc, a, lda, b, ldb, none, none, 0, m, k, n, 0, alpha, beta);
     if (ta && !tb) return bwd_dw(ctx, c, ldc, none, a, lda, b, ldb, k, m, n, alpha, beta);
     return archllm_fail(ARCHLLM_EINVAL, "matmul: A^T B^T has no cl/linear.cl kernel");
 }

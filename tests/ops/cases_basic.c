@@ -316,6 +316,7 @@ int cases_basic(op_case *cases, int cap, int perf)
         ADD(mk_gemm(&cases[n], 640, 64, 192, 0, 0));
         ADD(mk_gemm_on(&cases[n], 640, 192, 64, 0, 1, 1, 0, 0.0f));
         ADD(mk_gemm_on(&cases[n], 640, 192, 64, 0, 0, 1, 0, 0.0f));
+        ADD(mk_gemm_on(&cases[n], 1792, 128, 128, 0, 0, 1, 0, 0.0f)); /* the VQ-VAE's layers as NN */
         ADD(mk_gemm_on(&cases[n], 500, 192, 64, 0, 1, 1, 0, 0.0f));
         ADD(mk_gemm_on(&cases[n], 500, 192, 64, 0, 0, 1, 0, 0.0f));
         ADD(mk_gemm_on(&cases[n], 640, 64, 128, 0, 1, 1, 0, 1.0f));
