@@ -73,83 +73,66 @@ __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const 
 
 /* dw(O, I) = alpha dy(M, O)^T x(M, I) + beta dw, rows lddw, lddy, ldx apart (dw not read
  * when beta is 0), and, when db_on, db(O) += alpha times the column sums of dy (by the
- * items of the first column block); one item per 4 outputs x LIN_COLS inputs. */
+ * items of the first column block); one item per 8 outputs x LIN_COLS inputs, so each x row
+ * read serves 8 FMA chains. */
 __kernel void linear_bwd_dw(__global float *dw, uint dw_off, uint lddw, __global float *db, uint db_off,
                             uint db_on, __global const float *dy, uint dy_off, uint lddy, __global const float *x,
                             uint x_off, uint ldx, uint M, uint O, uint I, float alpha, float beta)
 {
     uint i = get_global_id(0), ibk = (I + LIN_COLS - 1) / LIN_COLS;
-    GUARD(i, ((O + 3) / 4) * ibk);
-    uint o0 = (i / ibk) * 4, i0 = (i % ibk) * LIN_COLS;
-    uint c0 = min(o0 + 0, O - 1), c1 = min(o0 + 1, O - 1), c2 = min(o0 + 2, O - 1), c3 = min(o0 + 3, O - 1);
+    GUARD(i, ((O + 7) / 8) * ibk);
+    uint o0 = (i / ibk) * 8, i0 = (i % ibk) * LIN_COLS;
     __global const float *g = dy + dy_off;
     __global const float *xb = x + x_off;
-    float b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-    if (i0 + LIN_COLS <= I && o0 + 4 <= O) { /* full block: the 4 dy values as one float4 */
+    float bsum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (i0 + LIN_COLS <= I && o0 + 8 <= O) { /* full block: the 8 dy values as one float8 */
         floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-        float4 bs = 0;
-        uint m = 0;
-        for (; m + 2 <= M; m += 2) { /* two rows at a time: 8 independent FMA chains */
-            floatC xv = vloadC(0, xb + m * ldx + i0), xw = vloadC(0, xb + (m + 1) * ldx + i0);
-            float4 gv = vload4(0, g + m * lddy + o0), gw = vload4(0, g + (m + 1) * lddy + o0);
-            a0 = fma((floatC)(gv.x), xv, a0);
-            a1 = fma((floatC)(gv.y), xv, a1);
-            a2 = fma((floatC)(gv.z), xv, a2);
-            a3 = fma((floatC)(gv.w), xv, a3);
-            a4 = fma((floatC)(gw.x), xw, a4);
-            a5 = fma((floatC)(gw.y), xw, a5);
-            a6 = fma((floatC)(gw.z), xw, a6);
-            a7 = fma((floatC)(gw.w), xw, a7);
-            bs += gv + gw;
-        }
-        for (; m < M; m++) {
+        for (uint m = 0; m < M; m++) { /* dy broadcast straight from memory, not from a vector */
             floatC xv = vloadC(0, xb + m * ldx + i0);
-            float4 gv = vload4(0, g + m * lddy + o0);
-            a0 = fma((floatC)(gv.x), xv, a0);
-            a1 = fma((floatC)(gv.y), xv, a1);
-            a2 = fma((floatC)(gv.z), xv, a2);
-            a3 = fma((floatC)(gv.w), xv, a3);
-            bs += gv;
+            __global const float *gr = g + m * lddy + o0;
+            a0 = fma((floatC)(gr[0]), xv, a0);
+            a1 = fma((floatC)(gr[1]), xv, a1);
+            a2 = fma((floatC)(gr[2]), xv, a2);
+            a3 = fma((floatC)(gr[3]), xv, a3);
+            a4 = fma((floatC)(gr[4]), xv, a4);
+            a5 = fma((floatC)(gr[5]), xv, a5);
+            a6 = fma((floatC)(gr[6]), xv, a6);
+            a7 = fma((floatC)(gr[7]), xv, a7);
         }
-        b0 = bs.x, b1 = bs.y, b2 = bs.z, b3 = bs.w;
-        floatC acc[4] = {a0 + a4, a1 + a5, a2 + a6, a3 + a7};
-        for (uint r = 0; r < 4; r++) {
+        if (db_on && i0 == 0) {
+            float8 bs = 0;
+            for (uint m = 0; m < M; m++) bs += vload8(0, g + m * lddy + o0);
+            vstore8(bs, 0, bsum);
+        }
+        floatC acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+        for (uint r = 0; r < 8; r++) {
             __global float *p = dw + dw_off + (o0 + r) * lddw + i0;
             floatC v = alpha * acc[r];
             vstoreC(beta != 0.0f ? v + beta * vloadC(0, p) : v, 0, p);
         }
-    } else if (i0 + LIN_COLS <= I) {
-        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (uint m = 0; m < M; m++) {
-            floatC xv = vloadC(0, xb + m * ldx + i0);
-            float g0 = g[m * lddy + c0], g1 = g[m * lddy + c1], g2 = g[m * lddy + c2], g3 = g[m * lddy + c3];
-            a0 = fma((floatC)(g0), xv, a0);
-            a1 = fma((floatC)(g1), xv, a1);
-            a2 = fma((floatC)(g2), xv, a2);
-            a3 = fma((floatC)(g3), xv, a3);
-            b0 += g0, b1 += g1, b2 += g2, b3 += g3;
-        }
-        floatC acc[4] = {a0, a1, a2, a3};
-        for (uint r = 0; r < 4 && o0 + r < O; r++) {
-            __global float *p = dw + dw_off + (o0 + r) * lddw + i0;
-            floatC v = alpha * acc[r];
-            vstoreC(beta != 0.0f ? v + beta * vloadC(0, p) : v, 0, p);
-        }
-    } else {
-        for (uint r = 0; r < 4 && o0 + r < O; r++)
-            for (uint c = i0; c < I; c++) {
-                float s = 0.0f;
-                for (uint m = 0; m < M; m++) s = fma(g[m * lddy + o0 + r], xb[m * ldx + c], s);
-                __global float *p = dw + dw_off + (o0 + r) * lddw + c;
-                *p = beta != 0.0f ? alpha * s + beta * *p : alpha * s;
+    } else { /* the edges: an output at a time */
+        for (uint r = 0; r < 8 && o0 + r < O; r++) {
+            uint o = o0 + r;
+            if (i0 + LIN_COLS <= I) {
+                floatC a = 0;
+                for (uint m = 0; m < M; m++) a = fma((floatC)(g[m * lddy + o]), vloadC(0, xb + m * ldx + i0), a);
+                __global float *p = dw + dw_off + o * lddw + i0;
+                floatC v = alpha * a;
+                vstoreC(beta != 0.0f ? v + beta * vloadC(0, p) : v, 0, p);
+            } else {
+                for (uint c = i0; c < I; c++) {
+                    float sm = 0.0f;
+                    for (uint m = 0; m < M; m++) sm = fma(g[m * lddy + o], xb[m * ldx + c], sm);
+                    __global float *p = dw + dw_off + o * lddw + c;
+                    *p = beta != 0.0f ? alpha * sm + beta * *p : alpha * sm;
+                }
             }
-        for (uint m = 0; m < M; m++)
-            b0 += g[m * lddy + c0], b1 += g[m * lddy + c1], b2 += g[m * lddy + c2], b3 += g[m * lddy + c3];
+            if (db_on && i0 == 0)
+                for (uint m = 0; m < M; m++) bsum[r] += g[m * lddy + o];
+        }
     }
-    if (db_on && i0 == 0) {
-        float bs[4] = {b0, b1, b2, b3};
-        for (uint r = 0; r < 4 && o0 + r < O; r++) db[db_off + o0 + r] += alpha * bs[r];
-    }
+    if (db_on && i0 == 0)
+        for (uint r = 0; r < 8 && o0 + r < O; r++) db[db_off + o0 + r] += alpha * bsum[r];
 }
 
 /* out(C, R) = in(R, C)^T, rows ldout and ldin apart: a weight (out, in) as (in, out) rows,

@@ -56,7 +56,7 @@ static archllm_status bwd_dw(archllm_ctx_t *ctx, archllm_view dw, size_t lddw, a
                                     ARG_UINT(xo), ARG_UINT(lx), ARG_UINT(mm), ARG_UINT(oo), ARG_UINT(ii),
                                     ARG_F32(alpha), ARG_F32(beta), ARG_END));
     size_t cols = (size_t)ctx->tuning.linear_cols;
-    return archllm_launch_1d(ctx, k, ((O + 3) / 4) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+    return archllm_launch_1d(ctx, k, ((O + 7) / 8) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
 }
 
 archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y, archllm_view x, archllm_view w,
