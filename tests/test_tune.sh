@@ -1,10 +1,15 @@
 #!/bin/sh
-# Tuning files (src/backend/tuning.c) and `archllm tune` (src/ops/autotune.c): a missing,
-# corrupt or stale file is ignored with one notice and rebuilt by the next tune (on a tiny
-# budget: the defaults only); a file picking non-default candidates gives the same results
-# within the op harness's tolerances for every family they touch, and the T5 matches its
-# transformers fixtures with every GEMM on CLBlast or on cl/linear.cl.  Programs come from the
-# suite's cache; the tuning file is this test's own (ARCHLLM_TUNING_FILE).
+# Tuning files (src/backend/tuning.c) and `archllm tune` (src/ops/autotune.c and
+# autotune_clblast.c, src/backend/clblast_tune.cc): a missing, corrupt or stale file, or one
+# with an unknown or malformed clblast line, is ignored with one notice and rebuilt by the
+# next tune (on a tiny budget: the defaults only, CLBlast's part skipped); a tune with
+# CLBlast's tuners sampling two configurations each (ARCHLLM_CLBLAST_TUNE_CONFIGS=2) runs
+# every tuner and writes a file a context reads; stored CLBlast parameters reach CLBlast
+# (`archllm tune --show` reads them back with RetrieveParameters); a file picking
+# non-default candidates and CLBlast parameters gives the same results within the op
+# harness's tolerances for every family they touch, and the T5 matches its transformers
+# fixtures with every GEMM on CLBlast or on cl/linear.cl.  Programs come from the suite's
+# cache; the tuning file is this test's own (ARCHLLM_TUNING_FILE).
 set -u
 name=tune
 . "${ARCHLLM_SRCDIR:?}/tests/clilib.sh"
@@ -36,12 +41,14 @@ notice_is "corrupt file ignored" "ignoring the tuning file"
     { fail "tune on a tiny budget"; cat "$tmp/tune.out"; }
 [ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 5 ] && ok "a progress line per tunable" || fail "a progress line per tunable"
 grep -q "skipped (budget)" "$tmp/tune.out" && ok "budget skips candidates" || fail "budget skips candidates"
-head -1 "$f" | grep -q "^archllm-tuning 1$" && ok "file rebuilt, format 1" || fail "file rebuilt, format 1"
+grep -q "^clblast .*skipped (budget)" "$tmp/tune.out" && ! grep -q "^clblast" "$f" &&
+    ok "budget skips CLBlast's tuning" || fail "budget skips CLBlast's tuning"
+head -1 "$f" | grep -q "^archllm-tuning 2$" && ok "file rebuilt, format 2" || fail "file rebuilt, format 2"
 probe && [ ! -s "$tmp/err" ] && ok "tuned: no notice" || { fail "tuned: no notice"; cat "$tmp/err"; }
 "$bin" devices | grep -q "tuned: $f" && ok "devices: tuned, with the file" || fail "devices: tuned, with the file"
 cp "$f" "$tmp/good.txt"
 
-sed 's/^archllm-tuning 1$/archllm-tuning 99/' "$tmp/good.txt" >"$f"
+sed 's/^archllm-tuning 2$/archllm-tuning 99/' "$tmp/good.txt" >"$f"
 notice_is "other format version ignored" "format 99"
 sed 's/^driver .*/driver 0.0-another-driver/' "$tmp/good.txt" >"$f"
 notice_is "other driver ignored (stale)" "stale"
@@ -49,6 +56,62 @@ sed 's/^linear_wg .*/linear_wg 48/' "$tmp/good.txt" >"$f"
 notice_is "a value outside the candidates ignored" "not a candidate"
 : >"$f"
 notice_is "empty file ignored" "ignoring the tuning file"
+sed 's/^archllm-tuning 2$/archllm-tuning 1/' "$tmp/good.txt" >"$f"
+notice_is "a format 1 file (the Zen 5 constants' days) ignored" "format 1"
+
+# clblast lines: CLBlast 1.5.3's Xgemm parameter names; values other than its defaults on
+# PoCL (the Zen 5 tuning's), and an XgemmDirect and crossover of ours, so that the op
+# harness's sgemm cases run both paths on them: (33,65)x(65,17) direct, (128,64)x(64,96)
+# indirect
+xgemm='clblast Xgemm GEMMK=0 KREG=1 KWG=32 KWI=2 MDIMA=8 MDIMC=8 MWG=64 NDIMB=8 NDIMC=8 NWG=64 SA=1 SB=1 STRM=0 STRN=0 VWM=4 VWN=4'
+direct='clblast XgemmDirect KWID=2 MDIMAD=16 MDIMCD=16 NDIMBD=16 NDIMCD=16 PADA=1 PADB=1 VWMD=2 VWND=2 WGD=32'
+routine='clblast GemmRoutine XGEMM_MIN_INDIRECT_SIZE=64'
+bad_clblast() { # WHAT PATTERN LINE: the good file plus LINE is ignored with PATTERN
+    { cat "$tmp/good.txt"; printf '%s\n' "$3"; } >"$f"
+    notice_is "$1" "$2"
+}
+bad_clblast "an unknown CLBlast kernel ignored" "unknown CLBlast kernel Xgemv" "clblast Xgemv WGS1=64"
+bad_clblast "a clblast line without parameters ignored" "no parameters" "clblast Xgemm"
+bad_clblast "a malformed clblast parameter ignored" "not NAME=number" "$(echo "$xgemm" | sed 's/KWG=32/KWG=thirty/')"
+bad_clblast "a clblast parameter twice ignored" "KWI twice" "$xgemm KWI=2"
+bad_clblast "missing CLBlast parameters ignored (stale)" "missing: GEMMK" "clblast Xgemm MWG=64 NWG=64"
+bad_clblast "an unknown CLBlast parameter ignored (stale)" "unknown: WPT" "$direct WPT=1"
+{ cat "$tmp/good.txt"; echo "$routine"; echo "$routine"; } >"$f"
+notice_is "a second clblast line for a kernel ignored" "second clblast GemmRoutine"
+
+# CLBlast's tuners, two configurations each (one that fails to build or run is skipped by
+# CLBlast, so the other still gives a winner), and the GEMM timings: every tuner finds one,
+# and the file is rebuilt with whatever the timings kept (on PoCL: about 40 s on a cold
+# cache, mostly three builds of CLBlast's GEMM program; 10 s warm)
+if ARCHLLM_CLBLAST_TUNE_CONFIGS=2 "$bin" tune --budget 200 >"$tmp/tune.out" 2>&1; then ok "tune with CLBlast's tuners"
+else fail "tune with CLBlast's tuners"; cat "$tmp/tune.out"; fi
+n=$(grep -c '^clblast \(Xgemm\|XgemmDirect\|Copy\|Pad\|Transpose\|Padtranspose\) .* 2 of [0-9]* configurations: [A-Z]' "$tmp/tune.out")
+[ "$n" -eq 6 ] && ok "every CLBlast tuner found a configuration" ||
+    { fail "every CLBlast tuner found a configuration ($n of 6)"; grep '^clblast' "$tmp/tune.out"; }
+[ "$(grep -c '^clblast timing .* GEMM shapes timed' "$tmp/tune.out")" -eq 2 ] && grep -q '^clblast result .* kept' "$tmp/tune.out" &&
+    ok "the tuned parameters timed and judged" || fail "the tuned parameters timed and judged"
+grep -q '^crossover XGEMM_MIN_INDIRECT_SIZE' "$tmp/tune.out" && ok "CLBlast's summary table" || fail "CLBlast's summary table"
+head -1 "$f" | grep -q "^archllm-tuning 2$" && probe && [ ! -s "$tmp/err" ] &&
+    ok "the file rebuilt after a bad clblast line, and read" || { fail "the file rebuilt after a bad clblast line, and read"; cat "$tmp/err"; }
+
+# stored CLBlast parameters reach CLBlast, and the GEMMs on them match the references
+{ cat "$tmp/good.txt"; echo "$xgemm"; echo "$direct"; echo "$routine"; } >"$f"
+"$bin" tune --show >"$tmp/show.out" 2>&1
+grep -q "^clblast Xgemm *GEMMK=0 KREG=1 KWG=32 KWI=2 MDIMA=8 MDIMC=8 MWG=64 NDIMB=8 NDIMC=8 NWG=64 SA=1 SB=1 STRM=0 STRN=0 VWM=4 VWN=4 (the tuning file's)" "$tmp/show.out" &&
+    grep -q "^clblast XgemmDirect *KWID=2 MDIMAD=16 MDIMCD=16 NDIMBD=16 NDIMCD=16 PADA=1 PADB=1 VWMD=2 VWND=2 WGD=32 (the tuning file's)" "$tmp/show.out" &&
+    grep -q "^clblast GemmRoutine *XGEMM_MIN_INDIRECT_SIZE=64 (the tuning file's)" "$tmp/show.out" &&
+    grep -q "^clblast Copy .*(CLBlast's own)" "$tmp/show.out" &&
+    ok "stored CLBlast parameters applied (RetrieveParameters)" ||
+    { fail "stored CLBlast parameters applied (RetrieveParameters)"; cat "$tmp/show.out"; }
+ARCHLLM_CLBLAST_TUNING=0 "$bin" tune --show >"$tmp/show.out" 2>&1
+grep -q "^clblast GemmRoutine *XGEMM_MIN_INDIRECT_SIZE=[0-9]* (CLBlast's own: ARCHLLM_CLBLAST_TUNING=0)" "$tmp/show.out" &&
+    ! grep -q "XGEMM_MIN_INDIRECT_SIZE=64 " "$tmp/show.out" &&
+    ok "ARCHLLM_CLBLAST_TUNING=0: CLBlast's own" || { fail "ARCHLLM_CLBLAST_TUNING=0: CLBlast's own"; cat "$tmp/show.out"; }
+"$bin" devices | grep -q "CLBlast: Xgemm, XgemmDirect tuned, the others CLBlast's own; GEMM crossover 64" &&
+    ok "devices: CLBlast's tuned kernels" || fail "devices: CLBlast's tuned kernels"
+if "$ops" --filter sgemm >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ] && [ "$(grep -c '^ok' "$tmp/ops.out")" -ge 6 ]
+then ok "tuned CLBlast: sgemm cases match the references"
+else fail "tuned CLBlast: sgemm cases match the references"; grep -v '^ok' "$tmp/ops.out"; cat "$tmp/err"; fi
 
 # non-default candidates: every tuned family still matches the references
 sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e 's/^reduce_wg .*/reduce_wg 16/' \

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "archllm.h"
+#include "backend/clblast_tune.h"
 #include "util/error.h"
 
 #define ARCHLLM_MAX_FAMILIES 32 /* op families (cl/<family>.cl) in the program cache */
@@ -28,7 +29,8 @@ typedef struct {
 
 /* Tuning values: #defines put before each kernel source (CLBlast's way) and launch shapes.
  * The defaults come by device type from backend/tuning.c; the tunables among them are
- * replaced by the winners `archllm tune` measured on this device and stored (tuning.c). */
+ * replaced by the winners `archllm tune` measured on this device and stored (tuning.c),
+ * and so are CLBlast's parameters (applied with OverrideParameters at context open). */
 typedef struct {
     int wg_size;      /* work-group size of 1-D kernels (-DWG_SIZE) */
     int reduce_wg;    /* work-group size of reductions, a power of two (-DREDUCE_WG; tunable) */
@@ -38,6 +40,9 @@ typedef struct {
     double matmul_max; /* archllm_op_matmul: the largest m*n*k run on cl/linear.cl, not CLBlast */
     int attn_tile;    /* work-group edge of the fused attention kernels (tunable, with attn_vw) */
     int attn_vw;      /* their columns per work-item: 8 (where dk allows) or 1 */
+    /* CLBlast's parameters by kernel (ARCHLLM_CLB_*), as `archllm tune` kept them;
+     * n == 0: CLBlast's own for that kernel */
+    archllm_clblast_set clblast[ARCHLLM_CLB_COUNT];
 } archllm_tuning;
 
 struct archllm_ctx {
@@ -156,19 +161,24 @@ int archllm_cache_dir(char *out, size_t cap);
 int archllm_tuning_path(const archllm_device_info *info, char *out, size_t cap);
 /* Read a tuning file onto t (which holds the defaults): ENOTFOUND when there is none,
  * EFORMAT with the reason in the last error when it is corrupt or stale (another format
- * version, device or driver, or a value outside the candidates). */
+ * version, device or driver, a value outside the candidates, an unknown CLBlast kernel or
+ * a malformed clblast line).  Whether the CLBlast parameters are the ones CLBlast takes on
+ * the device is checked at context open (archllm_tuning_open), which has the device. */
 archllm_status archllm_tuning_load(const char *path, const archllm_device_info *info, archllm_tuning *t);
 /* Write t as path's tuning file (temp file + rename); notes (may be NULL) are appended as
  * comment lines (the measured times). */
 archllm_status archllm_tuning_save(const char *path, const archllm_device_info *info, const archllm_tuning *t,
                                    const char *notes);
-/* At context open: the stored winners when the file is valid, else the defaults with one
- * notice per process on stderr; ARCHLLM_TUNE=auto tunes an untuned device (bounded, see
+/* At context open: the stored winners when the file is valid (CLBlast's parameters named
+ * as CLBlast takes them on this device), else the defaults with one notice per process on
+ * stderr; ARCHLLM_TUNE=auto leaves an untuned device to archllm_autotune_auto (bounded, see
  * ops/autotune.h), ARCHLLM_TUNE=off keeps the defaults silently. */
 void archllm_tuning_open(archllm_ctx_t *ctx);
 /* Release every built program, so the next kernel lookup builds with ctx->tuning's defines. */
 void archllm_ctx_reset_programs(archllm_ctx_t *ctx);
-/* Apply known-good CLBlast parameters for this device (PoCL CPU: tuned Xgemm). */
+/* Give CLBlast ctx->tuning's parameters for this device (OverrideParameters), CLBlast's own
+ * for the kernels without any; ARCHLLM_CLBLAST_TUNING=0 keeps CLBlast's own for all.  A
+ * failure puts CLBlast's own back, with one notice per process. */
 void archllm_tuning_apply_clblast(archllm_ctx_t *ctx);
 
 /* ---- GEMM through CLBlast (row-major) ------------------------------------ */

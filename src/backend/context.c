@@ -67,8 +67,8 @@ archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
         return archllm_cl_check(err, "clCreateCommandQueue");
     }
     archllm_tuning_for_device(&ctx->info, &ctx->tuning);
-    archllm_tuning_apply_clblast(ctx);
     archllm_tuning_open(ctx); /* the stored winners of `archllm tune`, if any */
+    archllm_tuning_apply_clblast(ctx); /* theirs for CLBlast, else CLBlast's own */
     /* ARCHLLM_MATMUL_MAX: archllm_op_matmul's crossover by hand (0: every GEMM on CLBlast), for benchmarks */
     const char *mm = getenv("ARCHLLM_MATMUL_MAX");
     if (mm && *mm) ctx->tuning.matmul_max = strtod(mm, NULL);

@@ -1,36 +1,40 @@
 /* gemm.c - every GEMM of archllm goes through here, to CLBlast, row-major. */
 #include "backend/backend.h"
+#include "backend/clblast_tune.h"
 
 #include <clblast_c.h>
 
-static const char *clblast_name(CLBlastStatusCode s)
+const char *archllm_clblast_status_name(int status)
 {
-    switch (s) {
-    case CLBlastNotImplemented:         return "not implemented";
-    case CLBlastInvalidMatrixA:         return "matrix A is not a valid buffer";
-    case CLBlastInvalidMatrixB:         return "matrix B is not a valid buffer";
-    case CLBlastInvalidMatrixC:         return "matrix C is not a valid buffer";
-    case CLBlastInvalidDimension:       return "M, N and K must be > 0";
-    case CLBlastInvalidLeadDimA:        return "leading dimension of A too small";
-    case CLBlastInvalidLeadDimB:        return "leading dimension of B too small";
-    case CLBlastInvalidLeadDimC:        return "leading dimension of C too small";
-    case CLBlastInsufficientMemoryA:    return "buffer of A too small";
-    case CLBlastInsufficientMemoryB:    return "buffer of B too small";
-    case CLBlastInsufficientMemoryC:    return "buffer of C too small";
-    case CLBlastInsufficientMemoryTemp: return "temporary buffer too small";
-    case CLBlastInvalidBatchCount:      return "batch count must be > 0";
-    case CLBlastInvalidLocalMemUsage:   return "not enough local memory";
-    case CLBlastDatabaseError:          return "no tuning database entry";
-    case CLBlastUnknownError:           return "unknown error";
-    case CLBlastUnexpectedError:        return "unexpected error";
-    default:                            return archllm_cl_error_name((cl_int)s);
+    switch ((CLBlastStatusCode)status) {
+    case CLBlastNotImplemented:            return "not implemented";
+    case CLBlastInvalidMatrixA:            return "matrix A is not a valid buffer";
+    case CLBlastInvalidMatrixB:            return "matrix B is not a valid buffer";
+    case CLBlastInvalidMatrixC:            return "matrix C is not a valid buffer";
+    case CLBlastInvalidDimension:          return "M, N and K must be > 0";
+    case CLBlastInvalidLeadDimA:           return "leading dimension of A too small";
+    case CLBlastInvalidLeadDimB:           return "leading dimension of B too small";
+    case CLBlastInvalidLeadDimC:           return "leading dimension of C too small";
+    case CLBlastInsufficientMemoryA:       return "buffer of A too small";
+    case CLBlastInsufficientMemoryB:       return "buffer of B too small";
+    case CLBlastInsufficientMemoryC:       return "buffer of C too small";
+    case CLBlastInsufficientMemoryTemp:    return "temporary buffer too small";
+    case CLBlastInvalidBatchCount:         return "batch count must be > 0";
+    case CLBlastInvalidLocalMemUsage:      return "not enough local memory";
+    case CLBlastDatabaseError:             return "no tuning database entry";
+    case CLBlastInvalidOverrideKernel:     return "no such kernel to override";
+    case CLBlastMissingOverrideParameter:  return "a parameter is missing from the override";
+    case CLBlastUnknownError:              return "unknown error";
+    case CLBlastUnexpectedError:           return "unexpected error";
+    default:                               return archllm_cl_error_name((cl_int)status);
     }
 }
 
 static archllm_status clblast_check(CLBlastStatusCode s, const char *call, size_t m, size_t n, size_t k)
 {
     if (s == CLBlastSuccess) return ARCHLLM_OK;
-    return archllm_fail(ARCHLLM_ECLBLAST, "%s (%zu x %zu x %zu): %s (%d)", call, m, n, k, clblast_name(s), (int)s);
+    return archllm_fail(ARCHLLM_ECLBLAST, "%s (%zu x %zu x %zu): %s (%d)", call, m, n, k,
+                        archllm_clblast_status_name((int)s), (int)s);
 }
 
 archllm_status archllm_sgemm(archllm_ctx_t *ctx, int trans_a, int trans_b,

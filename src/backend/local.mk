@@ -1,6 +1,9 @@
-# OpenCL backend: devices, context, programs (embedded kernels + disk cache), CLBlast.
+# OpenCL backend: devices, context, programs (embedded kernels + disk cache), CLBlast, and
+# CLBlast's C++ tuning API behind a C interface (the one C++ file of archllm).
 libarchllm_core_la_SOURCES += src/backend/backend.h src/backend/device.c src/backend/context.c \
-	src/backend/program.c src/backend/gemm.c src/backend/tuning.c
+	src/backend/program.c src/backend/gemm.c src/backend/tuning.c \
+	src/backend/clblast_tune.h src/backend/clblast_tune.cc
+EXTRA_DIST += build-aux/clblast-spaces.py
 
 # Kernel sources: one file per op family, plus common.cl put in front of each.
 # Op families append their file to CL_FAMILIES in their own local.mk.

@@ -1,13 +1,18 @@
 /* tuning.c - per-device tuning values: the #defines put before every kernel source and
  * the launch shapes, their safe defaults by device type, the tunables' candidate lists,
- * the tuning file that `archllm tune` (src/ops/autotune.c measures) writes per device and
- * driver beside the program cache, and CLBlast parameters that beat its defaults on a
- * device we have measured.  The measuring itself is not here: it runs the op launchers.
+ * the tuning file that `archllm tune` (src/ops/autotune.c and autotune_clblast.c measure)
+ * writes per device and driver beside the program cache, and handing its CLBlast
+ * parameters to CLBlast (through backend/clblast_tune.cc).  The measuring itself is not
+ * here: it runs the op launchers and CLBlast's tuners.
  *
  * Tuning file (text, one "key value" a line, '#' comments):
- *   archllm-tuning 1          format version: another one is stale
+ *   archllm-tuning 2          format version: another one is stale
  *   platform, device, vendor, driver   must match the device, else stale
- *   linear_wg 64 / linear_cols 16 / reduce_wg 64 / attn_shape 1x8   the winners */
+ *   linear_wg 64 / linear_cols 16 / reduce_wg 64 / attn_shape 1x8   the winners
+ *   clblast Xgemm GEMMK=0 KREG=1 ...   CLBlast's parameters of one kernel, every one it
+ *                                      takes (checked at context open); a kernel without
+ *                                      a line runs on CLBlast's own
+ *   clblast GemmRoutine XGEMM_MIN_INDIRECT_SIZE=256   the measured routing crossover */
 #include "backend/backend.h"
 #include "util/fileio.h"
 
@@ -16,19 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <clblast_c.h>
 #include <sha2.h>
 
-#define TUNING_FORMAT 1
-
-static int is_pocl(const archllm_device_info *info)
-{
-    return strstr(info->platform_name, "Portable Computing Language") != NULL ||
-           strncmp(info->name, "pthread", 7) == 0 || strncmp(info->name, "cpu-", 4) == 0;
-}
+#define TUNING_FORMAT 2 /* 2: clblast lines; the Zen 5 constants gone */
 
 void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *t)
 {
+    memset(t, 0, sizeof *t); /* no CLBlast parameters: CLBlast's own */
     /* Default row: fits every OpenCL 1.2 device (the spec's minimum max work-group is 1). */
     t->wg_size = 64;
     t->reduce_wg = 64;
@@ -168,6 +167,40 @@ int archllm_tuning_path(const archllm_device_info *info, char *out, size_t cap)
     return 1;
 }
 
+/* "Kernel NAME=V NAME=V ..." of a clblast line into t->clblast[kernel] */
+static archllm_status clblast_parse(char *val, archllm_tuning *t, const char *path, int lineno)
+{
+    char *save = NULL, *word = strtok_r(val, " ", &save);
+    int k = word ? archllm_clblast_kernel_index(word) : -1;
+    if (k < 0)
+        return archllm_fail(ARCHLLM_EFORMAT, "%s:%d: unknown CLBlast kernel %s", path, lineno, word ? word : "(none)");
+    archllm_clblast_set *set = &t->clblast[k];
+    if (set->n) return archllm_fail(ARCHLLM_EFORMAT, "%s:%d: a second clblast %s line", path, lineno, word);
+    while ((word = strtok_r(NULL, " ", &save)) != NULL) {
+        char *eq = strchr(word, '=');
+        size_t len = eq ? (size_t)(eq - word) : 0, digits = eq ? strspn(eq + 1, "0123456789") : 0;
+        int ok = eq && len > 0 && len < sizeof set->p[0].name &&
+                 strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == len && digits > 0 && digits <= 9 &&
+                 eq[1 + digits] == '\0';
+        if (!ok)
+            return archllm_fail(ARCHLLM_EFORMAT, "%s:%d: clblast %s: \"%s\" is not NAME=number", path, lineno,
+                                archllm_clblast_kernel_name(k), word);
+        *eq = '\0';
+        if (archllm_clblast_value(set, word, (size_t)-1) != (size_t)-1)
+            return archllm_fail(ARCHLLM_EFORMAT, "%s:%d: clblast %s: %s twice", path, lineno,
+                                archllm_clblast_kernel_name(k), word);
+        if (set->n == ARCHLLM_CLB_MAX_PARAMS)
+            return archllm_fail(ARCHLLM_EFORMAT, "%s:%d: clblast %s: over %d parameters", path, lineno,
+                                archllm_clblast_kernel_name(k), ARCHLLM_CLB_MAX_PARAMS);
+        snprintf(set->p[set->n].name, sizeof set->p[0].name, "%s", word);
+        set->p[set->n].value = (size_t)strtoul(eq + 1, NULL, 10);
+        set->n++;
+    }
+    if (!set->n) return archllm_fail(ARCHLLM_EFORMAT, "%s:%d: clblast %s: no parameters", path, lineno,
+                                     archllm_clblast_kernel_name(k));
+    return ARCHLLM_OK;
+}
+
 archllm_status archllm_tuning_load(const char *path, const archllm_device_info *info, archllm_tuning *t)
 {
     char *data = NULL;
@@ -177,6 +210,7 @@ archllm_status archllm_tuning_load(const char *path, const archllm_device_info *
         return archllm_fail(ARCHLLM_ENOTFOUND, "no tuning file %s", path);
     }
     archllm_tuning out = *t;
+    memset(out.clblast, 0, sizeof out.clblast); /* the file says all of CLBlast's */
     int format = 0, lineno = 0;
     const char *want[4][2] = {{"platform", info->platform_name}, {"device", info->name},
                               {"vendor", info->vendor}, {"driver", info->driver_version}};
@@ -202,6 +236,10 @@ archllm_status archllm_tuning_load(const char *path, const archllm_device_info *
             continue;
         }
         int known = 0;
+        if (strcmp(key, "clblast") == 0) {
+            known = 1;
+            s = clblast_parse(sp + 1, &out, path, lineno); /* val, which it splits */
+        }
         for (int i = 0; i < 4; i++)
             if (strcmp(key, want[i][0]) == 0) {
                 known = 1;
@@ -253,6 +291,12 @@ archllm_status archllm_tuning_save(const char *path, const archllm_device_info *
         archllm_tunable_format(k, archllm_tunable_get(t, k), v, sizeof v);
         fprintf(af.f, "%s %s\n", tunable_names[k], v);
     }
+    for (int k = 0; k < ARCHLLM_CLB_COUNT; k++) {
+        if (!t->clblast[k].n) continue;
+        char v[ARCHLLM_CLB_MAX_PARAMS * 48];
+        archllm_clblast_format(&t->clblast[k], v, sizeof v);
+        fprintf(af.f, "clblast %s %s\n", archllm_clblast_kernel_name(k), v);
+    }
     if (notes) {
         for (const char *p = notes; *p;) {
             const char *e = strchr(p, '\n');
@@ -276,10 +320,15 @@ void archllm_tuning_open(archllm_ctx_t *ctx)
     int have_path = archllm_tuning_path(&ctx->info, ctx->tuning_file, sizeof ctx->tuning_file);
     if (have_path) {
         archllm_status s = archllm_tuning_load(ctx->tuning_file, &ctx->info, &ctx->tuning);
+        /* every parameter CLBlast takes for the kernel on this device, and no other */
+        for (int k = 0; k < ARCHLLM_CLB_COUNT && s == ARCHLLM_OK; k++)
+            if (ctx->tuning.clblast[k].n && (s = archllm_clblast_check(ctx->device, k, &ctx->tuning.clblast[k])))
+                archllm_fail_prefix(s, "%s: stale", ctx->tuning_file);
         if (s == ARCHLLM_OK) {
             ctx->tuned = 1;
             return;
         }
+        archllm_tuning_for_device(&ctx->info, &ctx->tuning);
         if (s != ARCHLLM_ENOTFOUND && !noticed) {
             fprintf(stderr, "archllm: ignoring the tuning file: %s; running on the defaults (`archllm tune` "
                             "rebuilds it)\n", archllm_last_error());
@@ -298,22 +347,22 @@ void archllm_tuning_open(archllm_ctx_t *ctx)
 
 void archllm_tuning_apply_clblast(archllm_ctx_t *ctx)
 {
+    static int noticed; /* one notice per process */
     const char *off = getenv("ARCHLLM_CLBLAST_TUNING");
-    if (off && strcmp(off, "0") == 0) return;
-    if (!is_pocl(&ctx->info)) return;
-    /* Found by clblast_tuner_xgemm at 1024^3 on PoCL 3.1 (2-core Zen 5, AVX-512): about 3x
-     * CLBlast's default database entry for large GEMMs (see BENCHMARKS.md).  The values are
-     * legal on any CPU device; a failure leaves CLBlast's defaults in place. */
-    static const char *names[] = {"GEMMK", "KREG", "KWG", "KWI", "MDIMA", "MDIMC", "MWG", "NDIMB",
-                                  "NDIMC", "NWG", "SA", "SB", "STRM", "STRN", "VWM", "VWN"};
-    static const size_t values[] = {0, 1, 32, 2, 8, 8, 64, 8, 8, 64, 1, 1, 0, 0, 4, 4};
-    CLBlastOverrideParameters(ctx->device, "Xgemm", CLBlastPrecisionSingle,
-                              sizeof names / sizeof names[0], names, values);
-    /* CLBlast sends GEMMs below XGEMM_MIN_INDIRECT_SIZE (384 and up by default) through
-     * XgemmDirect, about 5 GFLOP/s on PoCL; the tuned Xgemm above reaches 15-20 at the
-     * model's mid-sized shapes (tokens x d_model x d_ff of a few hundred), so route
-     * everything from 64 up to it (3-4x on a T5 training step, BENCHMARKS.md). */
-    static const char *routing[] = {"XGEMM_MIN_INDIRECT_SIZE"};
-    static const size_t min_indirect[] = {64};
-    CLBlastOverrideParameters(ctx->device, "GemmRoutine", CLBlastPrecisionSingle, 1, routing, min_indirect);
+    int use = !(off && strcmp(off, "0") == 0);
+    archllm_status s = ARCHLLM_OK;
+    for (int k = 0; k < ARCHLLM_CLB_COUNT && s == ARCHLLM_OK; k++)
+        s = use && ctx->tuning.clblast[k].n ? archllm_clblast_override(ctx->device, k, &ctx->tuning.clblast[k])
+                                            : archllm_clblast_restore(ctx->device, k);
+    if (s == ARCHLLM_OK) return;
+    if (!noticed) {
+        fprintf(stderr, "archllm: CLBlast refused the tuned parameters (%s); running on CLBlast's own\n",
+                archllm_last_error());
+        noticed = 1;
+    }
+    archllm_error_clear();
+    for (int k = 0; k < ARCHLLM_CLB_COUNT; k++) {
+        ctx->tuning.clblast[k].n = 0;
+        if (archllm_clblast_restore(ctx->device, k) != ARCHLLM_OK) archllm_error_clear();
+    }
 }

@@ -1,5 +1,6 @@
 /* cmd_devices.c - `archllm devices`: every platform and device, which one is selected, and
- * whether each is tuned (its tuning file, src/backend/tuning.c). */
+ * whether each is tuned (its tuning file, src/backend/tuning.c): our kernels' tunables and
+ * which CLBlast kernels have stored parameters. */
 #include "cli/cli.h"
 #include "backend/backend.h"
 
@@ -73,6 +74,17 @@ int cmd_devices(int argc, char **argv)
             continue;
         }
         archllm_status ts = archllm_tuning_load(path, d, &t);
+        if (ts == ARCHLLM_OK) { /* as a context would check it: CLBlast's parameter names on the device */
+            char idx[32];
+            cl_platform_id pid;
+            cl_device_id did;
+            archllm_device_info di;
+            snprintf(idx, sizeof idx, "%d:%d", d->platform_index, d->device_index);
+            ts = archllm_device_select(idx, &pid, &did, &di);
+            for (int k = 0; k < ARCHLLM_CLB_COUNT && ts == ARCHLLM_OK; k++)
+                if (t.clblast[k].n && (ts = archllm_clblast_check(did, k, &t.clblast[k])) != ARCHLLM_OK)
+                    archllm_fail_prefix(ts, "stale");
+        }
         if (ts == ARCHLLM_OK) {
             printf("        tuned: %s (", path);
             for (int k = 0; k < ARCHLLM_TUNE_COUNT; k++) {
@@ -81,6 +93,17 @@ int cmd_devices(int argc, char **argv)
                 printf("%s%s %s", k ? ", " : "", archllm_tunable_name(k), v);
             }
             printf(")\n");
+            char kernels[256] = "";
+            for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
+                if (t.clblast[k].n) {
+                    size_t l = strlen(kernels);
+                    snprintf(kernels + l, sizeof kernels - l, "%s%s", l ? ", " : "", archllm_clblast_kernel_name(k));
+                }
+            size_t min_indirect = archllm_clblast_value(&t.clblast[ARCHLLM_CLB_ROUTINE], "XGEMM_MIN_INDIRECT_SIZE", 0);
+            char routing[64] = "CLBlast's own GEMM routing";
+            if (min_indirect) snprintf(routing, sizeof routing, "GEMM crossover %zu", min_indirect);
+            if (kernels[0]) printf("        CLBlast: %s tuned, the others CLBlast's own; %s\n", kernels, routing);
+            else printf("        CLBlast: its own parameters (the tuning kept none); %s\n", routing);
         } else if (ts == ARCHLLM_ENOTFOUND) {
             printf("        not tuned: safe defaults (run 'archllm tune --device %d:%d')\n", d->platform_index,
                    d->device_index);

@@ -1,10 +1,11 @@
-/* autotune.c - `archllm tune`'s measuring: every tunable of backend/tuning.c timed on the
- * shapes the shipped configs run (conf/nb201-default.cfg: the VQ-VAE's 128-wide linear
+/* autotune.c - `archllm tune`'s measuring of our kernels: every tunable of backend/tuning.c
+ * timed on the shapes the shipped configs run (conf/nb201-default.cfg: the VQ-VAE's 128-wide linear
  * layers over a batch of 256 cells x 7 nodes, the T5's fused attention at batch 64, 4 heads
  * of d_kv 16 over 10 codes, a gradient-norm reduction), the candidates' outputs checked
- * against the default's; and the crossover of archllm_op_matmul between cl/linear.cl and
- * CLBlast on a ladder of GEMMs from the T5 of nb201-default up to t5-small's feed-forward.
- * The tuning file is backend/tuning.c's; this file only measures. */
+ * against the default's, and the crossover of archllm_op_matmul between cl/linear.cl and
+ * CLBlast on a ladder of GEMMs from the T5 of nb201-default up to t5-small's feed-forward;
+ * and the whole device's tuning, ours then CLBlast's (autotune_clblast.c), within one
+ * budget.  The tuning file is backend/tuning.c's; this file only measures. */
 #include "ops/autotune.h"
 #include "ops/common.h"
 #include "ops/t5_ops.h"
@@ -330,19 +331,38 @@ void archllm_autotune_table(const archllm_autotune_row rows[ARCHLLM_TUNE_COUNT],
         }
 }
 
+archllm_status archllm_autotune_device(archllm_ctx_t *ctx, double budget_s, void (*progress)(void *, const char *),
+                                       void *user, archllm_autotune_row rows[ARCHLLM_TUNE_COUNT],
+                                       archllm_clblast_report *r)
+{
+    double t0 = archllm_now_s();
+    archllm_autotune_params p = {budget_s * ARCHLLM_AUTOTUNE_KERNELS_SHARE, progress, user};
+    ARCHLLM_TRY(archllm_autotune(ctx, &p, rows));
+    p.budget_s = budget_s - (archllm_now_s() - t0);
+    archllm_status s = archllm_autotune_clblast(ctx, &p, r);
+    if (s != ARCHLLM_OK) {
+        archllm_tuning_for_device(&ctx->info, &ctx->tuning);
+        archllm_ctx_reset_programs(ctx);
+        archllm_tuning_apply_clblast(ctx);
+    }
+    return s;
+}
+
 archllm_status archllm_autotune_auto(archllm_ctx_t *ctx)
 {
     const char *mode = getenv("ARCHLLM_TUNE");
     if (ctx->tuned || !mode || strcmp(mode, "auto") != 0 || !ctx->tuning_file[0]) return ARCHLLM_OK;
     archllm_autotune_params p = archllm_autotune_default_params();
     archllm_autotune_row rows[ARCHLLM_TUNE_COUNT];
+    archllm_clblast_report r;
     fprintf(stderr, "archllm: tuning %s for up to %.0f s (ARCHLLM_TUNE=auto)\n", ctx->info.name, p.budget_s);
-    p.progress = archllm_autotune_print_stderr;
-    if (archllm_autotune(ctx, &p, rows) == ARCHLLM_OK) {
-        char notes[4096];
+    if (archllm_autotune_device(ctx, p.budget_s, archllm_autotune_print_stderr, NULL, rows, &r) == ARCHLLM_OK) {
+        char notes[16384];
         archllm_autotune_table(rows, notes, sizeof notes);
+        size_t n = strlen(notes);
+        archllm_autotune_clblast_table(&r, notes + n, sizeof notes - n);
         if (archllm_tuning_save(ctx->tuning_file, &ctx->info, &ctx->tuning, notes) == ARCHLLM_OK) ctx->tuned = 1;
-    } else { /* archllm_autotune has put the defaults back */
+    } else { /* the defaults are back */
         fprintf(stderr, "archllm: tuning failed (%s); running on the defaults\n", archllm_last_error());
     }
     archllm_error_clear();

@@ -1,14 +1,18 @@
 /* autotune.h - measuring the tunables of backend/tuning.c on the device a context runs on:
  * each candidate is timed on the shipped configs' shapes and its output checked against the
- * default's (the op harness's tolerances) before it may win.  `archllm tune` and
- * ARCHLLM_TUNE=auto run this; the tuning file is backend/tuning.c's. */
+ * default's (the op harness's tolerances) before it may win; then CLBlast's parameters,
+ * found by CLBlast's own tuners and kept only where real GEMMs run faster with them
+ * (autotune_clblast.c).  `archllm tune` and ARCHLLM_TUNE=auto run both; the tuning file is
+ * backend/tuning.c's. */
 #ifndef ARCHLLM_OPS_AUTOTUNE_H
 #define ARCHLLM_OPS_AUTOTUNE_H
 
 #include "backend/backend.h"
 
 typedef struct {
-    double budget_s; /* no new candidate is started after this many seconds (0: no limit) */
+    /* archllm_autotune: no new candidate is started after this many seconds (0: no limit);
+     * archllm_autotune_clblast: its whole time (see there) */
+    double budget_s;
     /* one line per tunable as it is done (may be NULL) */
     void (*progress)(void *user, const char *line);
     void *user;
@@ -16,6 +20,9 @@ typedef struct {
 
 /* 60 s, no progress */
 archllm_autotune_params archllm_autotune_default_params(void);
+/* Of a budget for tuning a device, the part our kernels' tuner gets first (30%: about 16 s
+ * of 60 on a cold PoCL cache, 8 s warm); CLBlast's gets what is left. */
+#define ARCHLLM_AUTOTUNE_KERNELS_SHARE 0.3
 
 enum { ARCHLLM_CAND_TIMED, ARCHLLM_CAND_REJECTED, ARCHLLM_CAND_SKIPPED, ARCHLLM_CAND_FAILED };
 typedef struct {
@@ -36,10 +43,71 @@ archllm_status archllm_autotune(archllm_ctx_t *ctx, const archllm_autotune_param
 void archllm_autotune_table(const archllm_autotune_row rows[ARCHLLM_TUNE_COUNT], char *out, size_t cap);
 /* a progress callback printing "archllm: <line>" to stderr */
 void archllm_autotune_print_stderr(void *user, const char *line);
-/* With ARCHLLM_TUNE=auto and ctx not tuned: tune it now (the default budget, progress on
- * stderr) and store the winners; a failed tuning leaves the defaults.  Called by whoever
- * opens a context for work (the commands, an experiment), not by the backend, which sits
- * below the ops it would time. */
+/* ---- CLBlast (autotune_clblast.c) ---------------------------------------------------- */
+enum {
+    ARCHLLM_CLB_SKIPPED, /* not started: the budget */
+    ARCHLLM_CLB_FAILED,  /* the tuner failed: CLBlast's own parameters stay */
+    ARCHLLM_CLB_TUNED,   /* found, not yet judged */
+    ARCHLLM_CLB_KEPT,    /* found and faster than CLBlast's own in real GEMMs */
+    ARCHLLM_CLB_DROPPED  /* found, but not faster (or not timed): CLBlast's own stay */
+};
+typedef struct {
+    int                 state;      /* ARCHLLM_CLB_SKIPPED ... */
+    int                 configs;    /* configurations sampled */
+    double              seconds;
+    archllm_clblast_set found;      /* the tuner's winner */
+    char                note[256];  /* why it failed or was dropped */
+} archllm_clblast_row;
+
+#define ARCHLLM_CLB_SHAPES 7
+typedef struct {
+    size_t      m, n, k;
+    int         trans_a, trans_b;
+    const char *what;
+    /* best ms of CLBlast's own parameters and routing, of the tuned ones all through the
+     * indirect Xgemm path, and all through XgemmDirect; 0: not timed */
+    double      ms_default, ms_indirect, ms_direct;
+    int         direct;    /* the chosen routing sends it to XgemmDirect */
+} archllm_clblast_shape;
+
+typedef struct {
+    archllm_clblast_row   rows[ARCHLLM_CLB_TUNERS]; /* by kernel, ARCHLLM_CLB_XGEMM ... */
+    archllm_clblast_shape shapes[ARCHLLM_CLB_SHAPES];
+    int    timed;          /* the tuned kernels were timed on the shapes */
+    size_t default_min;    /* CLBlast's XGEMM_MIN_INDIRECT_SIZE on this device */
+    size_t min_indirect;   /* the one kept (default_min when unchanged) */
+    double gain;           /* geometric mean over the shapes of default ms / kept ms */
+    double seconds;
+    char   note[256];      /* a step that did not run, or failed */
+} archllm_clblast_report;
+
+/* Tune CLBlast's kernels behind archllm's GEMMs on ctx's device within p->budget_s seconds
+ * in all: time the GEMM shapes with CLBlast's own parameters, run CLBlast's tuners (each
+ * started only where its share of the budget still fits, and with a number of sampled
+ * configurations that grows with the budget; ARCHLLM_CLBLAST_TUNE_CONFIGS=N, for tests, sets
+ * it), time the shapes with the tuned kernels all indirect and all direct, and keep a
+ * tuned kernel only where it is at least 3% faster than CLBlast's own on the shapes CLBlast
+ * runs it for, with the routing crossover that runs the shapes fastest.  What is kept goes
+ * into ctx->tuning.clblast and is applied; the rest runs on CLBlast's own.  A step that
+ * fails is reported in r and leaves CLBlast's own parameters; the call itself fails only
+ * when CLBlast's parameters cannot be read or set on the device. */
+archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotune_params *p,
+                                        archllm_clblast_report *r);
+/* The summary: a line per kernel, a line per shape, the crossover. */
+void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, size_t cap);
+
+/* Tune ctx's device as `archllm tune` does, within budget_s (> 0) in all: our kernels first
+ * (ARCHLLM_AUTOTUNE_KERNELS_SHARE of it), then CLBlast's; rows and r get the measurements,
+ * ctx->tuning the winners.  Fails as archllm_autotune and archllm_autotune_clblast do (ctx
+ * then holds the defaults). */
+archllm_status archllm_autotune_device(archllm_ctx_t *ctx, double budget_s, void (*progress)(void *, const char *),
+                                       void *user, archllm_autotune_row rows[ARCHLLM_TUNE_COUNT],
+                                       archllm_clblast_report *r);
+
+/* With ARCHLLM_TUNE=auto and ctx not tuned: tune it now (archllm_autotune_device, 60 s,
+ * progress on stderr) and store the winners; a failed tuning leaves the defaults.  Called by
+ * whoever opens a context for work (the commands, an experiment), not by the backend, which
+ * sits below the ops it would time. */
 archllm_status archllm_autotune_auto(archllm_ctx_t *ctx);
 
 #endif

@@ -1,0 +1,468 @@
+/* autotune_clblast.c - the CLBlast half of `archllm tune`: CLBlast's own tuners for the
+ * kernels behind archllm's GEMMs (run by backend/clblast_tune.cc), then real CLBlastSgemm
+ * calls on the shapes the shipped configs and `archllm bench gemm` run, three ways: with
+ * CLBlast's own parameters and routing, with the tuned kernels all through the indirect
+ * Xgemm path, and all through XgemmDirect.  A tuned kernel is kept only where it is at
+ * least 3% faster than CLBlast's own on the shapes CLBlast runs it for, and computes the
+ * same products; the routing crossover (GemmRoutine's XGEMM_MIN_INDIRECT_SIZE) is the one
+ * that runs the shapes fastest.  The tuning file is backend/tuning.c's; this file only
+ * measures and decides. */
+#include "ops/autotune.h"
+#include "util/clock.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The shapes (row-major M x N x K, op(A) op(B) as t5.c calls them), in order of volume,
+ * which is all CLBlast's routing looks at (direct when M*N*K < XGEMM_MIN_INDIRECT_SIZE^3). */
+static const struct {
+    size_t      m, n, k;
+    int         ta, tb;
+    const char *what;
+} shape_table[ARCHLLM_CLB_SHAPES] = {
+    {640,  64,   64,   0, 1, "nb201-default T5: a d_model 64 projection, 64 x 10 tokens"},
+    {640,  384,  128,  0, 1, "T5 (d_model 128): fused q, k, v projection"},
+    {384,  128,  640,  1, 0, "T5 (d_model 128): its weight gradient"},
+    {640,  533,  128,  0, 1, "T5 (d_model 128): output head, 533 tokens (padded)"},
+    {512,  512,  512,  0, 0, "bench gemm n = 512"},
+    {512,  2048, 512,  0, 1, "t5-small: feed-forward in, 512 tokens"},
+    {1024, 1024, 1024, 0, 0, "bench gemm n = 1024"},
+};
+
+/* The plan, from cold runs on PoCL 3.1 (2 cores, a loaded machine) at the default budget:
+ * 42 s for CLBlast, what is left of 60 after our kernels' share.  The timings after the
+ * tuners build CLBlast's GEMM program twice with the tuned parameters (all indirect, all
+ * direct: 9-11 s each cold), so each tuner starts only if its share of the budget and those
+ * two builds and runs still fit; a build costs what the first call with CLBlast's own
+ * parameters took when that one was built (else BUILD_GUESS), the runs what its runs took.
+ * A larger budget samples more configurations, in proportion. */
+#define BASE_BUDGET 42.0
+#define BUILD_GUESS 11.0 /* s: a cold build of CLBlast's GEMM program, PoCL 3.1, 2 cores */
+#define BEAT        0.97 /* kept only when 3% faster: these machines swing */
+static const struct {
+    int    configs; /* sampled at BASE_BUDGET */
+    double share;   /* of the budget: its time cold at BASE_BUDGET */
+} plan[ARCHLLM_CLB_TUNERS] = {
+    {4, 0.27}, /* Xgemm: two reference builds and 4 configurations, 9-12 s */
+    {4, 0.17}, /* XgemmDirect: about 7.5 s */
+    {4, 0.04}, /* Copy: 1.3 s */
+    {4, 0.04}, /* Pad: 1.6 s */
+    {4, 0.04}, /* Transpose: 1.7 s */
+    {3, 0.15}, /* Padtranspose: 7.5 s for 4 (its large tiles compile slowly) */
+};
+
+#define ALL_INDIRECT 1u         /* XGEMM_MIN_INDIRECT_SIZE: no product is smaller */
+#define ALL_DIRECT   (1u << 20) /* its cube still fits 64 bits */
+
+enum { RUN_DEFAULT, RUN_INDIRECT, RUN_DIRECT };
+
+typedef struct {
+    cl_mem a, b, c;
+    float *ref[ARCHLLM_CLB_SHAPES]; /* C of CLBlast's own parameters, per shape */
+    float *got;
+} gemm_bufs;
+
+static uint64_t rng = 0x9E3779B97F4A7C15ull;
+static float randu(void)
+{
+    rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+    return (float)((rng >> 40) * (1.0 / 8388608.0)) - 1.0f;
+}
+
+static size_t max_of(int which)
+{
+    size_t n = 0;
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) {
+        size_t v = which == 0 ? shape_table[i].m * shape_table[i].k
+                 : which == 1 ? shape_table[i].k * shape_table[i].n : shape_table[i].m * shape_table[i].n;
+        if (v > n) n = v;
+    }
+    return n;
+}
+
+static archllm_status bufs_init(archllm_ctx_t *ctx, gemm_bufs *g)
+{
+    memset(g, 0, sizeof *g);
+    size_t na = max_of(0), nb = max_of(1), nc = max_of(2), nh = na > nb ? na : nb;
+    float *h = malloc(nh * sizeof(float));
+    g->got = malloc(nc * sizeof(float));
+    if (!h || !g->got) {
+        free(h);
+        return archllm_fail(ARCHLLM_ENOMEM, "GEMM timing buffers");
+    }
+    for (size_t i = 0; i < nh; i++) h[i] = randu();
+    archllm_status s = archllm_buf_alloc(ctx, &g->a, na * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &g->b, nb * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &g->c, nc * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, g->a, 0, h, na * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, g->b, 0, h, nb * sizeof(float));
+    free(h);
+    return s;
+}
+
+static void bufs_free(gemm_bufs *g)
+{
+    archllm_buf_free(&g->a);
+    archllm_buf_free(&g->b);
+    archllm_buf_free(&g->c);
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) free(g->ref[i]);
+    free(g->got);
+}
+
+static archllm_status gemm(archllm_ctx_t *ctx, gemm_bufs *g, int i)
+{
+    size_t m = shape_table[i].m, n = shape_table[i].n, k = shape_table[i].k;
+    int ta = shape_table[i].ta, tb = shape_table[i].tb;
+    return archllm_sgemm(ctx, ta, tb, m, n, k, 1.0f, (archllm_view){g->a, 0}, ta ? m : k, (archllm_view){g->b, 0},
+                         tb ? k : n, 0.0f, (archllm_view){g->c, 0}, n);
+}
+
+/* One way of running: every shape once (the first call builds CLBlast's GEMM program with
+ * the parameters in force), then best of 3 timed calls (2 above 0.3 GFLOP); C is kept as
+ * the reference (RUN_DEFAULT) or checked against it with twice the op harness's GEMM
+ * tolerance (both sides are float GEMMs). */
+static archllm_status time_shapes(archllm_ctx_t *ctx, gemm_bufs *g, int run, archllm_clblast_report *r,
+                                  double *build_s, int *wrong)
+{
+    *wrong = -1;
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) {
+        double t0 = archllm_now_s();
+        ARCHLLM_TRY(gemm(ctx, g, i));
+        ARCHLLM_TRY(archllm_ctx_finish(ctx));
+        if (i == 0) *build_s = archllm_now_s() - t0;
+        const archllm_clblast_shape *sh = &r->shapes[i];
+        size_t mn = sh->m * sh->n;
+        int reps = 2.0 * mn * sh->k > 3e8 ? 2 : 3;
+        double best = 1e30;
+        for (int rep = 0; rep < reps; rep++) {
+            double a = archllm_now_s();
+            ARCHLLM_TRY(gemm(ctx, g, i));
+            ARCHLLM_TRY(archllm_ctx_finish(ctx));
+            double d = archllm_now_s() - a;
+            if (d < best) best = d;
+        }
+        double *ms = run == RUN_DEFAULT ? &r->shapes[i].ms_default
+                   : run == RUN_INDIRECT ? &r->shapes[i].ms_indirect : &r->shapes[i].ms_direct;
+        *ms = best * 1e3;
+        if (run == RUN_DEFAULT) {
+            if (!(g->ref[i] = malloc(mn * sizeof(float)))) return archllm_fail(ARCHLLM_ENOMEM, "GEMM references");
+            ARCHLLM_TRY(archllm_buf_read(ctx, g->ref[i], g->c, 0, mn * sizeof(float)));
+            continue;
+        }
+        ARCHLLM_TRY(archllm_buf_read(ctx, g->got, g->c, 0, mn * sizeof(float)));
+        double atol = 4e-6 * sqrt((double)sh->k), rtol = 2e-5;
+        for (size_t j = 0; j < mn && *wrong < 0; j++)
+            if (!(fabs((double)g->got[j] - g->ref[i][j]) <= atol + rtol * fabs((double)g->ref[i][j]))) *wrong = i;
+    }
+    return ARCHLLM_OK;
+}
+
+static archllm_status set_routine(archllm_ctx_t *ctx, size_t min_indirect)
+{
+    archllm_clblast_set set = {1, {{"XGEMM_MIN_INDIRECT_SIZE", 0}}};
+    set.p[0].value = min_indirect;
+    return archllm_clblast_override(ctx->device, ARCHLLM_CLB_ROUTINE, &set);
+}
+
+/* tuned parameters where a tuner found them (tuned != 0), CLBlast's own elsewhere */
+static archllm_status apply_found(archllm_ctx_t *ctx, const archllm_clblast_report *r, int tuned)
+{
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
+        ARCHLLM_TRY(tuned && r->rows[k].state == ARCHLLM_CLB_TUNED
+                        ? archllm_clblast_override(ctx->device, k, &r->rows[k].found)
+                        : archllm_clblast_restore(ctx->device, k));
+    return archllm_clblast_restore(ctx->device, ARCHLLM_CLB_ROUTINE);
+}
+
+static size_t volume(int i) { return shape_table[i].m * shape_table[i].n * shape_table[i].k; }
+
+static size_t icbrt(size_t v) /* floor of the cube root */
+{
+    size_t c = (size_t)cbrt((double)v);
+    while (c > 0 && (unsigned long long)c * c * c > v) c--;
+    while ((unsigned long long)(c + 1) * (c + 1) * (c + 1) <= v) c++;
+    return c;
+}
+
+/* XGEMM_MIN_INDIRECT_SIZE that sends shapes [0, cut) to XgemmDirect and the rest to Xgemm:
+ * the geometric middle of the two volumes' cube roots (below the smallest shape: its own
+ * cube root, so smaller products stay direct; above the largest: just above it) */
+static size_t cut_value(int cut)
+{
+    if (cut == 0) return icbrt(volume(0)) > 0 ? icbrt(volume(0)) : 1;
+    if (cut == ARCHLLM_CLB_SHAPES) return icbrt(volume(cut - 1)) + 1;
+    size_t lo = icbrt(volume(cut - 1)) + 1, hi = icbrt(volume(cut));
+    size_t c = (size_t)(sqrt(cbrt((double)volume(cut - 1)) * cbrt((double)volume(cut))) + 0.5);
+    return c < lo ? lo : c > hi ? hi : c;
+}
+
+/* geometric mean of num / den over the shapes where take(i) (1 when there are none) */
+static double geo_ratio(const double *num, const double *den, const int *take)
+{
+    double sum = 0.0;
+    int n = 0;
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++)
+        if (take[i] && num[i] > 0 && num[i] < 1e299 && den[i] > 0) sum += log(num[i] / den[i]), n++;
+    return n ? exp(sum / n) : 1.0;
+}
+
+/* Which tuned kernels to keep and where to route.  A configuration is (the indirect kernels
+ * Xgemm, Copy, Pad, Transpose, Padtranspose: CLBlast's own or tuned; XgemmDirect: its own or
+ * tuned; the crossover), its cost the sum over the shapes of log ms, so that each shape
+ * counts alike; a path's time is what was measured for it: CLBlast's own run where its own
+ * routing took that path, the tuned runs for the tuned kernels, and no time (the
+ * configuration is out) where neither says.  Each departure from CLBlast's own (tuned
+ * indirect kernels, a tuned XgemmDirect, another crossover) must buy 3% of the geometric
+ * mean; kernels a configuration does not run (Xgemm when all shapes go direct) so stay
+ * CLBlast's own. */
+static void decide(archllm_clblast_report *r)
+{
+    enum { S = ARCHLLM_CLB_SHAPES };
+    const double inf = 1e300, penalty = -log(BEAT) * S;
+    double def[S], tin[S], tdi[S], ind[2][S], dir[2][S];
+    int def_direct[S], take[S];
+    unsigned long long d3 = (unsigned long long)r->default_min * r->default_min * r->default_min;
+    int tuned[2] = {0, r->rows[ARCHLLM_CLB_XGEMM_DIRECT].state == ARCHLLM_CLB_TUNED}; /* indirect, direct */
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
+        if (k != ARCHLLM_CLB_XGEMM_DIRECT && r->rows[k].state == ARCHLLM_CLB_TUNED) tuned[0] = 1;
+    for (int i = 0; i < S; i++) {
+        def[i] = r->shapes[i].ms_default;
+        tin[i] = r->shapes[i].ms_indirect > 0 ? r->shapes[i].ms_indirect : inf;
+        tdi[i] = r->shapes[i].ms_direct > 0 ? r->shapes[i].ms_direct : inf;
+        def_direct[i] = volume(i) < d3;
+        /* [0]: CLBlast's own kernels on that path; the tuned runs hold them where untuned */
+        ind[0][i] = !def_direct[i] ? def[i] : tuned[0] ? inf : tin[i];
+        dir[0][i] = def_direct[i] ? def[i] : tuned[1] ? inf : tdi[i];
+        ind[1][i] = tin[i];
+        dir[1][i] = tdi[i];
+    }
+    int cut_default = 0;
+    while (cut_default < S && def_direct[cut_default]) cut_default++;
+    int best_i = 0, best_d = 0, best_cut = cut_default;
+    double best = inf;
+    for (int ki = 0; ki <= tuned[0]; ki++)
+        for (int kd = 0; kd <= tuned[1]; kd++)
+            for (int cut = 0; cut <= S; cut++) {
+                if (cut > 0 && cut < S && volume(cut - 1) == volume(cut)) continue; /* one volume, one path */
+                double cost = penalty * (ki + kd + (cut != cut_default));
+                for (int i = 0; i < S; i++) cost += log(i < cut ? dir[kd][i] : ind[ki][i]);
+                if (cost < best) best = cost, best_i = ki, best_d = kd, best_cut = cut;
+            }
+    r->min_indirect = best_cut == cut_default ? r->default_min : cut_value(best_cut);
+    double kept[S];
+    for (int i = 0; i < S; i++) {
+        r->shapes[i].direct = i < best_cut;
+        kept[i] = i < best_cut ? dir[best_d][i] : ind[best_i][i];
+        take[i] = 1;
+    }
+    r->gain = 1.0 / geo_ratio(kept, def, take);
+    /* each path's tuned kernels against CLBlast's own where CLBlast's routing runs them */
+    for (int i = 0; i < S; i++) take[i] = !def_direct[i];
+    double g_ind = geo_ratio(tin, def, take);
+    for (int i = 0; i < S; i++) take[i] = def_direct[i];
+    double g_dir = geo_ratio(tdi, def, take);
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++) {
+        archllm_clblast_row *row = &r->rows[k];
+        if (row->state != ARCHLLM_CLB_TUNED) continue;
+        int direct = k == ARCHLLM_CLB_XGEMM_DIRECT, keep = direct ? best_d : best_i;
+        row->state = keep ? ARCHLLM_CLB_KEPT : ARCHLLM_CLB_DROPPED;
+        snprintf(row->note, sizeof row->note, "%s; %.2fx CLBlast's own time where it runs %s", keep ? "kept" :
+                 "not in the fastest configuration", direct ? g_dir : g_ind, direct ? "XgemmDirect" : "Xgemm");
+    }
+}
+
+static int configs_for(int k, double budget_s)
+{
+    const char *env = getenv("ARCHLLM_CLBLAST_TUNE_CONFIGS");
+    if (env && atoi(env) > 0) return atoi(env);
+    int c = (int)(plan[k].configs * budget_s / BASE_BUDGET + 0.5);
+    return c < 1 ? 1 : c;
+}
+
+static void say(const archllm_autotune_params *p, const char *fmt, ...) ARCHLLM_PRINTF(2, 3);
+static void say(const archllm_autotune_params *p, const char *fmt, ...)
+{
+    if (!p->progress) return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    p->progress(p->user, line);
+}
+
+archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotune_params *p,
+                                        archllm_clblast_report *r)
+{
+    double start = archllm_now_s(), budget = p->budget_s;
+#define ELAPSED() (archllm_now_s() - start)
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) {
+        r->shapes[i].m = shape_table[i].m, r->shapes[i].n = shape_table[i].n, r->shapes[i].k = shape_table[i].k;
+        r->shapes[i].trans_a = shape_table[i].ta, r->shapes[i].trans_b = shape_table[i].tb;
+        r->shapes[i].what = shape_table[i].what;
+    }
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++) r->rows[k].state = ARCHLLM_CLB_SKIPPED;
+    for (int k = 0; k < ARCHLLM_CLB_COUNT; k++) ctx->tuning.clblast[k].n = 0;
+    archllm_status s = apply_found(ctx, r, 0); /* from CLBlast's own, whatever a context applied */
+    archllm_clblast_set routine;
+    if (s == ARCHLLM_OK) s = archllm_clblast_get(ctx->device, ARCHLLM_CLB_ROUTINE, &routine);
+    if (s != ARCHLLM_OK) return s;
+    r->default_min = r->min_indirect = archllm_clblast_value(&routine, "XGEMM_MIN_INDIRECT_SIZE", 0);
+    if (budget <= 0) {
+        snprintf(r->note, sizeof r->note, "skipped: no budget left");
+        say(p, "clblast %-12s skipped (budget): CLBlast's own parameters stay", "all");
+        r->seconds = ELAPSED();
+        return ARCHLLM_OK;
+    }
+    gemm_bufs g;
+    double build = 0.0;
+    int wrong;
+    s = bufs_init(ctx, &g);
+    /* 1. CLBlast's own: the times to beat and the reference products */
+    if (s == ARCHLLM_OK) s = time_shapes(ctx, &g, RUN_DEFAULT, r, &build, &wrong);
+    if (s != ARCHLLM_OK) { /* not this tuner's to fix: the GEMMs themselves will say so */
+        bufs_free(&g);
+        snprintf(r->note, sizeof r->note, "timing GEMMs on CLBlast's own parameters failed: %s", archllm_last_error());
+        archllm_error_clear();
+        say(p, "clblast %-12s %s", "defaults", r->note);
+        r->seconds = ELAPSED();
+        return ARCHLLM_OK;
+    }
+    say(p, "clblast %-12s %d GEMM shapes timed, CLBlast's own parameters (crossover %zu; first call %.1f s) "
+           "(%.1f s)", "defaults", ARCHLLM_CLB_SHAPES, r->default_min, build, ELAPSED());
+    double reserve = 2.0 * ((build >= 1.0 ? build : BUILD_GUESS) + (ELAPSED() - build));
+    /* 2. the tuners, while their shares fit before the reserve */
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++) {
+        archllm_clblast_row *row = &r->rows[k];
+        archllm_clblast_tuner_info info;
+        archllm_clblast_tuner(k, &info);
+        const char *name = archllm_clblast_kernel_name(k);
+        if (ELAPSED() + plan[k].share * budget + reserve > budget) {
+            say(p, "clblast %-12s skipped (budget): CLBlast's own parameters stay", name);
+            continue;
+        }
+        row->configs = configs_for(k, budget);
+        if (row->configs > info.max_configs) row->configs = info.max_configs;
+        double t0 = archllm_now_s();
+        char shape[48], v[ARCHLLM_CLB_MAX_PARAMS * 48];
+        if (info.k) snprintf(shape, sizeof shape, "%zux%zux%zu", info.m, info.n, info.k);
+        else snprintf(shape, sizeof shape, "%zux%zu", info.m, info.n);
+        if (archllm_clblast_tune(ctx->queue, k, row->configs, &row->found) == ARCHLLM_OK) {
+            row->state = ARCHLLM_CLB_TUNED;
+            archllm_clblast_format(&row->found, v, sizeof v);
+        } else {
+            row->state = ARCHLLM_CLB_FAILED;
+            snprintf(row->note, sizeof row->note, "%s", archllm_last_error());
+            archllm_error_clear();
+            snprintf(v, sizeof v, "failed (%s): CLBlast's own parameters stay", row->note);
+        }
+        row->seconds = archllm_now_s() - t0;
+        say(p, "clblast %-12s %s, %d of %.0f configurations: %s (%.1f s)", name, shape, row->configs, info.space, v,
+            row->seconds);
+    }
+    /* 3. the tuned kernels, all indirect and all direct */
+    if (ELAPSED() + reserve / 2 > budget) {
+        snprintf(r->note, sizeof r->note, "no time left to time the tuned parameters: CLBlast's own stay");
+        say(p, "clblast %-12s skipped (budget): %s", "timing", r->note);
+        for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
+            if (r->rows[k].state == ARCHLLM_CLB_TUNED)
+                r->rows[k].state = ARCHLLM_CLB_DROPPED, snprintf(r->rows[k].note, sizeof r->rows[k].note, "not timed");
+    } else {
+        static const size_t route[2] = {ALL_INDIRECT, ALL_DIRECT};
+        static const char *const route_name[2] = {"indirect", "direct"};
+        for (int w = 0; w < 2 && s == ARCHLLM_OK; w++) {
+            double t0 = archllm_now_s();
+            s = apply_found(ctx, r, 1);
+            if (s == ARCHLLM_OK) s = set_routine(ctx, route[w]);
+            if (s == ARCHLLM_OK) s = time_shapes(ctx, &g, RUN_INDIRECT + w, r, &build, &wrong);
+            if (s == ARCHLLM_OK && wrong >= 0)
+                s = archllm_fail(ARCHLLM_ECLBLAST, "%zux%zux%zu gave other products than CLBlast's own parameters",
+                                 shape_table[wrong].m, shape_table[wrong].n, shape_table[wrong].k);
+            if (s == ARCHLLM_OK)
+                say(p, "clblast %-12s %d GEMM shapes timed, the tuned parameters, all %s (first call %.1f s) (%.1f s)",
+                    "timing", ARCHLLM_CLB_SHAPES, route_name[w], build, archllm_now_s() - t0);
+        }
+        if (s != ARCHLLM_OK) { /* the tuned parameters are unusable: all of CLBlast's own stay */
+            snprintf(r->note, sizeof r->note, "timing the tuned parameters failed: %s", archllm_last_error());
+            archllm_error_clear();
+            say(p, "clblast %-12s %s", "timing", r->note);
+            for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) r->shapes[i].ms_indirect = r->shapes[i].ms_direct = 0.0;
+            for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
+                if (r->rows[k].state == ARCHLLM_CLB_TUNED)
+                    r->rows[k].state = ARCHLLM_CLB_DROPPED, snprintf(r->rows[k].note, sizeof r->rows[k].note,
+                                                                     "%s", "its GEMMs failed or differed");
+        } else {
+            r->timed = 1;
+        }
+        s = ARCHLLM_OK;
+    }
+    bufs_free(&g);
+    /* 4. keep what won, and run on it */
+    decide(r);
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
+        if (r->rows[k].state == ARCHLLM_CLB_KEPT) ctx->tuning.clblast[k] = r->rows[k].found;
+    if (r->min_indirect != r->default_min) {
+        archllm_clblast_set *set = &ctx->tuning.clblast[ARCHLLM_CLB_ROUTINE];
+        set->n = 1;
+        snprintf(set->p[0].name, sizeof set->p[0].name, "XGEMM_MIN_INDIRECT_SIZE");
+        set->p[0].value = r->min_indirect;
+    }
+    archllm_tuning_apply_clblast(ctx);
+    char kept[256] = "";
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
+        if (r->rows[k].state == ARCHLLM_CLB_KEPT) {
+            size_t l = strlen(kept);
+            snprintf(kept + l, sizeof kept - l, "%s%s", l ? ", " : "", archllm_clblast_kernel_name(k));
+        }
+    r->seconds = ELAPSED();
+    say(p, "clblast %-12s kept: %s; crossover %zu%s; the shapes %.2fx as fast as on CLBlast's own (%.1f s in all)",
+        "result", kept[0] ? kept : "none of the tuned kernels", r->min_indirect,
+        r->min_indirect == r->default_min ? " (CLBlast's own)" : "", r->gain, r->seconds);
+    return ARCHLLM_OK;
+#undef ELAPSED
+}
+
+static const char *state_name(int st)
+{
+    return st == ARCHLLM_CLB_KEPT ? "kept" : st == ARCHLLM_CLB_DROPPED ? "dropped" : st == ARCHLLM_CLB_FAILED ? "failed"
+         : st == ARCHLLM_CLB_SKIPPED ? "skipped" : "tuned";
+}
+
+void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+#define PUT(...) (n += n < cap ? (size_t)snprintf(out + n, cap - n, __VA_ARGS__) : 0)
+    PUT("%-14s %-8s %7s %6s  %s\n", "CLBlast kernel", "state", "configs", "s", "parameters, or why CLBlast's own stay");
+    for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++) {
+        const archllm_clblast_row *row = &r->rows[k];
+        char v[ARCHLLM_CLB_MAX_PARAMS * 48], c[16] = "-", sec[16] = "-";
+        archllm_clblast_format(&row->found, v, sizeof v);
+        if (row->state != ARCHLLM_CLB_SKIPPED) {
+            snprintf(c, sizeof c, "%d", row->configs);
+            snprintf(sec, sizeof sec, "%.1f", row->seconds);
+        }
+        const char *what = row->state == ARCHLLM_CLB_SKIPPED ? "budget" : row->state == ARCHLLM_CLB_FAILED ? row->note : v;
+        PUT("%-14s %-8s %7s %6s  %s\n", archllm_clblast_kernel_name(k), state_name(row->state), c, sec, what);
+        if (row->state == ARCHLLM_CLB_DROPPED || row->state == ARCHLLM_CLB_KEPT)
+            PUT("%-14s %-8s %7s %6s  %s\n", "", "", "", "", row->note);
+    }
+    PUT("%-20s %11s %12s %10s  %-8s %s\n", "GEMM M x N x K", "CLBlast ms", "indirect ms", "direct ms", "runs", "shape");
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) {
+        const archllm_clblast_shape *sh = &r->shapes[i];
+        char name[40], ms[3][16] = {"-", "-", "-"};
+        const double v[3] = {sh->ms_default, sh->ms_indirect, sh->ms_direct};
+        snprintf(name, sizeof name, "%zux%zux%zu %s%s", sh->m, sh->n, sh->k, sh->trans_a ? "T" : "N",
+                 sh->trans_b ? "T" : "N");
+        for (int j = 0; j < 3; j++)
+            if (v[j] > 0) snprintf(ms[j], sizeof ms[j], "%.3f", v[j]);
+        PUT("%-20s %11s %12s %10s  %-8s %s\n", name, ms[0], ms[1], ms[2], sh->direct ? "direct" : "indirect", sh->what);
+    }
+    PUT("crossover XGEMM_MIN_INDIRECT_SIZE %zu (CLBlast's own %zu); the shapes %.2fx as fast as on CLBlast's own%s%s\n",
+        r->min_indirect, r->default_min, r->gain, r->note[0] ? "; " : "", r->note);
+#undef PUT
+}
