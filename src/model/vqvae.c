@@ -1,7 +1,7 @@
 /* vqvae.c - the VQ-VAE's forward, backward and update, by hand, op by op (see vqvae.h for
- * the shapes).  Big matmuls go through CLBlast (archllm_sgemm, row-major, PyTorch's
- * (out, in) weight layout, so y = x W^T); everything per node or per pair is one of the
- * fused kernels of cl/graph.cl, cl/quantize.cl and cl/recon.cl. */
+ * the shapes).  The linear layers run on cl/linear.cl (PyTorch's (out, in) weight layout,
+ * y = x W^T, bias, position embedding and ReLU fused); everything per node or per pair is
+ * one of the fused kernels of cl/graph.cl, cl/quantize.cl and cl/recon.cl. */
 #include "model/vqvae.h"
 
 #include <math.h>
