@@ -12,6 +12,6 @@ EXTRA_DIST += bench/linear/bench.sh bench/linear/linear_torch.py
 check_PROGRAMS += bench/t5/bench_t5
 bench_t5_bench_t5_SOURCES = bench/t5/bench_t5.c
 bench_t5_bench_t5_LDADD = $(TEST_LIBS)
-EXTRA_DIST += bench/t5/bench_torch.py bench/t5/bench.sh
+EXTRA_DIST += bench/t5/bench_torch.py bench/t5/bench.sh bench/t5/t5-small.cfg
 EXTRA_DIST += bench/search/compare.sh
 EXTRA_DIST += bench/generate/lm_mass.py
