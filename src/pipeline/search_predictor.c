@@ -1,8 +1,8 @@
 /* search_predictor.c - search methods that learn from their queries: an MLP ensemble
  * fitted to the validation accuracies so far ranks a pool of candidates before each
  * round of queries.  BANANAS-style: mutations of the best cells in the adjacency
- * encoding.  archllm-guided: the T5's fill and generate proposals in the VQ-VAE's
- * quantized latents.  See pipeline.h. */
+ * encoding.  archllm-guided: the T5's fill and generate proposals and single edits of the
+ * best cells, in the VQ-VAE's quantized latents.  See pipeline.h. */
 #include "config.h"
 #include "pipeline/pipeline.h"
 
