@@ -23,6 +23,8 @@ archllm_autotune_params archllm_autotune_default_params(void);
 /* Of a budget for tuning a device, the part our kernels' tuner gets first (30%: about 16 s
  * of 60 on a cold PoCL cache, 8 s warm); CLBlast's gets what is left. */
 #define ARCHLLM_AUTOTUNE_KERNELS_SHARE 0.3
+/* of the rest, the share CLBlast's steps are planned in (their overruns take the remainder) */
+#define ARCHLLM_AUTOTUNE_CLBLAST_PLAN 0.85
 
 enum { ARCHLLM_CAND_TIMED, ARCHLLM_CAND_REJECTED, ARCHLLM_CAND_SKIPPED, ARCHLLM_CAND_FAILED };
 typedef struct {
