@@ -61,6 +61,32 @@ bench_verdict() {
     fi
 }
 
+# bench_torch PY TDEV [MODULE...]: whether PyTorch's side can run on TDEV (cpu, cuda or none)
+# with PY importing torch and the MODULEs; sets torch_ver to their versions, and when the
+# side is left out says why in one line and returns 1.
+bench_torch() {
+    _bench_py=$1 _bench_tdev=$2
+    shift 2
+    _bench_mods="torch"
+    for _bench_m in "$@"; do _bench_mods="$_bench_mods, $_bench_m"; done
+    torch_ver=""
+    if [ "$_bench_tdev" = none ]; then
+        echo "PyTorch: left out (--torch-device none); archllm's side alone"
+        return 1
+    fi
+    _bench_vers="torch.__version__"
+    for _bench_m in "$@"; do _bench_vers="$_bench_vers, $_bench_m.__version__"; done
+    if ! torch_ver=$("$_bench_py" -c "import $_bench_mods; print($_bench_vers)" 2>/dev/null); then
+        echo "PyTorch: not available ($_bench_py -c 'import $_bench_mods' failed); archllm's side alone"
+        return 1
+    fi
+    if [ "$_bench_tdev" = cuda ] && ! "$_bench_py" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+        echo "PyTorch: $torch_ver has no CUDA device here; archllm's side alone"
+        return 1
+    fi
+    return 0
+}
+
 # bench_median: the median of the numbers on stdin, one a line ("-" when there are none)
 bench_median() {
     sort -n | awk 'NF { v[++n] = $1 } END { if (!n) print "-"; else if (n % 2) print v[(n + 1) / 2];

@@ -15,6 +15,20 @@
 #define ATT_MASK   2u /* key padding mask (B, Lk), nonzero = keep */
 #define ATT_CAUSAL 4u /* mask keys k > q + q0 */
 
+/* x[0..n) = softmax of x given its maximum mx, in place; a macro so that one body serves
+ * global and local rows (OpenCL 1.2 has no generic address space) */
+#define ATT_SOFTMAX_ROW(x, n, mx)                  \
+    do {                                          \
+        float sum_ = 0.0f;                        \
+        for (uint k_ = 0; k_ < (n); k_++) {       \
+            float e_ = exp((x)[k_] - (mx));       \
+            (x)[k_] = e_;                         \
+            sum_ += e_;                           \
+        }                                         \
+        float inv_ = 1.0f / sum_;                 \
+        for (uint k_ = 0; k_ < (n); k_++) (x)[k_] *= inv_; \
+    } while (0)
+
 /* out[b, h, l0 + l, j] (row length dk, Lcap rows per head) = in[(b*L + l)*ld_in + h*dk + j] */
 __kernel void split_heads(__global float *out, uint out_off, __global const float *in, uint in_off,
                           uint B, uint L, uint H, uint dk, uint ld_in, uint Lcap, uint l0)
@@ -55,14 +69,7 @@ __kernel void attn_softmax_fwd(__global float *s, uint s_off, __global const flo
         x[k] = v;
         mx = fmax(mx, v);
     }
-    float sum = 0.0f;
-    for (uint k = 0; k < Lk; k++) {
-        float e = exp(x[k] - mx);
-        x[k] = e;
-        sum += e;
-    }
-    float inv = 1.0f / sum;
-    for (uint k = 0; k < Lk; k++) x[k] *= inv;
+    ATT_SOFTMAX_ROW(x, Lk, mx);
 }
 
 /* In place: dp(rows, Lk) becomes dscores = p * (dp - sum_k dp*p) */
@@ -274,14 +281,7 @@ __kernel void attn_fused_fwd(__global float *out, uint o_off, uint ldo, __global
         __local float *r = S + i * Lk;
         float mx = -FLT_MAX;
         for (uint j = 0; j < Lk; j++) mx = fmax(mx, r[j]);
-        float sum = 0.0f;
-        for (uint j = 0; j < Lk; j++) {
-            float x = exp(r[j] - mx);
-            r[j] = x;
-            sum += x;
-        }
-        float inv = 1.0f / sum;
-        for (uint j = 0; j < Lk; j++) r[j] *= inv;
+        ATT_SOFTMAX_ROW(r, Lk, mx);
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     fa_store(p + p_off + bh * Lq * Lk, Lk, S, Lk, Lq, Lk);

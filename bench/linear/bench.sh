@@ -30,7 +30,7 @@ bench_machine "$top/archllm"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/archllm-linear-bench.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 torch=1
-"$py" -c 'import torch' 2>/dev/null || { torch=0; echo "PyTorch: not available; archllm's side alone"; }
+bench_torch "$py" cpu || torch=0
 r=1
 while [ "$r" -le "$rounds" ]; do
     "$ops" --perf --filter "M=1792 " > "$tmp/a.out" 2>&1 || { cat "$tmp/a.out"; exit 1; }

@@ -59,14 +59,7 @@ bench_machine "${ARCHLLM:-$top/archllm}" "$device"
 "$b5" "$cfg" $dev --steps 3 $args > "$tmp/warm.log" 2>&1 || { cat "$tmp/warm.log"; exit 1; }
 model=$(sed -n 's/^T5 //p' "$tmp/warm.log")
 targs=$(echo "$model" | sed -n 's/^v\(1\.[01]\) d_model \([0-9]*\) heads \([0-9]*\) x \([0-9]*\) d_ff \([0-9]*\) layers \([0-9]*\)+\([0-9]*\) vocab \([0-9]*\),.*/--variant v\1 --d_model \2 --heads \3 --d_kv \4 --d_ff \5 --layers \6 --decoder_layers \7 --vocab \8/p' | tr . _)
-torch_ver=""
-if [ "$tdev" = none ]; then
-    echo "PyTorch: left out (--torch-device none); archllm's side alone"
-elif ! torch_ver=$("$py" -c 'import torch, transformers; print(torch.__version__, transformers.__version__)' 2>/dev/null); then
-    echo "PyTorch: not available ($py -c 'import torch, transformers' failed); archllm's side alone"
-    tdev=none
-elif [ "$tdev" = cuda ] && ! "$py" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-    echo "PyTorch: $torch_ver has no CUDA device here; archllm's side alone"
+if ! bench_torch "$py" "$tdev" transformers; then
     tdev=none
 elif [ -z "$targs" ]; then
     echo "PyTorch: left out (could not read the model's sizes from bench_t5: '$model')"

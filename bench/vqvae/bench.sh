@@ -50,16 +50,7 @@ export POCL_CPU_MAX_CU_COUNT="$threads"
 bench_machine "$bin" "$device"
 
 # PyTorch's side: say in one line why it is left out
-torch_ver=""
-if [ "$tdev" = none ]; then
-    echo "PyTorch: left out (--torch-device none); archllm's side alone"
-elif ! torch_ver=$("$py" -c 'import torch; print(torch.__version__)' 2>/dev/null); then
-    echo "PyTorch: not available ($py -c 'import torch' failed); archllm's side alone"
-    tdev=none
-elif [ "$tdev" = cuda ] && ! "$py" -c 'import sys, torch; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
-    echo "PyTorch: $torch_ver has no CUDA device here; archllm's side alone"
-    tdev=none
-fi
+bench_torch "$py" "$tdev" || tdev=none
 
 "$bin" dataset "$space" --out "$tmp/cells.jsonl"
 cat > "$tmp/bench.cfg" <<CFG

@@ -71,7 +71,14 @@ archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
     archllm_tuning_apply_clblast(ctx); /* theirs for CLBlast, else CLBlast's own */
     /* ARCHLLM_MATMUL_MAX: archllm_op_matmul's crossover by hand (0: every GEMM on CLBlast), for benchmarks */
     const char *mm = getenv("ARCHLLM_MATMUL_MAX");
-    if (mm && *mm) ctx->tuning.matmul_max = strtod(mm, NULL);
+    if (mm && *mm) {
+        char *end;
+        double v = strtod(mm, &end);
+        if (*end || !(v >= 0.0)) /* NaN fails too */
+            fprintf(stderr, "archllm: ignoring ARCHLLM_MATMUL_MAX=%s: not a number >= 0 (keeping %.0f)\n", mm,
+                    ctx->tuning.matmul_max);
+        else ctx->tuning.matmul_max = v;
+    }
     *out = ctx;
     return ARCHLLM_OK;
 }

@@ -16,6 +16,7 @@
 #include "backend/backend.h"
 #include "util/fileio.h"
 
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,9 @@ archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t)
     case ARCHLLM_TUNE_LINEAR_COLS: v.v[0] = tu->linear_cols; break;
     case ARCHLLM_TUNE_REDUCE_WG: v.v[0] = tu->reduce_wg; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: v.v[0] = tu->attn_tile, v.v[1] = tu->attn_vw; break;
-    case ARCHLLM_TUNE_MATMUL_MAX: v.v[0] = (int)tu->matmul_max; break;
+    case ARCHLLM_TUNE_MATMUL_MAX: /* ARCHLLM_MATMUL_MAX may have set more than an int holds */
+        v.v[0] = tu->matmul_max >= INT_MAX ? INT_MAX : (int)tu->matmul_max;
+        break;
     }
     return v;
 }

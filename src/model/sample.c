@@ -124,7 +124,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         wt[l].wi = (at += I * d), wt[l].wo = (at += d * Fp);
         at += F * d;
     }
-    int head_t = (double)Bz * V * d <= ctx->tuning.matmul_max;
+    int head_t = archllm_op_matmul_is_own(ctx, 0, 0, Bz, V, d);
     size_t wt_head = at;
     if (head_t) at += d * V;
     cl_mem dbuf = NULL, ibuf = NULL;

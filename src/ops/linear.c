@@ -112,11 +112,16 @@ archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t 
     return archllm_fail(ARCHLLM_EINVAL, "matmul: A^T B^T has no cl/linear.cl kernel");
 }
 
+int archllm_op_matmul_is_own(const archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k)
+{
+    return !(ta && tb) && k > 0 && (double)m * (double)n * (double)k <= ctx->tuning.matmul_max;
+}
+
 archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
                                  archllm_view a, size_t lda, archllm_view b, size_t ldb, float beta, archllm_view c,
                                  size_t ldc)
 {
-    if (!(ta && tb) && k > 0 && (double)m * (double)n * (double)k <= ctx->tuning.matmul_max)
+    if (archllm_op_matmul_is_own(ctx, ta, tb, m, n, k))
         return archllm_op_matmul_own(ctx, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return archllm_sgemm(ctx, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

@@ -30,6 +30,8 @@ archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, s
 /* out(C, R) = in(R, C)^T, rows ldout and ldin apart (cl/linear.cl) */
 archllm_status archllm_op_transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in, size_t ldin,
                                     size_t R, size_t C);
+/* whether archllm_op_matmul would run this product on cl/linear.cl */
+int archllm_op_matmul_is_own(const archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k);
 /* always cl/linear.cl (EINVAL for A^T B^T): for tests and the tuner */
 archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
                                      archllm_view a, size_t lda, archllm_view b, size_t ldb, float beta,
