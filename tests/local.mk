@@ -45,7 +45,7 @@ TESTS += tests/io/test_safetensors
 check_PROGRAMS += tests/test_ops
 tests_test_ops_SOURCES = tests/ops/main.c tests/ops/harness.h tests/ops/families.h tests/ops/cases_basic.c \
 	tests/ops/cases_graph.c tests/ops/cases_linear.c tests/ops/cases_quantize.c tests/ops/cases_recon.c \
-	tests/ops/cases_t5.c
+	tests/ops/cases_t5.c tests/ops/cases_ensemble.c
 tests_test_ops_LDADD = $(TEST_LIBS)
 TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh
 EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh

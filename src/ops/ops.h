@@ -54,4 +54,34 @@ archllm_status archllm_op_adamw(archllm_ctx_t *ctx, archllm_view param, archllm_
                                 archllm_view grad, archllm_view norm_sq, size_t n,
                                 const archllm_adamw_params *p);
 
+/* The search surrogate's MLP ensemble (cl/ensemble.cl): M members of H units (16, 32 or
+ * 64) over F features, stored at these offsets of a parameter table's buffers:
+ * w1 (F, M*H) with member m's units in columns m*H.., b1 (M*H), w2 (M*H), b2 (M). */
+typedef struct {
+    size_t w1, b1, w2, b2;
+} archllm_ensemble_layout;
+/* The rows an ensemble reads: x (n, F) floats; or, when codes.buf is set, (n, L) int32
+ * codes in [0, K), each standing for a row of tab (K, D), so F = L*D (the kernels then
+ * sum per-code products of layer 1 instead of multiplying F features: scratch holds
+ * 2*L*K*H floats a member). */
+typedef struct {
+    archllm_view x;
+    size_t       F;
+    archllm_view codes, tab, scratch;
+    size_t       L, K, D;
+} archllm_ensemble_rows;
+/* steps full-batch AdamW steps of every member on n rows with targets t (n), the loss the
+ * mean over rows and members of (out - t)^2, from global step first_step (1-based) on;
+ * hp's lr, betas, eps and weight_decay (on w1 and w2) apply, its clipping does not.
+ * bc: room for 2 * steps floats, which the launcher fills with the bias corrections.  The
+ * last step's gradient stays in grad.  update = 0: that gradient only (steps 1). */
+archllm_status archllm_op_ensemble_fit(archllm_ctx_t *ctx, cl_mem param, cl_mem grad, cl_mem m, cl_mem v,
+                                       const archllm_ensemble_layout *at, const archllm_ensemble_rows *rows,
+                                       archllm_view t, archllm_view bc, size_t n, size_t M, size_t H, size_t steps,
+                                       int first_step, const archllm_adamw_params *hp, int update);
+/* out (n, M): every member's output for n rows */
+archllm_status archllm_op_ensemble_predict(archllm_ctx_t *ctx, archllm_view out, cl_mem param,
+                                           const archllm_ensemble_layout *at, const archllm_ensemble_rows *rows,
+                                           size_t n, size_t M, size_t H);
+
 #endif

@@ -18,15 +18,18 @@ typedef struct {
     size_t i;
 } scored;
 
-/* What both methods share: the ensemble, the history's features and the pool's. */
+/* What both methods share: the ensemble, the history's rows and the pool's. */
 typedef struct predictor predictor;
-typedef archllm_status (*featurize_fn)(const predictor *P, const archllm_cell *c, float *out);
+/* a cell's row: F floats (bananas) or L int32 codes (archllm-guided) */
+typedef archllm_status (*featurize_fn)(const predictor *P, const archllm_cell *c, void *row);
 
 struct predictor {
     archllm_ensemble *ens;
-    int               F;
+    int               codes;          /* rows of codes (the ensemble's _codes entry points) */
+    size_t            row_bytes;
     size_t            rows;           /* the largest pool or history fitted/predicted */
-    float            *hx, *px, *pred; /* (rows, F) history, (rows, F) pool, (rows, members) */
+    char             *hx, *px;        /* (rows, row_bytes) history and pool */
+    float            *pred;           /* (rows, members) */
     scored           *score;
     size_t           *order;
     archllm_cell     *pool;           /* (rows) */
@@ -36,9 +39,6 @@ struct predictor {
     /* archllm-guided */
     archllm_pipeline_models *pm;
     archllm_proposer         pr;
-    float                   *codebook; /* (K, D) */
-    int                      D;
-    int32_t                 *codes;     /* (L) */
     archllm_guided_params    gp;
     archllm_bananas_params   bp;
 };
@@ -48,25 +48,24 @@ static void predictor_free(predictor *P)
     if (!P) return;
     archllm_ensemble_free(P->ens);
     free(P->hx), free(P->px), free(P->pred), free(P->score), free(P->order), free(P->pool);
-    free(P->codebook), free(P->codes);
     archllm_proposer_free(&P->pr);
     free(P);
 }
 
-static archllm_status predictor_alloc(predictor *P, archllm_ctx_t *ctx, int F, size_t rows,
-                                      const archllm_ensemble_params *ep)
+/* buffers for `rows` rows of row_bytes (the ensemble is made by the caller) */
+static archllm_status predictor_alloc(predictor *P, size_t row_bytes, size_t rows, const archllm_ensemble_params *ep)
 {
-    P->F = F;
+    P->row_bytes = row_bytes;
     P->rows = rows;
-    P->hx = malloc(rows * (size_t)F * sizeof *P->hx);
-    P->px = malloc(rows * (size_t)F * sizeof *P->px);
+    P->hx = malloc(rows * row_bytes);
+    P->px = malloc(rows * row_bytes);
     P->pred = malloc(rows * (size_t)ep->members * sizeof *P->pred);
     P->score = malloc(rows * sizeof *P->score);
     P->order = malloc(rows * sizeof *P->order);
     P->pool = malloc(rows * sizeof *P->pool);
     if (!P->hx || !P->px || !P->pred || !P->score || !P->order || !P->pool)
-        return archllm_fail(ARCHLLM_ENOMEM, "search predictor (%zu rows of %d features)", rows, F);
-    return archllm_ensemble_init(&P->ens, ctx, F, (int)rows, ep);
+        return archllm_fail(ARCHLLM_ENOMEM, "search predictor (%zu rows of %zu bytes)", rows, row_bytes);
+    return ARCHLLM_OK;
 }
 
 static int by_score_desc(const void *a, const void *b)
@@ -90,16 +89,18 @@ static archllm_status rank_pool(predictor *P, const archllm_search_state *st, si
     if (!y) return archllm_fail(ARCHLLM_ENOMEM, "search predictor targets");
     size_t fitted = 0;
     for (size_t i = 0; i < nh; i++) {
-        if (P->featurize(P, &hist[i], P->hx + fitted * (size_t)P->F) != ARCHLLM_OK) continue;
+        if (P->featurize(P, &hist[i], P->hx + fitted * P->row_bytes) != ARCHLLM_OK) continue;
         y[fitted++] = valid[i];
     }
     archllm_error_clear();
     archllm_status s = ARCHLLM_OK;
-    if (fitted >= 2) s = archllm_ensemble_fit(P->ens, P->hx, y, (int)fitted, st->rng);
+    if (fitted >= 2)
+        s = P->codes ? archllm_ensemble_fit_codes(P->ens, (const int32_t *)P->hx, y, (int)fitted, st->rng)
+                     : archllm_ensemble_fit(P->ens, (const float *)P->hx, y, (int)fitted, st->rng);
     free(y);
     ARCHLLM_TRY(s);
     for (size_t i = 0; i < *np; i++) {
-        if (P->featurize(P, &P->pool[i], P->px + kept * (size_t)P->F) != ARCHLLM_OK) continue;
+        if (P->featurize(P, &P->pool[i], P->px + kept * P->row_bytes) != ARCHLLM_OK) continue;
         P->pool[kept++] = P->pool[i];
     }
     archllm_error_clear();
@@ -107,7 +108,9 @@ static archllm_status rank_pool(predictor *P, const archllm_search_state *st, si
     *n = 0;
     if (!kept) return ARCHLLM_OK;
     int M = archllm_ensemble_members(P->ens);
-    if (fitted >= 2) ARCHLLM_TRY(archllm_ensemble_predict(P->ens, P->px, (int)kept, P->pred));
+    if (fitted >= 2)
+        ARCHLLM_TRY(P->codes ? archllm_ensemble_predict_codes(P->ens, (const int32_t *)P->px, (int)kept, P->pred)
+                             : archllm_ensemble_predict(P->ens, (const float *)P->px, (int)kept, P->pred));
     for (size_t i = 0; i < kept; i++) {
         double mean = 0, var = 0;
         if (fitted >= 2) {
@@ -143,9 +146,9 @@ archllm_bananas_params archllm_bananas_default_params(void)
         .initial = 10, .candidates = 100, .parents = 10, .per_round = 10, .ens = archllm_ensemble_default_params()};
 }
 
-static archllm_status adjacency_features(const predictor *P, const archllm_cell *c, float *out)
+static archllm_status adjacency_features(const predictor *P, const archllm_cell *c, void *row)
 {
-    archllm_search_encode(P->space, c, out);
+    archllm_search_encode(P->space, c, row);
     return ARCHLLM_OK;
 }
 
@@ -200,13 +203,10 @@ archllm_guided_params archllm_guided_default_params(void)
     return p;
 }
 
-static archllm_status latent_features(const predictor *P, const archllm_cell *c, float *out)
+/* a cell's VQ-VAE codes; the ensemble reads each as its codebook vector */
+static archllm_status latent_features(const predictor *P, const archllm_cell *c, void *row)
 {
-    const archllm_pipeline_models *pm = P->pm;
-    ARCHLLM_TRY(archllm_pipeline_codes_of(pm, c, P->codes));
-    for (int i = 0; i < pm->L; i++)
-        memcpy(out + (size_t)i * P->D, P->codebook + (size_t)P->codes[i] * P->D, (size_t)P->D * sizeof *out);
-    return ARCHLLM_OK;
+    return archllm_pipeline_codes_of(P->pm, c, row);
 }
 
 /* The pool lives across rounds: candidates not queried yet stay, to be scored again by
@@ -280,7 +280,9 @@ archllm_status archllm_search_bananas(archllm_search_method *m, archllm_ctx_t *c
     P->featurize = adjacency_features;
     P->space = space;
     size_t rows = p->candidates > 256 ? p->candidates : 256;
-    archllm_status s = predictor_alloc(P, ctx, archllm_search_features(space), rows, &p->ens);
+    int    F = archllm_search_features(space);
+    archllm_status s = predictor_alloc(P, (size_t)F * sizeof(float), rows, &p->ens);
+    if (!s) s = archllm_ensemble_init(&P->ens, ctx, F, (int)rows, &p->ens);
     return install(m, P, s, "bananas", bananas_propose);
 }
 
@@ -293,21 +295,22 @@ archllm_status archllm_search_guided(archllm_search_method *m, archllm_pipeline_
     P->gp = *p;
     P->pm = pm;
     P->featurize = latent_features;
-    int cb = archllm_params_find(&pm->vq.params, "vq.codebook");
-    P->D = pm->vq.hp.latent_dim;
+    P->codes = 1;
+    int    cb = archllm_params_find(&pm->vq.params, "vq.codebook"), D = pm->vq.hp.latent_dim;
     size_t rows = p->pool > 256 ? p->pool : 256;
-    size_t kd = (size_t)pm->K * (size_t)P->D;
-    P->codebook = malloc(kd * sizeof *P->codebook);
-    P->codes = malloc((size_t)pm->N * (size_t)pm->C * sizeof *P->codes);
-    archllm_status s = P->codebook && P->codes ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "search codebook");
+    size_t kd = (size_t)pm->K * (size_t)D;
+    float *codebook = malloc(kd * sizeof *codebook);
+    archllm_status s = codebook ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "search codebook");
     if (!s && (cb < 0 || pm->vq.params.t[cb].numel != kd))
-        s = archllm_fail(ARCHLLM_EFORMAT, "the VQ-VAE has no vq.codebook of %d x %d", pm->K, P->D);
+        s = archllm_fail(ARCHLLM_EFORMAT, "the VQ-VAE has no vq.codebook of %d x %d", pm->K, D);
     /* the codebook alone, not the whole parameter table */
     if (!s)
-        s = archllm_buf_read(pm->ctx, P->codebook, pm->vq.params.param, pm->vq.params.t[cb].offset * sizeof(float),
+        s = archllm_buf_read(pm->ctx, codebook, pm->vq.params.param, pm->vq.params.t[cb].offset * sizeof(float),
                              kd * sizeof(float));
     if (!s) s = archllm_proposer_init(&P->pr, pm, rows);
-    if (!s) s = predictor_alloc(P, pm->ctx, pm->L * P->D, rows, &p->ens);
+    if (!s) s = predictor_alloc(P, (size_t)pm->L * sizeof(int32_t), rows, &p->ens);
+    if (!s) s = archllm_ensemble_init_codes(&P->ens, pm->ctx, pm->L, codebook, pm->K, D, (int)rows, &p->ens);
+    free(codebook);
     return install(m, P, s, "archllm-guided", guided_propose);
 }
 

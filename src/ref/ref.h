@@ -34,4 +34,27 @@ typedef struct {
 void ref_adamw(float *param, float *m, float *v, const float *grad, float norm_sq, size_t n,
                const ref_adamw_params *p);
 
+/* the search surrogate's MLP ensemble, the layout of ops.h's archllm_ensemble_layout:
+ * offsets of w1 (F, M*H), b1 (M*H), w2 (M*H), b2 (M) in one parameter array */
+typedef struct {
+    size_t w1, b1, w2, b2;
+} ref_ensemble_layout;
+/* rows of L codes in [0, K) into tab (K, D) as the rows of L*D features they stand for */
+void   ref_ensemble_expand(float *x /* (n, L*D) */, const int *codes /* (n, L) */, const float *tab, size_t n,
+                           size_t L, size_t D);
+void   ref_ensemble_predict(float *out /* (n, M) */, const float *param, const ref_ensemble_layout *at,
+                            const float *x /* (n, F) */, size_t n, size_t F, size_t M, size_t H);
+/* the mean over rows and members of (out - t)^2 */
+double ref_ensemble_loss(const float *param, const ref_ensemble_layout *at, const float *x, const float *t,
+                         size_t n, size_t F, size_t M, size_t H);
+/* grad += dout * d loss / d param */
+void   ref_ensemble_grad(float *grad, float dout, const float *param, const ref_ensemble_layout *at, const float *x,
+                         const float *t, size_t n, size_t F, size_t M, size_t H);
+/* archllm_op_ensemble_fit: steps full-batch AdamW steps from global step first_step (hp's
+ * step and clipping unused; weight decay on w1 and w2), grad left with the last gradient;
+ * update = 0: that gradient alone */
+void   ref_ensemble_fit(float *param, float *grad, float *m, float *v, const ref_ensemble_layout *at, const float *x,
+                        const float *t, size_t n, size_t F, size_t M, size_t H, size_t steps, int first_step,
+                        const ref_adamw_params *hp, int update);
+
 #endif
