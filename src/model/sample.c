@@ -175,34 +175,56 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
 #define T_(x) do { if (s == ARCHLLM_OK) s = (x); } while (0)
 #define LIN(y, x, n_in, wofs, n_cols, beta) \
     T_(archllm_op_matmul(ctx, 0, 0, Bz, (n_cols), (n_in), 1.0f, DV(x), (n_in), DV(wofs), (n_cols), (beta), DV(y), (n_cols)))
+/* y = epi(rmsnorm(h; g) w): one launch on cl/linear.cl's normed product where the products
+ * run there, else the norm into ln and the product (and the epilogue) after it */
+#define RMSLIN(y, g, wofs, n_cols, ld_w, epi)                                                                  \
+    do {                                                                                                       \
+        if (archllm_op_matmul_is_own(ctx, 0, 0, Bz, (ld_w), d)) {                                              \
+            T_(archllm_op_matmul_rms(ctx, Bz, (n_cols), d, 1.0f, DV(h), d, PV(g), c->eps, DV(wofs), (ld_w),     \
+                                     (epi), 0.0f, DV(y), (n_cols)));                                           \
+            break;                                                                                             \
+        }                                                                                                      \
+        T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(g), Bz, d, c->eps));                        \
+        if ((epi) == ARCHLLM_EPI_NONE) {                                                                       \
+            LIN(y, ln, d, wofs, (n_cols), 0.0f);                                                               \
+        } else {                                                                                               \
+            LIN(pre, ln, d, wofs, (ld_w), 0.0f);                                                               \
+            if ((epi) == ARCHLLM_EPI_GATED_GELU) T_(archllm_op_gated_gelu_fwd(ctx, DV(y), DV(pre), Bz, (n_cols))); \
+            else T_(archllm_op_relu_fwd(ctx, DV(y), DV(pre), Bz * (n_cols)));                                  \
+        }                                                                                                      \
+    } while (0)
             /* self-attention over the cache: q|k|v rows straight into attn_decode, which
              * appends k and v to the cache; its (B, H, dk) context is the (B, I) the output
              * projection reads, added onto the residual stream h in place */
-            T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->sa.ln), Bz, d, c->eps));
-            LIN(tok, ln, d, wt[l].qkv, 3 * I, 0.0f);
+            RMSLIN(tok, w->sa.ln, wt[l].qkv, 3 * I, 3 * I, ARCHLLM_EPI_NONE);
             T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), 3 * I, DV(kcl), DV(vcl), H * Tm * dk, Tm * dk, dk,
                                       DV(tok + I), DV(tok + 2 * I), 3 * I, PV(m->dec[0].rel), row, row, B, H, Lk, dk,
                                       ARCHLLM_ATT_BIAS));
             LIN(h, ctxh, I, wt[l].so, d, 1.0f);
             /* cross-attention over the encoder */
             size_t ckl = ckv + l * Bz * S * 2 * I;
-            T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->ca.ln), Bz, d, c->eps));
-            LIN(tok, ln, d, wt[l].cq, I, 0.0f);
+            RMSLIN(tok, w->ca.ln, wt[l].cq, I, I, ARCHLLM_EPI_NONE);
             T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), I, DV(ckl), DV(ckl + I), S * 2 * I, dk, 2 * I, none, none,
                                       0, DV(0), row, imask, B, H, (size_t)S, dk, ARCHLLM_ATT_MASK));
             LIN(h, ctxh, I, wt[l].co, d, 1.0f);
-            /* feed-forward */
-            T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(w->ln_ff), Bz, d, c->eps));
-            LIN(pre, ln, d, wt[l].wi, Fp, 0.0f);
-            if (c->gated) T_(archllm_op_gated_gelu_fwd(ctx, DV(act), DV(pre), Bz, F));
-            else if (c->act == ARCHLLM_T5_RELU) T_(archllm_op_relu_fwd(ctx, DV(act), DV(pre), Bz * F));
-            else T_(archllm_op_gelu_fwd(ctx, DV(act), DV(pre), Bz * F));
+            /* feed-forward: its activation fused into the normed product but for plain GELU */
+            if (c->gated) RMSLIN(act, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_GATED_GELU);
+            else if (c->act == ARCHLLM_T5_RELU) RMSLIN(act, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_RELU);
+            else {
+                RMSLIN(pre, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_NONE);
+                T_(archllm_op_gelu_fwd(ctx, DV(act), DV(pre), Bz * F));
+            }
             LIN(h, act, F, wt[l].wo, d, 1.0f);
         }
-        T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(m->dec_final), Bz, d, c->eps));
-        if (head_t) T_(archllm_op_matmul(ctx, 0, 0, Bz, V, d, alpha, DV(ln), d, DV(wt_head), V, 0.0f, DV(lg), V));
-        else T_(archllm_op_matmul(ctx, 0, 1, Bz, V, d, alpha, DV(ln), d, PV(head), d, 0.0f, DV(lg), V));
+        if (head_t) {
+            T_(archllm_op_matmul_rms(ctx, Bz, V, d, alpha, DV(h), d, PV(m->dec_final), c->eps, DV(wt_head), V,
+                                     ARCHLLM_EPI_NONE, 0.0f, DV(lg), V));
+        } else {
+            T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(m->dec_final), Bz, d, c->eps));
+            T_(archllm_op_matmul(ctx, 0, 1, Bz, V, d, alpha, DV(ln), d, PV(head), d, 0.0f, DV(lg), V));
+        }
         T_(archllm_buf_read(ctx, logits, dbuf, lg * 4, Bz * V * 4));
+#undef RMSLIN
 #undef LIN
 #undef T_
         if (s != ARCHLLM_OK) break;

@@ -125,3 +125,27 @@ archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, s
         return archllm_op_matmul_own(ctx, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return archllm_sgemm(ctx, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
+
+archllm_status archllm_op_matmul_rms(archllm_ctx_t *ctx, size_t m, size_t n, size_t k, float alpha, archllm_view x,
+                                     size_t ldx, archllm_view g, float eps, archllm_view w, size_t ldw, int epi,
+                                     float beta, archllm_view y, size_t ldy)
+{
+    if (!m || !n) return ARCHLLM_OK;
+    if (!k || epi < ARCHLLM_EPI_NONE || epi > ARCHLLM_EPI_GATED_GELU)
+        return archllm_fail(ARCHLLM_EINVAL, "matmul_rms: %zu inputs, epilogue %d", k, epi);
+    size_t cols = epi == ARCHLLM_EPI_GATED_GELU ? 2 * n : n;
+    OPS_CHECK_SIZE("linear_nn_rms", y.off + (m - 1) * ldy + n);
+    OPS_CHECK_SIZE("linear_nn_rms", x.off + (m - 1) * ldx + k);
+    OPS_CHECK_SIZE("linear_nn_rms", w.off + (k - 1) * ldw + cols);
+    cl_kernel kn;
+    cl_uint yo = U(y.off), ly = U(ldy), xo = U(x.off), lx = U(ldx), go = U(g.off), wo = U(w.off), lw = U(ldw),
+            mm = U(m), kk = U(k), nn_ = U(n), ep = U(epi);
+    ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_nn_rms", &kn));
+    ARCHLLM_TRY(archllm_kernel_args(kn, ARG_MEM(y.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf), ARG_UINT(xo),
+                                    ARG_UINT(lx), ARG_MEM(g.buf), ARG_UINT(go), ARG_MEM(w.buf), ARG_UINT(wo),
+                                    ARG_UINT(lw), ARG_UINT(mm), ARG_UINT(kk), ARG_UINT(nn_), ARG_F32(eps),
+                                    ARG_UINT(ep), ARG_F32(alpha), ARG_F32(beta), ARG_END));
+    size_t cols_item = (size_t)ctx->tuning.linear_cols;
+    return archllm_launch_1d(ctx, kn, ((m + 3) / 4) * ((n + cols_item - 1) / cols_item),
+                             (size_t)ctx->tuning.linear_wg);
+}

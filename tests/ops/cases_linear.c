@@ -68,6 +68,33 @@ static void mk_ldw(op_case *c, size_t M, size_t O, size_t I)
     c->atol = 2e-6 * sqrt((double)M), c->rtol = 1e-5, c->nerr = 1e-6;
 }
 
+/* rms-normed product: in = {x, g, w}, out = {y}; s = {M, K, N, epi, ldx, ldw, ldy} */
+static void ref_lrms(const op_case *c, float **in, float **out)
+{
+    ref_linear_nn_rms(out[0], c->s[6], in[0], c->s[4], in[1], in[2], c->s[5], c->s[0], c->s[1], c->s[2], c->f[0],
+                      (int)c->s[3], c->f[1], c->f[2]);
+}
+static archllm_status dev_lrms(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    return archllm_op_matmul_rms(x, c->s[0], c->s[2], c->s[1], c->f[1], in[0], c->s[4], in[1], c->f[0], in[2],
+                                 c->s[5], (int)c->s[3], c->f[2], out[0], c->s[6]);
+}
+static void mk_lrms(op_case *c, size_t M, size_t K, size_t N, int epi, float beta, size_t pad)
+{
+    harness_case(c, "", 3, 1);
+    snprintf(c->name, sizeof c->name, "linear_nn_rms M=%zu K=%zu N=%zu epi=%d beta=%g pad=%zu", M, K, N, epi,
+             (double)beta, pad);
+    size_t cols = epi == 2 ? 2 * N : N, ldx = K + pad, ldw = cols + pad, ldy = N + pad;
+    c->s[0] = M, c->s[1] = K, c->s[2] = N, c->s[3] = (size_t)epi, c->s[4] = ldx, c->s[5] = ldw, c->s[6] = ldy;
+    c->f[0] = 1e-6f, c->f[1] = epi == 2 ? 1.0f : 0.5f, c->f[2] = beta;
+    c->in_n[0] = M * ldx, c->in_n[1] = K, c->in_n[2] = K * ldw;
+    c->out_n[0] = M * ldy;
+    c->out_init = beta != 0.0f || pad; /* the padding between rows must stay as it was */
+    c->ref = ref_lrms, c->dev = dev_lrms;
+    c->flops = 2.0 * M * cols * K, c->bytes = 4.0 * (M * K + K * cols + M * N);
+    c->atol = 4e-6 * sqrt((double)K), c->rtol = 1e-5, c->nerr = 2e-6;
+}
+
 int cases_linear(op_case *cases, int cap, int perf)
 {
     int n = 0;
@@ -80,8 +107,16 @@ int cases_linear(op_case *cases, int cap, int perf)
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 64, 128, 0, 0));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 640, 192, 64));
         HARNESS_ADD(n, cap, mk_ldx(&cases[n], 640, 192, 64));
+        /* one decoding step at the pipeline's batch: q|k|v and the gated GELU */
+        HARNESS_ADD(n, cap, mk_lrms(&cases[n], 500, 64, 192, 0, 0.0f, 0));
+        HARNESS_ADD(n, cap, mk_lrms(&cases[n], 500, 64, 128, 2, 0.0f, 0));
         return n;
     }
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 1, 1, 1, 0, 0.0f, 0));
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 37, 64, 192, 0, 0.0f, 0));  /* the decoder's q|k|v */
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 13, 64, 128, 2, 0.0f, 3));  /* its gated GELU */
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 6, 24, 21, 1, 1.0f, 5));    /* column tail, ReLU, beta */
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 9, 33, 40, 2, 0.25f, 1));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 1, 1, 1, 0, 0));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 37, 13, 12, 0, 1));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 56, 32, 40, 7, 1));
