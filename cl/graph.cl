@@ -71,14 +71,21 @@ __kernel void gin_agg_bwd16(__global float *dh, uint dh_off, __global const floa
     vstore16(vload16(0, p) + s, 0, p);
 }
 
-/* deps += sum_i dout[i] h[i]: one work-group of REDUCE_WG, fixed order. */
+/* deps += sum_i dout[i] h[i]: one work-group of REDUCE_WG, fixed order.  An item takes 16
+ * floats at a time, REDUCE_WG * 16 apart, so each cache line is read by one item (one
+ * float at a time had 16 items read every line: a CPU work-group, which runs its items one
+ * after another, swept the arrays 16 times). */
 __kernel void gin_eps_bwd(__global float *deps, uint deps_off, __global const float *h, uint h_off,
                           __global const float *dout, uint dout_off, uint n)
 {
     __local float acc[REDUCE_WG];
-    uint lid = get_local_id(0);
-    float s = 0.0f;
-    for (uint i = lid; i < n; i += REDUCE_WG) s += dout[dout_off + i] * h[h_off + i];
+    uint    lid = get_local_id(0), i = lid * 16;
+    float16 v = 0.0f;
+    for (; i + 16 <= n; i += REDUCE_WG * 16) v = fma(vload16(0, dout + dout_off + i), vload16(0, h + h_off + i), v);
+    float8 v8 = v.lo + v.hi;
+    float4 v4 = v8.lo + v8.hi;
+    float  s = (v4.x + v4.y) + (v4.z + v4.w);
+    for (uint j = i; j < i + 16 && j < n; j++) s = fma(dout[dout_off + j], h[h_off + j], s); /* the tail */
     acc[lid] = s;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (uint w = REDUCE_WG / 2; w > 0; w >>= 1) {
