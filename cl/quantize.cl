@@ -123,12 +123,16 @@ __kernel void vq_ema(__global float *cb, uint cb_off, __global float *ema_n, uin
     int dead = en < threshold && r >= 0;
     en = dead ? 1.0f : en;
     ema_n[en_off + k] = en;
+    /* the code's sum of z in its codebook row (overwritten below): one pass over the rows,
+     * summed in row order as a pass per coordinate would */
+    __global float *sum = cb + cb_off + k * D;
+    for (uint j = 0; j < D; j++) sum[j] = 0.0f;
+    if (n > 0.0f)
+        for (uint m = 0; m < M; m++)
+            if ((uint)idx[idx_off + m] == k)
+                for (uint j = 0; j < D; j++) sum[j] += mask[mask_off + m] * z[z_off + m * D + j];
     for (uint j = 0; j < D; j++) {
-        float s = 0.0f;
-        if (n > 0.0f)
-            for (uint m = 0; m < M; m++)
-                if ((uint)idx[idx_off + m] == k) s += mask[mask_off + m] * z[z_off + m * D + j];
-        float es = decay * ema_s[es_off + k * D + j] + (1.0f - decay) * s;
+        float es = decay * ema_s[es_off + k * D + j] + (1.0f - decay) * sum[j];
         if (dead) es = z[z_off + (uint)r * D + j];
         ema_s[es_off + k * D + j] = es;
         cb[cb_off + k * D + j] = es / fmax(en, 1e-6f);
