@@ -137,79 +137,87 @@ __kernel void linear_bwd_dw(__global float *dw, uint dw_off, uint lddw, __global
 
 /* out(C, R) = in(R, C)^T, rows ldout and ldin apart: a weight (out, in) as (in, out) rows,
  * so that x W^T runs on linear_nn's vectors along the output columns (1.6-3x the earlier
- * kernel's float16 dot products along K at the VQ-VAE's and T5's shapes, K = 64..128). */
+ * kernel's float16 dot products along K at the VQ-VAE's and T5's shapes, K = 64..128).
+ * scale_on: out's row c times scale[c] (an RMS norm's weight folded into the product that
+ * reads the norm, linear_nn_rms). */
 __kernel void transpose(__global float *out, uint out_off, uint ldout, __global const float *in, uint in_off,
-                        uint ldin, uint R, uint C)
+                        uint ldin, uint R, uint C, __global const float *scale, uint scale_off, uint scale_on)
 {
     uint i = get_global_id(0);
     GUARD(i, R * C);
-    uint r = i % R, c = i / R;
-    out[out_off + c * ldout + r] = in[in_off + r * ldin + c];
+    uint  r = i % R, c = i / R;
+    float v = in[in_off + r * ldin + c];
+    out[out_off + c * ldout + r] = scale_on ? v * scale[scale_off + c] : v;
 }
 
-/* A pre-normed product for decoding: y(M, N) = epi(alpha rstd_m x_m (g * w)) + beta y, the
- * T5's RMS norm (rstd_m = 1/sqrt(mean_k x_m[k]^2 + eps), weight g) folded into the product
- * that reads it: one launch, and the normed rows never stored.  epi 1: ReLU; epi 2: gated
- * GELU over w's two halves, y[:, n] = gelu(a_n) * a_{N+n} (w holds 2N columns), as
- * gated_gelu_fwd does after a (M, 2N) product; else none.  Items as linear_nn's. */
+/* A product of RMS-normed rows for decoding: y(M, N) = epi(alpha rstd_m x_m w) + beta y with
+ * rstd_m = 1/sqrt(mean_k x_m[k]^2 + eps): the T5's norm in the product that reads it, its
+ * weight folded into w's rows by the caller (transpose's scale), so one launch and the
+ * normed rows never stored.  epi 1: ReLU; epi 2: gated GELU over w's two halves,
+ * y[:, n] = gelu(a_n) * a_{N+n} (w holds 2N columns), as gated_gelu_fwd after a (M, 2N)
+ * product; else none.  Items as linear_nn's: the sums of squares are a float16 pass over
+ * the 4 rows first, then each k is a broadcast times a row of w. */
 __kernel void linear_nn_rms(__global float *y, uint y_off, uint ldy, __global const float *x, uint x_off, uint ldx,
-                            __global const float *g, uint g_off, __global const float *w, uint w_off, uint ldw,
-                            uint M, uint K, uint N, float eps, uint epi, float alpha, float beta)
+                            __global const float *w, uint w_off, uint ldw, uint M, uint K, uint N, float eps,
+                            uint epi, float alpha, float beta)
 {
     uint i = get_global_id(0), nbk = (N + LIN_COLS - 1) / LIN_COLS;
     GUARD(i, ((M + 3) / 4) * nbk);
     uint m0 = (i / nbk) * 4, n0 = (i % nbk) * LIN_COLS, gate = epi == 2 ? N : 0;
-    __global const float *xr[4];
-    for (uint r = 0; r < 4; r++) xr[r] = x + x_off + min(m0 + r, M - 1) * ldx;
-    __global const float *gk = g + g_off, *wb = w + w_off;
-    float ss[4] = {0, 0, 0, 0};
+    __global const float *xr[4], *wb = w + w_off;
+    float sc[4];
+    for (uint r = 0; r < 4; r++) {
+        xr[r] = x + x_off + min(m0 + r, M - 1) * ldx;
+        float16 q = 0.0f;
+        uint    k = 0;
+        for (; k + 16 <= K; k += 16) {
+            float16 v = vload16(0, xr[r] + k);
+            q = fma(v, v, q);
+        }
+        float8 q8 = q.lo + q.hi;
+        float4 q4 = q8.lo + q8.hi;
+        float  ss = (q4.x + q4.y) + (q4.z + q4.w);
+        for (; k < K; k++) ss = fma(xr[r][k], xr[r][k], ss);
+        sc[r] = alpha * rsqrt(ss / (float)K + eps);
+    }
     if (n0 + LIN_COLS <= N) {
         floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
         for (uint k = 0; k < K; k++) {
-            float x0 = xr[0][k], x1 = xr[1][k], x2 = xr[2][k], x3 = xr[3][k], gg = gk[k];
-            ss[0] = fma(x0, x0, ss[0]), ss[1] = fma(x1, x1, ss[1]), ss[2] = fma(x2, x2, ss[2]);
-            ss[3] = fma(x3, x3, ss[3]);
             floatC wv = vloadC(0, wb + k * ldw + n0);
-            a0 = fma((floatC)(x0 * gg), wv, a0);
-            a1 = fma((floatC)(x1 * gg), wv, a1);
-            a2 = fma((floatC)(x2 * gg), wv, a2);
-            a3 = fma((floatC)(x3 * gg), wv, a3);
+            a0 = fma((floatC)(xr[0][k]), wv, a0);
+            a1 = fma((floatC)(xr[1][k]), wv, a1);
+            a2 = fma((floatC)(xr[2][k]), wv, a2);
+            a3 = fma((floatC)(xr[3][k]), wv, a3);
             if (gate) {
                 floatC uv = vloadC(0, wb + k * ldw + gate + n0);
-                b0 = fma((floatC)(x0 * gg), uv, b0);
-                b1 = fma((floatC)(x1 * gg), uv, b1);
-                b2 = fma((floatC)(x2 * gg), uv, b2);
-                b3 = fma((floatC)(x3 * gg), uv, b3);
+                b0 = fma((floatC)(xr[0][k]), uv, b0);
+                b1 = fma((floatC)(xr[1][k]), uv, b1);
+                b2 = fma((floatC)(xr[2][k]), uv, b2);
+                b3 = fma((floatC)(xr[3][k]), uv, b3);
             }
         }
         floatC acc[4] = {a0, a1, a2, a3}, lin[4] = {b0, b1, b2, b3};
         for (uint r = 0; r < 4 && m0 + r < M; r++) {
-            float   sc = alpha * rsqrt(ss[r] / (float)K + eps);
-            floatC  v = sc * acc[r];
+            floatC          v = sc[r] * acc[r];
             __global float *p = y + y_off + (m0 + r) * ldy + n0;
-            if (gate) v = v * GELU_S(v) * (sc * lin[r]);
+            if (gate) v = v * GELU_S(v) * (sc[r] * lin[r]);
             if (epi == 1) v = fmax(v, 0.0f);
             if (beta != 0.0f) v += beta * vloadC(0, p);
             vstoreC(v, 0, p);
         }
         return;
     }
-    for (uint r = 0; r < 4 && m0 + r < M; r++) {
-        float s2 = 0.0f;
-        for (uint k = 0; k < K; k++) s2 = fma(xr[r][k], xr[r][k], s2);
-        float sc = alpha * rsqrt(s2 / (float)K + eps);
+    for (uint r = 0; r < 4 && m0 + r < M; r++)
         for (uint c = n0; c < N; c++) {
             float a = 0.0f, b = 0.0f;
             for (uint k = 0; k < K; k++) {
-                float xg = xr[r][k] * gk[k];
-                a = fma(xg, wb[k * ldw + c], a);
-                if (gate) b = fma(xg, wb[k * ldw + gate + c], b);
+                a = fma(xr[r][k], wb[k * ldw + c], a);
+                if (gate) b = fma(xr[r][k], wb[k * ldw + gate + c], b);
             }
-            float v = sc * a;
-            if (gate) v = v * GELU_S(v) * (sc * b);
+            float v = sc[r] * a;
+            if (gate) v = v * GELU_S(v) * (sc[r] * b);
             if (epi == 1) v = fmax(v, 0.0f);
             __global float *p = y + y_off + (m0 + r) * ldy + c;
             *p = beta != 0.0f ? v + beta * *p : v;
         }
-    }
 }

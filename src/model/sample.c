@@ -87,13 +87,17 @@ typedef struct {
     size_t qkv, so, cq, co, wi, wo;
 } dec_wt;
 
-/* W_j (n_out, n_in), j < k, into buf at off as one (n_in, k*n_out) matrix */
+/* W_j (n_out, n_in), j < k, into buf at off as one (n_in, k*n_out) matrix; norm >= 0: its
+ * rows times that RMS norm's weight, for the normed product that reads the norm's input */
 static archllm_status put_wt(archllm_ctx_t *ctx, const archllm_t5 *m, cl_mem buf, size_t off, const int *w, int k,
-                             size_t n_out, size_t n_in)
+                             size_t n_out, size_t n_in, int norm)
 {
-    for (int j = 0; j < k; j++)
-        ARCHLLM_TRY(archllm_op_transpose(ctx, (archllm_view){buf, off + (size_t)j * n_out}, (size_t)k * n_out,
-                                         PV(w[j]), n_in, n_out, n_in));
+    for (int j = 0; j < k; j++) {
+        archllm_view out = {buf, off + (size_t)j * n_out};
+        if (norm >= 0)
+            ARCHLLM_TRY(archllm_op_transpose_scaled(ctx, out, (size_t)k * n_out, PV(w[j]), n_in, n_out, n_in, PV(norm)));
+        else ARCHLLM_TRY(archllm_op_transpose(ctx, out, (size_t)k * n_out, PV(w[j]), n_in, n_out, n_in));
+    }
     return ARCHLLM_OK;
 }
 
@@ -125,6 +129,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         at += F * d;
     }
     int head_t = archllm_op_matmul_is_own(ctx, 0, 0, Bz, V, d);
+/* whether a product of n_cols after a norm runs as one normed product (cl/linear.cl) */
+#define NORMED(n_cols) archllm_op_matmul_is_own(ctx, 0, 0, Bz, (n_cols), d)
     size_t wt_head = at;
     if (head_t) at += d * V;
     cl_mem dbuf = NULL, ibuf = NULL;
@@ -146,14 +152,16 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         const archllm_t5_block_w *w = &m->dec[l];
         int kv[2] = {w->ca.k, w->ca.v}, qkv[3] = {w->sa.q, w->sa.k, w->sa.v}, wi[2] = {w->wi, w->wi1};
         s = archllm_t5_lin_fwd(ctx, m, DV(ckv + l * Bz * S * 2 * I), enc_out, Bz * S, d, kv, 2, I);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].qkv, qkv, 3, I, d);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].so, &w->sa.o, 1, d, I);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].cq, &w->ca.q, 1, I, d);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].co, &w->ca.o, 1, d, I);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wi, wi, c->gated ? 2 : 1, F, d);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wo, &w->wo, 1, d, F);
+        /* the products after a norm take its weight where they run as normed products */
+        int nq = NORMED(3 * I) ? w->sa.ln : -1, nc = NORMED(I) ? w->ca.ln : -1, nf = NORMED(Fp) ? w->ln_ff : -1;
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].qkv, qkv, 3, I, d, nq);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].so, &w->sa.o, 1, d, I, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].cq, &w->ca.q, 1, I, d, nc);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].co, &w->ca.o, 1, d, I, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wi, wi, c->gated ? 2 : 1, F, d, nf);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wo, &w->wo, 1, d, F, -1);
     }
-    if (s == ARCHLLM_OK && head_t) s = put_wt(ctx, m, dbuf, wt_head, &head, 1, V, d);
+    if (s == ARCHLLM_OK && head_t) s = put_wt(ctx, m, dbuf, wt_head, &head, 1, V, d, m->dec_final);
     archllm_rng rng;
     archllm_rng_seed(&rng, sp->seed, 0x5A3);
     int32_t *cur = ids + itok;
@@ -179,9 +187,9 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
  * run there, else the norm into ln and the product (and the epilogue) after it */
 #define RMSLIN(y, g, wofs, n_cols, ld_w, epi)                                                                  \
     do {                                                                                                       \
-        if (archllm_op_matmul_is_own(ctx, 0, 0, Bz, (ld_w), d)) {                                              \
-            T_(archllm_op_matmul_rms(ctx, Bz, (n_cols), d, 1.0f, DV(h), d, PV(g), c->eps, DV(wofs), (ld_w),     \
-                                     (epi), 0.0f, DV(y), (n_cols)));                                           \
+        if (NORMED(ld_w)) {                                                                                    \
+            T_(archllm_op_matmul_rms(ctx, Bz, (n_cols), d, 1.0f, DV(h), d, c->eps, DV(wofs), (ld_w), (epi),     \
+                                     0.0f, DV(y), (n_cols)));                                                  \
             break;                                                                                             \
         }                                                                                                      \
         T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(g), Bz, d, c->eps));                        \
@@ -217,8 +225,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             LIN(h, act, F, wt[l].wo, d, 1.0f);
         }
         if (head_t) {
-            T_(archllm_op_matmul_rms(ctx, Bz, V, d, alpha, DV(h), d, PV(m->dec_final), c->eps, DV(wt_head), V,
-                                     ARCHLLM_EPI_NONE, 0.0f, DV(lg), V));
+            T_(archllm_op_matmul_rms(ctx, Bz, V, d, alpha, DV(h), d, c->eps, DV(wt_head), V, ARCHLLM_EPI_NONE, 0.0f,
+                                     DV(lg), V));
         } else {
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(m->dec_final), Bz, d, c->eps));
             T_(archllm_op_matmul(ctx, 0, 1, Bz, V, d, alpha, DV(ln), d, PV(head), d, 0.0f, DV(lg), V));
@@ -227,6 +235,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
 #undef RMSLIN
 #undef LIN
 #undef T_
+#undef NORMED
         if (s != ARCHLLM_OK) break;
         for (int b = 0; b < B; b++) {
             if (lens[b] > 0 && out[(size_t)b * Tm + lens[b] - 1] == c->eos_id) { /* finished: feed pad */

@@ -83,18 +83,33 @@ archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw, arc
 
 /* ---- small GEMMs ---------------------------------------------------------------- */
 
-archllm_status archllm_op_transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in, size_t ldin,
-                                    size_t R, size_t C)
+static archllm_status transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in, size_t ldin,
+                                size_t R, size_t C, archllm_view scale)
 {
     if (!R || !C) return ARCHLLM_OK;
     OPS_CHECK_SIZE("transpose", in.off + (R - 1) * ldin + C);
     OPS_CHECK_SIZE("transpose", out.off + (C - 1) * ldout + R);
     cl_kernel k;
-    cl_uint oo = U(out.off), lo = U(ldout), io = U(in.off), li = U(ldin), rr = U(R), cc = U(C);
+    cl_mem    sb = scale.buf ? scale.buf : in.buf; /* any valid buffer when unused */
+    cl_uint oo = U(out.off), lo = U(ldout), io = U(in.off), li = U(ldin), rr = U(R), cc = U(C),
+            so = U(scale.buf ? scale.off : 0), son = U(scale.buf != NULL);
     ARCHLLM_TRY(archllm_kernel(ctx, "linear", "transpose", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_UINT(lo), ARG_MEM(in.buf), ARG_UINT(io),
-                                    ARG_UINT(li), ARG_UINT(rr), ARG_UINT(cc), ARG_END));
+                                    ARG_UINT(li), ARG_UINT(rr), ARG_UINT(cc), ARG_MEM(sb), ARG_UINT(so),
+                                    ARG_UINT(son), ARG_END));
     return archllm_launch_1d(ctx, k, R * C, 0);
+}
+
+archllm_status archllm_op_transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in, size_t ldin,
+                                    size_t R, size_t C)
+{
+    return transpose(ctx, out, ldout, in, ldin, R, C, (archllm_view){NULL, 0});
+}
+
+archllm_status archllm_op_transpose_scaled(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in,
+                                           size_t ldin, size_t R, size_t C, archllm_view scale)
+{
+    return transpose(ctx, out, ldout, in, ldin, R, C, scale);
 }
 
 archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
@@ -127,8 +142,8 @@ archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, s
 }
 
 archllm_status archllm_op_matmul_rms(archllm_ctx_t *ctx, size_t m, size_t n, size_t k, float alpha, archllm_view x,
-                                     size_t ldx, archllm_view g, float eps, archllm_view w, size_t ldw, int epi,
-                                     float beta, archllm_view y, size_t ldy)
+                                     size_t ldx, float eps, archllm_view w, size_t ldw, int epi, float beta,
+                                     archllm_view y, size_t ldy)
 {
     if (!m || !n) return ARCHLLM_OK;
     if (!k || epi < ARCHLLM_EPI_NONE || epi > ARCHLLM_EPI_GATED_GELU)
@@ -138,13 +153,13 @@ archllm_status archllm_op_matmul_rms(archllm_ctx_t *ctx, size_t m, size_t n, siz
     OPS_CHECK_SIZE("linear_nn_rms", x.off + (m - 1) * ldx + k);
     OPS_CHECK_SIZE("linear_nn_rms", w.off + (k - 1) * ldw + cols);
     cl_kernel kn;
-    cl_uint yo = U(y.off), ly = U(ldy), xo = U(x.off), lx = U(ldx), go = U(g.off), wo = U(w.off), lw = U(ldw),
-            mm = U(m), kk = U(k), nn_ = U(n), ep = U(epi);
+    cl_uint yo = U(y.off), ly = U(ldy), xo = U(x.off), lx = U(ldx), wo = U(w.off), lw = U(ldw), mm = U(m), kk = U(k),
+            nn_ = U(n), ep = U(epi);
     ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_nn_rms", &kn));
     ARCHLLM_TRY(archllm_kernel_args(kn, ARG_MEM(y.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf), ARG_UINT(xo),
-                                    ARG_UINT(lx), ARG_MEM(g.buf), ARG_UINT(go), ARG_MEM(w.buf), ARG_UINT(wo),
-                                    ARG_UINT(lw), ARG_UINT(mm), ARG_UINT(kk), ARG_UINT(nn_), ARG_F32(eps),
-                                    ARG_UINT(ep), ARG_F32(alpha), ARG_F32(beta), ARG_END));
+                                    ARG_UINT(lx), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_UINT(mm),
+                                    ARG_UINT(kk), ARG_UINT(nn_), ARG_F32(eps), ARG_UINT(ep), ARG_F32(alpha),
+                                    ARG_F32(beta), ARG_END));
     size_t cols_item = (size_t)ctx->tuning.linear_cols;
     return archllm_launch_1d(ctx, kn, ((m + 3) / 4) * ((n + cols_item - 1) / cols_item),
                              (size_t)ctx->tuning.linear_wg);

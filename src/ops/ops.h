@@ -27,17 +27,21 @@ archllm_status archllm_op_bias_add(archllm_ctx_t *ctx, archllm_view out, archllm
 archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,
                                  archllm_view a, size_t lda, archllm_view b, size_t ldb, float beta, archllm_view c,
                                  size_t ldc);
-/* A product that reads its input through the T5's RMS norm (cl/linear.cl's linear_nn_rms,
- * for decoding): y(m, n) = epi(alpha rmsnorm(x; g, eps) w) + beta y, x (m, k) rows ldx
- * apart, w (k, n) rows ldw apart; epi ARCHLLM_EPI_GATED_GELU reads w as (k, 2n) and gives
- * gelu(first half) * second half. */
+/* A product that reads its input through an RMS norm (cl/linear.cl's linear_nn_rms, for
+ * the T5's decoding): y(m, n) = epi(alpha rstd(x) x w) + beta y, rstd(x) = 1/sqrt(mean x^2
+ * + eps) a row of x (m, k, rows ldx apart), w (k, n) rows ldw apart with the norm's weight
+ * folded into its rows (archllm_op_transpose_scaled); ARCHLLM_EPI_GATED_GELU reads w as
+ * (k, 2n) and gives gelu(first half) * second half. */
 enum { ARCHLLM_EPI_NONE = 0, ARCHLLM_EPI_RELU = 1, ARCHLLM_EPI_GATED_GELU = 2 };
 archllm_status archllm_op_matmul_rms(archllm_ctx_t *ctx, size_t m, size_t n, size_t k, float alpha, archllm_view x,
-                                     size_t ldx, archllm_view g, float eps, archllm_view w, size_t ldw, int epi,
-                                     float beta, archllm_view y, size_t ldy);
+                                     size_t ldx, float eps, archllm_view w, size_t ldw, int epi, float beta,
+                                     archllm_view y, size_t ldy);
 /* out(C, R) = in(R, C)^T, rows ldout and ldin apart (cl/linear.cl) */
 archllm_status archllm_op_transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in, size_t ldin,
                                     size_t R, size_t C);
+/* the same with out's row c times scale[c] */
+archllm_status archllm_op_transpose_scaled(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in,
+                                           size_t ldin, size_t R, size_t C, archllm_view scale);
 /* whether archllm_op_matmul would run this product on cl/linear.cl */
 int archllm_op_matmul_is_own(const archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k);
 /* always cl/linear.cl (EINVAL for A^T B^T): for tests and the tuner */

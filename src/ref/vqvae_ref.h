@@ -40,10 +40,13 @@ void ref_relu_mask_bwd(float *dy /* (n) */, const float *y /* (n) */, size_t n);
 /* y(M,N) = act(x(M,K) w(N,K)^T + pos[m % npos] + b(N)); npos = 0: no position term */
 void ref_linear_fwd(float *y, const float *x, const float *w, const float *b, const float *pos, size_t npos,
                     size_t M, size_t N, size_t K, int relu);
-/* y(M,N) = epi(alpha rmsnorm(x; g, eps) w) + beta y: x rows ldx apart, w (K, N) or, for
- * epi 2 (gated GELU), (K, 2N), rows ldw apart, y rows ldy apart; epi 1 is ReLU */
-void ref_linear_nn_rms(float *y, size_t ldy, const float *x, size_t ldx, const float *g, const float *w, size_t ldw,
-                       size_t M, size_t K, size_t N, float eps, int epi, float alpha, float beta);
+/* y(M,N) = epi(alpha rmsnorm(x; eps) w) + beta y (the norm without a weight: the caller
+ * folds it into w's rows): x rows ldx apart, w (K, N) or, for epi 2 (gated GELU), (K, 2N),
+ * rows ldw apart, y rows ldy apart; epi 1 is ReLU */
+void ref_linear_nn_rms(float *y, size_t ldy, const float *x, size_t ldx, const float *w, size_t ldw, size_t M,
+                       size_t K, size_t N, float eps, int epi, float alpha, float beta);
+/* out(C,R) = in(R,C)^T, rows ldout and ldin apart, out's row c times scale[c] (scale NULL: 1) */
+void ref_transpose(float *out, size_t ldout, const float *in, size_t ldin, size_t R, size_t C, const float *scale);
 /* dx(M,I) += dy(M,O) w(O,I) */
 void ref_linear_bwd_dx(float *dx, const float *dy, const float *w, size_t M, size_t O, size_t I);
 /* dw(O,I) += dy^T x; db(O) += column sums of dy (db may be NULL) */

@@ -68,31 +68,53 @@ static void mk_ldw(op_case *c, size_t M, size_t O, size_t I)
     c->atol = 2e-6 * sqrt((double)M), c->rtol = 1e-5, c->nerr = 1e-6;
 }
 
-/* rms-normed product: in = {x, g, w}, out = {y}; s = {M, K, N, epi, ldx, ldw, ldy} */
+/* rms-normed product: in = {x, w}, out = {y}; s = {M, K, N, epi, ldx, ldw, ldy} */
 static void ref_lrms(const op_case *c, float **in, float **out)
 {
-    ref_linear_nn_rms(out[0], c->s[6], in[0], c->s[4], in[1], in[2], c->s[5], c->s[0], c->s[1], c->s[2], c->f[0],
+    ref_linear_nn_rms(out[0], c->s[6], in[0], c->s[4], in[1], c->s[5], c->s[0], c->s[1], c->s[2], c->f[0],
                       (int)c->s[3], c->f[1], c->f[2]);
 }
 static archllm_status dev_lrms(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_matmul_rms(x, c->s[0], c->s[2], c->s[1], c->f[1], in[0], c->s[4], in[1], c->f[0], in[2],
-                                 c->s[5], (int)c->s[3], c->f[2], out[0], c->s[6]);
+    return archllm_op_matmul_rms(x, c->s[0], c->s[2], c->s[1], c->f[1], in[0], c->s[4], c->f[0], in[1], c->s[5],
+                                 (int)c->s[3], c->f[2], out[0], c->s[6]);
 }
 static void mk_lrms(op_case *c, size_t M, size_t K, size_t N, int epi, float beta, size_t pad)
 {
-    harness_case(c, "", 3, 1);
+    harness_case(c, "", 2, 1);
     snprintf(c->name, sizeof c->name, "linear_nn_rms M=%zu K=%zu N=%zu epi=%d beta=%g pad=%zu", M, K, N, epi,
              (double)beta, pad);
     size_t cols = epi == 2 ? 2 * N : N, ldx = K + pad, ldw = cols + pad, ldy = N + pad;
     c->s[0] = M, c->s[1] = K, c->s[2] = N, c->s[3] = (size_t)epi, c->s[4] = ldx, c->s[5] = ldw, c->s[6] = ldy;
     c->f[0] = 1e-6f, c->f[1] = epi == 2 ? 1.0f : 0.5f, c->f[2] = beta;
-    c->in_n[0] = M * ldx, c->in_n[1] = K, c->in_n[2] = K * ldw;
+    c->in_n[0] = M * ldx, c->in_n[1] = K * ldw;
     c->out_n[0] = M * ldy;
     c->out_init = beta != 0.0f || pad; /* the padding between rows must stay as it was */
     c->ref = ref_lrms, c->dev = dev_lrms;
     c->flops = 2.0 * M * cols * K, c->bytes = 4.0 * (M * K + K * cols + M * N);
     c->atol = 4e-6 * sqrt((double)K), c->rtol = 1e-5, c->nerr = 2e-6;
+}
+
+/* transpose: in = {in, scale}, out = {out}; s = {R, C, ldin, ldout, scaled} */
+static void ref_tr(const op_case *c, float **in, float **out)
+{
+    ref_transpose(out[0], c->s[3], in[0], c->s[2], c->s[0], c->s[1], c->s[4] ? in[1] : NULL);
+}
+static archllm_status dev_tr(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
+{
+    if (c->s[4]) return archllm_op_transpose_scaled(x, out[0], c->s[3], in[0], c->s[2], c->s[0], c->s[1], in[1]);
+    return archllm_op_transpose(x, out[0], c->s[3], in[0], c->s[2], c->s[0], c->s[1]);
+}
+static void mk_tr(op_case *c, size_t R, size_t C, size_t pad, int scaled)
+{
+    harness_case(c, "", 2, 1);
+    snprintf(c->name, sizeof c->name, "transpose R=%zu C=%zu pad=%zu%s", R, C, pad, scaled ? " scaled" : "");
+    c->s[0] = R, c->s[1] = C, c->s[2] = C + pad, c->s[3] = R + pad, c->s[4] = (size_t)scaled;
+    c->in_n[0] = R * (C + pad), c->in_n[1] = C;
+    c->out_n[0] = C * (R + pad);
+    c->out_init = pad > 0;
+    c->ref = ref_tr, c->dev = dev_tr;
+    c->atol = 0, c->rtol = 0, c->nerr = 0; /* a copy, or one product an element */
 }
 
 int cases_linear(op_case *cases, int cap, int perf)
@@ -112,11 +134,16 @@ int cases_linear(op_case *cases, int cap, int perf)
         HARNESS_ADD(n, cap, mk_lrms(&cases[n], 500, 64, 128, 2, 0.0f, 0));
         return n;
     }
+    HARNESS_ADD(n, cap, mk_tr(&cases[n], 1, 1, 0, 0));
+    HARNESS_ADD(n, cap, mk_tr(&cases[n], 37, 13, 3, 0));
+    HARNESS_ADD(n, cap, mk_tr(&cases[n], 64, 192, 0, 1));
+    HARNESS_ADD(n, cap, mk_tr(&cases[n], 5, 7, 2, 1));
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 1, 1, 1, 0, 0.0f, 0));
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 37, 64, 192, 0, 0.0f, 0));  /* the decoder's q|k|v */
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 13, 64, 128, 2, 0.0f, 3));  /* its gated GELU */
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 6, 24, 21, 1, 1.0f, 5));    /* column tail, ReLU, beta */
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 9, 33, 40, 2, 0.25f, 1));
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 4, 7, 16, 0, 0.0f, 0)); /* K off the 16-float norm pass */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 1, 1, 1, 0, 0));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 37, 13, 12, 0, 1));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 56, 32, 40, 7, 1));
