@@ -259,7 +259,8 @@ static void dec_init(const op_case *c, float **in, float **out)
     size_t B = c->s[0], Lk = c->s[2];
     for (size_t k = 0; k < Lk; k++) I32(in[2])[k] = ref_t5_bucket((long)k - (long)(Lk - 1), 0, 8, 20);
     for (size_t b = 0; b < B; b++)
-        for (size_t k = 0; k < Lk; k++) I32(in[3])[b * Lk + k] = !(b == 1 && k % 3 == 2) && b != 2;
+        for (size_t k = 0; k < Lk; k++) /* b 0: the first key masked; b 1: every third; b 2: all */
+            I32(in[3])[b * Lk + k] = !(b == 0 && k == 0 && Lk > 1) && !(b == 1 && k % 3 == 2) && b != 2;
 }
 static void ref_dec(const op_case *c, float **in, float **out)
 {
@@ -614,6 +615,9 @@ int cases_t5(op_case *cases, int cap, int perf)
     ADD(mk_dec(&cases[n], 3, 2, 9, 16, 9, REF_ATT_BIAS, 0, 0));  /* the same without the append */
     ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK, 0, 1)); /* cross-attention, b=2 fully masked */
     ADD(mk_dec(&cases[n], 2, 2, 5, 6, 7, REF_ATT_MASK, 0, 1));   /* dk not a multiple of 4: scalar dots */
+    /* dk 16 / 64: the float16 one-pass path, masked keys before and after the first kept one */
+    ADD(mk_dec(&cases[n], 3, 3, 11, 16, 11, REF_ATT_MASK, 0, 1));
+    ADD(mk_dec(&cases[n], 2, 2, 6, 64, 8, REF_ATT_BIAS | REF_ATT_MASK, 1, 0));
     /* fused attention: self (bias + padding mask; bias + causal), cross (mask only); L = 1, odd
      * sizes, 10 (the default configs), 64 (the limit) with d_kv 64; several heads; in both
      * launch shapes */
