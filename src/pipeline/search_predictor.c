@@ -204,7 +204,7 @@ archllm_guided_params archllm_guided_default_params(void)
 }
 
 /* a cell's VQ-VAE codes; the ensemble reads each as its codebook vector */
-static archllm_status latent_features(const predictor *P, const archllm_cell *c, void *row)
+static archllm_status latent_codes(const predictor *P, const archllm_cell *c, void *row)
 {
     return archllm_pipeline_codes_of(P->pm, c, row);
 }
@@ -294,7 +294,7 @@ archllm_status archllm_search_guided(archllm_search_method *m, archllm_pipeline_
     if (!P) return archllm_fail(ARCHLLM_ENOMEM, "archllm-guided search");
     P->gp = *p;
     P->pm = pm;
-    P->featurize = latent_features;
+    P->featurize = latent_codes;
     P->codes = 1;
     int    cb = archllm_params_find(&pm->vq.params, "vq.codebook"), D = pm->vq.hp.latent_dim;
     size_t rows = p->pool > 256 ? p->pool : 256;
