@@ -277,8 +277,25 @@ archllm_status archllm_autotune(archllm_ctx_t *ctx, const archllm_autotune_param
             }
             row->max_diff[c] = worst;
             if (bad) row->state[c] = ARCHLLM_CAND_REJECTED;
-            else if (row->ms[c] < row->ms[row->winner] * (row->winner == 0 ? BEAT : 1.0)) row->winner = c;
         }
+        /* These VMs have slow phases of seconds (twice the time for the same work), enough
+         * to flip a decision timed once: the default and the fastest other candidate are
+         * timed again, one after the other, each keeps its better time, and the other wins
+         * only if it still beats the default by BEAT. */
+        int alt = 0;
+        for (int c = 1; c < row->n; c++)
+            if (row->state[c] == ARCHLLM_CAND_TIMED && (!alt || row->ms[c] < row->ms[alt])) alt = c;
+        if (s == ARCHLLM_OK && alt && !(p->budget_s > 0 && archllm_now_s() - start > p->budget_s)) {
+            int    order[2] = {0, alt};
+            double again;
+            for (int j = 0; j < 2 && s == ARCHLLM_OK; j++) {
+                apply(ctx, t, row->cand[order[j]]);
+                s = measure(ctx, t, &w, got, &again);
+                if (s == ARCHLLM_OK && again < row->ms[order[j]]) row->ms[order[j]] = again;
+            }
+            if (s != ARCHLLM_OK) archllm_fail_prefix(s, "tuning %s: timing again", archllm_tunable_name(t));
+        }
+        if (alt && row->ms[alt] < row->ms[0] * BEAT) row->winner = alt;
         if (s == ARCHLLM_OK) apply(ctx, t, row->cand[row->winner]);
         free(ref);
         free(got);
