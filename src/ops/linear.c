@@ -26,7 +26,7 @@ static archllm_status nn(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm
                                     ARG_UINT(bo), ARG_UINT(bon), ARG_MEM(pb), ARG_UINT(po), ARG_UINT(np), ARG_UINT(mm),
                                     ARG_UINT(kk), ARG_UINT(nn_), ARG_UINT(re), ARG_F32(alpha), ARG_F32(beta),
                                     ARG_END));
-    size_t cols = (size_t)ctx->tuning.linear_cols;
+    size_t cols = 2 * (size_t)ctx->tuning.linear_cols; /* an item's columns: two blocks */
     return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
 }
 

@@ -1,6 +1,6 @@
 /* cases_linear.c - op cases of cl/linear.cl against src/ref/linear.c, and gradient checks
- * of the references.  Odd sizes exercise the 4-row / 4- and 16-column block tails and
- * the K tail of the float16 dot products. */
+ * of the references.  Odd sizes exercise the 4-row blocks' tails, the 32-, 16- and
+ * single-column blocks at the right edge and the K tail of the float16 dot products. */
 #include "harness.h"
 #include "ops/vqvae_ops.h"
 #include "ref/vqvae_ref.h"
@@ -148,6 +148,8 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 37, 13, 12, 0, 1));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 56, 32, 40, 7, 1));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 35, 5, 128, 0, 0));
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 9, 21, 7, 0, 1));   /* a 16-column block, then 5 single columns */
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 11, 48, 17, 3, 0)); /* a 32-column block, then a 16-column one */
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1));
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12));
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48));
