@@ -180,15 +180,24 @@ __kernel void transpose(__global float *out, uint out_off, uint ldout, __global 
  * weight folded into w's rows by the caller (transpose's scale), so one launch and the
  * normed rows never stored.  epi 1: ReLU; epi 2: gated GELU over w's two halves,
  * y[:, n] = gelu(a_n) * a_{N+n} (w holds 2N columns), as gated_gelu_fwd after a (M, 2N)
- * product; else none.  Items as linear_nn's: the sums of squares are a float16 pass over
- * the 4 rows first, then each k is a broadcast times a row of w. */
+ * product; else none.  The sums of squares are a float16 pass over an item's 4 rows first;
+ * then each k is a broadcast times two vectors of w (8 FMA chains, as linear_nn): columns
+ * n0 and n0 + LIN_COLS, or for the gated GELU column n0 of both halves. */
+#define LIN_RMS_STORE(v, m, n)                                       \
+    do {                                                             \
+        __global float *p_ = y + y_off + (m) * ldy + (n);            \
+        floatC          v_ = epi == 1 ? fmax((v), 0.0f) : (v);       \
+        vstoreC(beta != 0.0f ? v_ + beta * vloadC(0, p_) : v_, 0, p_); \
+    } while (0)
+
 __kernel void linear_nn_rms(__global float *y, uint y_off, uint ldy, __global const float *x, uint x_off, uint ldx,
                             __global const float *w, uint w_off, uint ldw, uint M, uint K, uint N, float eps,
                             uint epi, float alpha, float beta)
 {
-    uint i = get_global_id(0), nbk = (N + LIN_COLS - 1) / LIN_COLS;
+    uint gated = epi == 2, span = gated ? LIN_COLS : 2 * LIN_COLS, nbk = (N + span - 1) / span;
+    uint i = get_global_id(0);
     GUARD(i, ((M + 3) / 4) * nbk);
-    uint m0 = (i / nbk) * 4, n0 = (i % nbk) * LIN_COLS, gate = epi == 2 ? N : 0;
+    uint m0 = (i / nbk) * 4, n0 = (i % nbk) * span, off2 = gated ? N : LIN_COLS, done = n0;
     __global const float *xr[4], *wb = w + w_off;
     float sc[4];
     for (uint r = 0; r < 4; r++) {
@@ -205,42 +214,50 @@ __kernel void linear_nn_rms(__global float *y, uint y_off, uint ldy, __global co
         for (; k < K; k++) ss = fma(xr[r][k], xr[r][k], ss);
         sc[r] = alpha * rsqrt(ss / (float)K + eps);
     }
-    if (n0 + LIN_COLS <= N) {
+    if (n0 + span <= N) {
         floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+        for (uint k = 0; k < K; k++) {
+            floatC wv = vloadC(0, wb + k * ldw + n0), uv = vloadC(0, wb + k * ldw + n0 + off2);
+            floatC s0 = (floatC)(xr[0][k]), s1 = (floatC)(xr[1][k]), s2 = (floatC)(xr[2][k]), s3 = (floatC)(xr[3][k]);
+            a0 = fma(s0, wv, a0), b0 = fma(s0, uv, b0);
+            a1 = fma(s1, wv, a1), b1 = fma(s1, uv, b1);
+            a2 = fma(s2, wv, a2), b2 = fma(s2, uv, b2);
+            a3 = fma(s3, wv, a3), b3 = fma(s3, uv, b3);
+        }
+        floatC acc[4] = {a0, a1, a2, a3}, acd[4] = {b0, b1, b2, b3};
+        for (uint r = 0; r < 4 && m0 + r < M; r++) {
+            floatC v = sc[r] * acc[r], u = sc[r] * acd[r];
+            if (gated) {
+                LIN_RMS_STORE(v * GELU_S(v) * u, m0 + r, n0);
+            } else {
+                LIN_RMS_STORE(v, m0 + r, n0);
+                LIN_RMS_STORE(u, m0 + r, n0 + LIN_COLS);
+            }
+        }
+        return;
+    }
+    if (!gated && n0 + LIN_COLS <= N) { /* the edge: one block of LIN_COLS */
+        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         for (uint k = 0; k < K; k++) {
             floatC wv = vloadC(0, wb + k * ldw + n0);
             a0 = fma((floatC)(xr[0][k]), wv, a0);
             a1 = fma((floatC)(xr[1][k]), wv, a1);
             a2 = fma((floatC)(xr[2][k]), wv, a2);
             a3 = fma((floatC)(xr[3][k]), wv, a3);
-            if (gate) {
-                floatC uv = vloadC(0, wb + k * ldw + gate + n0);
-                b0 = fma((floatC)(xr[0][k]), uv, b0);
-                b1 = fma((floatC)(xr[1][k]), uv, b1);
-                b2 = fma((floatC)(xr[2][k]), uv, b2);
-                b3 = fma((floatC)(xr[3][k]), uv, b3);
-            }
         }
-        floatC acc[4] = {a0, a1, a2, a3}, lin[4] = {b0, b1, b2, b3};
-        for (uint r = 0; r < 4 && m0 + r < M; r++) {
-            floatC          v = sc[r] * acc[r];
-            __global float *p = y + y_off + (m0 + r) * ldy + n0;
-            if (gate) v = v * GELU_S(v) * (sc[r] * lin[r]);
-            if (epi == 1) v = fmax(v, 0.0f);
-            if (beta != 0.0f) v += beta * vloadC(0, p);
-            vstoreC(v, 0, p);
-        }
-        return;
+        floatC acc[4] = {a0, a1, a2, a3};
+        for (uint r = 0; r < 4 && m0 + r < M; r++) LIN_RMS_STORE(sc[r] * acc[r], m0 + r, n0);
+        done = n0 + LIN_COLS;
     }
-    for (uint r = 0; r < 4 && m0 + r < M; r++)
-        for (uint c = n0; c < N; c++) {
+    for (uint r = 0; r < 4 && m0 + r < M; r++) /* then single columns */
+        for (uint c = done; c < N; c++) {
             float a = 0.0f, b = 0.0f;
             for (uint k = 0; k < K; k++) {
                 a = fma(xr[r][k], wb[k * ldw + c], a);
-                if (gate) b = fma(xr[r][k], wb[k * ldw + gate + c], b);
+                if (gated) b = fma(xr[r][k], wb[k * ldw + N + c], b);
             }
             float v = sc[r] * a;
-            if (gate) v = v * GELU_S(v) * (sc[r] * b);
+            if (gated) v = v * GELU_S(v) * (sc[r] * b);
             if (epi == 1) v = fmax(v, 0.0f);
             __global float *p = y + y_off + (m0 + r) * ldy + c;
             *p = beta != 0.0f ? v + beta * *p : v;

@@ -160,7 +160,8 @@ archllm_status archllm_op_matmul_rms(archllm_ctx_t *ctx, size_t m, size_t n, siz
                                     ARG_UINT(lx), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_UINT(mm),
                                     ARG_UINT(kk), ARG_UINT(nn_), ARG_F32(eps), ARG_UINT(ep), ARG_F32(alpha),
                                     ARG_F32(beta), ARG_END));
-    size_t cols_item = (size_t)ctx->tuning.linear_cols;
+    /* an item's columns: two blocks, or one of each half for the gated GELU */
+    size_t cols_item = (size_t)ctx->tuning.linear_cols * (epi == ARCHLLM_EPI_GATED_GELU ? 1 : 2);
     return archllm_launch_1d(ctx, kn, ((m + 3) / 4) * ((n + cols_item - 1) / cols_item),
                              (size_t)ctx->tuning.linear_wg);
 }

@@ -144,6 +144,8 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 6, 24, 21, 1, 1.0f, 5));    /* column tail, ReLU, beta */
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 9, 33, 40, 2, 0.25f, 1));
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 4, 7, 16, 0, 0.0f, 0)); /* K off the 16-float norm pass */
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 7, 64, 53, 1, 0.5f, 2)); /* 32 + 16 + 5 columns, ReLU, beta */
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 5, 64, 37, 0, 0.0f, 0)); /* the head's 37 tokens */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 1, 1, 1, 0, 0));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 37, 13, 12, 0, 1));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 56, 32, 40, 7, 1));
