@@ -6,7 +6,6 @@
 #include "util/error.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
