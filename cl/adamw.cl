@@ -17,11 +17,9 @@ __kernel void adamw_update(__global float *param, uint p_off, __global const flo
         float norm = sqrt(norm_sq[norm_off]);
         clip = fmin(1.0f, max_norm / (norm + 1e-6f));
     }
-    float g = grad[g_off + i] * clip;
-    float p = param[p_off + i] * (1.0f - lr * weight_decay);
-    float mi = beta1 * m[m_off + i] + (1.0f - beta1) * g;
-    float vi = beta2 * v[v_off + i] + (1.0f - beta2) * g * g;
+    float g = grad[g_off + i] * clip, p = param[p_off + i], mi = m[m_off + i], vi = v[v_off + i];
+    ADAMW_STEP(p, g, mi, vi, lr, beta1, beta2, eps, weight_decay, bc1, bc2);
     m[m_off + i] = mi;
     v[v_off + i] = vi;
-    param[p_off + i] = p - lr * (mi / bc1) / (sqrt(vi / bc2) + eps);
+    param[p_off + i] = p;
 }

@@ -119,8 +119,8 @@ __kernel void attn_bias_bwd(__global float *dtable, uint t_off, __global const f
  * same place in vc: the (B, H, Lcap, dk) self-attention cache, or the encoder's k|v
  * projection rows (B, S, 2I) as they are.  With append, the step's own key and value (rows
  * kn, vn, ldn apart) are written into position Lk - 1 first, by the item that reads them:
- * no head split or merge copies.  Dots in float4 when dk allows; dk at most ATT_DEC_MAXD
- * (the context accumulates in registers). */
+ * no head split or merge copies.  Dots in float4 when dk allows; the context accumulates
+ * in a private array of ATT_DEC_MAXD, a block of columns at a time. */
 #define ATT_DEC_MAXD 128
 static float att_dot(__global const float *a, __global const float *b, uint dk)
 {
@@ -161,19 +161,23 @@ __kernel void attn_decode(__global float *out, uint o_off, __global const float 
         if ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + k] == 0) s = -FLT_MAX;
         mx = fmax(mx, s);
     }
-    float sum = 0.0f, acc[ATT_DEC_MAXD];
-    for (uint j = 0; j < dk; j++) acc[j] = 0.0f;
-    for (uint k = 0; k < Lk; k++) {
-        float s = att_dot(qq, K + k * cs, dk);
-        if ((flags & ATT_BIAS) != 0) s += table[t_off + (uint)buckets[bk_off + k] * H + h];
-        if ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + k] == 0) s = -FLT_MAX;
-        float e = exp(s - mx);
-        sum += e;
-        __global const float *vr = Vv + k * cs;
-        for (uint j = 0; j < dk; j++) acc[j] = fma(e, vr[j], acc[j]);
+    /* the context ATT_DEC_MAXD columns at a time (one pass but for d_kv past it) */
+    for (uint j0 = 0; j0 < dk; j0 += ATT_DEC_MAXD) {
+        uint  nj = min(dk - j0, (uint)ATT_DEC_MAXD);
+        float sum = 0.0f, acc[ATT_DEC_MAXD];
+        for (uint j = 0; j < nj; j++) acc[j] = 0.0f;
+        for (uint k = 0; k < Lk; k++) {
+            float s = att_dot(qq, K + k * cs, dk);
+            if ((flags & ATT_BIAS) != 0) s += table[t_off + (uint)buckets[bk_off + k] * H + h];
+            if ((flags & ATT_MASK) != 0 && keymask[m_off + b * Lk + k] == 0) s = -FLT_MAX;
+            float e = exp(s - mx);
+            sum += e;
+            __global const float *vr = Vv + k * cs + j0;
+            for (uint j = 0; j < nj; j++) acc[j] = fma(e, vr[j], acc[j]);
+        }
+        float inv = 1.0f / sum;
+        for (uint j = 0; j < nj; j++) o[j0 + j] = acc[j] * inv;
     }
-    float inv = 1.0f / sum;
-    for (uint j = 0; j < dk; j++) o[j] = acc[j] * inv;
 }
 
 /* Fused attention for short sequences (Lq, Lk, dk up to 64; ops/attention.c checks that the

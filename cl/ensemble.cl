@@ -1,8 +1,9 @@
 /* ensemble.cl - the search surrogate (src/model/ensemble.c): M one-hidden-layer ReLU MLPs
  * of H units, a whole full-batch AdamW fit in one launch, and their predictions.
  *
- * One work-item owns one member, its H units as HV = H/16 float16 vectors, so a step is
- * register-blocked FMAs with no barrier and a fit of S steps is one launch.  The members
+ * One work-item (a work-group of one) owns one member, its H units as HV = H/16 float16
+ * vectors, so a step is register-blocked FMAs with no barrier and a fit of S steps is one
+ * launch.  The members
  * are few (5 or 10) and fit a few hundred rows: launches, not FLOPs, were what a fit
  * made of a dozen ops a step paid.
  *
@@ -12,22 +13,15 @@
  * The loss is the mean over rows and members of (out - t)^2.
  * References: src/ref/ensemble.c. */
 
-inline float ens_hsum(float16 v)
-{
-    float8 a = v.lo + v.hi;
-    float4 b = a.lo + a.hi;
-    return (b.x + b.y) + (b.z + b.w);
-}
-
-/* torch.optim.AdamW on 16 parameters (the arithmetic of cl/adamw.cl) */
+/* AdamW (common.cl's ADAMW_STEP) on 16 parameters in global memory */
 inline void ens_adamw16(__global float *p, __global const float *g, __global float *m, __global float *v, float lr,
                         float beta1, float beta2, float eps, float wd, float bc1, float bc2)
 {
-    float16 gv = vload16(0, g);
-    float16 mv = beta1 * vload16(0, m) + (1.0f - beta1) * gv, vv = beta2 * vload16(0, v) + (1.0f - beta2) * gv * gv;
+    float16 pv = vload16(0, p), gv = vload16(0, g), mv = vload16(0, m), vv = vload16(0, v);
+    ADAMW_STEP(pv, gv, mv, vv, lr, beta1, beta2, eps, wd, bc1, bc2);
     vstore16(mv, 0, m);
     vstore16(vv, 0, v);
-    vstore16(vload16(0, p) * (1.0f - lr * wd) - lr * (mv / bc1) / (sqrt(vv / bc2) + eps), 0, p);
+    vstore16(pv, 0, p);
 }
 
 /* a[r][j] = b1 + x_r . w1 for the 4 rows x0..x3 (pointers to F floats) */
@@ -55,7 +49,7 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
     out = b2;                                                \
     for (uint j = 0; j < HV; j++) {                          \
         a[j] = fmax(a[j], 0.0f);                             \
-        out += ens_hsum(a[j] * w2v[j]);                      \
+        out += hsum16(a[j] * w2v[j]);                        \
     }
 
 /* A step of member m (c0 = m*H, MH = M*H): ENS_STEP_BEGIN reads b1, w2 and b2 and clears
@@ -98,11 +92,11 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
             ens_adamw16(param + aw, grad + aw, mom + aw, vel + aw, lr, beta1, beta2, eps, wd, bc1, bc2);    \
         }                                                                                                   \
         uint  ab2 = o_b2 + m;                                                                               \
-        float mi = beta1 * mom[ab2] + (1.0f - beta1) * gb2;                                                 \
-        float vi = beta2 * vel[ab2] + (1.0f - beta2) * gb2 * gb2;                                           \
+        float mi = mom[ab2], vi = vel[ab2];                                                                 \
+        ADAMW_STEP(b2, gb2, mi, vi, lr, beta1, beta2, eps, 0.0f, bc1, bc2);                                 \
         mom[ab2] = mi;                                                                                      \
         vel[ab2] = vi;                                                                                      \
-        param[ab2] = b2 - lr * (mi / bc1) / (sqrt(vi / bc2) + eps);                                         \
+        param[ab2] = b2;                                                                                    \
     }
 
 /* The arguments both fits share: the table's buffers and offsets, the targets, the steps

@@ -82,9 +82,7 @@ __kernel void gin_eps_bwd(__global float *deps, uint deps_off, __global const fl
     uint    lid = get_local_id(0), i = lid * 16;
     float16 v = 0.0f;
     for (; i + 16 <= n; i += REDUCE_WG * 16) v = fma(vload16(0, dout + dout_off + i), vload16(0, h + h_off + i), v);
-    float8 v8 = v.lo + v.hi;
-    float4 v4 = v8.lo + v8.hi;
-    float  s = (v4.x + v4.y) + (v4.z + v4.w);
+    float s = hsum16(v);
     for (uint j = i; j < i + 16 && j < n; j++) s = fma(dout[dout_off + j], h[h_off + j], s); /* the tail */
     acc[lid] = s;
     barrier(CLK_LOCAL_MEM_FENCE);

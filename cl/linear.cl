@@ -21,6 +21,41 @@
 #define vloadC  LIN_CAT(vload, LIN_COLS)
 #define vstoreC LIN_CAT(vstore, LIN_COLS)
 
+/* The two product loops of linear_nn and linear_nn_rms over the 4 rows xr[0..3] (K floats
+ * each) and w's rows (ldw apart): acc[r] gets x_r . w for the LIN_COLS columns at n0, and
+ * with two blocks acd[r] those at n0 + off2 too (8 FMA chains: 4 keep an AVX-512 core's FMA
+ * units half idle, 1.5x measured).  Named accumulators, so they stay in registers. */
+#define LIN_DOT_2BLOCKS(acc, acd, xr, wb, ldw, K, n0, off2)                                            \
+    floatC acc[4], acd[4];                                                                             \
+    do {                                                                                               \
+        floatC a0_ = 0, a1_ = 0, a2_ = 0, a3_ = 0, c0_ = 0, c1_ = 0, c2_ = 0, c3_ = 0;                 \
+        for (uint k = 0; k < (K); k++) {                                                               \
+            floatC wv = vloadC(0, (wb) + k * (ldw) + (n0)), uv = vloadC(0, (wb) + k * (ldw) + (n0) + (off2)); \
+            floatC s0 = (floatC)(xr[0][k]), s1 = (floatC)(xr[1][k]);                                   \
+            floatC s2 = (floatC)(xr[2][k]), s3 = (floatC)(xr[3][k]);                                   \
+            a0_ = fma(s0, wv, a0_), c0_ = fma(s0, uv, c0_);                                            \
+            a1_ = fma(s1, wv, a1_), c1_ = fma(s1, uv, c1_);                                            \
+            a2_ = fma(s2, wv, a2_), c2_ = fma(s2, uv, c2_);                                            \
+            a3_ = fma(s3, wv, a3_), c3_ = fma(s3, uv, c3_);                                            \
+        }                                                                                              \
+        acc[0] = a0_, acc[1] = a1_, acc[2] = a2_, acc[3] = a3_;                                        \
+        acd[0] = c0_, acd[1] = c1_, acd[2] = c2_, acd[3] = c3_;                                        \
+    } while (0)
+
+#define LIN_DOT_BLOCK(acc, xr, wb, ldw, K, n0)                                                         \
+    floatC acc[4];                                                                                     \
+    do {                                                                                               \
+        floatC a0_ = 0, a1_ = 0, a2_ = 0, a3_ = 0;                                                     \
+        for (uint k = 0; k < (K); k++) {                                                               \
+            floatC wv = vloadC(0, (wb) + k * (ldw) + (n0));                                            \
+            a0_ = fma((floatC)(xr[0][k]), wv, a0_);                                                    \
+            a1_ = fma((floatC)(xr[1][k]), wv, a1_);                                                    \
+            a2_ = fma((floatC)(xr[2][k]), wv, a2_);                                                    \
+            a3_ = fma((floatC)(xr[3][k]), wv, a3_);                                                    \
+        }                                                                                              \
+        acc[0] = a0_, acc[1] = a1_, acc[2] = a2_, acc[3] = a3_;                                        \
+    } while (0)
+
 /* the epilogue of linear_nn for LIN_COLS columns from n0 of row m: act(alpha acc + bias +
  * pos + beta y) */
 #define LIN_NN_STORE(acc, m, n0)                                                            \
@@ -33,9 +68,8 @@
     } while (0)
 
 /* y(M, N) = act(alpha x(M, K) w(K, N) + pos[m % npos] + b + beta y), rows ldy, ldx, ldw
- * apart: one item per 4 rows x 2 LIN_COLS columns, each k a broadcast of x times two rows
- * of w: 8 FMA chains (4 keep an AVX-512 core's FMA units half idle, 1.5x measured), then a
- * LIN_COLS block and single columns at the right edge.  The forward of a layer (w = W^T,
+ * apart: one item per 4 rows x 2 LIN_COLS columns (LIN_DOT_2BLOCKS), then a LIN_COLS block
+ * and single columns at the right edge.  The forward of a layer (w = W^T,
  * transposed by the launcher), dx = dy W, and the NN and NT products of archllm_op_matmul
  * all run here.  pos may be unused (npos = 0), b too (b_on = 0); y is not read when beta
  * is 0. */
@@ -46,22 +80,11 @@ __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const 
 {
     uint i = get_global_id(0), nbk = (N + 2 * LIN_COLS - 1) / (2 * LIN_COLS);
     GUARD(i, ((M + 3) / 4) * nbk);
-    uint m0 = (i / nbk) * 4, n0 = (i % nbk) * 2 * LIN_COLS;
-    __global const float *x0 = x + x_off + min(m0 + 0, M - 1) * ldx, *x1 = x + x_off + min(m0 + 1, M - 1) * ldx;
-    __global const float *x2 = x + x_off + min(m0 + 2, M - 1) * ldx, *x3 = x + x_off + min(m0 + 3, M - 1) * ldx;
-    __global const float *wb = w + w_off;
-    uint                  done = n0;
+    uint m0 = (i / nbk) * 4, n0 = (i % nbk) * 2 * LIN_COLS, done = n0;
+    __global const float *xr[4], *wb = w + w_off;
+    for (uint r = 0; r < 4; r++) xr[r] = x + x_off + min(m0 + r, M - 1) * ldx;
     if (n0 + 2 * LIN_COLS <= N) {
-        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0, c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-        for (uint k = 0; k < K; k++) {
-            floatC wv = vloadC(0, wb + k * ldw + n0), uv = vloadC(0, wb + k * ldw + n0 + LIN_COLS);
-            floatC s0 = (floatC)(x0[k]), s1 = (floatC)(x1[k]), s2 = (floatC)(x2[k]), s3 = (floatC)(x3[k]);
-            a0 = fma(s0, wv, a0), c0 = fma(s0, uv, c0);
-            a1 = fma(s1, wv, a1), c1 = fma(s1, uv, c1);
-            a2 = fma(s2, wv, a2), c2 = fma(s2, uv, c2);
-            a3 = fma(s3, wv, a3), c3 = fma(s3, uv, c3);
-        }
-        floatC acc[4] = {a0, a1, a2, a3}, acd[4] = {c0, c1, c2, c3};
+        LIN_DOT_2BLOCKS(acc, acd, xr, wb, ldw, K, n0, LIN_COLS);
         for (uint r = 0; r < 4 && m0 + r < M; r++) {
             LIN_NN_STORE(acc[r], m0 + r, n0);
             LIN_NN_STORE(acd[r], m0 + r, n0 + LIN_COLS);
@@ -69,19 +92,10 @@ __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const 
         return;
     }
     if (n0 + LIN_COLS <= N) { /* the edge: one block of LIN_COLS */
-        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (uint k = 0; k < K; k++) {
-            floatC wv = vloadC(0, wb + k * ldw + n0);
-            a0 = fma((floatC)(x0[k]), wv, a0);
-            a1 = fma((floatC)(x1[k]), wv, a1);
-            a2 = fma((floatC)(x2[k]), wv, a2);
-            a3 = fma((floatC)(x3[k]), wv, a3);
-        }
-        floatC acc[4] = {a0, a1, a2, a3};
+        LIN_DOT_BLOCK(acc, xr, wb, ldw, K, n0);
         for (uint r = 0; r < 4 && m0 + r < M; r++) LIN_NN_STORE(acc[r], m0 + r, n0);
         done = n0 + LIN_COLS;
     }
-    __global const float *xr[4] = {x0, x1, x2, x3};
     for (uint r = 0; r < 4 && m0 + r < M; r++) /* then single columns */
         for (uint c = done; c < N; c++) {
             uint  m = m0 + r;
@@ -181,8 +195,8 @@ __kernel void transpose(__global float *out, uint out_off, uint ldout, __global 
  * normed rows never stored.  epi 1: ReLU; epi 2: gated GELU over w's two halves,
  * y[:, n] = gelu(a_n) * a_{N+n} (w holds 2N columns), as gated_gelu_fwd after a (M, 2N)
  * product; else none.  The sums of squares are a float16 pass over an item's 4 rows first;
- * then each k is a broadcast times two vectors of w (8 FMA chains, as linear_nn): columns
- * n0 and n0 + LIN_COLS, or for the gated GELU column n0 of both halves. */
+ * then linear_nn's loops: columns n0 and n0 + LIN_COLS, or for the gated GELU column n0 of
+ * both halves. */
 #define LIN_RMS_STORE(v, m, n)                                       \
     do {                                                             \
         __global float *p_ = y + y_off + (m) * ldy + (n);            \
@@ -208,23 +222,12 @@ __kernel void linear_nn_rms(__global float *y, uint y_off, uint ldy, __global co
             float16 v = vload16(0, xr[r] + k);
             q = fma(v, v, q);
         }
-        float8 q8 = q.lo + q.hi;
-        float4 q4 = q8.lo + q8.hi;
-        float  ss = (q4.x + q4.y) + (q4.z + q4.w);
+        float ss = hsum16(q);
         for (; k < K; k++) ss = fma(xr[r][k], xr[r][k], ss);
         sc[r] = alpha * rsqrt(ss / (float)K + eps);
     }
     if (n0 + span <= N) {
-        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-        for (uint k = 0; k < K; k++) {
-            floatC wv = vloadC(0, wb + k * ldw + n0), uv = vloadC(0, wb + k * ldw + n0 + off2);
-            floatC s0 = (floatC)(xr[0][k]), s1 = (floatC)(xr[1][k]), s2 = (floatC)(xr[2][k]), s3 = (floatC)(xr[3][k]);
-            a0 = fma(s0, wv, a0), b0 = fma(s0, uv, b0);
-            a1 = fma(s1, wv, a1), b1 = fma(s1, uv, b1);
-            a2 = fma(s2, wv, a2), b2 = fma(s2, uv, b2);
-            a3 = fma(s3, wv, a3), b3 = fma(s3, uv, b3);
-        }
-        floatC acc[4] = {a0, a1, a2, a3}, acd[4] = {b0, b1, b2, b3};
+        LIN_DOT_2BLOCKS(acc, acd, xr, wb, ldw, K, n0, off2);
         for (uint r = 0; r < 4 && m0 + r < M; r++) {
             floatC v = sc[r] * acc[r], u = sc[r] * acd[r];
             if (gated) {
@@ -237,15 +240,7 @@ __kernel void linear_nn_rms(__global float *y, uint y_off, uint ldy, __global co
         return;
     }
     if (!gated && n0 + LIN_COLS <= N) { /* the edge: one block of LIN_COLS */
-        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (uint k = 0; k < K; k++) {
-            floatC wv = vloadC(0, wb + k * ldw + n0);
-            a0 = fma((floatC)(xr[0][k]), wv, a0);
-            a1 = fma((floatC)(xr[1][k]), wv, a1);
-            a2 = fma((floatC)(xr[2][k]), wv, a2);
-            a3 = fma((floatC)(xr[3][k]), wv, a3);
-        }
-        floatC acc[4] = {a0, a1, a2, a3};
+        LIN_DOT_BLOCK(acc, xr, wb, ldw, K, n0);
         for (uint r = 0; r < 4 && m0 + r < M; r++) LIN_RMS_STORE(sc[r] * acc[r], m0 + r, n0);
         done = n0 + LIN_COLS;
     }

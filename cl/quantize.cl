@@ -114,23 +114,22 @@ __kernel void vq_ema(__global float *cb, uint cb_off, __global float *ema_n, uin
 {
     uint k = get_global_id(0);
     GUARD(k, K);
-    float n = 0.0f;
+    /* the code's count and its sum of z, in its codebook row (overwritten below): one pass
+     * over the rows, summed in row order as a pass per coordinate would */
+    __global float *sum = cb + cb_off + k * D;
+    float           n = 0.0f;
+    for (uint j = 0; j < D; j++) sum[j] = 0.0f;
     for (uint m = 0; m < M; m++)
-        if ((uint)idx[idx_off + m] == k) n += mask[mask_off + m];
+        if ((uint)idx[idx_off + m] == k) {
+            n += mask[mask_off + m];
+            for (uint j = 0; j < D; j++) sum[j] += mask[mask_off + m] * z[z_off + m * D + j];
+        }
     counts[counts_off + k] = n;
     float en = decay * ema_n[en_off + k] + (1.0f - decay) * n;
     int r = restart[rs_off + k];
     int dead = en < threshold && r >= 0;
     en = dead ? 1.0f : en;
     ema_n[en_off + k] = en;
-    /* the code's sum of z in its codebook row (overwritten below): one pass over the rows,
-     * summed in row order as a pass per coordinate would */
-    __global float *sum = cb + cb_off + k * D;
-    for (uint j = 0; j < D; j++) sum[j] = 0.0f;
-    if (n > 0.0f)
-        for (uint m = 0; m < M; m++)
-            if ((uint)idx[idx_off + m] == k)
-                for (uint j = 0; j < D; j++) sum[j] += mask[mask_off + m] * z[z_off + m * D + j];
     for (uint j = 0; j < D; j++) {
         float es = decay * ema_s[es_off + k * D + j] + (1.0f - decay) * sum[j];
         if (dead) es = z[z_off + (uint)r * D + j];

@@ -90,6 +90,11 @@ n=$(grep -c '^clblast \(Xgemm\|XgemmDirect\|Copy\|Pad\|Transpose\|Padtranspose\)
     { fail "every CLBlast tuner found a configuration ($n of 6)"; grep '^clblast' "$tmp/tune.out"; }
 [ "$(grep -c '^clblast timing .* GEMM shapes timed' "$tmp/tune.out")" -eq 2 ] && grep -q '^clblast result .* kept' "$tmp/tune.out" &&
     ok "the tuned parameters timed and judged" || fail "the tuned parameters timed and judged"
+# what the result line says it kept is what the file holds: a line for each kept kernel, none other
+kept=$(sed -n 's/^clblast result *kept: \([^;]*\);.*/\1/p' "$tmp/tune.out" | sed 's/none of the tuned kernels//; s/,//g')
+stored=$(grep '^clblast ' "$f" | grep -v '^clblast GemmRoutine ' | awk '{print $2}' | tr '\n' ' ')
+[ "$(echo $kept)" = "$(echo $stored)" ] && ok "the kept kernels are the stored ones ($(echo ${kept:-none}))" ||
+    fail "the kept kernels are the stored ones: result '$kept', file '$stored'"
 grep -q '^crossover XGEMM_MIN_INDIRECT_SIZE' "$tmp/tune.out" && ok "CLBlast's summary table" || fail "CLBlast's summary table"
 head -1 "$f" | grep -q "^archllm-tuning 2$" && probe && [ ! -s "$tmp/err" ] &&
     ok "the file rebuilt after a bad clblast line, and read" || { fail "the file rebuilt after a bad clblast line, and read"; cat "$tmp/err"; }
@@ -122,13 +127,16 @@ for filt in linear sum xent gin_agg attn_fused; do
     if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness: $filt"
     else fail "tuned op harness: $filt"; grep -v '^ok' "$tmp/ops.out"; cat "$tmp/err"; fi
 done
-# archllm_op_matmul's crossover at both ends: the T5 against its transformers fixtures
-t5="${ARCHLLM_BUILDDIR:-.}/tests/model/t5/test_t5_parity"
+# archllm_op_matmul's crossover at both ends: the T5 against its transformers fixtures, its
+# training and its decoding (at 0 decoding takes the path of a norm, then a CLBlast product)
 for mm in 0 1073741824; do
     sed "s/^matmul_max .*/matmul_max $mm/" "$tmp/good.txt" >"$f"
     "$bin" devices | grep -q "matmul_max $mm" && ok "matmul_max $mm read" || fail "matmul_max $mm read"
-    if "$t5" >"$tmp/t5.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "T5 parity, matmul_max $mm"
-    else fail "T5 parity, matmul_max $mm"; grep -v '^ok' "$tmp/t5.out"; cat "$tmp/err"; fi
+    for t in test_t5_parity test_t5_sample; do
+        t5="${ARCHLLM_BUILDDIR:-.}/tests/model/t5/$t"
+        if "$t5" >"$tmp/t5.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "$t, matmul_max $mm"
+        else fail "$t, matmul_max $mm"; grep -v '^ok' "$tmp/t5.out"; cat "$tmp/err"; fi
+    done
 done
 sed -e 's/^linear_cols .*/linear_cols 4/' -e 's/^reduce_wg .*/reduce_wg 128/' -e 's/^attn_shape .*/attn_shape 4x1/' \
     "$tmp/good.txt" >"$f"

@@ -117,6 +117,8 @@ extern const int archllm_embedded_cl_count;
 /* ---- launching ----------------------------------------------------------- */
 /* Set kernel arguments: pairs of (size, pointer), terminated by a 0 size. */
 archllm_status archllm_kernel_args(cl_kernel k, ...);
+/* the same from argument index first on (a launcher whose later arguments vary) */
+archllm_status archllm_kernel_args_from(cl_kernel k, cl_uint first, ...);
 /* Enqueue a 1-D/2-D range; global sizes are rounded up to the local size (PoCL has no
  * non-uniform work-groups) so kernels must bounds-check. local may be 0 for the tuned default. */
 archllm_status archllm_launch_1d(archllm_ctx_t *ctx, cl_kernel k, size_t global, size_t local);

@@ -176,24 +176,38 @@ archllm_status archllm_ctx_scratch(archllm_ctx_t *ctx, size_t bytes)
 
 /* ---- launching ------------------------------------------------------------ */
 
-archllm_status archllm_kernel_args(cl_kernel k, ...)
+static archllm_status kernel_args(cl_kernel k, cl_uint first, va_list ap)
 {
-    va_list ap;
-    va_start(ap, k);
-    for (cl_uint i = 0;; i++) {
+    for (cl_uint i = first;; i++) {
         size_t size = va_arg(ap, size_t);
         if (size == 0) break;
         const void *ptr = va_arg(ap, const void *);
         cl_int err = clSetKernelArg(k, i, size, ptr);
         if (err != CL_SUCCESS) {
-            va_end(ap);
             char what[64];
             snprintf(what, sizeof what, "clSetKernelArg(%u)", i);
             return archllm_cl_check(err, what);
         }
     }
-    va_end(ap);
     return ARCHLLM_OK;
+}
+
+archllm_status archllm_kernel_args(cl_kernel k, ...)
+{
+    va_list ap;
+    va_start(ap, k);
+    archllm_status s = kernel_args(k, 0, ap);
+    va_end(ap);
+    return s;
+}
+
+archllm_status archllm_kernel_args_from(cl_kernel k, cl_uint first, ...)
+{
+    va_list ap;
+    va_start(ap, first);
+    archllm_status s = kernel_args(k, first, ap);
+    va_end(ap);
+    return s;
 }
 
 static size_t round_up(size_t x, size_t m) { return (x + m - 1) / m * m; }

@@ -100,7 +100,7 @@ typedef struct {
     int    top, initial;  /* archllm: parents kept; queries from 'generate:' first */
     double mask_rate, temperature;
     int    pool;      /* archllm-guided: candidates held and ranked */
-    int    proposals; /* archllm-guided: new T5 proposals per round */
+    int    proposals; /* archllm-guided: new candidates per round (T5 fills and samples, and edits) */
     int    mutations; /* archllm-guided: of them single edits of the best cells */
     int    explore;   /* archllm-guided: of them from the 'generate:' prompt */
     int    per_round; /* archllm-guided: queries per surrogate fit */

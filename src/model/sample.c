@@ -128,9 +128,10 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         wt[l].wi = (at += I * d), wt[l].wo = (at += d * Fp);
         at += F * d;
     }
-    int head_t = archllm_op_matmul_is_own(ctx, 0, 0, Bz, V, d);
-/* whether a product of n_cols after a norm runs as one normed product (cl/linear.cl) */
-#define NORMED(n_cols) archllm_op_matmul_is_own(ctx, 0, 0, Bz, (n_cols), d)
+    /* which products after a norm run as one normed product (cl/linear.cl), decided once:
+     * their transposed weights take the norm's weight, and the steps follow the same flags */
+    int n_qkv = archllm_op_matmul_is_own(ctx, 0, 0, Bz, 3 * I, d), n_cq = archllm_op_matmul_is_own(ctx, 0, 0, Bz, I, d);
+    int n_ff = archllm_op_matmul_is_own(ctx, 0, 0, Bz, Fp, d), head_t = archllm_op_matmul_is_own(ctx, 0, 0, Bz, V, d);
     size_t wt_head = at;
     if (head_t) at += d * V;
     cl_mem dbuf = NULL, ibuf = NULL;
@@ -153,7 +154,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         int kv[2] = {w->ca.k, w->ca.v}, qkv[3] = {w->sa.q, w->sa.k, w->sa.v}, wi[2] = {w->wi, w->wi1};
         s = archllm_t5_lin_fwd(ctx, m, DV(ckv + l * Bz * S * 2 * I), enc_out, Bz * S, d, kv, 2, I);
         /* the products after a norm take its weight where they run as normed products */
-        int nq = NORMED(3 * I) ? w->sa.ln : -1, nc = NORMED(I) ? w->ca.ln : -1, nf = NORMED(Fp) ? w->ln_ff : -1;
+        int nq = n_qkv ? w->sa.ln : -1, nc = n_cq ? w->ca.ln : -1, nf = n_ff ? w->ln_ff : -1;
         if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].qkv, qkv, 3, I, d, nq);
         if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].so, &w->sa.o, 1, d, I, -1);
         if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].cq, &w->ca.q, 1, I, d, nc);
@@ -185,9 +186,9 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     T_(archllm_op_matmul(ctx, 0, 0, Bz, (n_cols), (n_in), 1.0f, DV(x), (n_in), DV(wofs), (n_cols), (beta), DV(y), (n_cols)))
 /* y = epi(rmsnorm(h; g) w): one launch on cl/linear.cl's normed product where the products
  * run there, else the norm into ln and the product (and the epilogue) after it */
-#define RMSLIN(y, g, wofs, n_cols, ld_w, epi)                                                                  \
+#define RMSLIN(normed, y, g, wofs, n_cols, ld_w, epi)                                                          \
     do {                                                                                                       \
-        if (NORMED(ld_w)) {                                                                                    \
+        if (normed) {                                                                                          \
             T_(archllm_op_matmul_rms(ctx, Bz, (n_cols), d, 1.0f, DV(h), d, c->eps, DV(wofs), (ld_w), (epi),     \
                                      0.0f, DV(y), (n_cols)));                                                  \
             break;                                                                                             \
@@ -204,22 +205,22 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             /* self-attention over the cache: q|k|v rows straight into attn_decode, which
              * appends k and v to the cache; its (B, H, dk) context is the (B, I) the output
              * projection reads, added onto the residual stream h in place */
-            RMSLIN(tok, w->sa.ln, wt[l].qkv, 3 * I, 3 * I, ARCHLLM_EPI_NONE);
+            RMSLIN(n_qkv, tok, w->sa.ln, wt[l].qkv, 3 * I, 3 * I, ARCHLLM_EPI_NONE);
             T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), 3 * I, DV(kcl), DV(vcl), H * Tm * dk, Tm * dk, dk,
                                       DV(tok + I), DV(tok + 2 * I), 3 * I, PV(m->dec[0].rel), row, row, B, H, Lk, dk,
                                       ARCHLLM_ATT_BIAS));
             LIN(h, ctxh, I, wt[l].so, d, 1.0f);
             /* cross-attention over the encoder */
             size_t ckl = ckv + l * Bz * S * 2 * I;
-            RMSLIN(tok, w->ca.ln, wt[l].cq, I, I, ARCHLLM_EPI_NONE);
+            RMSLIN(n_cq, tok, w->ca.ln, wt[l].cq, I, I, ARCHLLM_EPI_NONE);
             T_(archllm_op_attn_decode(ctx, DV(ctxh), DV(tok), I, DV(ckl), DV(ckl + I), S * 2 * I, dk, 2 * I, none, none,
                                       0, DV(0), row, imask, B, H, (size_t)S, dk, ARCHLLM_ATT_MASK));
             LIN(h, ctxh, I, wt[l].co, d, 1.0f);
             /* feed-forward: its activation fused into the normed product but for plain GELU */
-            if (c->gated) RMSLIN(act, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_GATED_GELU);
-            else if (c->act == ARCHLLM_T5_RELU) RMSLIN(act, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_RELU);
+            if (c->gated) RMSLIN(n_ff, act, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_GATED_GELU);
+            else if (c->act == ARCHLLM_T5_RELU) RMSLIN(n_ff, act, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_RELU);
             else {
-                RMSLIN(pre, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_NONE);
+                RMSLIN(n_ff, pre, w->ln_ff, wt[l].wi, F, Fp, ARCHLLM_EPI_NONE);
                 T_(archllm_op_gelu_fwd(ctx, DV(act), DV(pre), Bz * F));
             }
             LIN(h, act, F, wt[l].wo, d, 1.0f);
@@ -235,7 +236,6 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
 #undef RMSLIN
 #undef LIN
 #undef T_
-#undef NORMED
         if (s != ARCHLLM_OK) break;
         for (int b = 0; b < B; b++) {
             if (lens[b] > 0 && out[(size_t)b * Tm + lens[b] - 1] == c->eos_id) { /* finished: feed pad */

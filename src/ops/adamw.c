@@ -3,6 +3,13 @@
 
 #include <math.h>
 
+void archllm_adamw_bias_corrections(const archllm_adamw_params *p, int step, float *bc1, float *bc2)
+{
+    /* in double: 1 - 0.999^t loses digits in float for small t */
+    *bc1 = (float)(1.0 - pow(p->beta1, step));
+    *bc2 = (float)(1.0 - pow(p->beta2, step));
+}
+
 archllm_status archllm_op_adamw(archllm_ctx_t *ctx, archllm_view param, archllm_view m, archllm_view v,
                                 archllm_view grad, archllm_view norm_sq, size_t n,
                                 const archllm_adamw_params *p)
@@ -11,8 +18,8 @@ archllm_status archllm_op_adamw(archllm_ctx_t *ctx, archllm_view param, archllm_
     if (p->step < 1) return archllm_fail(ARCHLLM_EINVAL, "adamw: step must be >= 1 (got %d)", p->step);
     cl_kernel k;
     cl_uint po = param.off, go = grad.off, mo = m.off, vo = v.off, no = norm_sq.off, nn = n;
-    /* bias corrections in double: 1 - 0.999^t loses digits in float for small t */
-    float bc1 = (float)(1.0 - pow(p->beta1, p->step)), bc2 = (float)(1.0 - pow(p->beta2, p->step));
+    float bc1, bc2;
+    archllm_adamw_bias_corrections(p, p->step, &bc1, &bc2);
     ARCHLLM_TRY(archllm_kernel(ctx, "adamw", "adamw_update", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(param.buf), ARG_UINT(po), ARG_MEM(grad.buf), ARG_UINT(go),
                                     ARG_MEM(m.buf), ARG_UINT(mo), ARG_MEM(v.buf), ARG_UINT(vo),

@@ -91,7 +91,7 @@ archllm_status archllm_op_attn_decode(archllm_ctx_t *ctx, archllm_view out, arch
                                       archllm_view buckets, archllm_view keymask, size_t B, size_t H, size_t Lk,
                                       size_t dk, unsigned flags)
 {
-    if (Lk < 1 || dk < 1 || dk > 128) return archllm_fail(ARCHLLM_EINVAL, "attn_decode: %zu keys of %zu", Lk, dk);
+    if (Lk < 1 || dk < 1) return archllm_fail(ARCHLLM_EINVAL, "attn_decode: %zu keys of d_kv %zu", Lk, dk);
     size_t last = (B - 1) * cb + (H - 1) * ch + (Lk - 1) * cs + dk; /* past the last key read */
     OPS_CHECK_SIZE("attn_decode", kc.off + last);
     OPS_CHECK_SIZE("attn_decode", vc.off + last);

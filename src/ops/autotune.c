@@ -358,13 +358,14 @@ archllm_status archllm_autotune_device(archllm_ctx_t *ctx, double budget_s, void
     /* CLBlast's steps cannot be stopped once started and run past their estimates by up to
      * about a tenth on a loaded PoCL: plan them in 85% of what is left, so the total holds */
     p.budget_s = (budget_s - (archllm_now_s() - t0)) * ARCHLLM_AUTOTUNE_CLBLAST_PLAN;
-    archllm_status s = archllm_autotune_clblast(ctx, &p, r);
-    if (s != ARCHLLM_OK) {
-        archllm_tuning_for_device(&ctx->info, &ctx->tuning);
-        archllm_ctx_reset_programs(ctx);
+    if (archllm_autotune_clblast(ctx, &p, r) != ARCHLLM_OK) { /* our winners stand; CLBlast on its own */
+        snprintf(r->note, sizeof r->note, "CLBlast's parameters could not be read or set: %s", archllm_last_error());
+        archllm_error_clear();
+        memset(ctx->tuning.clblast, 0, sizeof ctx->tuning.clblast);
         archllm_tuning_apply_clblast(ctx);
+        if (progress) progress(user, r->note);
     }
-    return s;
+    return ARCHLLM_OK;
 }
 
 archllm_status archllm_autotune_auto(archllm_ctx_t *ctx)

@@ -75,7 +75,6 @@ typedef struct {
 typedef struct {
     archllm_clblast_row   rows[ARCHLLM_CLB_TUNERS]; /* by kernel, ARCHLLM_CLB_XGEMM ... */
     archllm_clblast_shape shapes[ARCHLLM_CLB_SHAPES];
-    int    timed;          /* the tuned kernels were timed on the shapes */
     size_t default_min;    /* CLBlast's XGEMM_MIN_INDIRECT_SIZE on this device */
     size_t min_indirect;   /* the one kept (default_min when unchanged) */
     double gain;           /* geometric mean over the shapes of default ms / kept ms */
@@ -100,8 +99,9 @@ void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, 
 
 /* Tune ctx's device as `archllm tune` does, within budget_s (> 0) in all: our kernels first
  * (ARCHLLM_AUTOTUNE_KERNELS_SHARE of it), then CLBlast's; rows and r get the measurements,
- * ctx->tuning the winners.  Fails as archllm_autotune and archllm_autotune_clblast do (ctx
- * then holds the defaults). */
+ * ctx->tuning the winners.  Fails as archllm_autotune does (ctx then holds the defaults);
+ * when CLBlast's parameters cannot be read or set, our kernels' winners stay, CLBlast runs
+ * on its own and r->note says why. */
 archllm_status archllm_autotune_device(archllm_ctx_t *ctx, double budget_s, void (*progress)(void *, const char *),
                                        void *user, archllm_autotune_row rows[ARCHLLM_TUNE_COUNT],
                                        archllm_clblast_report *r);

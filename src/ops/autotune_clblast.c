@@ -397,8 +397,6 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
                 if (r->rows[k].state == ARCHLLM_CLB_TUNED)
                     r->rows[k].state = ARCHLLM_CLB_DROPPED, snprintf(r->rows[k].note, sizeof r->rows[k].note,
                                                                      "%s", "its GEMMs failed or differed");
-        } else {
-            r->timed = 1;
         }
         s = ARCHLLM_OK;
     }

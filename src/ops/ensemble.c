@@ -1,7 +1,6 @@
 /* ensemble.c - launchers for cl/ensemble.cl, the search surrogate's fit and predictions. */
 #include "ops/common.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,6 +23,7 @@ static archllm_status ens_check(const char *what, const archllm_ensemble_layout 
     if (n < 1 || F < 1 || M < 1 || (codes && rows->K < 1))
         return archllm_fail(ARCHLLM_EINVAL, "%s: %zu rows, %zu features, %zu members", what, n, F, M);
     OPS_CHECK_SIZE(what, at->w1 + F * M * H);
+    OPS_CHECK_SIZE(what, at->b2 + M);
     OPS_CHECK_SIZE(what, (codes ? rows->codes.off + n * rows->L : rows->x.off + n * F));
     if (codes) OPS_CHECK_SIZE(what, rows->scratch.off + 2 * M * rows->L * rows->K * H);
     return ARCHLLM_OK;
@@ -32,24 +32,14 @@ static archllm_status ens_check(const char *what, const archllm_ensemble_layout 
 /* the rows' arguments, after the ones a kernel starts with */
 static archllm_status rows_args(cl_kernel k, cl_uint first, const archllm_ensemble_rows *rows)
 {
-    cl_int err = CL_SUCCESS;
     if (!rows->codes.buf) {
         cl_uint xo = rows->x.off, F = rows->F;
-        err |= clSetKernelArg(k, first, sizeof(cl_mem), &rows->x.buf);
-        err |= clSetKernelArg(k, first + 1, sizeof xo, &xo);
-        err |= clSetKernelArg(k, first + 2, sizeof F, &F);
-    } else {
-        cl_uint co = rows->codes.off, L = rows->L, K = rows->K, D = rows->D, to = rows->tab.off;
-        err |= clSetKernelArg(k, first, sizeof(cl_mem), &rows->codes.buf);
-        err |= clSetKernelArg(k, first + 1, sizeof co, &co);
-        err |= clSetKernelArg(k, first + 2, sizeof L, &L);
-        err |= clSetKernelArg(k, first + 3, sizeof K, &K);
-        err |= clSetKernelArg(k, first + 4, sizeof D, &D);
-        err |= clSetKernelArg(k, first + 5, sizeof(cl_mem), &rows->tab.buf);
-        err |= clSetKernelArg(k, first + 6, sizeof to, &to);
-        err |= clSetKernelArg(k, first + 7, sizeof(cl_mem), &rows->scratch.buf);
+        return archllm_kernel_args_from(k, first, ARG_MEM(rows->x.buf), ARG_UINT(xo), ARG_UINT(F), ARG_END);
     }
-    return archllm_cl_check(err, "clSetKernelArg (ensemble rows)");
+    cl_uint co = rows->codes.off, L = rows->L, K = rows->K, D = rows->D, to = rows->tab.off;
+    return archllm_kernel_args_from(k, first, ARG_MEM(rows->codes.buf), ARG_UINT(co), ARG_UINT(L), ARG_UINT(K),
+                                    ARG_UINT(D), ARG_MEM(rows->tab.buf), ARG_UINT(to), ARG_MEM(rows->scratch.buf),
+                                    ARG_END);
 }
 
 archllm_status archllm_op_ensemble_fit(archllm_ctx_t *ctx, cl_mem param, cl_mem grad, cl_mem m, cl_mem v,
@@ -66,12 +56,8 @@ archllm_status archllm_op_ensemble_fit(archllm_ctx_t *ctx, cl_mem param, cl_mem 
     if (update) {
         float *corr = malloc(2 * steps * sizeof *corr);
         if (!corr) return archllm_fail(ARCHLLM_ENOMEM, "ensemble_fit: %zu bias corrections", steps);
-        /* in double: 1 - 0.999^k loses digits in float for small k */
-        for (size_t s = 0; s < steps; s++) {
-            double step = (double)first_step + (double)s;
-            corr[2 * s] = (float)(1.0 - pow(hp->beta1, step));
-            corr[2 * s + 1] = (float)(1.0 - pow(hp->beta2, step));
-        }
+        for (size_t s = 0; s < steps; s++)
+            archllm_adamw_bias_corrections(hp, first_step + (int)s, &corr[2 * s], &corr[2 * s + 1]);
         archllm_status st = archllm_buf_write(ctx, bc.buf, bc.off * sizeof(float), corr, 2 * steps * sizeof *corr);
         free(corr);
         ARCHLLM_TRY(st);
@@ -84,7 +70,7 @@ archllm_status archllm_op_ensemble_fit(archllm_ctx_t *ctx, cl_mem param, cl_mem 
                                     ARG_F32(hp->lr), ARG_F32(hp->beta1), ARG_F32(hp->beta2), ARG_F32(hp->eps),
                                     ARG_F32(hp->weight_decay), ARG_UINT(up), ARG_END));
     ARCHLLM_TRY(rows_args(k, 21, rows));
-    /* a work-group a member: the device spreads the members over its compute units */
+    /* a work-group of one item a member: the device spreads the members over its compute units */
     return archllm_launch_1d(ctx, k, M, 1);
 }
 

@@ -62,6 +62,8 @@ typedef struct {
     float lr, beta1, beta2, eps, weight_decay, max_norm; /* max_norm <= 0: no clipping */
     int   step;                                          /* 1-based, for bias correction */
 } archllm_adamw_params;
+/* bc1 = 1 - beta1^step, bc2 = 1 - beta2^step (in double, then rounded) */
+void           archllm_adamw_bias_corrections(const archllm_adamw_params *p, int step, float *bc1, float *bc2);
 archllm_status archllm_op_adamw(archllm_ctx_t *ctx, archllm_view param, archllm_view m, archllm_view v,
                                 archllm_view grad, archllm_view norm_sq, size_t n,
                                 const archllm_adamw_params *p);

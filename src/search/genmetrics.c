@@ -52,8 +52,7 @@ static struct {
 
 static void nb201_digest(uint8_t digest[16], const uint8_t ops[ARCHLLM_NB201_EDGES])
 {
-    int at = 0; /* the ops as a base-5 number */
-    for (int e = 0; e < ARCHLLM_NB201_EDGES; e++) at = at * ARCHLLM_NB201_NUM_OPS + ops[e];
+    int at = archllm_nb201_index_of_ops(ops);
     if (atomic_load_explicit(&nb201_digests[at].state, memory_order_acquire) == 2) {
         memcpy(digest, nb201_digests[at].digest, 16);
         return;

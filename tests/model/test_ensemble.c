@@ -4,6 +4,7 @@
  * disagree where they were not trained, a fit that repeats bit for bit from the same seed, and rows of codes that fit
  * and predict as the rows of features they stand for. */
 #include "model/ensemble.h"
+#include "ref/ref.h"
 #include "testutil.h"
 
 #include <math.h>
@@ -15,23 +16,11 @@
 #define H 16
 #define N 7
 
-/* the plain-C forward: mean over rows and members of (out - t)^2; the table holds
- * w1 (F, M*H), b1 (M*H), w2 (M*H), b2 (M) */
+/* the plain-C forward (src/ref/ensemble.c): mean over rows and members of (out - t)^2 */
 static double ref_loss(const archllm_params *P, const float *w, const float *x, const float *t, int n)
 {
-    const float *w1 = w + P->t[0].offset, *b1 = w + P->t[1].offset, *w2 = w + P->t[2].offset, *b2 = w + P->t[3].offset;
-    double loss = 0;
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < M; j++) {
-            double o = b2[j];
-            for (int u = j * H; u < (j + 1) * H; u++) {
-                double a = b1[u];
-                for (int f = 0; f < F; f++) a += (double)w1[f * M * H + u] * x[i * F + f];
-                o += (double)w2[u] * (a > 0 ? a : 0);
-            }
-            loss += (o - t[i]) * (o - t[i]);
-        }
-    return loss / (n * M);
+    ref_ensemble_layout at = {P->t[0].offset, P->t[1].offset, P->t[2].offset, P->t[3].offset};
+    return ref_ensemble_loss(w, &at, x, t, (size_t)n, F, M, H);
 }
 
 static void gradient_check(archllm_ctx_t *ctx)

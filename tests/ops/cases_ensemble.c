@@ -1,6 +1,6 @@
 /* cases_ensemble.c - op cases of cl/ensemble.cl against src/ref/ensemble.c: every hidden
- * width, member counts that leave the last work-group short, row counts off the 4-row
- * blocks, gradient-only and multi-step fits from a later global step, dense rows and rows
+ * width, member counts that leave the predictions' last work-group short, row counts off
+ * the 4-row blocks, gradient-only and multi-step fits from a later global step, dense rows and rows
  * of codes (whose reference is the dense one on the rows the codes stand for); and the
  * reference gradient against central differences of the reference loss. */
 #include "harness.h"

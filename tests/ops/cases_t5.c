@@ -615,9 +615,11 @@ int cases_t5(op_case *cases, int cap, int perf)
     ADD(mk_dec(&cases[n], 3, 2, 9, 16, 9, REF_ATT_BIAS, 0, 0));  /* the same without the append */
     ADD(mk_dec(&cases[n], 3, 3, 11, 8, 11, REF_ATT_MASK, 0, 1)); /* cross-attention, b=2 fully masked */
     ADD(mk_dec(&cases[n], 2, 2, 5, 6, 7, REF_ATT_MASK, 0, 1));   /* dk not a multiple of 4: scalar dots */
-    /* dk 16 / 64: the float16 one-pass path, masked keys before and after the first kept one */
+    /* dk 16 / 64 with masked keys before and after the first kept one; dk 200: the context
+     * in two blocks of columns */
     ADD(mk_dec(&cases[n], 3, 3, 11, 16, 11, REF_ATT_MASK, 0, 1));
     ADD(mk_dec(&cases[n], 2, 2, 6, 64, 8, REF_ATT_BIAS | REF_ATT_MASK, 1, 0));
+    ADD(mk_dec(&cases[n], 2, 2, 5, 200, 6, REF_ATT_BIAS | REF_ATT_MASK, 1, 0));
     /* fused attention: self (bias + padding mask; bias + causal), cross (mask only); L = 1, odd
      * sizes, 10 (the default configs), 64 (the limit) with d_kv 64; several heads; in both
      * launch shapes */

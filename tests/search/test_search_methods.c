@@ -182,8 +182,8 @@ int main(int argc, char **argv)
             s = archllm_search_archllm(&m, &pm, &ap);
             release = archllm_search_archllm_free;
         } else if (strcmp(name, "archllm-guided") == 0 && have_models) {
-            /* the default pool (edits, fills and 'generate:'), then the T5's proposals alone,
-             * then edits alone */
+            /* the T5's proposals alone, then edits alone, then the default pool (edits,
+             * fills and 'generate:') */
             archllm_guided_params gp = archllm_guided_default_params();
             size_t mutations[2] = {0, gp.proposals};
             for (int v = 0; v < 2; v++) {
