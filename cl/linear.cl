@@ -9,52 +9,96 @@
  * runs its small projections (archllm_op_matmul, src/ops/linear.c).
  * References: src/ref/linear.c. */
 
-/* Columns per work-item of both product kernels (a tunable, src/backend/tuning.c):
- * 16 (the default), 8 or 4.  Each output element is the same chain of FMAs whatever the
- * width, so the choice changes speed only. */
+/* An item's tile (tunables, src/backend/tuning.c): LIN_ROWS rows by LIN_BLOCKS blocks of
+ * LIN_COLS columns (16, 8 or 4: float16 is AVX-512 wide on PoCL).  Each output element is the
+ * same chain of FMAs whatever the tile, so the choice changes speed only.  The default 4 x 2
+ * x 16 is 8 FMA chains (4 keep an AVX-512 core's FMA units half idle, 1.5x measured); larger
+ * tiles need fewer loads an FMA where the registers hold them. */
 #ifndef LIN_COLS
 #define LIN_COLS 16
+#endif
+#ifndef LIN_ROWS
+#define LIN_ROWS 4
+#endif
+#ifndef LIN_BLOCKS
+#define LIN_BLOCKS 2
 #endif
 #define LIN_CAT_(a, b) a##b
 #define LIN_CAT(a, b)  LIN_CAT_(a, b)
 #define floatC  LIN_CAT(float, LIN_COLS)
 #define vloadC  LIN_CAT(vload, LIN_COLS)
 #define vstoreC LIN_CAT(vstore, LIN_COLS)
+#define LIN_SPAN (LIN_BLOCKS * LIN_COLS)
 
-/* The two product loops of linear_nn and linear_nn_rms over the 4 rows xr[0..3] (K floats
- * each) and w's rows (ldw apart): acc[r] gets x_r . w for the LIN_COLS columns at n0, and
- * with two blocks acd[r] those at n0 + off2 too (8 FMA chains: 4 keep an AVX-512 core's FMA
- * units half idle, 1.5x measured).  Named accumulators, so they stay in registers. */
-#define LIN_DOT_2BLOCKS(acc, acd, xr, wb, ldw, K, n0, off2)                                            \
-    floatC acc[4], acd[4];                                                                             \
-    do {                                                                                               \
-        floatC a0_ = 0, a1_ = 0, a2_ = 0, a3_ = 0, c0_ = 0, c1_ = 0, c2_ = 0, c3_ = 0;                 \
-        for (uint k = 0; k < (K); k++) {                                                               \
-            floatC wv = vloadC(0, (wb) + k * (ldw) + (n0)), uv = vloadC(0, (wb) + k * (ldw) + (n0) + (off2)); \
-            floatC s0 = (floatC)(xr[0][k]), s1 = (floatC)(xr[1][k]);                                   \
-            floatC s2 = (floatC)(xr[2][k]), s3 = (floatC)(xr[3][k]);                                   \
-            a0_ = fma(s0, wv, a0_), c0_ = fma(s0, uv, c0_);                                            \
-            a1_ = fma(s1, wv, a1_), c1_ = fma(s1, uv, c1_);                                            \
-            a2_ = fma(s2, wv, a2_), c2_ = fma(s2, uv, c2_);                                            \
-            a3_ = fma(s3, wv, a3_), c3_ = fma(s3, uv, c3_);                                            \
-        }                                                                                              \
-        acc[0] = a0_, acc[1] = a1_, acc[2] = a2_, acc[3] = a3_;                                        \
-        acd[0] = c0_, acd[1] = c1_, acd[2] = c2_, acd[3] = c3_;                                        \
+/* X-macros over the tile, so that every (row r, block b) is a named accumulator a<r>_<b>:
+ * indexed accumulator arrays spill on PoCL (3x slower measured).  LIN_FOR_PAIRS pairs block b
+ * with b + LIN_BLOCKS / 2 (the gated GELU's value and gate columns). */
+#if LIN_ROWS == 1
+#define LIN_FOR_ROWS(X) X(0)
+#elif LIN_ROWS == 2
+#define LIN_FOR_ROWS(X) X(0) X(1)
+#elif LIN_ROWS == 4
+#define LIN_FOR_ROWS(X) X(0) X(1) X(2) X(3)
+#elif LIN_ROWS == 6
+#define LIN_FOR_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#elif LIN_ROWS == 8
+#define LIN_FOR_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7)
+#else
+#error "LIN_ROWS must be 1, 2, 4, 6 or 8"
+#endif
+#if LIN_BLOCKS == 2
+#define LIN_FOR_BLOCKS(X, r) X(r, 0) X(r, 1)
+#define LIN_FOR_PAIRS(X, r)  X(r, 0, 1)
+#elif LIN_BLOCKS == 4
+#define LIN_FOR_BLOCKS(X, r) X(r, 0) X(r, 1) X(r, 2) X(r, 3)
+#define LIN_FOR_PAIRS(X, r)  X(r, 0, 2) X(r, 1, 3)
+#else
+#error "LIN_BLOCKS must be 2 or 4"
+#endif
+
+/* The product loop of all three kernels: a<r>_<b> = sum_k xr[r][k xs] w[k ldw + boff[b] ..
+ * + LIN_COLS], over the rows xr[0 .. LIN_ROWS - 1] (K floats each, xs apart: 1 for rows of
+ * x, a row stride for columns of dy) and the blocks' first columns boff[b] in w's rows. */
+#define LIN_ACC_DECL(r, b) floatC a##r##_##b = 0;
+#define LIN_ROW_DECL(r)    LIN_FOR_BLOCKS(LIN_ACC_DECL, r)
+#define LIN_W_LOAD(r, b)   floatC w##b = vloadC(0, wk_ + boff[b]);
+#define LIN_FMA(r, b)      a##r##_##b = fma(s_, w##b, a##r##_##b);
+#define LIN_ROW_FMA(r)                                   \
+    {                                                    \
+        floatC s_ = (floatC)(xr[r][k_ * xs_]);           \
+        LIN_FOR_BLOCKS(LIN_FMA, r)                       \
+    }
+#define LIN_TILE(xs, wb, ldw, K)                         \
+    LIN_FOR_ROWS(LIN_ROW_DECL)                           \
+    do {                                                 \
+        const uint xs_ = (xs);                           \
+        for (uint k_ = 0; k_ < (K); k_++) {              \
+            __global const float *wk_ = (wb) + k_ * (ldw); \
+            LIN_FOR_BLOCKS(LIN_W_LOAD, 0)                \
+            LIN_FOR_ROWS(LIN_ROW_FMA)                    \
+        }                                                \
     } while (0)
 
-#define LIN_DOT_BLOCK(acc, xr, wb, ldw, K, n0)                                                         \
-    floatC acc[4];                                                                                     \
-    do {                                                                                               \
-        floatC a0_ = 0, a1_ = 0, a2_ = 0, a3_ = 0;                                                     \
-        for (uint k = 0; k < (K); k++) {                                                               \
-            floatC wv = vloadC(0, (wb) + k * (ldw) + (n0));                                            \
-            a0_ = fma((floatC)(xr[0][k]), wv, a0_);                                                    \
-            a1_ = fma((floatC)(xr[1][k]), wv, a1_);                                                    \
-            a2_ = fma((floatC)(xr[2][k]), wv, a2_);                                                    \
-            a3_ = fma((floatC)(xr[3][k]), wv, a3_);                                                    \
-        }                                                                                              \
-        acc[0] = a0_, acc[1] = a1_, acc[2] = a2_, acc[3] = a3_;                                        \
+/* The same over one block of LIN_COLS columns from n (a tile's right edge): e<r> */
+#define LIN_ACC1_DECL(r) floatC e##r = 0;
+#define LIN_FMA1(r)      e##r = fma((floatC)(xr[r][k_ * xs_]), wv_, e##r);
+#define LIN_TILE1(xs, wb, ldw, K, n)                       \
+    LIN_FOR_ROWS(LIN_ACC1_DECL)                            \
+    do {                                                   \
+        const uint xs_ = (xs);                             \
+        for (uint k_ = 0; k_ < (K); k_++) {                \
+            floatC wv_ = vloadC(0, (wb) + k_ * (ldw) + (n)); \
+            LIN_FOR_ROWS(LIN_FMA1)                         \
+        }                                                  \
     } while (0)
+
+/* and over one column (the last ones): x . w[:, 0] */
+inline float lin_dot1(__global const float *x, uint xs, __global const float *w, uint ldw, uint K)
+{
+    float s = 0.0f;
+    for (uint k = 0; k < K; k++) s = fma(x[k * xs], w[k * ldw], s);
+    return s;
+}
 
 /* the epilogue of linear_nn for LIN_COLS columns from n0 of row m: act(alpha acc + bias +
  * pos + beta y) */
@@ -65,43 +109,41 @@
         if (npos) v_ += vloadC(0, pos + pos_off + ((m) % npos) * N + (n0));                 \
         if (beta != 0.0f) v_ += beta * vloadC(0, p_);                                       \
         vstoreC(relu ? fmax(v_, 0.0f) : v_, 0, p_);                                         \
-    } while (0)
+    } while (0);
+#define LIN_NN_ST(r, b)  LIN_NN_STORE(a##r##_##b, m0 + r, boff[b])
+#define LIN_NN_ROW(r)    if (m0 + r < M) { LIN_FOR_BLOCKS(LIN_NN_ST, r) }
+#define LIN_NN_EDGE(r)   if (m0 + r < M) LIN_NN_STORE(e##r, m0 + r, nb)
 
 /* y(M, N) = act(alpha x(M, K) w(K, N) + pos[m % npos] + b + beta y), rows ldy, ldx, ldw
- * apart: one item per 4 rows x 2 LIN_COLS columns (LIN_DOT_2BLOCKS), then a LIN_COLS block
- * and single columns at the right edge.  The forward of a layer (w = W^T,
- * transposed by the launcher), dx = dy W, and the NN and NT products of archllm_op_matmul
- * all run here.  pos may be unused (npos = 0), b too (b_on = 0); y is not read when beta
- * is 0. */
+ * apart: one item per tile (LIN_TILE), then LIN_COLS blocks and single columns at the right
+ * edge.  The forward of a layer (w = W^T, transposed by the launcher), dx = dy W, and the
+ * NN and NT products of archllm_op_matmul all run here.  pos may be unused (npos = 0), b
+ * too (b_on = 0); y is not read when beta is 0. */
 __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const float *x, uint x_off, uint ldx,
                         __global const float *w, uint w_off, uint ldw, __global const float *b, uint b_off, uint b_on,
                         __global const float *pos, uint pos_off, uint npos, uint M, uint K, uint N, uint relu,
                         float alpha, float beta)
 {
-    uint i = get_global_id(0), nbk = (N + 2 * LIN_COLS - 1) / (2 * LIN_COLS);
-    GUARD(i, ((M + 3) / 4) * nbk);
-    uint m0 = (i / nbk) * 4, n0 = (i % nbk) * 2 * LIN_COLS, done = n0;
-    __global const float *xr[4], *wb = w + w_off;
-    for (uint r = 0; r < 4; r++) xr[r] = x + x_off + min(m0 + r, M - 1) * ldx;
-    if (n0 + 2 * LIN_COLS <= N) {
-        LIN_DOT_2BLOCKS(acc, acd, xr, wb, ldw, K, n0, LIN_COLS);
-        for (uint r = 0; r < 4 && m0 + r < M; r++) {
-            LIN_NN_STORE(acc[r], m0 + r, n0);
-            LIN_NN_STORE(acd[r], m0 + r, n0 + LIN_COLS);
-        }
+    uint i = get_global_id(0), nbk = (N + LIN_SPAN - 1) / LIN_SPAN;
+    GUARD(i, ((M + LIN_ROWS - 1) / LIN_ROWS) * nbk);
+    uint m0 = (i / nbk) * LIN_ROWS, n0 = (i % nbk) * LIN_SPAN, nb = n0;
+    __global const float *xr[LIN_ROWS], *wb = w + w_off;
+    for (uint r = 0; r < LIN_ROWS; r++) xr[r] = x + x_off + min(m0 + r, M - 1) * ldx;
+    if (n0 + LIN_SPAN <= N) {
+        uint boff[LIN_BLOCKS];
+        for (uint k = 0; k < LIN_BLOCKS; k++) boff[k] = n0 + k * LIN_COLS;
+        LIN_TILE(1, wb, ldw, K);
+        LIN_FOR_ROWS(LIN_NN_ROW)
         return;
     }
-    if (n0 + LIN_COLS <= N) { /* the edge: one block of LIN_COLS */
-        LIN_DOT_BLOCK(acc, xr, wb, ldw, K, n0);
-        for (uint r = 0; r < 4 && m0 + r < M; r++) LIN_NN_STORE(acc[r], m0 + r, n0);
-        done = n0 + LIN_COLS;
+    for (; nb + LIN_COLS <= N; nb += LIN_COLS) { /* the edge: blocks of LIN_COLS */
+        LIN_TILE1(1, wb, ldw, K, nb);
+        LIN_FOR_ROWS(LIN_NN_EDGE)
     }
-    for (uint r = 0; r < 4 && m0 + r < M; r++) /* then single columns */
-        for (uint c = done; c < N; c++) {
+    for (uint r = 0; r < LIN_ROWS && m0 + r < M; r++) /* then single columns */
+        for (uint c = nb; c < N; c++) {
             uint  m = m0 + r;
-            float s = 0.0f;
-            for (uint k = 0; k < K; k++) s = fma(xr[r][k], wb[k * ldw + c], s);
-            float v = alpha * s;
+            float v = alpha * lin_dot1(xr[r], 1, wb + c, ldw, K);
             if (npos) v += pos[pos_off + (m % npos) * N + c];
             if (b_on) v += b[b_off + c];
             __global float *p = y + y_off + m * ldy + c;
@@ -110,68 +152,68 @@ __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const 
         }
 }
 
+/* the epilogue of linear_bwd_dw for LIN_COLS inputs from i0 of output o: alpha acc + beta dw */
+#define LIN_DW_STORE(acc, o, i0)                                       \
+    do {                                                               \
+        __global float *p_ = dw + dw_off + (o) * lddw + (i0);          \
+        floatC          v_ = alpha * (acc);                            \
+        vstoreC(beta != 0.0f ? v_ + beta * vloadC(0, p_) : v_, 0, p_); \
+    } while (0);
+#define LIN_DW_ST(r, b) LIN_DW_STORE(a##r##_##b, o0 + r, boff[b])
+#define LIN_DW_ROW(r)   if (o0 + r < O) { LIN_FOR_BLOCKS(LIN_DW_ST, r) }
+#define LIN_DW_EDGE(r)  if (o0 + r < O) LIN_DW_STORE(e##r, o0 + r, ib)
+
 /* dw(O, I) = alpha dy(M, O)^T x(M, I) + beta dw, rows lddw, lddy, ldx apart (dw not read
- * when beta is 0), and, when db_on, db(O) += alpha times the column sums of dy (by the
- * items of the first column block); one item per 8 outputs x LIN_COLS inputs, so each x row
- * read serves 8 FMA chains. */
+ * when beta is 0), and, when db_on, db(O) += alpha times the column sums of dy.  linear_nn's
+ * tile with dy's columns as its rows (the M products of each output in one chain); the items
+ * of one input block follow each other, so they share its rows of x in the cache.  After
+ * the tiles, 16 outputs' bias sums an item (in the tiles' first items they serialized 4
+ * dependent adds a row: a third of the kernel's time). */
 __kernel void linear_bwd_dw(__global float *dw, uint dw_off, uint lddw, __global float *db, uint db_off,
                             uint db_on, __global const float *dy, uint dy_off, uint lddy, __global const float *x,
                             uint x_off, uint ldx, uint M, uint O, uint I, float alpha, float beta)
 {
-    uint i = get_global_id(0), ibk = (I + LIN_COLS - 1) / LIN_COLS;
-    GUARD(i, ((O + 7) / 8) * ibk);
-    uint o0 = (i / ibk) * 8, i0 = (i % ibk) * LIN_COLS;
+    uint i = get_global_id(0), obk = (O + LIN_ROWS - 1) / LIN_ROWS, tiles = obk * ((I + LIN_SPAN - 1) / LIN_SPAN);
+    GUARD(i, tiles + (db_on ? (O + 15) / 16 : 0));
     __global const float *g = dy + dy_off;
-    __global const float *xb = x + x_off;
-    float bsum[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    if (i0 + LIN_COLS <= I && o0 + 8 <= O) { /* full block: the 8 dy values as one float8 */
-        floatC a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-        for (uint m = 0; m < M; m++) { /* dy broadcast straight from memory, not from a vector */
-            floatC xv = vloadC(0, xb + m * ldx + i0);
-            __global const float *gr = g + m * lddy + o0;
-            a0 = fma((floatC)(gr[0]), xv, a0);
-            a1 = fma((floatC)(gr[1]), xv, a1);
-            a2 = fma((floatC)(gr[2]), xv, a2);
-            a3 = fma((floatC)(gr[3]), xv, a3);
-            a4 = fma((floatC)(gr[4]), xv, a4);
-            a5 = fma((floatC)(gr[5]), xv, a5);
-            a6 = fma((floatC)(gr[6]), xv, a6);
-            a7 = fma((floatC)(gr[7]), xv, a7);
-        }
-        if (db_on && i0 == 0) {
-            float8 bs = 0;
-            for (uint m = 0; m < M; m++) bs += vload8(0, g + m * lddy + o0);
-            vstore8(bs, 0, bsum);
-        }
-        floatC acc[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
-        for (uint r = 0; r < 8; r++) {
-            __global float *p = dw + dw_off + (o0 + r) * lddw + i0;
-            floatC v = alpha * acc[r];
-            vstoreC(beta != 0.0f ? v + beta * vloadC(0, p) : v, 0, p);
-        }
-    } else { /* the edges: an output at a time */
-        for (uint r = 0; r < 8 && o0 + r < O; r++) {
-            uint o = o0 + r;
-            if (i0 + LIN_COLS <= I) {
-                floatC a = 0;
-                for (uint m = 0; m < M; m++) a = fma((floatC)(g[m * lddy + o]), vloadC(0, xb + m * ldx + i0), a);
-                __global float *p = dw + dw_off + o * lddw + i0;
-                floatC v = alpha * a;
-                vstoreC(beta != 0.0f ? v + beta * vloadC(0, p) : v, 0, p);
-            } else {
-                for (uint c = i0; c < I; c++) {
-                    float sm = 0.0f;
-                    for (uint m = 0; m < M; m++) sm = fma(g[m * lddy + o], xb[m * ldx + c], sm);
-                    __global float *p = dw + dw_off + o * lddw + c;
-                    *p = beta != 0.0f ? alpha * sm + beta * *p : alpha * sm;
-                }
+    if (i >= tiles) { /* bias sums: two chains of float16 */
+        uint o = (i - tiles) * 16, m = 0;
+        if (o + 16 <= O) {
+            float16 s0 = 0.0f, s1 = 0.0f;
+            for (; m + 2 <= M; m += 2) {
+                s0 += vload16(0, g + m * lddy + o);
+                s1 += vload16(0, g + (m + 1) * lddy + o);
             }
-            if (db_on && i0 == 0)
-                for (uint m = 0; m < M; m++) bsum[r] += g[m * lddy + o];
-        }
+            if (m < M) s0 += vload16(0, g + m * lddy + o);
+            vstore16(vload16(0, db + db_off + o) + alpha * (s0 + s1), 0, db + db_off + o);
+        } else
+            for (; o < O; o++) {
+                float s = 0.0f;
+                for (m = 0; m < M; m++) s += g[m * lddy + o];
+                db[db_off + o] += alpha * s;
+            }
+        return;
     }
-    if (db_on && i0 == 0)
-        for (uint r = 0; r < 8 && o0 + r < O; r++) db[db_off + o0 + r] += alpha * bsum[r];
+    uint o0 = (i % obk) * LIN_ROWS, i0 = (i / obk) * LIN_SPAN, ib = i0;
+    __global const float *xr[LIN_ROWS], *xb = x + x_off;
+    for (uint r = 0; r < LIN_ROWS; r++) xr[r] = g + min(o0 + r, O - 1);
+    if (i0 + LIN_SPAN <= I) {
+        uint boff[LIN_BLOCKS];
+        for (uint k = 0; k < LIN_BLOCKS; k++) boff[k] = i0 + k * LIN_COLS;
+        LIN_TILE(lddy, xb, ldx, M);
+        LIN_FOR_ROWS(LIN_DW_ROW)
+        return;
+    }
+    for (; ib + LIN_COLS <= I; ib += LIN_COLS) { /* the edge: blocks of LIN_COLS */
+        LIN_TILE1(lddy, xb, ldx, M, ib);
+        LIN_FOR_ROWS(LIN_DW_EDGE)
+    }
+    for (uint r = 0; r < LIN_ROWS && o0 + r < O; r++) /* then single inputs */
+        for (uint c = ib; c < I; c++) {
+            float           s = alpha * lin_dot1(xr[r], lddy, xb + c, ldx, M);
+            __global float *p = dw + dw_off + (o0 + r) * lddw + c;
+            *p = beta != 0.0f ? s + beta * *p : s;
+        }
 }
 
 /* out(C, R) = in(R, C)^T, rows ldout and ldin apart: a weight (out, in) as (in, out) rows,
@@ -194,27 +236,36 @@ __kernel void transpose(__global float *out, uint out_off, uint ldout, __global 
  * weight folded into w's rows by the caller (transpose's scale), so one launch and the
  * normed rows never stored.  epi 1: ReLU; epi 2: gated GELU over w's two halves,
  * y[:, n] = gelu(a_n) * a_{N+n} (w holds 2N columns), as gated_gelu_fwd after a (M, 2N)
- * product; else none.  The sums of squares are a float16 pass over an item's 4 rows first;
- * then linear_nn's loops: columns n0 and n0 + LIN_COLS, or for the gated GELU column n0 of
- * both halves. */
-#define LIN_RMS_STORE(v, m, n)                                       \
-    do {                                                             \
-        __global float *p_ = y + y_off + (m) * ldy + (n);            \
-        floatC          v_ = epi == 1 ? fmax((v), 0.0f) : (v);       \
+ * product; else none.  The sums of squares are a float16 pass over an item's rows first;
+ * then linear_nn's tile: its blocks side by side, or for the gated GELU the first half of
+ * them at n0 and the second half at N + n0. */
+#define LIN_RMS_STORE(v, m, n)                                         \
+    do {                                                               \
+        __global float *p_ = y + y_off + (m) * ldy + (n);              \
+        floatC          v_ = epi == 1 ? fmax((v), 0.0f) : (v);         \
         vstoreC(beta != 0.0f ? v_ + beta * vloadC(0, p_) : v_, 0, p_); \
-    } while (0)
+    } while (0);
+#define LIN_RMS_ST(r, b) LIN_RMS_STORE(sc[r] * a##r##_##b, m0 + r, boff[b])
+#define LIN_RMS_ROW(r)   if (m0 + r < M) { LIN_FOR_BLOCKS(LIN_RMS_ST, r) }
+#define LIN_RMS_GATE(r, b, h)                                            \
+    {                                                                    \
+        floatC gv_ = sc[r] * a##r##_##b;                                 \
+        LIN_RMS_STORE(gv_ * GELU_S(gv_) * (sc[r] * a##r##_##h), m0 + r, boff[b]) \
+    }
+#define LIN_RMS_GATED_ROW(r) if (m0 + r < M) { LIN_FOR_PAIRS(LIN_RMS_GATE, r) }
+#define LIN_RMS_EDGE(r)      if (m0 + r < M) LIN_RMS_STORE(sc[r] * e##r, m0 + r, nb)
 
 __kernel void linear_nn_rms(__global float *y, uint y_off, uint ldy, __global const float *x, uint x_off, uint ldx,
                             __global const float *w, uint w_off, uint ldw, uint M, uint K, uint N, float eps,
                             uint epi, float alpha, float beta)
 {
-    uint gated = epi == 2, span = gated ? LIN_COLS : 2 * LIN_COLS, nbk = (N + span - 1) / span;
+    uint gated = epi == 2, span = gated ? LIN_SPAN / 2 : LIN_SPAN, nbk = (N + span - 1) / span;
     uint i = get_global_id(0);
-    GUARD(i, ((M + 3) / 4) * nbk);
-    uint m0 = (i / nbk) * 4, n0 = (i % nbk) * span, off2 = gated ? N : LIN_COLS, done = n0;
-    __global const float *xr[4], *wb = w + w_off;
-    float sc[4];
-    for (uint r = 0; r < 4; r++) {
+    GUARD(i, ((M + LIN_ROWS - 1) / LIN_ROWS) * nbk);
+    uint m0 = (i / nbk) * LIN_ROWS, n0 = (i % nbk) * span, nb = n0;
+    __global const float *xr[LIN_ROWS], *wb = w + w_off;
+    float sc[LIN_ROWS];
+    for (uint r = 0; r < LIN_ROWS; r++) {
         xr[r] = x + x_off + min(m0 + r, M - 1) * ldx;
         float16 q = 0.0f;
         uint    k = 0;
@@ -227,32 +278,27 @@ __kernel void linear_nn_rms(__global float *y, uint y_off, uint ldy, __global co
         sc[r] = alpha * rsqrt(ss / (float)K + eps);
     }
     if (n0 + span <= N) {
-        LIN_DOT_2BLOCKS(acc, acd, xr, wb, ldw, K, n0, off2);
-        for (uint r = 0; r < 4 && m0 + r < M; r++) {
-            floatC v = sc[r] * acc[r], u = sc[r] * acd[r];
-            if (gated) {
-                LIN_RMS_STORE(v * GELU_S(v) * u, m0 + r, n0);
-            } else {
-                LIN_RMS_STORE(v, m0 + r, n0);
-                LIN_RMS_STORE(u, m0 + r, n0 + LIN_COLS);
-            }
+        uint boff[LIN_BLOCKS];
+        for (uint k = 0; k < LIN_BLOCKS; k++)
+            boff[k] = gated ? n0 + (k % (LIN_BLOCKS / 2)) * LIN_COLS + (k >= LIN_BLOCKS / 2 ? N : 0)
+                            : n0 + k * LIN_COLS;
+        LIN_TILE(1, wb, ldw, K);
+        if (gated) {
+            LIN_FOR_ROWS(LIN_RMS_GATED_ROW)
+        } else {
+            LIN_FOR_ROWS(LIN_RMS_ROW)
         }
         return;
     }
-    if (!gated && n0 + LIN_COLS <= N) { /* the edge: one block of LIN_COLS */
-        LIN_DOT_BLOCK(acc, xr, wb, ldw, K, n0);
-        for (uint r = 0; r < 4 && m0 + r < M; r++) LIN_RMS_STORE(sc[r] * acc[r], m0 + r, n0);
-        done = n0 + LIN_COLS;
-    }
-    for (uint r = 0; r < 4 && m0 + r < M; r++) /* then single columns */
-        for (uint c = done; c < N; c++) {
-            float a = 0.0f, b = 0.0f;
-            for (uint k = 0; k < K; k++) {
-                a = fma(xr[r][k], wb[k * ldw + c], a);
-                if (gated) b = fma(xr[r][k], wb[k * ldw + N + c], b);
-            }
-            float v = sc[r] * a;
-            if (gated) v = v * GELU_S(v) * (sc[r] * b);
+    if (!gated)
+        for (; nb + LIN_COLS <= N; nb += LIN_COLS) { /* the edge: blocks of LIN_COLS */
+            LIN_TILE1(1, wb, ldw, K, nb);
+            LIN_FOR_ROWS(LIN_RMS_EDGE)
+        }
+    for (uint r = 0; r < LIN_ROWS && m0 + r < M; r++) /* then single columns */
+        for (uint c = nb; c < N; c++) {
+            float v = sc[r] * lin_dot1(xr[r], 1, wb + c, ldw, K);
+            if (gated) v = v * GELU_S(v) * (sc[r] * lin_dot1(xr[r], 1, wb + N + c, ldw, K));
             if (epi == 1) v = fmax(v, 0.0f);
             __global float *p = y + y_off + (m0 + r) * ldy + c;
             *p = beta != 0.0f ? v + beta * *p : v;

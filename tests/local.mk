@@ -41,14 +41,15 @@ tests_io_test_safetensors_LDADD = $(TEST_LIBS)
 TESTS += tests/io/test_safetensors
 
 # ---- ops: one harness for every op family (tests/ops: one cases_<family>.c each, listed in
-# families.h), each kernel against its reference; gradient mode; a broken kernel is caught
+# families.h), each kernel against its reference; gradient mode; a broken kernel is caught; every
+# tile of the linear kernels
 check_PROGRAMS += tests/test_ops
 tests_test_ops_SOURCES = tests/ops/main.c tests/ops/harness.h tests/ops/families.h tests/ops/cases_basic.c \
 	tests/ops/cases_graph.c tests/ops/cases_linear.c tests/ops/cases_quantize.c tests/ops/cases_recon.c \
 	tests/ops/cases_t5.c tests/ops/cases_ensemble.c
 tests_test_ops_LDADD = $(TEST_LIBS)
-TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh
-EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh
+TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_ops_tiles.sh
+EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_ops_tiles.sh
 # tuning files and `archllm tune`: stale/corrupt files ignored and rebuilt; tuned numerics
 TESTS += tests/test_tune.sh
 EXTRA_DIST += tests/test_tune.sh

@@ -39,7 +39,7 @@ notice_is "corrupt file ignored" "ignoring the tuning file"
 
 "$bin" tune --budget 0.001 >"$tmp/tune.out" 2>&1 && ok "tune on a tiny budget" ||
     { fail "tune on a tiny budget"; cat "$tmp/tune.out"; }
-[ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 5 ] && ok "a progress line per tunable" || fail "a progress line per tunable"
+[ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 6 ] && ok "a progress line per tunable" || fail "a progress line per tunable"
 grep -q "skipped (budget)" "$tmp/tune.out" && ok "budget skips candidates" || fail "budget skips candidates"
 grep -q "^clblast .*skipped (budget)" "$tmp/tune.out" && ! grep -q "^clblast" "$f" &&
     ok "budget skips CLBlast's tuning" || fail "budget skips CLBlast's tuning"
@@ -119,9 +119,9 @@ then ok "tuned CLBlast: sgemm cases match the references"
 else fail "tuned CLBlast: sgemm cases match the references"; grep -v '^ok' "$tmp/ops.out"; cat "$tmp/err"; fi
 
 # non-default candidates: every tuned family still matches the references
-sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e 's/^reduce_wg .*/reduce_wg 16/' \
-    -e 's/^attn_shape .*/attn_shape 2x8/' "$tmp/good.txt" >"$f"
-"$bin" devices | grep -q "linear_wg 32, linear_cols 8, reduce_wg 16, attn_shape 2x8" &&
+sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e 's/^linear_tile .*/linear_tile 6x4/' \
+    -e 's/^reduce_wg .*/reduce_wg 16/' -e 's/^attn_shape .*/attn_shape 2x8/' "$tmp/good.txt" >"$f"
+"$bin" devices | grep -q "linear_wg 32, linear_cols 8, linear_tile 6x4, reduce_wg 16, attn_shape 2x8" &&
     ok "non-default candidates read" || fail "non-default candidates read"
 for filt in linear sum xent gin_agg attn_fused; do
     if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness: $filt"
@@ -138,9 +138,9 @@ for mm in 0 1073741824; do
         else fail "$t, matmul_max $mm"; grep -v '^ok' "$tmp/t5.out"; cat "$tmp/err"; fi
     done
 done
-sed -e 's/^linear_cols .*/linear_cols 4/' -e 's/^reduce_wg .*/reduce_wg 128/' -e 's/^attn_shape .*/attn_shape 4x1/' \
-    "$tmp/good.txt" >"$f"
-"$bin" devices | grep -q "linear_cols 4, reduce_wg 128, attn_shape 4x1" &&
+sed -e 's/^linear_cols .*/linear_cols 4/' -e 's/^linear_tile .*/linear_tile 8x2/' -e 's/^reduce_wg .*/reduce_wg 128/' \
+    -e 's/^attn_shape .*/attn_shape 4x1/' "$tmp/good.txt" >"$f"
+"$bin" devices | grep -q "linear_cols 4, linear_tile 8x2, reduce_wg 128, attn_shape 4x1" &&
     ok "second non-default set read" || fail "second non-default set read"
 for filt in linear_bwd sum attn_fused_bwd; do
     if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness (others): $filt"

@@ -36,7 +36,9 @@ typedef struct {
     int reduce_wg;    /* work-group size of reductions, a power of two (-DREDUCE_WG; tunable) */
     int tile;         /* tile edge of 2-D kernels (-DTILE) */
     int linear_wg;    /* work-group size of cl/linear.cl's kernels (tunable) */
-    int linear_cols;  /* columns per work-item of linear_bwd_dx/_dw (-DLIN_COLS; tunable) */
+    int linear_cols;  /* columns of a block of cl/linear.cl's tiles (-DLIN_COLS; tunable) */
+    int linear_rows;  /* rows of their tiles (-DLIN_ROWS; tunable, with linear_blocks) */
+    int linear_blocks; /* blocks of linear_cols columns in a tile (-DLIN_BLOCKS) */
     double matmul_max; /* archllm_op_matmul: the largest m*n*k run on cl/linear.cl, not CLBlast */
     int attn_tile;    /* work-group edge of the fused attention kernels (tunable, with attn_vw) */
     int attn_vw;      /* their columns per work-item: 8 (where dk allows) or 1 */
@@ -140,6 +142,7 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
 enum {
     ARCHLLM_TUNE_LINEAR_WG,   /* linear_wg                               */
     ARCHLLM_TUNE_LINEAR_COLS, /* linear_cols                             */
+    ARCHLLM_TUNE_LINEAR_TILE, /* linear_tile: linear_rows x linear_blocks, "4x2" */
     ARCHLLM_TUNE_REDUCE_WG,   /* reduce_wg                               */
     ARCHLLM_TUNE_ATTN_SHAPE,  /* attn_shape: attn_tile x attn_vw, "1x8"  */
     ARCHLLM_TUNE_MATMUL_MAX,  /* matmul_max: archllm_op_matmul's crossover */
@@ -147,9 +150,12 @@ enum {
 };
 #define ARCHLLM_TUNE_MAX_CAND 8
 typedef struct {
-    int v[2]; /* the value; attn_shape uses both (tile, columns), the others v[0] */
+    int v[2]; /* the value; attn_shape (tile, columns) and linear_tile (rows, blocks) use both, the others v[0] */
 } archllm_tune_value;
 const char *archllm_tunable_name(int t);
+int         archllm_tunable_index(const char *name); /* -1: no such tunable */
+/* The value as the tuning file writes it ("64", "4x2"); 0 when it is not one. */
+int archllm_tunable_parse(int t, const char *s, archllm_tune_value *v);
 /* The candidates of tunable t on this device, its default first; returns how many. */
 int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_tune_value *out);
 archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t);

@@ -80,8 +80,11 @@ archllm_status archllm_cl_source(const char *family, char **src, size_t *len)
 void archllm_build_options(const archllm_ctx_t *ctx, char *out, size_t cap)
 {
     /* -cl-fast-relaxed-math is avoided: it changes results between devices. */
-    snprintf(out, cap, "-cl-std=CL1.2 -cl-denorms-are-zero -DWG_SIZE=%d -DREDUCE_WG=%d -DTILE=%d -DLIN_COLS=%d",
-             ctx->tuning.wg_size, ctx->tuning.reduce_wg, ctx->tuning.tile, ctx->tuning.linear_cols);
+    snprintf(out, cap,
+             "-cl-std=CL1.2 -cl-denorms-are-zero -DWG_SIZE=%d -DREDUCE_WG=%d -DTILE=%d -DLIN_COLS=%d -DLIN_ROWS=%d "
+             "-DLIN_BLOCKS=%d",
+             ctx->tuning.wg_size, ctx->tuning.reduce_wg, ctx->tuning.tile, ctx->tuning.linear_cols,
+             ctx->tuning.linear_rows, ctx->tuning.linear_blocks);
 }
 
 /* ---- disk cache ----------------------------------------------------------- */

@@ -8,7 +8,7 @@
  * Tuning file (text, one "key value" a line, '#' comments):
  *   archllm-tuning 2          format version: another one is stale
  *   platform, device, vendor, driver   must match the device, else stale
- *   linear_wg 64 / linear_cols 16 / reduce_wg 64 / attn_shape 1x8   the winners
+ *   linear_wg 64 / linear_cols 16 / linear_tile 4x2 / reduce_wg 64 / attn_shape 1x8   the winners
  *   clblast Xgemm GEMMK=0 KREG=1 ...   CLBlast's parameters of one kernel, every one it
  *                                      takes (checked at context open); a kernel without
  *                                      a line runs on CLBlast's own
@@ -41,9 +41,12 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
     while ((size_t)t->wg_size > info->max_work_group && t->wg_size > 1) t->wg_size /= 2;
     while ((size_t)t->reduce_wg > info->max_work_group && t->reduce_wg > 1) t->reduce_wg /= 2;
     while ((size_t)(t->tile * t->tile) > info->max_work_group && t->tile > 1) t->tile /= 2;
-    /* linear: the 1-D work-group; 16 columns per backward item (float16 = AVX-512 on PoCL) */
+    /* linear: the 1-D work-group; tiles of 4 rows x 2 blocks of 16 columns (float16 =
+     * AVX-512 on PoCL; 8 float16 accumulators fit AVX2's 16 registers too) */
     t->linear_wg = t->wg_size;
     t->linear_cols = 16;
+    t->linear_rows = 4;
+    t->linear_blocks = 2;
     /* small GEMMs on cl/linear.cl, below CLBlast's padding and launch costs: up to the T5
      * layers of nb201-default (640 x 256 x 64 the largest) until the tuner measures the crossover */
     t->matmul_max = 1 << 24;
@@ -57,10 +60,17 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
 
 /* ---- tunables ------------------------------------------------------------------ */
 
-static const char *const tunable_names[ARCHLLM_TUNE_COUNT] = {"linear_wg", "linear_cols", "reduce_wg",
-                                                               "attn_shape", "matmul_max"};
+static const char *const tunable_names[ARCHLLM_TUNE_COUNT] = {"linear_wg",  "linear_cols", "linear_tile",
+                                                               "reduce_wg",  "attn_shape",  "matmul_max"};
 
 const char *archllm_tunable_name(int t) { return t >= 0 && t < ARCHLLM_TUNE_COUNT ? tunable_names[t] : "?"; }
+
+int archllm_tunable_index(const char *name)
+{
+    for (int t = 0; t < ARCHLLM_TUNE_COUNT; t++)
+        if (strcmp(name, tunable_names[t]) == 0) return t;
+    return -1;
+}
 
 archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t)
 {
@@ -68,6 +78,7 @@ archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t)
     switch (t) {
     case ARCHLLM_TUNE_LINEAR_WG: v.v[0] = tu->linear_wg; break;
     case ARCHLLM_TUNE_LINEAR_COLS: v.v[0] = tu->linear_cols; break;
+    case ARCHLLM_TUNE_LINEAR_TILE: v.v[0] = tu->linear_rows, v.v[1] = tu->linear_blocks; break;
     case ARCHLLM_TUNE_REDUCE_WG: v.v[0] = tu->reduce_wg; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: v.v[0] = tu->attn_tile, v.v[1] = tu->attn_vw; break;
     case ARCHLLM_TUNE_MATMUL_MAX: /* ARCHLLM_MATMUL_MAX may have set more than an int holds */
@@ -82,6 +93,7 @@ void archllm_tunable_set(archllm_tuning *tu, int t, archllm_tune_value v)
     switch (t) {
     case ARCHLLM_TUNE_LINEAR_WG: tu->linear_wg = v.v[0]; break;
     case ARCHLLM_TUNE_LINEAR_COLS: tu->linear_cols = v.v[0]; break;
+    case ARCHLLM_TUNE_LINEAR_TILE: tu->linear_rows = v.v[0], tu->linear_blocks = v.v[1]; break;
     case ARCHLLM_TUNE_REDUCE_WG: tu->reduce_wg = v.v[0]; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: tu->attn_tile = v.v[0], tu->attn_vw = v.v[1]; break;
     case ARCHLLM_TUNE_MATMUL_MAX: tu->matmul_max = v.v[0]; break;
@@ -90,15 +102,16 @@ void archllm_tunable_set(archllm_tuning *tu, int t, archllm_tune_value v)
 
 void archllm_tunable_format(int t, archllm_tune_value v, char *out, size_t cap)
 {
-    if (t == ARCHLLM_TUNE_ATTN_SHAPE) snprintf(out, cap, "%dx%d", v.v[0], v.v[1]);
+    if (t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_LINEAR_TILE) snprintf(out, cap, "%dx%d", v.v[0], v.v[1]);
     else snprintf(out, cap, "%d", v.v[0]);
 }
 
-static int tunable_parse(int t, const char *s, archllm_tune_value *v)
+int archllm_tunable_parse(int t, const char *s, archllm_tune_value *v)
 {
     char end = 0;
     v->v[0] = v->v[1] = 0;
-    if (t == ARCHLLM_TUNE_ATTN_SHAPE) return sscanf(s, "%dx%d%c", &v->v[0], &v->v[1], &end) == 2;
+    if (t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_LINEAR_TILE)
+        return sscanf(s, "%dx%d%c", &v->v[0], &v->v[1], &end) == 2;
     return sscanf(s, "%d%c", &v->v[0], &end) == 1;
 }
 
@@ -121,6 +134,9 @@ int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_t
     static const int wgs[] = {16, 32, 64, 128, 256};
     static const int cols[] = {16, 8, 4};
     static const int shapes[][2] = {{1, 8}, {1, 1}, {2, 8}, {4, 8}, {4, 1}, {8, 1}, {16, 1}};
+    /* rows x blocks: more accumulators for fewer loads an FMA (CPUs: up to 24 of AVX-512's 32
+     * registers; 32 spilled), or fewer for more items (GPUs) */
+    static const int tiles_cpu[][2] = {{8, 2}, {6, 4}, {4, 4}, {6, 2}}, tiles_gpu[][2] = {{1, 2}, {2, 2}, {2, 4}};
     /* none, then up to each of autotune.c's GEMM shapes in turn */
     static const int crossovers[] = {0, 1 << 25, 1 << 28, 1 << 30};
     switch (t) {
@@ -131,6 +147,14 @@ int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_t
         break;
     case ARCHLLM_TUNE_LINEAR_COLS:
         for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) n = add_cand(out, n, cols[i], 0);
+        break;
+    case ARCHLLM_TUNE_LINEAR_TILE:
+        if (info->type == ARCHLLM_DEVICE_GPU)
+            for (size_t i = 0; i < sizeof tiles_gpu / sizeof tiles_gpu[0]; i++)
+                n = add_cand(out, n, tiles_gpu[i][0], tiles_gpu[i][1]);
+        else
+            for (size_t i = 0; i < sizeof tiles_cpu / sizeof tiles_cpu[0]; i++)
+                n = add_cand(out, n, tiles_cpu[i][0], tiles_cpu[i][1]);
         break;
     case ARCHLLM_TUNE_ATTN_SHAPE:
         for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
@@ -256,7 +280,7 @@ archllm_status archllm_tuning_load(const char *path, const archllm_device_info *
             known = 1;
             archllm_tune_value v, cand[ARCHLLM_TUNE_MAX_CAND];
             int n = archllm_tunable_candidates(k, info, cand), ok = 0;
-            if (tunable_parse(k, val, &v))
+            if (archllm_tunable_parse(k, val, &v))
                 for (int i = 0; i < n; i++) ok |= cand[i].v[0] == v.v[0] && cand[i].v[1] == v.v[1];
             if (!ok) s = archllm_fail(ARCHLLM_EFORMAT, "%s:%d: %s %s is not a candidate here", path, lineno, key, val);
             else archllm_tunable_set(&out, k, v);

@@ -92,7 +92,7 @@ static archllm_status setup(archllm_ctx_t *ctx, int t, workload *w)
 {
     memset(w, 0, sizeof *w);
     cl_mem m;
-    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS) {
+    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE) {
         size_t sz[8] = {LIN_M * LIN_K, LIN_N * LIN_K, LIN_N, LIN_M * LIN_N, LIN_M * LIN_N, LIN_M * LIN_K,
                         LIN_N * LIN_K, LIN_N};
         for (int i = 0; i < 8; i++) ARCHLLM_TRY(upload(ctx, w, &m, sz[i], i < 4 ? 0 : 1));
@@ -140,7 +140,7 @@ static void teardown(workload *w)
 /* One run of the workload (accumulated outputs zeroed first), finished. */
 static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
 {
-    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS) {
+    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE) {
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[5], 0, LIN_M * LIN_K, 0.0f));
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[6], 0, LIN_N * LIN_K, 0.0f));
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[7], 0, LIN_N, 0.0f));
@@ -194,12 +194,13 @@ static archllm_status read_out(archllm_ctx_t *ctx, int t, workload *w, float *ou
     return ARCHLLM_OK;
 }
 
-/* defines (REDUCE_WG, LIN_COLS) need the programs rebuilt; launch shapes do not */
+/* defines (REDUCE_WG, LIN_COLS, LIN_ROWS, LIN_BLOCKS) need the programs rebuilt; launch shapes do not */
 static void apply(archllm_ctx_t *ctx, int t, archllm_tune_value v)
 {
     archllm_tune_value old = archllm_tunable_get(&ctx->tuning, t);
     archllm_tunable_set(&ctx->tuning, t, v);
-    if ((t == ARCHLLM_TUNE_REDUCE_WG || t == ARCHLLM_TUNE_LINEAR_COLS) && old.v[0] != v.v[0])
+    int is_define = t == ARCHLLM_TUNE_REDUCE_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE;
+    if (is_define && (old.v[0] != v.v[0] || old.v[1] != v.v[1]))
         archllm_ctx_reset_programs(ctx);
 }
 

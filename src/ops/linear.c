@@ -1,11 +1,29 @@
 /* linear.c - launchers for cl/linear.cl (fused linear layer forward, dx and dw+db), on the
- * tuned work-group size (tuning.linear_wg) and backward width (tuning.linear_cols = LIN_COLS),
- * and archllm_op_matmul, which sends small GEMMs to them instead of CLBlast. */
+ * tuned work-group size (tuning.linear_wg) and tile (tuning.linear_rows x linear_blocks
+ * blocks of linear_cols columns: LIN_ROWS, LIN_BLOCKS, LIN_COLS), and archllm_op_matmul,
+ * which sends small GEMMs to them instead of CLBlast. */
 #include "ops/common.h"
 #include "ops/ops.h"
 #include "ops/vqvae_ops.h"
 
 #define U(x) ((cl_uint)(x))
+
+/* items of a tile grid: rows / LIN_ROWS by cols / (LIN_BLOCKS LIN_COLS), each rounded up */
+static size_t tiles(const archllm_ctx_t *ctx, size_t rows, size_t cols)
+{
+    size_t r = (size_t)ctx->tuning.linear_rows, c = (size_t)ctx->tuning.linear_blocks * ctx->tuning.linear_cols;
+    return ((rows + r - 1) / r) * ((cols + c - 1) / c);
+}
+
+/* On the tuned work-group, halved while a small grid would leave compute units without one
+ * (a PoCL work-group is one thread: 16 items in one group ran the VQ-VAE's 16-wide
+ * products on one of the cores) */
+static archllm_status launch(archllm_ctx_t *ctx, cl_kernel k, size_t items)
+{
+    size_t wg = (size_t)ctx->tuning.linear_wg, cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
+    while (wg > 1 && (items + wg - 1) / wg < cu) wg /= 2;
+    return archllm_launch_1d(ctx, k, items, wg);
+}
 
 /* y(M, N) = act(alpha x(M, K) w(K, N) + pos + b + beta y), rows ldy, ldx, ldw apart; b.buf NULL: no bias */
 static archllm_status nn(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm_view x, size_t ldx, archllm_view w,
@@ -26,8 +44,7 @@ static archllm_status nn(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm
                                     ARG_UINT(bo), ARG_UINT(bon), ARG_MEM(pb), ARG_UINT(po), ARG_UINT(np), ARG_UINT(mm),
                                     ARG_UINT(kk), ARG_UINT(nn_), ARG_UINT(re), ARG_F32(alpha), ARG_F32(beta),
                                     ARG_END));
-    size_t cols = 2 * (size_t)ctx->tuning.linear_cols; /* an item's columns: two blocks */
-    return archllm_launch_1d(ctx, k, ((M + 3) / 4) * ((N + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+    return launch(ctx, k, tiles(ctx, M, N));
 }
 
 /* w(n, k) transposed into ctx->scratch as (k, n) */
@@ -55,8 +72,7 @@ static archllm_status bwd_dw(archllm_ctx_t *ctx, archllm_view dw, size_t lddw, a
                                     ARG_UINT(on), ARG_MEM(dy.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf),
                                     ARG_UINT(xo), ARG_UINT(lx), ARG_UINT(mm), ARG_UINT(oo), ARG_UINT(ii),
                                     ARG_F32(alpha), ARG_F32(beta), ARG_END));
-    size_t cols = (size_t)ctx->tuning.linear_cols;
-    return archllm_launch_1d(ctx, k, ((O + 7) / 8) * ((I + cols - 1) / cols), (size_t)ctx->tuning.linear_wg);
+    return launch(ctx, k, tiles(ctx, O, I) + (db.buf ? (O + 15) / 16 : 0)); /* then the bias sums */
 }
 
 archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y, archllm_view x, archllm_view w,
@@ -160,8 +176,6 @@ archllm_status archllm_op_matmul_rms(archllm_ctx_t *ctx, size_t m, size_t n, siz
                                     ARG_UINT(lx), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_UINT(mm),
                                     ARG_UINT(kk), ARG_UINT(nn_), ARG_F32(eps), ARG_UINT(ep), ARG_F32(alpha),
                                     ARG_F32(beta), ARG_END));
-    /* an item's columns: two blocks, or one of each half for the gated GELU */
-    size_t cols_item = (size_t)ctx->tuning.linear_cols * (epi == ARCHLLM_EPI_GATED_GELU ? 1 : 2);
-    return archllm_launch_1d(ctx, kn, ((m + 3) / 4) * ((n + cols_item - 1) / cols_item),
-                             (size_t)ctx->tuning.linear_wg);
+    /* the gated GELU's tiles span half their columns in each half of w */
+    return launch(ctx, kn, tiles(ctx, m, epi == ARCHLLM_EPI_GATED_GELU ? 2 * n : n));
 }

@@ -290,7 +290,8 @@ static int run_grad(const char *filter)
 int main(int argc, char **argv)
 {
     const char *filter = NULL, *device = getenv("ARCHLLM_DEVICE");
-    int perf = 0, grad = 0;
+    const char *tune[ARCHLLM_TUNE_COUNT];
+    int perf = 0, grad = 0, ntune = 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--perf") == 0) perf = 1;
@@ -298,8 +299,11 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-v") == 0) verbose = 1;
         else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) filter = argv[++i];
         else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
+        else if (strcmp(argv[i], "--tune") == 0 && i + 1 < argc && ntune < ARCHLLM_TUNE_COUNT) tune[ntune++] = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--grad | --perf] [--filter SUBSTR] [--device SEL] [-v]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--grad | --perf] [--filter SUBSTR] [--device SEL] [--tune KEY=VALUE]... [-v]\n"
+                            "  --tune sets a tunable for this run, candidate or not (linear_tile=2x2)\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -314,6 +318,24 @@ int main(int argc, char **argv)
     if (s != ARCHLLM_OK) {
         printf("FAIL: opening the device: %s\n", archllm_last_error());
         return 1;
+    }
+    for (int i = 0; i < ntune; i++) { /* every value the kernels take, not only this device's candidates */
+        char key[64];
+        const char *eq = strchr(tune[i], '=');
+        size_t len = eq ? (size_t)(eq - tune[i]) : 0;
+        int t = -1;
+        archllm_tune_value v;
+        if (eq && len < sizeof key) {
+            memcpy(key, tune[i], len), key[len] = '\0';
+            t = archllm_tunable_index(key);
+        }
+        if (t < 0 || !archllm_tunable_parse(t, eq + 1, &v)) {
+            printf("FAIL: --tune %s: not KEY=VALUE of a tunable\n", tune[i]);
+            archllm_ctx_free(ctx);
+            return 2;
+        }
+        archllm_tunable_set(&ctx->tuning, t, v);
+        archllm_ctx_reset_programs(ctx);
     }
     printf("device: %s (%s)\n", ctx->info.name, ctx->info.platform_name);
     static op_case cases[1024];
