@@ -118,15 +118,17 @@ inline float lin_dot1(__global const float *x, uint xs, __global const float *w,
  * apart: one item per tile (LIN_TILE), then LIN_COLS blocks and single columns at the right
  * edge.  The forward of a layer (w = W^T, transposed by the launcher), dx = dy W, and the
  * NN and NT products of archllm_op_matmul all run here.  pos may be unused (npos = 0), b
- * too (b_on = 0); y is not read when beta is 0. */
+ * too (b_on = 0); y is not read when beta is 0.  The items of a row block follow each
+ * other (they share its rows of x), or with cmajor those of a column block (they share
+ * its rows of w: the launcher's order for a chunk of a long K). */
 __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const float *x, uint x_off, uint ldx,
                         __global const float *w, uint w_off, uint ldw, __global const float *b, uint b_off, uint b_on,
                         __global const float *pos, uint pos_off, uint npos, uint M, uint K, uint N, uint relu,
-                        float alpha, float beta)
+                        float alpha, float beta, uint cmajor)
 {
-    uint i = get_global_id(0), nbk = (N + LIN_SPAN - 1) / LIN_SPAN;
-    GUARD(i, ((M + LIN_ROWS - 1) / LIN_ROWS) * nbk);
-    uint m0 = (i / nbk) * LIN_ROWS, n0 = (i % nbk) * LIN_SPAN, nb = n0;
+    uint i = get_global_id(0), nbk = (N + LIN_SPAN - 1) / LIN_SPAN, mbk = (M + LIN_ROWS - 1) / LIN_ROWS;
+    GUARD(i, mbk * nbk);
+    uint m0 = (cmajor ? i % mbk : i / nbk) * LIN_ROWS, n0 = (cmajor ? i / mbk : i % nbk) * LIN_SPAN, nb = n0;
     __global const float *xr[LIN_ROWS], *wb = w + w_off;
     for (uint r = 0; r < LIN_ROWS; r++) xr[r] = x + x_off + min(m0 + r, M - 1) * ldx;
     if (n0 + LIN_SPAN <= N) {

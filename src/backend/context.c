@@ -2,6 +2,7 @@
  * error names, buffers and kernel launch helpers. */
 #include "backend/backend.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,13 +70,14 @@ archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
     archllm_tuning_for_device(&ctx->info, &ctx->tuning);
     archllm_tuning_open(ctx); /* the stored winners of `archllm tune`, if any */
     archllm_tuning_apply_clblast(ctx); /* theirs for CLBlast, else CLBlast's own */
-    /* ARCHLLM_MATMUL_MAX: archllm_op_matmul's crossover by hand (0: every GEMM on CLBlast), for benchmarks */
+    /* ARCHLLM_MATMUL_MAX: archllm_op_matmul's crossover by hand (0: every GEMM on CLBlast,
+     * all: none), for benchmarks */
     const char *mm = getenv("ARCHLLM_MATMUL_MAX");
     if (mm && *mm) {
-        char *end;
-        double v = strtod(mm, &end);
-        if (*end || !(v >= 0.0)) /* NaN fails too */
-            fprintf(stderr, "archllm: ignoring ARCHLLM_MATMUL_MAX=%s: not a number >= 0 (keeping %.0f)\n", mm,
+        char  *end = NULL;
+        double v = strcmp(mm, "all") == 0 ? HUGE_VAL : strtod(mm, &end);
+        if ((end && *end) || !(v >= 0.0)) /* NaN fails too */
+            fprintf(stderr, "archllm: ignoring ARCHLLM_MATMUL_MAX=%s: not a number >= 0 or all (keeping %.0f)\n", mm,
                     ctx->tuning.matmul_max);
         else ctx->tuning.matmul_max = v;
     }

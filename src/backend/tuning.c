@@ -17,6 +17,7 @@
 #include "util/fileio.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,13 +97,14 @@ void archllm_tunable_set(archllm_tuning *tu, int t, archllm_tune_value v)
     case ARCHLLM_TUNE_LINEAR_TILE: tu->linear_rows = v.v[0], tu->linear_blocks = v.v[1]; break;
     case ARCHLLM_TUNE_REDUCE_WG: tu->reduce_wg = v.v[0]; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: tu->attn_tile = v.v[0], tu->attn_vw = v.v[1]; break;
-    case ARCHLLM_TUNE_MATMUL_MAX: tu->matmul_max = v.v[0]; break;
+    case ARCHLLM_TUNE_MATMUL_MAX: tu->matmul_max = v.v[0] == INT_MAX ? HUGE_VAL : v.v[0]; break;
     }
 }
 
 void archllm_tunable_format(int t, archllm_tune_value v, char *out, size_t cap)
 {
     if (t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_LINEAR_TILE) snprintf(out, cap, "%dx%d", v.v[0], v.v[1]);
+    else if (t == ARCHLLM_TUNE_MATMUL_MAX && v.v[0] == INT_MAX) snprintf(out, cap, "all");
     else snprintf(out, cap, "%d", v.v[0]);
 }
 
@@ -112,6 +114,7 @@ int archllm_tunable_parse(int t, const char *s, archllm_tune_value *v)
     v->v[0] = v->v[1] = 0;
     if (t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_LINEAR_TILE)
         return sscanf(s, "%dx%d%c", &v->v[0], &v->v[1], &end) == 2;
+    if (t == ARCHLLM_TUNE_MATMUL_MAX && strcmp(s, "all") == 0) return v->v[0] = INT_MAX, 1;
     return sscanf(s, "%d%c", &v->v[0], &end) == 1;
 }
 
@@ -137,8 +140,10 @@ int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_t
     /* rows x blocks: more accumulators for fewer loads an FMA (CPUs: up to 24 of AVX-512's 32
      * registers; 32 spilled), or fewer for more items (GPUs) */
     static const int tiles_cpu[][2] = {{8, 2}, {6, 4}, {4, 4}, {6, 2}}, tiles_gpu[][2] = {{1, 2}, {2, 2}, {2, 4}};
-    /* none, then up to each of autotune.c's GEMM shapes in turn */
-    static const int crossovers[] = {0, 1 << 25, 1 << 28, 1 << 30};
+    /* none, then up to each of autotune.c's GEMM shapes in turn; the last, "all", where
+     * archllm's kernels win up to the largest of them (t5-small's output head and the
+     * large bench gemm sizes are beyond what the tuner can afford to time) */
+    static const int crossovers[] = {0, 1 << 25, 1 << 28, INT_MAX};
     switch (t) {
     case ARCHLLM_TUNE_LINEAR_WG:
     case ARCHLLM_TUNE_REDUCE_WG:

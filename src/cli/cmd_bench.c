@@ -1,11 +1,14 @@
-/* cmd_bench.c - `archllm bench gemm`: SGEMM throughput through CLBlast on the selected
- * device, with OpenBLAS on the host beside it as the baseline users would compare with.
+/* cmd_bench.c - `archllm bench gemm`: SGEMM throughput on the selected device through
+ * CLBlast and through archllm's own kernels (cl/linear.cl, archllm_op_matmul_own: what
+ * archllm_op_matmul runs up to the tuned matmul_max), with OpenBLAS on the host beside
+ * them as the baseline users would compare with.
  * It says where it ran (host CPU, cores, load average) and, like bench/machine.sh, marks a
  * run that started at a load average above 1 NOT QUOTABLE. */
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT: the cores `nproc` counts */
 #include "config.h"
 #include "cli/cli.h"
 #include "backend/backend.h"
+#include "ops/ops.h"
 #include "util/clock.h"
 
 #include <ctype.h>
@@ -131,8 +134,9 @@ static void fill_random(float *x, size_t n, unsigned seed)
     }
 }
 
-/* Best time of `repeat` runs of C = A*B (n x n) on the device, after one warm-up. */
-static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, double *best)
+/* Best time of `repeat` runs of C = A*B (n x n) on the device, after one warm-up: through
+ * CLBlast, or with own through archllm's kernels. */
+static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, int own, double *best)
 {
     size_t elems = (size_t)n * n;
     float *host = malloc(elems * sizeof(float));
@@ -152,8 +156,9 @@ static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, double 
     *best = 1e30;
     for (int r = -1; r < repeat && s == ARCHLLM_OK; r++) {
         double t0 = archllm_now_s();
-        s = archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, (archllm_view){a, 0}, n, (archllm_view){b, 0}, n, 0.0f,
-                          (archllm_view){c, 0}, n);
+        archllm_view va = {a, 0}, vb = {b, 0}, vc = {c, 0};
+        s = own ? archllm_op_matmul_own(ctx, 0, 0, n, n, n, 1.0f, va, n, vb, n, 0.0f, vc, n)
+                : archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, va, n, vb, n, 0.0f, vc, n);
         if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
         double t = archllm_now_s() - t0;
         if (r >= 0 && t < *best) *best = t;
@@ -274,23 +279,24 @@ static int bench_gemm(int argc, char **argv)
     const archllm_device_info *d = archllm_ctx_device(ctx);
     printf("device %d:%d %s (%s, driver %s)\n", d->platform_index, d->device_index, d->name, d->platform_name,
            d->driver_version);
-    printf("SGEMM C = A*B, row-major, n x n x n, best of %d after a warm-up%s\n", repeat,
-           openblas ? "; OpenBLAS cblas_sgemm on the host beside it" : "");
-    printf("%8s %12s %12s", "n", "clblast ms", "GFLOP/s");
-    if (openblas) printf(" %12s %12s %8s", "openblas ms", "GFLOP/s", "ratio");
+    printf("SGEMM C = A*B, row-major, n x n x n, best of %d after a warm-up: CLBlast, archllm's own kernels%s\n",
+           repeat, openblas ? "; OpenBLAS cblas_sgemm on the host beside them (ratio: its time / theirs)" : "");
+    printf("%8s %12s %10s %12s %10s", "n", "clblast ms", "GFLOP/s", "archllm ms", "GFLOP/s");
+    if (openblas) printf(" %12s %10s %8s %8s", "openblas ms", "GFLOP/s", "clblast", "archllm");
     printf("\n");
     archllm_status s = ARCHLLM_OK;
     for (int i = 0; i < nsizes && s == ARCHLLM_OK; i++) {
         int n = sizes[i];
-        double t;
-        s = time_device(ctx, n, repeat, &t);
+        double t, to;
+        s = time_device(ctx, n, repeat, 0, &t);
+        if (s == ARCHLLM_OK) s = time_device(ctx, n, repeat, 1, &to);
         if (s != ARCHLLM_OK) break;
         double flop = 2.0 * n * n * (double)n;
-        printf("%8d %12.3f %12.1f", n, t * 1e3, flop / t * 1e-9);
+        printf("%8d %12.3f %10.1f %12.3f %10.1f", n, t * 1e3, flop / t * 1e-9, to * 1e3, flop / to * 1e-9);
 #ifdef HAVE_OPENBLAS
         if (openblas) {
             double tb = time_openblas(n, repeat);
-            printf(" %12.3f %12.1f %8.2f", tb * 1e3, flop / tb * 1e-9, tb / t);
+            printf(" %12.3f %10.1f %8.2f %8.2f", tb * 1e3, flop / tb * 1e-9, tb / t, tb / to);
         }
 #endif
         printf("\n");

@@ -124,6 +124,12 @@ int cases_linear(op_case *cases, int cap, int perf)
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 128, 0, 1));
         HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 128, 128));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 128));
+        /* the VQ-VAE's narrow layers: the latent projection (out 16) and the decoder's first (in 16) */
+        HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 16, 128, 0, 0));
+        HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 16, 7, 1));
+        HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 16, 128));
+        HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 16));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 16, 128));
         /* the T5 shapes of the sgemm perf cases (cases_basic.c) */
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 192, 64, 0, 0));
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 64, 128, 0, 0));
@@ -152,10 +158,12 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 35, 5, 128, 0, 0));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 9, 21, 7, 0, 1));   /* a 16-column block, then 5 single columns */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 11, 48, 17, 3, 0)); /* a 32-column block, then a 16-column one */
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 40, 300, 5, 1)); /* K in two chunks: the epilogue once, at the end */
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1));
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12));
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48));
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24)); /* K = O in three chunks, adding to dx */
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1, 1, 1));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 37, 13, 12));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 301, 64, 48));
