@@ -126,7 +126,7 @@ static archllm_status transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldo
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_UINT(lo), ARG_MEM(in.buf), ARG_UINT(io),
                                     ARG_UINT(li), ARG_UINT(rr), ARG_UINT(cc), ARG_MEM(sb), ARG_UINT(so),
                                     ARG_UINT(son), ARG_END));
-    return archllm_launch_1d(ctx, k, R * C, 0);
+    return archllm_launch_1d(ctx, k, ((R + 15) / 16) * C, 0);
 }
 
 archllm_status archllm_op_transpose(archllm_ctx_t *ctx, archllm_view out, size_t ldout, archllm_view in, size_t ldin,

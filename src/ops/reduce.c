@@ -7,7 +7,7 @@ static archllm_status reduce(archllm_ctx_t *ctx, archllm_view out, archllm_view 
 {
     OPS_CHECK_SIZE("reduce", x.off + n);
     size_t wg = (size_t)ctx->tuning.reduce_wg;
-    size_t groups = (n + wg - 1) / wg;
+    size_t groups = (n / 16 + wg - 1) / wg; /* items of 16 floats */
     if (groups > MAX_PARTIALS) groups = MAX_PARTIALS;
     if (groups == 0) groups = 1;
     ARCHLLM_TRY(archllm_ctx_scratch(ctx, MAX_PARTIALS * sizeof(float)));
