@@ -17,7 +17,9 @@ __kernel void vq_norms(__global float *hn, uint hn_off, __global const float *cb
 }
 
 /* idx[m] = argmin_k ||z - e_k||^2 = argmax_k scores[m,k] with scores = z.e_k - ||e_k||^2/2
- * (||z||^2 is common to a row); lowest k on ties. */
+ * (||z||^2 is common to a row); lowest k on ties.  16 lanes of running maxima first (each
+ * keeps its first maximum), then the lowest index among the lanes' best, then the tail:
+ * the scalar scan's branches were half of the quantizer's time. */
 __kernel void vq_argmin(__global int *idx, uint idx_off, __global const float *scores, uint scores_off, uint M,
                         uint K)
 {
@@ -26,7 +28,26 @@ __kernel void vq_argmin(__global int *idx, uint idx_off, __global const float *s
     __global const float *sc = scores + scores_off + (size_t)m * K;
     float best = sc[0];
     int bk = 0;
-    for (uint k = 1; k < K; k++) {
+    uint k = 1;
+    if (K >= 16) {
+        const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        float16 bv = vload16(0, sc);
+        int16 bi = lane;
+        for (k = 16; k + 16 <= K; k += 16) {
+            float16 v = vload16(0, sc + k);
+            int16 gt = isgreater(v, bv);
+            bv = select(bv, v, gt);
+            bi = select(bi, lane + (int)k, gt);
+        }
+        float b[16];
+        int   bix[16];
+        vstore16(bv, 0, b);
+        vstore16(bi, 0, bix);
+        best = b[0], bk = bix[0];
+        for (int l = 1; l < 16; l++)
+            if (b[l] > best || (b[l] == best && bix[l] < bk)) best = b[l], bk = bix[l];
+    }
+    for (; k < K; k++) {
         if (sc[k] > best) {
             best = sc[k];
             bk = (int)k;

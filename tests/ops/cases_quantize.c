@@ -47,6 +47,25 @@ static void mk_am(op_case *c, size_t M, size_t K, size_t D)
     c->flops = 2.0 * M * K * D, c->bytes = 4.0 * (M * K + M * D + K * D);
 }
 
+/* ties: code k + 16 copies code k and code k + 1 code k for every k % 4 == 0 below K - 17,
+ * so equal scores fall in one lane and in neighbouring ones: the lowest k must win */
+static void am_ties(const op_case *c, float **in, float **out)
+{
+    (void)out;
+    size_t K = c->s[1], D = c->s[2];
+    float *cb = in[1];
+    for (size_t k = 0; k + 17 < K; k += 4) {
+        memcpy(cb + (k + 16) * D, cb + k * D, D * sizeof(float));
+        memcpy(cb + (k + 1) * D, cb + k * D, D * sizeof(float));
+    }
+}
+static void mk_am_ties(op_case *c, size_t M, size_t K, size_t D)
+{
+    mk_am(c, M, K, D);
+    snprintf(c->name, sizeof c->name, "vq_argmin M=%zu K=%zu D=%zu ties", M, K, D);
+    c->init = am_ties;
+}
+
 /* gather: in = {idx, cb}, out = {zq} */
 static void init_ga(const op_case *c, float **in, float **out) { (void)out; fill_idx(in[0], c->s[0], c->s[1]); }
 static void ref_ga(const op_case *c, float **in, float **out)
@@ -176,6 +195,7 @@ int cases_quantize(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_am(&cases[n], 1, 1, 1));
     HARNESS_ADD(n, cap, mk_am(&cases[n], 97, 37, 5));
     HARNESS_ADD(n, cap, mk_am(&cases[n], 301, 512, 16));
+    HARNESS_ADD(n, cap, mk_am_ties(&cases[n], 203, 70, 3));
     HARNESS_ADD(n, cap, mk_ga(&cases[n], 97, 37, 5));
     for (int w = VQ_DIST; w <= VQ_COUNTS; w++) {
         HARNESS_ADD(n, cap, mk_vq(&cases[n], w, 97, 37, 5));
