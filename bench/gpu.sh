@@ -16,8 +16,9 @@
 #                 selector, if what it matches is not a GPU)
 #   ops           tests/test_ops on the device (every kernel against its C reference)
 #   ops-grad      tests/test_ops --grad (the C references' backward, on the host; quick)
-#   gemm          archllm bench gemm (sizes 1024..8192, strided-batched; OpenBLAS beside it
-#                 when built in: bench/gpu-prepare.sh --with-openblas)
+#   gemm          archllm bench gemm (sizes 1024..4096, strided-batched: CLBlast and archllm's
+#                 own kernels, OpenBLAS beside them when built in: bench/gpu-prepare.sh
+#                 --with-openblas)
 #   vqvae-nb201   bench/vqvae/bench.sh at batch 256 on NAS-Bench-201, 3 rounds
 #   vqvae-nb101   the same on NAS-Bench-101 (2 rounds: each run enumerates 423,624 cells)
 #   t5-nb201      bench/t5/bench.sh on conf/nb201-default.cfg's T5, 3 rounds
@@ -212,7 +213,7 @@ if [ "$quick" = 1 ]; then
     small="d_model = 64; d_kv = 16; heads = 4; d_ff = 256; layers = 2; decoder_layers = 2;"
     perf="--filter scale"
 else
-    gemm="--sizes 1024,2048,4096,8192 --repeat 5 --batched"
+    gemm="--sizes 1024,2048,4096 --repeat 5 --batched" # our kernels too, untuned there: 8192 could take the step's time
     vq="--batch 256 --steps 200" vq_reps=3 vq101_reps=2
     t5="--rounds 3" t5s="--rounds 3 --B 64 --S 32 --T 32 --steps 10"
     small="d_model = 512; d_kv = 64; heads = 8; d_ff = 2048; layers = 6; decoder_layers = 6;"

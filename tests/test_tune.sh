@@ -43,12 +43,12 @@ notice_is "corrupt file ignored" "ignoring the tuning file"
 grep -q "skipped (budget)" "$tmp/tune.out" && ok "budget skips candidates" || fail "budget skips candidates"
 grep -q "^clblast .*skipped (budget)" "$tmp/tune.out" && ! grep -q "^clblast" "$f" &&
     ok "budget skips CLBlast's tuning" || fail "budget skips CLBlast's tuning"
-head -1 "$f" | grep -q "^archllm-tuning 2$" && ok "file rebuilt, format 2" || fail "file rebuilt, format 2"
+head -1 "$f" | grep -q "^archllm-tuning 3$" && ok "file rebuilt, format 3" || fail "file rebuilt, format 3"
 probe && [ ! -s "$tmp/err" ] && ok "tuned: no notice" || { fail "tuned: no notice"; cat "$tmp/err"; }
 "$bin" devices | grep -q "tuned: $f" && ok "devices: tuned, with the file" || fail "devices: tuned, with the file"
 cp "$f" "$tmp/good.txt"
 
-sed 's/^archllm-tuning 2$/archllm-tuning 99/' "$tmp/good.txt" >"$f"
+sed 's/^archllm-tuning 3$/archllm-tuning 99/' "$tmp/good.txt" >"$f"
 notice_is "other format version ignored" "format 99"
 sed 's/^driver .*/driver 0.0-another-driver/' "$tmp/good.txt" >"$f"
 notice_is "other driver ignored (stale)" "stale"
@@ -56,8 +56,14 @@ sed 's/^linear_wg .*/linear_wg 48/' "$tmp/good.txt" >"$f"
 notice_is "a value outside the candidates ignored" "not a candidate"
 : >"$f"
 notice_is "empty file ignored" "ignoring the tuning file"
-sed 's/^archllm-tuning 2$/archllm-tuning 1/' "$tmp/good.txt" >"$f"
+sed 's/^archllm-tuning 3$/archllm-tuning 1/' "$tmp/good.txt" >"$f"
 notice_is "a format 1 file (the Zen 5 constants' days) ignored" "format 1"
+# a format 2 file (before linear_tile, with matmul_max's old 2^30 candidate)
+sed -e 's/^archllm-tuning 3$/archllm-tuning 2/' -e '/^linear_tile /d' -e 's/^matmul_max .*/matmul_max 1073741824/' \
+    "$tmp/good.txt" >"$f"
+notice_is "a format 2 file (before linear_tile) ignored" "format 2"
+sed 's/^matmul_max .*/matmul_max 1073741824/' "$tmp/good.txt" >"$f"
+notice_is "matmul_max 2^30, no longer a candidate, ignored" "not a candidate"
 
 # clblast lines: CLBlast 1.5.3's Xgemm parameter names; values other than its defaults on
 # PoCL (the Zen 5 tuning's), and an XgemmDirect and crossover of ours, so that the op
@@ -96,7 +102,7 @@ stored=$(grep '^clblast ' "$f" | grep -v '^clblast GemmRoutine ' | awk '{print $
 [ "$(echo $kept)" = "$(echo $stored)" ] && ok "the kept kernels are the stored ones ($(echo ${kept:-none}))" ||
     fail "the kept kernels are the stored ones: result '$kept', file '$stored'"
 grep -q '^crossover XGEMM_MIN_INDIRECT_SIZE' "$tmp/tune.out" && ok "CLBlast's summary table" || fail "CLBlast's summary table"
-head -1 "$f" | grep -q "^archllm-tuning 2$" && probe && [ ! -s "$tmp/err" ] &&
+head -1 "$f" | grep -q "^archllm-tuning 3$" && probe && [ ! -s "$tmp/err" ] &&
     ok "the file rebuilt after a bad clblast line, and read" || { fail "the file rebuilt after a bad clblast line, and read"; cat "$tmp/err"; }
 
 # stored CLBlast parameters reach CLBlast, and the GEMMs on them match the references
@@ -118,10 +124,13 @@ if "$ops" --filter sgemm >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ] && 
 then ok "tuned CLBlast: sgemm cases match the references"
 else fail "tuned CLBlast: sgemm cases match the references"; grep -v '^ok' "$tmp/ops.out"; cat "$tmp/err"; fi
 
-# non-default candidates: every tuned family still matches the references
-sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e 's/^linear_tile .*/linear_tile 6x4/' \
+# non-default candidates: every tuned family still matches the references (linear_tile's
+# candidates are by device type, backend/tuning.c)
+tile1=6x4 tile2=8x2
+if "$bin" devices | grep -q '^  \* .*\[GPU\]'; then tile1=2x4 tile2=2x2; fi
+sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e "s/^linear_tile .*/linear_tile $tile1/" \
     -e 's/^reduce_wg .*/reduce_wg 16/' -e 's/^attn_shape .*/attn_shape 2x8/' "$tmp/good.txt" >"$f"
-"$bin" devices | grep -q "linear_wg 32, linear_cols 8, linear_tile 6x4, reduce_wg 16, attn_shape 2x8" &&
+"$bin" devices | grep -q "linear_wg 32, linear_cols 8, linear_tile $tile1, reduce_wg 16, attn_shape 2x8" &&
     ok "non-default candidates read" || fail "non-default candidates read"
 for filt in linear sum xent gin_agg attn_fused; do
     if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness: $filt"
@@ -138,9 +147,9 @@ for mm in 0 all; do
         else fail "$t, matmul_max $mm"; grep -v '^ok' "$tmp/t5.out"; cat "$tmp/err"; fi
     done
 done
-sed -e 's/^linear_cols .*/linear_cols 4/' -e 's/^linear_tile .*/linear_tile 8x2/' -e 's/^reduce_wg .*/reduce_wg 128/' \
+sed -e 's/^linear_cols .*/linear_cols 4/' -e "s/^linear_tile .*/linear_tile $tile2/" -e 's/^reduce_wg .*/reduce_wg 128/' \
     -e 's/^attn_shape .*/attn_shape 4x1/' "$tmp/good.txt" >"$f"
-"$bin" devices | grep -q "linear_cols 4, linear_tile 8x2, reduce_wg 128, attn_shape 4x1" &&
+"$bin" devices | grep -q "linear_cols 4, linear_tile $tile2, reduce_wg 128, attn_shape 4x1" &&
     ok "second non-default set read" || fail "second non-default set read"
 for filt in linear_bwd sum attn_fused_bwd; do
     if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness (others): $filt"

@@ -77,8 +77,9 @@ archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
         char  *end = NULL;
         double v = strcmp(mm, "all") == 0 ? HUGE_VAL : strtod(mm, &end);
         if ((end && *end) || !(v >= 0.0)) /* NaN fails too */
-            fprintf(stderr, "archllm: ignoring ARCHLLM_MATMUL_MAX=%s: not a number >= 0 or all (keeping %.0f)\n", mm,
-                    ctx->tuning.matmul_max);
+            fprintf(stderr, "archllm: ignoring ARCHLLM_MATMUL_MAX=%s: not a number >= 0 or all (keeping %.0f%s)\n", mm,
+                    isinf(ctx->tuning.matmul_max) ? 0.0 : ctx->tuning.matmul_max,
+                    isinf(ctx->tuning.matmul_max) ? ": all" : "");
         else ctx->tuning.matmul_max = v;
     }
     *out = ctx;

@@ -6,9 +6,10 @@
  * here: it runs the op launchers and CLBlast's tuners.
  *
  * Tuning file (text, one "key value" a line, '#' comments):
- *   archllm-tuning 2          format version: another one is stale
+ *   archllm-tuning 3          format version: another one is stale
  *   platform, device, vendor, driver   must match the device, else stale
- *   linear_wg 64 / linear_cols 16 / linear_tile 4x2 / reduce_wg 64 / attn_shape 1x8   the winners
+ *   linear_wg 64 / linear_cols 16 / linear_tile 4x2 / reduce_wg 64 / attn_shape 1x8 /
+ *   matmul_max 16777216 (or all)                                                  the winners
  *   clblast Xgemm GEMMK=0 KREG=1 ...   CLBlast's parameters of one kernel, every one it
  *                                      takes (checked at context open); a kernel without
  *                                      a line runs on CLBlast's own
@@ -25,7 +26,7 @@
 
 #include <sha2.h>
 
-#define TUNING_FORMAT 2 /* 2: clblast lines; the Zen 5 constants gone */
+#define TUNING_FORMAT 3 /* 2: clblast lines; 3: linear_tile, matmul_max all (2^30 gone) */
 
 void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *t)
 {
@@ -82,8 +83,8 @@ archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t)
     case ARCHLLM_TUNE_LINEAR_TILE: v.v[0] = tu->linear_rows, v.v[1] = tu->linear_blocks; break;
     case ARCHLLM_TUNE_REDUCE_WG: v.v[0] = tu->reduce_wg; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: v.v[0] = tu->attn_tile, v.v[1] = tu->attn_vw; break;
-    case ARCHLLM_TUNE_MATMUL_MAX: /* ARCHLLM_MATMUL_MAX may have set more than an int holds */
-        v.v[0] = tu->matmul_max >= INT_MAX ? INT_MAX : (int)tu->matmul_max;
+    case ARCHLLM_TUNE_MATMUL_MAX: /* INT_MAX is "all"; ARCHLLM_MATMUL_MAX may set a finite value above an int */
+        v.v[0] = isinf(tu->matmul_max) ? INT_MAX : tu->matmul_max >= INT_MAX - 1 ? INT_MAX - 1 : (int)tu->matmul_max;
         break;
     }
     return v;

@@ -158,7 +158,10 @@ archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t 
 
 int archllm_op_matmul_is_own(const archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k)
 {
-    return !(ta && tb) && k > 0 && (double)m * (double)n * (double)k <= ctx->tuning.matmul_max;
+    /* and every operand's elements within the kernels' 32-bit offsets (CLBlast takes the rest) */
+    double lim = 4294967295.0, a = (double)m * k, b = (double)k * n, c = (double)m * n;
+    return !(ta && tb) && k > 0 && (double)m * (double)n * (double)k <= ctx->tuning.matmul_max && a <= lim &&
+           b <= lim && c <= lim;
 }
 
 archllm_status archllm_op_matmul(archllm_ctx_t *ctx, int ta, int tb, size_t m, size_t n, size_t k, float alpha,

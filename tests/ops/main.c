@@ -4,7 +4,7 @@
  *   test_ops [--filter SUBSTR] [--device SEL]   correctness (default)
  *   test_ops --grad [--filter SUBSTR]            reference backward vs central differences
  *   test_ops --perf [--filter SUBSTR]            time each op at a large size: ms, GB/s, GFLOP/s
- *   test_ops --tune KEY=VALUE ...                 any of the above on a tunable value (linear_tile=2x2)
+ *   test_ops --tune KEY=VALUE ...                 correctness or --perf on a tunable value (linear_tile=2x2)
  *
  * Correctness: inputs and outputs live at an offset inside buffers with guard regions
  * filled with a sentinel before and after; a kernel that writes outside its output or
@@ -300,7 +300,13 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "-v") == 0) verbose = 1;
         else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc) filter = argv[++i];
         else if (strcmp(argv[i], "--device") == 0 && i + 1 < argc) device = argv[++i];
-        else if (strcmp(argv[i], "--tune") == 0 && i + 1 < argc && ntune < ARCHLLM_TUNE_COUNT) tune[ntune++] = argv[++i];
+        else if (strcmp(argv[i], "--tune") == 0 && i + 1 < argc) {
+            if (ntune == ARCHLLM_TUNE_COUNT) {
+                fprintf(stderr, "%s: --tune: at most %d (one a tunable)\n", argv[0], ARCHLLM_TUNE_COUNT);
+                return 2;
+            }
+            tune[ntune++] = argv[++i];
+        }
         else {
             fprintf(stderr, "usage: %s [--grad | --perf] [--filter SUBSTR] [--device SEL] [--tune KEY=VALUE]... [-v]\n"
                             "  --tune sets a tunable for this run, candidate or not (linear_tile=2x2)\n",
@@ -330,8 +336,12 @@ int main(int argc, char **argv)
             memcpy(key, tune[i], len), key[len] = '\0';
             t = archllm_tunable_index(key);
         }
-        if (t < 0 || !archllm_tunable_parse(t, eq + 1, &v)) {
-            printf("FAIL: --tune %s: not KEY=VALUE of a tunable\n", tune[i]);
+        /* matmul_max may be 0 (every GEMM on CLBlast); the sizes and shapes must be positive */
+        int ok = t >= 0 && archllm_tunable_parse(t, eq + 1, &v) &&
+                 (t == ARCHLLM_TUNE_MATMUL_MAX ? v.v[0] >= 0 : v.v[0] > 0) && v.v[1] >= 0 &&
+                 ((t != ARCHLLM_TUNE_ATTN_SHAPE && t != ARCHLLM_TUNE_LINEAR_TILE) || v.v[1] > 0);
+        if (!ok) {
+            fprintf(stderr, "%s: --tune %s: not KEY=VALUE of a tunable with a value it takes\n", argv[0], tune[i]);
             archllm_ctx_free(ctx);
             return 2;
         }
