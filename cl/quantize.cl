@@ -32,7 +32,9 @@ __kernel void vq_argmin(__global int *idx, uint idx_off, __global const float *s
     if (K >= 16) {
         const int16 lane = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         float16 bv = vload16(0, sc);
-        int16 bi = lane;
+        int16 bi = lane, nan = isnan(bv);
+        nan.s0 = 0; /* NaNs are skipped, as by the scalar scan (which starts from sc[0] whatever it is) */
+        bv = select(bv, (float16)(-INFINITY), nan);
         for (k = 16; k + 16 <= K; k += 16) {
             float16 v = vload16(0, sc + k);
             int16 gt = isgreater(v, bv);

@@ -15,8 +15,8 @@ __kernel void reduce_partial(__global float *partial, __global const float *x, u
         s16 += op ? v * v : v;
     }
     float s = hsum16(s16);
-    if (gid == 0 && lid < n % 16) { /* the last n % 16 */
-        float v = x[x_off + nb * 16 + lid];
+    for (uint t = lid; gid == 0 && t < n % 16; t += REDUCE_WG) { /* the last n % 16 */
+        float v = x[x_off + nb * 16 + t];
         s += op ? v * v : v;
     }
     acc[lid] = s;

@@ -25,9 +25,10 @@ static archllm_status launch(archllm_ctx_t *ctx, cl_kernel k, size_t items)
     return archllm_launch_1d(ctx, k, items, wg);
 }
 
-/* Products over more than LIN_KC of K run in chunks of it, a launch each adding to y, with the
- * items of a column block after each other: a chunk of w's rows for one block of columns
- * (LIN_KC x 64 floats, 64 KB) then stays in a core's cache while every row block passes,
+/* Products over more than LIN_KC of K and more than one row block run in chunks of it, a
+ * launch each adding to y, with the items of a column block after each other: a chunk of w's
+ * rows for one block of columns (LIN_KC x LIN_SPAN floats, 32-64 KB) then stays in a core's
+ * cache while every row block passes,
  * where over the whole K each block re-read all of w from memory (at 2048^3: 113 -> 240
  * GFLOP/s; t5-small's output head dx, K = 32128: 65 -> 263). */
 #define LIN_KC 256
@@ -43,11 +44,14 @@ static archllm_status nn(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm
     cl_kernel k;
     cl_mem bb = b.buf ? b.buf : y.buf, pb = npos ? pos.buf : bb; /* any valid buffer when unused */
     cl_uint yo = U(y.off), bo = U(b.buf ? b.off : 0), po = U(npos ? pos.off : 0), mm = U(M), nn_ = U(N),
-            ly = U(ldy), lx = U(ldx), lw = U(ldw), cm = U(K > LIN_KC);
+            ly = U(ldy), lx = U(ldx), lw = U(ldw);
+    /* one row block reuses nothing across row blocks: one launch (decoding's few rows) */
+    size_t kc = M > (size_t)ctx->tuning.linear_rows ? LIN_KC : (K ? K : 1);
+    cl_uint cm = U(K > kc);
     ARCHLLM_TRY(archllm_kernel(ctx, "linear", "linear_nn", &k));
-    for (size_t k0 = 0; k0 == 0 || k0 < K; k0 += LIN_KC) { /* (once when K is 0) */
-        int last = k0 + LIN_KC >= K; /* the epilogue (bias, pos, ReLU) on the last chunk only */
-        cl_uint xo = U(x.off + k0), wo = U(w.off + k0 * ldw), kk = U(last ? K - k0 : LIN_KC), bon = U(last && b.buf),
+    for (size_t k0 = 0; k0 == 0 || k0 < K; k0 += kc) { /* (once when K is 0) */
+        int last = k0 + kc >= K; /* the epilogue (bias, pos, ReLU) on the last chunk only */
+        cl_uint xo = U(x.off + k0), wo = U(w.off + k0 * ldw), kk = U(last ? K - k0 : kc), bon = U(last && b.buf),
                 np = U(last ? npos : 0), re = U(last && relu);
         float bk = k0 ? 1.0f : beta;
         ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(y.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf), ARG_UINT(xo),

@@ -333,7 +333,8 @@ int cases_basic(op_case *cases, int cap, int perf)
         ADD(mk_gemm_on(&cases[n], 640, 64, 128, 0, 1, 1, 0, 1.0f));
         ADD(mk_gemm_on(&cases[n], 192, 64, 640, 1, 0, 1, 0, 1.0f));
         ADD(mk_gemm_on(&cases[n], 640, 64, 192, 0, 0, 1, 0, 0.0f));
-        /* bench gemm's sizes, and t5-small's output head's dx (K = its vocabulary) */
+        /* bench gemm's sizes, and t5-small's output head's dx (K = its vocabulary): timing only,
+         * as every perf case; the chunks are checked at K = 600 above */
         ADD(mk_gemm_on(&cases[n], 512, 512, 512, 0, 0, 1, 0, 0.0f));
         ADD(mk_gemm_on(&cases[n], 1024, 1024, 1024, 0, 0, 1, 0, 0.0f));
         ADD(mk_gemm_on(&cases[n], 256, 512, 32128, 0, 0, 1, 0, 0.0f));
@@ -353,7 +354,7 @@ int cases_basic(op_case *cases, int cap, int perf)
             ADD(mk_gemm_on(&cases[n], 37, 35, 18, ta, tb, 1, 3, 0.0f));
             ADD(mk_gemm_on(&cases[n], 8, 48, 32, ta, tb, 1, 5, 1.0f));
             ADD(mk_gemm_on(&cases[n], 1, 1, 1, ta, tb, 1, 0, 0.0f));
-            /* K over linear.c's chunk of 256: three launches, the last one short */
+            /* K over linear.c's chunk of 256: NN and NT in three launches, the last one short */
             ADD(mk_gemm_on(&cases[n], 19, 70, 600, ta, tb, 1, 2, t == 1 ? 0.5f : 0.0f));
         }
         ADD(mk_gemm(&cases[n], 128, 96, 64, 0, 0));

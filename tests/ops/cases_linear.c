@@ -1,6 +1,8 @@
 /* cases_linear.c - op cases of cl/linear.cl against src/ref/linear.c, and gradient checks
- * of the references.  Odd sizes exercise the 4-row blocks' tails, the 32-, 16- and
- * single-column blocks at the right edge and the K tail of the float16 dot products. */
+ * of the references.  Odd sizes exercise every tile's row tail and column edges (blocks of
+ * LIN_COLS, then single columns; the comments below count them at the default 4 x 2 x 16
+ * tile), K in chunks, and the K tail of the norms' float16 pass; tests/test_ops_tiles.sh
+ * runs them on every tile. */
 #include "harness.h"
 #include "ops/vqvae_ops.h"
 #include "ref/vqvae_ref.h"
@@ -152,6 +154,7 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 4, 7, 16, 0, 0.0f, 0)); /* K off the 16-float norm pass */
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 7, 64, 53, 1, 0.5f, 2)); /* 32 + 16 + 5 columns, ReLU, beta */
     HARNESS_ADD(n, cap, mk_lrms(&cases[n], 5, 64, 37, 0, 0.0f, 0)); /* the head's 37 tokens */
+    HARNESS_ADD(n, cap, mk_lrms(&cases[n], 5, 24, 12, 2, 0.0f, 0)); /* gated, narrower than a tile: single columns */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 1, 1, 1, 0, 0));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 37, 13, 12, 0, 1));
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 56, 32, 40, 7, 1));
@@ -159,6 +162,8 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 9, 21, 7, 0, 1));   /* a 16-column block, then 5 single columns */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 11, 48, 17, 3, 0)); /* a 32-column block, then a 16-column one */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 40, 300, 5, 1)); /* K in two chunks: the epilogue once, at the end */
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 70, 40, 5, 1));  /* full 64-column tiles with the epilogue */
+    HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 70, 300, 5, 1)); /* the same, K in two chunks */
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1));
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12));
     HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48));
@@ -170,6 +175,7 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 35, 5, 133));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 29, 6, 56)); /* 32-wide block, then 16 + 8 scalar */
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 29, 7, 128));
+    HARNESS_ADD(n, cap, mk_ldw(&cases[n], 29, 37, 40)); /* bias sums: two of 16 outputs, then 5 single */
     return n;
 }
 
