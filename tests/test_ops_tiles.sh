@@ -1,7 +1,8 @@
 #!/bin/sh
 # Every tile cl/linear.cl compiles (LIN_ROWS 1, 2, 4, 6, 8 by LIN_BLOCKS 2, 4: the CPU and
-# GPU candidates of backend/tuning.c among them), and each column width at the default
-# tile, through the harness's linear, decoding-product and GEMM cases: a tile this device
+# GPU candidates of backend/tuning.c among them), each column width at the default tile and
+# the transposed weight-gradient path, through the harness's linear, decoding-product and
+# GEMM cases: a tile this device
 # would never time must still be right on the device where it is a candidate.  On
 # work-groups of one item (linear_wg=1): each work-group size is another PoCL compile of
 # every kernel, 5x this script's time, and the items do not share anything.
@@ -30,4 +31,7 @@ for rows in 1 2 4 6 8; do
 done
 for cols in 8 4; do check "linear_cols=$cols"; done
 check linear_cols=4 linear_tile=1x2
+# the weight gradients through dy transposed and linear_nn
+check linear_dw=transposed
+check linear_dw=transposed linear_tile=6x4
 echo "$runs tunings passed"

@@ -39,7 +39,7 @@ notice_is "corrupt file ignored" "ignoring the tuning file"
 
 "$bin" tune --budget 0.001 >"$tmp/tune.out" 2>&1 && ok "tune on a tiny budget" ||
     { fail "tune on a tiny budget"; cat "$tmp/tune.out"; }
-[ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 6 ] && ok "a progress line per tunable" || fail "a progress line per tunable"
+[ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 7 ] && ok "a progress line per tunable" || fail "a progress line per tunable"
 grep -q "skipped (budget)" "$tmp/tune.out" && ok "budget skips candidates" || fail "budget skips candidates"
 grep -q "^clblast .*skipped (budget)" "$tmp/tune.out" && ! grep -q "^clblast" "$f" &&
     ok "budget skips CLBlast's tuning" || fail "budget skips CLBlast's tuning"
@@ -129,8 +129,9 @@ else fail "tuned CLBlast: sgemm cases match the references"; grep -v '^ok' "$tmp
 tile1=6x4 tile2=8x2
 if "$bin" devices | grep -q '^  \* .*\[GPU\]'; then tile1=2x4 tile2=2x2; fi
 sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e "s/^linear_tile .*/linear_tile $tile1/" \
-    -e 's/^reduce_wg .*/reduce_wg 16/' -e 's/^attn_shape .*/attn_shape 2x8/' "$tmp/good.txt" >"$f"
-"$bin" devices | grep -q "linear_wg 32, linear_cols 8, linear_tile $tile1, reduce_wg 16, attn_shape 2x8" &&
+    -e 's/^reduce_wg .*/reduce_wg 16/' -e 's/^attn_shape .*/attn_shape 2x8/' -e 's/^linear_dw .*/linear_dw transposed/' \
+    "$tmp/good.txt" >"$f"
+"$bin" devices | grep -q "linear_wg 32, linear_cols 8, linear_tile $tile1, reduce_wg 16, attn_shape 2x8, .*linear_dw transposed" &&
     ok "non-default candidates read" || fail "non-default candidates read"
 for filt in linear sum xent gin_agg attn_fused; do
     if "$ops" --filter "$filt" >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then ok "tuned op harness: $filt"

@@ -39,6 +39,7 @@ typedef struct {
     int linear_cols;  /* columns of a block of cl/linear.cl's tiles (-DLIN_COLS; tunable) */
     int linear_rows;  /* rows of their tiles (-DLIN_ROWS; tunable, with linear_blocks) */
     int linear_blocks; /* blocks of linear_cols columns in a tile (-DLIN_BLOCKS) */
+    int linear_dw;    /* weight gradients: 0 linear_bwd_dw, 1 dy transposed then linear_nn (tunable) */
     double matmul_max; /* archllm_op_matmul: the largest m*n*k run on cl/linear.cl, not CLBlast */
     int attn_tile;    /* work-group edge of the fused attention kernels (tunable, with attn_vw) */
     int attn_vw;      /* their columns per work-item: 8 (where dk allows) or 1 */
@@ -146,6 +147,7 @@ enum {
     ARCHLLM_TUNE_REDUCE_WG,   /* reduce_wg                               */
     ARCHLLM_TUNE_ATTN_SHAPE,  /* attn_shape: attn_tile x attn_vw, "1x8"  */
     ARCHLLM_TUNE_MATMUL_MAX,  /* matmul_max: archllm_op_matmul's crossover */
+    ARCHLLM_TUNE_LINEAR_DW,   /* linear_dw: "direct" or "transposed" */
     ARCHLLM_TUNE_COUNT
 };
 #define ARCHLLM_TUNE_MAX_CAND 8

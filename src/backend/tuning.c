@@ -9,7 +9,7 @@
  *   archllm-tuning 3          format version: another one is stale
  *   platform, device, vendor, driver   must match the device, else stale
  *   linear_wg 64 / linear_cols 16 / linear_tile 4x2 / reduce_wg 64 / attn_shape 1x8 /
- *   matmul_max 16777216 (or all)                                                  the winners
+ *   matmul_max 16777216 (or all) / linear_dw direct (or transposed)               the winners
  *   clblast Xgemm GEMMK=0 KREG=1 ...   CLBlast's parameters of one kernel, every one it
  *                                      takes (checked at context open); a kernel without
  *                                      a line runs on CLBlast's own
@@ -49,6 +49,7 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
     t->linear_cols = 16;
     t->linear_rows = 4;
     t->linear_blocks = 2;
+    t->linear_dw = 0; /* linear_bwd_dw's own pass over dy's columns */
     /* small GEMMs on cl/linear.cl, below CLBlast's padding and launch costs: up to the T5
      * layers of nb201-default (640 x 256 x 64 the largest) until the tuner measures the crossover */
     t->matmul_max = 1 << 24;
@@ -63,7 +64,8 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
 /* ---- tunables ------------------------------------------------------------------ */
 
 static const char *const tunable_names[ARCHLLM_TUNE_COUNT] = {"linear_wg",  "linear_cols", "linear_tile",
-                                                               "reduce_wg",  "attn_shape",  "matmul_max"};
+                                                               "reduce_wg",  "attn_shape",  "matmul_max",
+                                                               "linear_dw"};
 
 const char *archllm_tunable_name(int t) { return t >= 0 && t < ARCHLLM_TUNE_COUNT ? tunable_names[t] : "?"; }
 
@@ -81,6 +83,7 @@ archllm_tune_value archllm_tunable_get(const archllm_tuning *tu, int t)
     case ARCHLLM_TUNE_LINEAR_WG: v.v[0] = tu->linear_wg; break;
     case ARCHLLM_TUNE_LINEAR_COLS: v.v[0] = tu->linear_cols; break;
     case ARCHLLM_TUNE_LINEAR_TILE: v.v[0] = tu->linear_rows, v.v[1] = tu->linear_blocks; break;
+    case ARCHLLM_TUNE_LINEAR_DW: v.v[0] = tu->linear_dw; break;
     case ARCHLLM_TUNE_REDUCE_WG: v.v[0] = tu->reduce_wg; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: v.v[0] = tu->attn_tile, v.v[1] = tu->attn_vw; break;
     case ARCHLLM_TUNE_MATMUL_MAX: /* INT_MAX is "all"; ARCHLLM_MATMUL_MAX may set a finite value above an int */
@@ -96,6 +99,7 @@ void archllm_tunable_set(archllm_tuning *tu, int t, archllm_tune_value v)
     case ARCHLLM_TUNE_LINEAR_WG: tu->linear_wg = v.v[0]; break;
     case ARCHLLM_TUNE_LINEAR_COLS: tu->linear_cols = v.v[0]; break;
     case ARCHLLM_TUNE_LINEAR_TILE: tu->linear_rows = v.v[0], tu->linear_blocks = v.v[1]; break;
+    case ARCHLLM_TUNE_LINEAR_DW: tu->linear_dw = v.v[0]; break;
     case ARCHLLM_TUNE_REDUCE_WG: tu->reduce_wg = v.v[0]; break;
     case ARCHLLM_TUNE_ATTN_SHAPE: tu->attn_tile = v.v[0], tu->attn_vw = v.v[1]; break;
     case ARCHLLM_TUNE_MATMUL_MAX: tu->matmul_max = v.v[0] == INT_MAX ? HUGE_VAL : v.v[0]; break;
@@ -106,6 +110,7 @@ void archllm_tunable_format(int t, archllm_tune_value v, char *out, size_t cap)
 {
     if (t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_LINEAR_TILE) snprintf(out, cap, "%dx%d", v.v[0], v.v[1]);
     else if (t == ARCHLLM_TUNE_MATMUL_MAX && v.v[0] == INT_MAX) snprintf(out, cap, "all");
+    else if (t == ARCHLLM_TUNE_LINEAR_DW) snprintf(out, cap, "%s", v.v[0] ? "transposed" : "direct");
     else snprintf(out, cap, "%d", v.v[0]);
 }
 
@@ -116,6 +121,10 @@ int archllm_tunable_parse(int t, const char *s, archllm_tune_value *v)
     if (t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_LINEAR_TILE)
         return sscanf(s, "%dx%d%c", &v->v[0], &v->v[1], &end) == 2;
     if (t == ARCHLLM_TUNE_MATMUL_MAX && strcmp(s, "all") == 0) return v->v[0] = INT_MAX, 1;
+    if (t == ARCHLLM_TUNE_LINEAR_DW) {
+        v->v[0] = strcmp(s, "transposed") == 0;
+        return v->v[0] || strcmp(s, "direct") == 0;
+    }
     return sscanf(s, "%d%c", &v->v[0], &end) == 1;
 }
 
@@ -162,6 +171,7 @@ int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_t
             for (size_t i = 0; i < sizeof tiles_cpu / sizeof tiles_cpu[0]; i++)
                 n = add_cand(out, n, tiles_cpu[i][0], tiles_cpu[i][1]);
         break;
+    case ARCHLLM_TUNE_LINEAR_DW: n = add_cand(out, n, 1, 0); break;
     case ARCHLLM_TUNE_ATTN_SHAPE:
         for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
             if ((size_t)(shapes[i][0] * shapes[i][0]) <= maxwg) n = add_cand(out, n, shapes[i][0], shapes[i][1]);

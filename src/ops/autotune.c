@@ -92,7 +92,8 @@ static archllm_status setup(archllm_ctx_t *ctx, int t, workload *w)
 {
     memset(w, 0, sizeof *w);
     cl_mem m;
-    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE) {
+    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE ||
+        t == ARCHLLM_TUNE_LINEAR_DW) {
         size_t sz[8] = {LIN_M * LIN_K, LIN_N * LIN_K, LIN_N, LIN_M * LIN_N, LIN_M * LIN_N, LIN_M * LIN_K,
                         LIN_N * LIN_K, LIN_N};
         for (int i = 0; i < 8; i++) ARCHLLM_TRY(upload(ctx, w, &m, sz[i], i < 4 ? 0 : 1));
@@ -145,7 +146,8 @@ static void teardown(workload *w)
 /* One run of the workload (accumulated outputs zeroed first), finished. */
 static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
 {
-    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE) {
+    if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE ||
+        t == ARCHLLM_TUNE_LINEAR_DW) {
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[5], 0, LIN_M * LIN_K, 0.0f));
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[6], 0, LIN_N * LIN_K, 0.0f));
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[7], 0, LIN_N, 0.0f));
@@ -248,8 +250,9 @@ archllm_status archllm_autotune(archllm_ctx_t *ctx, const archllm_autotune_param
      * our kernels for the T5's products: 3x at t5-small on PoCL), then the linear kernels'
      * shape (each tile and width a rebuild and compile: the most time) */
     static const int order[ARCHLLM_TUNE_COUNT] = {ARCHLLM_TUNE_MATMUL_MAX, ARCHLLM_TUNE_LINEAR_COLS,
-                                                  ARCHLLM_TUNE_LINEAR_TILE, ARCHLLM_TUNE_LINEAR_WG,
-                                                  ARCHLLM_TUNE_ATTN_SHAPE, ARCHLLM_TUNE_REDUCE_WG};
+                                                  ARCHLLM_TUNE_LINEAR_TILE, ARCHLLM_TUNE_LINEAR_DW,
+                                                  ARCHLLM_TUNE_LINEAR_WG,   ARCHLLM_TUNE_ATTN_SHAPE,
+                                                  ARCHLLM_TUNE_REDUCE_WG};
     for (int oi = 0; oi < ARCHLLM_TUNE_COUNT && s == ARCHLLM_OK; oi++) {
         int t = order[oi];
         archllm_autotune_row *row = &rows[t];
