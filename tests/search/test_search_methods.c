@@ -25,7 +25,24 @@ typedef struct {
     int                           isomorph_ok;         /* each was its original's row */
     int                           run;
     int                           distinct_ok, spent_ok;
+    size_t                        edits_after; /* > 0, NB201: the method's proposals from then on are edits */
+    size_t                        edit_rounds, non_edits; /* rounds checked; proposals not one edit away */
+    int                           edits_ok;    /* at most one other cell a round (the random fallback) */
 } auditor;
+
+/* 1 when the NB201 cell c differs from a queried cell by one edge's op */
+static int one_edit(const archllm_search_state *st, const archllm_cell *c)
+{
+    uint8_t a[ARCHLLM_NB201_EDGES], b[ARCHLLM_NB201_EDGES];
+    if (archllm_nb201_from_cell(a, c) != ARCHLLM_OK) return 0;
+    for (size_t i = 0; i < st->n; i++) {
+        if (archllm_nb201_from_cell(b, &st->cells[i]) != ARCHLLM_OK) continue;
+        int d = 0;
+        for (int e = 0; e < ARCHLLM_NB201_EDGES; e++) d += a[e] != b[e];
+        if (d == 1) return 1;
+    }
+    return 0;
+}
 
 static archllm_status audit_begin(void *user, const archllm_search_state *st)
 {
@@ -73,6 +90,12 @@ static archllm_status audit_propose(void *user, const archllm_search_state *st, 
     }
     size_t m = 0;
     ARCHLLM_TRY(A->inner->propose(A->inner->user, st, out + k, cap - k, &m));
+    if (A->edits_after && st->n >= A->edits_after && st->space == ARCHLLM_SPACE_NB201) {
+        size_t other = 0;
+        for (size_t i = 0; i < m; i++) other += !one_edit(st, &out[k + i]);
+        A->edit_rounds++, A->non_edits += other;
+        if (other > 1) A->edits_ok = 0;
+    }
     A->injected[A->run] += k;
     *n = k + m;
     return ARCHLLM_OK;
@@ -97,9 +120,12 @@ static void audit_end(void *user, const archllm_search_state *st)
     A->run++;
 }
 
-static void audit(archllm_oracle *o, const archllm_search_method *m, uint64_t seed)
+/* edits_after > 0: on NB201, also check that every round's proposals from that many queries
+ * on are single edits of queried cells, but for one (the methods' random fallback) */
+static void audit(archllm_oracle *o, const archllm_search_method *m, uint64_t seed, size_t edits_after)
 {
-    auditor A = {.inner = m, .distinct_ok = 1, .spent_ok = 1, .isomorph_ok = 1};
+    auditor A = {.inner = m, .distinct_ok = 1, .spent_ok = 1, .isomorph_ok = 1, .edits_after = edits_after,
+                 .edits_ok = 1};
     archllm_search_method w = {.name = m->name, .user = &A, .begin = audit_begin, .propose = audit_propose,
                                .end = audit_end};
     archllm_search_params p = archllm_search_default_params();
@@ -122,6 +148,9 @@ static void audit(archllm_oracle *o, const archllm_search_method *m, uint64_t se
     if (archllm_oracle_space(o) == ARCHLLM_SPACE_NB101)
         CHECK(A.isomorphs > 0 && A.isomorph_ok, "%s: %zu relabelled cells, each found as its original's row",
               m->name, A.isomorphs);
+    if (edits_after && archllm_oracle_space(o) == ARCHLLM_SPACE_NB201)
+        CHECK(A.edit_rounds > 0 && A.edits_ok, "%s: edits only: %zu rounds checked, %zu proposals not one edit away",
+              m->name, A.edit_rounds, A.non_edits);
     /* the second seed alone gives the same run as in the series */
     p.seed = seed + 1;
     p.nseeds = 1;
@@ -192,7 +221,7 @@ int main(int argc, char **argv)
                 s = archllm_search_guided(&m, &pm, &vp);
                 CHECK(s == ARCHLLM_OK, "%s, %zu mutations: set up: %s", name, vp.mutations, archllm_last_error());
                 if (s) continue;
-                audit(o, &m, 11);
+                audit(o, &m, 11, v == 1 ? vp.fill.initial : 0);
                 archllm_search_predictor_free(&m);
             }
             s = archllm_search_guided(&m, &pm, &gp);
@@ -203,7 +232,7 @@ int main(int argc, char **argv)
         }
         CHECK(s == ARCHLLM_OK, "%s: set up: %s", name, archllm_last_error());
         if (s) continue;
-        audit(o, &m, 11);
+        audit(o, &m, 11, 0);
         if (release) release(&m);
     }
     if (have_models) archllm_pipeline_models_free(&pm);
