@@ -28,9 +28,9 @@ static archllm_status launch(archllm_ctx_t *ctx, cl_kernel k, size_t items)
 /* Products over more than LIN_KC of K and more than one row block run in chunks of it, a
  * launch each adding to y, with the items of a column block after each other: a chunk of w's
  * rows for one block of columns (LIN_KC x LIN_SPAN floats, 32-64 KB) then stays in a core's
- * cache while every row block passes,
- * where over the whole K each block re-read all of w from memory (at 2048^3: 113 -> 240
- * GFLOP/s; t5-small's output head dx, K = 32128: 65 -> 263). */
+ * cache while every row block passes, where over the whole K each row block re-read all of
+ * w from memory (in a scratch harness on a 2-core Xeon: 2048^3 113 -> 240 GFLOP/s,
+ * t5-small's output-head dx, K = 32128, 65 -> 263). */
 #define LIN_KC 256
 
 /* y(M, N) = act(alpha x(M, K) w(K, N) + pos + b + beta y), rows ldy, ldx, ldw apart; b.buf NULL: no bias */
@@ -108,10 +108,11 @@ archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx, arc
     return nn(ctx, dx, I, dy, O, w, I, none, none, 0, M, O, I, 0, 1.0f, 1.0f);
 }
 
-/* dw += alpha dy^T x (+ db), rows lddw, lddy, ldx apart, by tuning.linear_dw: linear_bwd_dw's pass
- * over dy's columns, or dy transposed into the scratch and linear_nn on its rows (its K, the
- * batch's rows, in cache-sized chunks; a VQ-VAE step 5-10% faster on a 2-core Xeon), the bias
- * sums then by linear_bwd_dw's bias items alone (no inputs) */
+/* dw = alpha dy^T x + beta dw (db += alpha colsum(dy) unless db.buf is NULL), rows lddw, lddy,
+ * ldx apart, by tuning.linear_dw: linear_bwd_dw's pass over dy's columns, or dy transposed
+ * into the scratch and linear_nn on its rows (its K, the batch's rows, in chunks), the bias
+ * sums then by linear_bwd_dw's bias items alone (no inputs).  Which is faster depends on the
+ * tile (a VQ-VAE step on a 2-core Xeon: transposed 5-10% ahead at 4x2, 11% behind at 6x4). */
 static archllm_status dw_path(archllm_ctx_t *ctx, archllm_view dw, size_t lddw, archllm_view db, archllm_view dy,
                               size_t lddy, archllm_view x, size_t ldx, size_t M, size_t O, size_t I, float alpha,
                               float beta)
