@@ -224,6 +224,13 @@ archllm_status archllm_launch_1d(archllm_ctx_t *ctx, cl_kernel k, size_t global,
                             "clEnqueueNDRangeKernel");
 }
 
+archllm_status archllm_launch_1d_spread(archllm_ctx_t *ctx, cl_kernel k, size_t global, size_t local)
+{
+    size_t wg = local ? local : (size_t)ctx->tuning.wg_size, cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
+    while (wg > 1 && (global + wg - 1) / wg < cu) wg /= 2;
+    return archllm_launch_1d(ctx, k, global, wg);
+}
+
 archllm_status archllm_launch_2d(archllm_ctx_t *ctx, cl_kernel k, size_t g0, size_t g1, size_t l0, size_t l1)
 {
     if (g0 == 0 || g1 == 0) return ARCHLLM_OK;

@@ -15,14 +15,11 @@ static size_t tiles(const archllm_ctx_t *ctx, size_t rows, size_t cols)
     return ((rows + r - 1) / r) * ((cols + c - 1) / c);
 }
 
-/* On the tuned work-group, halved while a small grid would leave compute units without one
- * (a PoCL work-group is one thread: 16 items in one group ran the VQ-VAE's 16-wide
- * products on one of the cores) */
+/* On the tuned work-group, spread over the compute units when the grid is small (16 items in
+ * one group had run the VQ-VAE's 16-wide products on one of the cores) */
 static archllm_status launch(archllm_ctx_t *ctx, cl_kernel k, size_t items)
 {
-    size_t wg = (size_t)ctx->tuning.linear_wg, cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
-    while (wg > 1 && (items + wg - 1) / wg < cu) wg /= 2;
-    return archllm_launch_1d(ctx, k, items, wg);
+    return archllm_launch_1d_spread(ctx, k, items, (size_t)ctx->tuning.linear_wg);
 }
 
 /* Products over more than LIN_KC of K and more than one row block run in chunks of it, a

@@ -547,6 +547,7 @@ int cases_t5(op_case *cases, int cap, int perf)
         ADD(mk_emb(&cases[n], 0, 8192, 512, 32128));
         ADD(mk_rms(&cases[n], 0, 8192, 512));
         ADD(mk_rms(&cases[n], 1, 8192, 512));
+        ADD(mk_rms(&cases[n], 1, 5000, 64)); /* nb201-default's T5 at batch 500 */
         ADD(mk_att(&cases[n], 32, 8, 32, 32, REF_ATT_BIAS | REF_ATT_MASK, 0));
         for (int bwd = 0; bwd < 2; bwd++) { /* nb201-default's T5 at batch 64; t5-small at S = 32 */
             ADD(mk_fa(&cases[n], bwd, 64, 4, 10, 10, 16, REF_ATT_BIAS | REF_ATT_MASK, 0, ARCHLLM_ATT_SHAPE_AUTO));
@@ -564,6 +565,9 @@ int cases_t5(op_case *cases, int cap, int perf)
     ADD(mk_rms(&cases[n], 0, 1, 1));
     ADD(mk_rms(&cases[n], 0, 33, 70));
     ADD(mk_rms(&cases[n], 1, 33, 70));
+    ADD(mk_rms(&cases[n], 1, 600, 64));   /* the weight's gradient in 3 parts of rows, the last short */
+    ADD(mk_rms(&cases[n], 1, 301, 21));   /* 2 parts; 16 columns, then 5 single */
+    ADD(mk_rms(&cases[n], 1, 17000, 3));  /* over the 64 parts' cap: 266 rows a part */
     ADD(mk_heads(&cases[n], 0, 3, 5, 4, 6, 3 * 24, 5, 0));  /* from a fused (q|k|v) GEMM output */
     ADD(mk_heads(&cases[n], 0, 2, 1, 3, 4, 12, 9, 6));      /* one decoding step into a KV cache */
     ADD(mk_heads(&cases[n], 1, 3, 5, 4, 6, 3 * 24, 0, 0));
