@@ -6,11 +6,19 @@
 __kernel void embedding_fwd(__global float *out, uint out_off, __global const float *table, uint t_off,
                             __global const int *ids, uint ids_off, uint n, uint d, uint vocab)
 {
-    uint i = get_global_id(0);
-    GUARD(i, n * d);
-    uint r = i / d, j = i % d;
-    int id = ids[ids_off + r];
-    out[out_off + i] = (id >= 0 && (uint)id < vocab) ? table[t_off + (uint)id * d + j] : 0.0f;
+    /* 16 columns of a row an item (a float an item: 4% of a decoding profile, though batch-500
+     * sampling did not measurably change) */
+    uint i = get_global_id(0), cb = (d + 15) / 16;
+    GUARD(i, n * cb);
+    uint r = i / cb, j0 = (i % cb) * 16;
+    int  id = ids[ids_off + r], ok = id >= 0 && (uint)id < vocab;
+    __global const float *src = table + t_off + (ok ? (uint)id : 0u) * d + j0;
+    __global float *dst = out + out_off + r * d + j0;
+    if (j0 + 16 <= d) {
+        vstore16(ok ? vload16(0, src) : (float16)(0.0f), 0, dst);
+        return;
+    }
+    for (uint j = 0; j0 + j < d; j++) dst[j] = ok ? src[j] : 0.0f;
 }
 
 /* dtable[ids[r], :] += dout(r, :).  One work-item per column walks the tokens in order, so

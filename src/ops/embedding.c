@@ -12,7 +12,7 @@ archllm_status archllm_op_embedding_fwd(archllm_ctx_t *ctx, archllm_view out, ar
     ARCHLLM_TRY(archllm_kernel(ctx, "embedding", "embedding_fwd", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(out.buf), ARG_UINT(oo), ARG_MEM(table.buf), ARG_UINT(to),
                                     ARG_MEM(ids.buf), ARG_UINT(io), ARG_UINT(nn), ARG_UINT(dd), ARG_UINT(vv), ARG_END));
-    return archllm_launch_1d(ctx, k, n * d, 0);
+    return archllm_launch_1d(ctx, k, n * ((d + 15) / 16), 0); /* 16 columns an item */
 }
 
 archllm_status archllm_op_embedding_bwd(archllm_ctx_t *ctx, archllm_view dtable, archllm_view dout, archllm_view ids,

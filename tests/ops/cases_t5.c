@@ -26,6 +26,7 @@ static void emb_init(const op_case *c, float **in, float **out)
     (void)out;
     for (size_t r = 0; r < c->s[0]; r++) I32(in[1])[r] = (int32_t)((r * 7 + 3) % c->s[2]);
     if (c->s[0] > 2) I32(in[1])[1] = I32(in[1])[0]; /* a repeated id: scatter-add must accumulate */
+    if (c->s[3] && c->s[0] > 4) I32(in[1])[3] = -1, I32(in[1])[4] = (int32_t)c->s[2]; /* out of range: zeros */
 }
 static void ref_embf(const op_case *c, float **in, float **out)
 {
@@ -562,6 +563,11 @@ int cases_t5(op_case *cases, int cap, int perf)
     }
     ADD(mk_emb(&cases[n], 0, 37, 19, 11));
     ADD(mk_emb(&cases[n], 1, 37, 19, 11));
+    for (int d = 0; d < 2; d++) { /* 4 blocks of 16 columns, and a tail alone; ids out of range */
+        ADD(mk_emb(&cases[n], 0, 23, d ? 5 : 64, 9));
+        cases[n - 1].s[3] = 1;
+        snprintf(cases[n - 1].name, sizeof cases[n - 1].name, "embedding_fwd n=23 d=%d V=9 out-of-range ids", d ? 5 : 64);
+    }
     ADD(mk_rms(&cases[n], 0, 1, 1));
     ADD(mk_rms(&cases[n], 0, 33, 70));
     ADD(mk_rms(&cases[n], 1, 33, 70));
