@@ -36,9 +36,9 @@ __kernel void rmsnorm_bwd_dx(__global float *dx, uint dx_off, __global const flo
 
 /* The weight's gradient, dw(d) += sum over rows of dout * x * rstd, in two passes: part[p]
  * gets the sum over rows [p rows, (p + 1) rows) of 16 columns an item (float16 rows, two
- * chains), then rmsnorm_bwd_dw_sum adds the parts in order.  One item a column, down all the
- * rows, had put a T5 norm's 64 columns in one work-group (one CPU thread) with a dependent
- * add a row: 9% of a batch-500 training step. */
+ * chains), then archllm_op_sum_rows adds the parts in order (cl/reduce.cl).  One item a
+ * column, down all the rows, had put a T5 norm's 64 columns in one work-group (one CPU
+ * thread) with a dependent add a row: 9% of a batch-500 training step. */
 __kernel void rmsnorm_bwd_dw_part(__global float *part, __global const float *x, uint x_off,
                                   __global const float *rstd, uint r_off, __global const float *dout,
                                   uint dout_off, uint n, uint d, uint rows)
@@ -64,13 +64,4 @@ __kernel void rmsnorm_bwd_dw_part(__global float *part, __global const float *x,
         for (uint r = r0; r < r1; r++) s = fma(gs[r * d + j] * rs[r], xs[r * d + j], s);
         out[j - j0] = s;
     }
-}
-
-__kernel void rmsnorm_bwd_dw_sum(__global float *dw, uint dw_off, __global const float *part, uint parts, uint d)
-{
-    uint j = get_global_id(0);
-    GUARD(j, d);
-    float s = 0.0f;
-    for (uint p = 0; p < parts; p++) s += part[p * d + j];
-    dw[dw_off + j] += s;
 }

@@ -76,11 +76,13 @@ archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
     if (mm && *mm) {
         char  *end = NULL;
         double v = strcmp(mm, "all") == 0 ? HUGE_VAL : strtod(mm, &end);
-        if ((end && *end) || !(v >= 0.0)) /* NaN fails too */
-            fprintf(stderr, "archllm: ignoring ARCHLLM_MATMUL_MAX=%s: not a number >= 0 or all (keeping %.0f%s)\n", mm,
-                    isinf(ctx->tuning.matmul_max) ? 0.0 : ctx->tuning.matmul_max,
-                    isinf(ctx->tuning.matmul_max) ? ": all" : "");
-        else ctx->tuning.matmul_max = v;
+        if ((end && *end) || !(v >= 0.0)) { /* NaN fails too */
+            char kept[32];
+            archllm_tunable_format(ARCHLLM_TUNE_MATMUL_MAX, archllm_tunable_get(&ctx->tuning, ARCHLLM_TUNE_MATMUL_MAX),
+                                   kept, sizeof kept);
+            fprintf(stderr, "archllm: ignoring ARCHLLM_MATMUL_MAX=%s: not a number >= 0 or all (keeping %s)\n", mm,
+                    kept);
+        } else ctx->tuning.matmul_max = v;
     }
     *out = ctx;
     return ARCHLLM_OK;
@@ -227,7 +229,8 @@ archllm_status archllm_launch_1d(archllm_ctx_t *ctx, cl_kernel k, size_t global,
 archllm_status archllm_launch_1d_spread(archllm_ctx_t *ctx, cl_kernel k, size_t global, size_t local)
 {
     size_t wg = local ? local : (size_t)ctx->tuning.wg_size, cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
-    while (wg > 1 && (global + wg - 1) / wg < cu) wg /= 2;
+    /* CPUs only: a GPU's compute unit runs many groups' items at once, and small groups waste its lanes */
+    while (ctx->info.type == ARCHLLM_DEVICE_CPU && wg > 1 && (global + wg - 1) / wg < cu) wg /= 2;
     return archllm_launch_1d(ctx, k, global, wg);
 }
 

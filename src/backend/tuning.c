@@ -118,14 +118,15 @@ int archllm_tunable_parse(int t, const char *s, archllm_tune_value *v)
 {
     char end = 0;
     v->v[0] = v->v[1] = 0;
+    /* sizes and shapes are positive; matmul_max may be 0 (every GEMM on CLBlast) */
     if (t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_LINEAR_TILE)
-        return sscanf(s, "%dx%d%c", &v->v[0], &v->v[1], &end) == 2;
+        return sscanf(s, "%dx%d%c", &v->v[0], &v->v[1], &end) == 2 && v->v[0] > 0 && v->v[1] > 0;
     if (t == ARCHLLM_TUNE_MATMUL_MAX && strcmp(s, "all") == 0) return v->v[0] = INT_MAX, 1;
     if (t == ARCHLLM_TUNE_LINEAR_DW) {
         v->v[0] = strcmp(s, "transposed") == 0;
         return v->v[0] || strcmp(s, "direct") == 0;
     }
-    return sscanf(s, "%d%c", &v->v[0], &end) == 1;
+    return sscanf(s, "%d%c", &v->v[0], &end) == 1 && (t == ARCHLLM_TUNE_MATMUL_MAX ? v->v[0] >= 0 : v->v[0] > 0);
 }
 
 static int add_cand(archllm_tune_value *out, int n, int a, int b)

@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,12 +135,13 @@ static void fill_random(float *x, size_t n, unsigned seed)
     }
 }
 
-/* Best time of `repeat` runs of C = A*B (n x n) on the device, after one warm-up: through
- * CLBlast, or with own through archllm's kernels. */
-static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, int own, double *best)
+/* Best time of `repeat` runs of C = A*B (n x n) on the device, after one warm-up, through
+ * CLBlast (t[0]) and through archllm's kernels (t[1]), on the same inputs; *diff gets the
+ * largest difference of their products over the largest |C| */
+static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, double t[2], double *diff)
 {
     size_t elems = (size_t)n * n;
-    float *host = malloc(elems * sizeof(float));
+    float *host = malloc(2 * elems * sizeof(float));
     cl_mem a = NULL, b = NULL, c = NULL;
     archllm_status s = host ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "host buffer");
     if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &a, elems * sizeof(float));
@@ -153,15 +155,27 @@ static archllm_status time_device(archllm_ctx_t *ctx, int n, int repeat, int own
         fill_random(host, elems, 2);
         s = archllm_buf_write(ctx, b, 0, host, elems * sizeof(float));
     }
-    *best = 1e30;
-    for (int r = -1; r < repeat && s == ARCHLLM_OK; r++) {
-        double t0 = archllm_now_s();
-        archllm_view va = {a, 0}, vb = {b, 0}, vc = {c, 0};
-        s = own ? archllm_op_matmul_own(ctx, 0, 0, n, n, n, 1.0f, va, n, vb, n, 0.0f, vc, n)
-                : archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, va, n, vb, n, 0.0f, vc, n);
-        if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
-        double t = archllm_now_s() - t0;
-        if (r >= 0 && t < *best) *best = t;
+    archllm_view va = {a, 0}, vb = {b, 0}, vc = {c, 0};
+    for (int own = 0; own < 2 && s == ARCHLLM_OK; own++) {
+        t[own] = 1e30;
+        for (int r = -1; r < repeat && s == ARCHLLM_OK; r++) {
+            double t0 = archllm_now_s();
+            s = own ? archllm_op_matmul_own(ctx, 0, 0, n, n, n, 1.0f, va, n, vb, n, 0.0f, vc, n)
+                    : archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, va, n, vb, n, 0.0f, vc, n);
+            if (s == ARCHLLM_OK) s = archllm_ctx_finish(ctx);
+            double dt = archllm_now_s() - t0;
+            if (r >= 0 && dt < t[own]) t[own] = dt;
+        }
+        if (s == ARCHLLM_OK) s = archllm_buf_read(ctx, host + own * elems, c, 0, elems * sizeof(float));
+    }
+    if (s == ARCHLLM_OK) {
+        double worst = 0.0, top = 0.0;
+        for (size_t i = 0; i < elems; i++) {
+            double d = fabs((double)host[i] - host[elems + i]), m = fabs((double)host[i]);
+            if (d > worst || d != d) worst = d;
+            if (m > top) top = m;
+        }
+        *diff = top > 0 ? worst / top : worst;
     }
     archllm_buf_free(&a);
     archllm_buf_free(&b);
@@ -281,18 +295,23 @@ static int bench_gemm(int argc, char **argv)
            d->driver_version);
     printf("SGEMM C = A*B, row-major, n x n x n, best of %d after a warm-up: CLBlast, archllm's own kernels%s\n",
            repeat, openblas ? "; OpenBLAS cblas_sgemm on the host beside them (ratio: its time / theirs)" : "");
-    printf("%8s %12s %10s %12s %10s", "n", "clblast ms", "GFLOP/s", "archllm ms", "GFLOP/s");
+    printf("%8s %12s %10s %12s %10s %9s", "n", "clblast ms", "GFLOP/s", "archllm ms", "GFLOP/s", "max diff");
     if (openblas) printf(" %12s %10s %8s %8s", "openblas ms", "GFLOP/s", "clblast", "archllm");
     printf("\n");
     archllm_status s = ARCHLLM_OK;
     for (int i = 0; i < nsizes && s == ARCHLLM_OK; i++) {
         int n = sizes[i];
-        double t, to;
-        s = time_device(ctx, n, repeat, 0, &t);
-        if (s == ARCHLLM_OK) s = time_device(ctx, n, repeat, 1, &to);
+        double tt[2], diff = 0.0;
+        s = time_device(ctx, n, repeat, tt, &diff);
         if (s != ARCHLLM_OK) break;
-        double flop = 2.0 * n * n * (double)n;
-        printf("%8d %12.3f %10.1f %12.3f %10.1f", n, t * 1e3, flop / t * 1e-9, to * 1e3, flop / to * 1e-9);
+        /* both are float sums of n products in some order: far apart only if one is wrong */
+        if (!(diff <= 1e-4)) {
+            s = archllm_fail(ARCHLLM_EINVAL, "n = %d: archllm's kernels and CLBlast differ by %.3g of the largest |C|",
+                             n, diff);
+            break;
+        }
+        double flop = 2.0 * n * n * (double)n, t = tt[0], to = tt[1];
+        printf("%8d %12.3f %10.1f %12.3f %10.1f %9.1e", n, t * 1e3, flop / t * 1e-9, to * 1e3, flop / to * 1e-9, diff);
 #ifdef HAVE_OPENBLAS
         if (openblas) {
             double tb = time_openblas(n, repeat);

@@ -221,6 +221,7 @@ static archllm_status fit_rows(archllm_ensemble *e, const void *x, const double 
 static archllm_status predict_rows(archllm_ensemble *e, const void *x, int n, float *pred)
 {
     size_t M = (size_t)e->p.members;
+    if (n < 0) return archllm_fail(ARCHLLM_EINVAL, "ensemble: predicting %d rows", n);
     for (int at = 0; at < n; at += e->max_rows) { /* chunks of the buffers' size */
         int k = n - at < e->max_rows ? n - at : e->max_rows;
         ARCHLLM_TRY(upload_rows(e, (const char *)x + (size_t)at * row_bytes(e), k));

@@ -7,6 +7,9 @@
 #include <stdint.h>
 
 /* Kernels index with 32-bit uints: offsets plus sizes must stay below 2^32 elements. */
+/* a size or offset as a kernel's uint argument (checked with OPS_CHECK_SIZE) */
+#define U(x) ((cl_uint)(x))
+
 /* elements per work-item of the GELU kernels: cl/common.cl's GELU_VEC */
 #define OPS_GELU_VEC 16
 

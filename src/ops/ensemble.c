@@ -21,7 +21,9 @@ static archllm_status ens_check(const char *what, const archllm_ensemble_layout 
     int    codes = rows->codes.buf != NULL;
     size_t F = codes ? rows->L * rows->D : rows->F;
     if (n < 1 || F < 1 || M < 1 || (codes && rows->K < 1))
-        return archllm_fail(ARCHLLM_EINVAL, "%s: %zu rows, %zu features, %zu members", what, n, F, M);
+        return codes ? archllm_fail(ARCHLLM_EINVAL, "%s: %zu rows of %zu codes of %zu features from %zu, %zu members",
+                                    what, n, rows->L, rows->D, rows->K, M)
+                     : archllm_fail(ARCHLLM_EINVAL, "%s: %zu rows, %zu features, %zu members", what, n, F, M);
     OPS_CHECK_SIZE(what, at->w1 + F * M * H);
     OPS_CHECK_SIZE(what, at->b2 + M);
     OPS_CHECK_SIZE(what, (codes ? rows->codes.off + n * rows->L : rows->x.off + n * F));

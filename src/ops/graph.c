@@ -3,7 +3,6 @@
 #include "ops/common.h"
 #include "ops/vqvae_ops.h"
 
-#define U(x) ((cl_uint)(x))
 
 archllm_status archllm_op_gin_agg_fwd(archllm_ctx_t *ctx, archllm_view out, archllm_view h, archllm_view adj,
                                       archllm_view eps, size_t B, size_t N, size_t C)

@@ -3,7 +3,6 @@
 #include "ops/common.h"
 #include "ops/vqvae_ops.h"
 
-#define U(x) ((cl_uint)(x))
 
 size_t archllm_op_vq_scratch(size_t M, size_t K) { return M * K + K; }
 

@@ -2,7 +2,6 @@
 #include "ops/common.h"
 #include "ops/vqvae_ops.h"
 
-#define U(x) ((cl_uint)(x))
 
 archllm_status archllm_op_op_ce(archllm_ctx_t *ctx, archllm_view loss, archllm_view correct, archllm_view dlogits,
                                 archllm_view logits, archllm_view target, archllm_view mask, float scale, size_t M,

@@ -2,7 +2,6 @@
 #include "ops/common.h"
 #include "ops/t5_ops.h"
 
-#define U(x)         ((cl_uint)(x))
 #define RMS_DW_ROWS  256 /* rows a part of the weight's gradient sums */
 #define RMS_DW_PARTS 64  /* and at most this many parts */
 
@@ -26,26 +25,23 @@ archllm_status archllm_op_rmsnorm_bwd(archllm_ctx_t *ctx, archllm_view dx, archl
     OPS_CHECK_SIZE("rmsnorm_bwd", dx.off + n * d);
     OPS_CHECK_SIZE("rmsnorm_bwd", dout.off + n * d);
     cl_kernel k;
-    cl_uint gxo = dx.off, gwo = dw.off, xo = x.off, wo = w.off, ro = rstd.off, go = dout.off, nn = n, dd = d;
+    cl_uint gxo = dx.off, xo = x.off, wo = w.off, ro = rstd.off, go = dout.off, nn = n, dd = d;
     ARCHLLM_TRY(archllm_kernel(ctx, "rmsnorm", "rmsnorm_bwd_dx", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dx.buf), ARG_UINT(gxo), ARG_MEM(x.buf), ARG_UINT(xo), ARG_MEM(w.buf),
                                     ARG_UINT(wo), ARG_MEM(rstd.buf), ARG_UINT(ro), ARG_MEM(dout.buf), ARG_UINT(go),
                                     ARG_UINT(nn), ARG_UINT(dd), ARG_END));
     ARCHLLM_TRY(archllm_launch_1d(ctx, k, n, 0));
+    if (!n) return ARCHLLM_OK; /* no rows: dw gets nothing */
     /* the weight's gradient: parts of RMS_DW_ROWS rows (at most RMS_DW_PARTS; the part count
-     * depends on n only, so the sum's order does too), then their sum */
+     * depends on n only, so the sum's order does too), then their column sums in order */
     size_t rows = RMS_DW_ROWS, parts = (n + rows - 1) / rows;
     if (parts > RMS_DW_PARTS) parts = RMS_DW_PARTS, rows = (n + parts - 1) / parts;
-    if (!parts) parts = 1, rows = 1;
     ARCHLLM_TRY(archllm_ctx_scratch(ctx, parts * d * sizeof(float)));
-    cl_uint rr = U(rows), pp = U(parts);
+    cl_uint rr = U(rows);
     ARCHLLM_TRY(archllm_kernel(ctx, "rmsnorm", "rmsnorm_bwd_dw_part", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(ctx->scratch), ARG_MEM(x.buf), ARG_UINT(xo), ARG_MEM(rstd.buf),
                                     ARG_UINT(ro), ARG_MEM(dout.buf), ARG_UINT(go), ARG_UINT(nn), ARG_UINT(dd),
                                     ARG_UINT(rr), ARG_END));
     ARCHLLM_TRY(archllm_launch_1d_spread(ctx, k, ((d + 15) / 16) * parts, 0));
-    ARCHLLM_TRY(archllm_kernel(ctx, "rmsnorm", "rmsnorm_bwd_dw_sum", &k));
-    ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dw.buf), ARG_UINT(gwo), ARG_MEM(ctx->scratch), ARG_UINT(pp),
-                                    ARG_UINT(dd), ARG_END));
-    return archllm_launch_1d_spread(ctx, k, d, 0);
+    return archllm_op_sum_rows(ctx, dw, (archllm_view){ctx->scratch, 0}, parts, d);
 }

@@ -2,8 +2,11 @@
  * by hand (in double), and full-batch AdamW through ref_adamw. */
 #include "ref/ref.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define REF_ENS_MAX_H 64 /* hidden units a member: 16, 32 or 64, as the kernels */
 
 /* member m's hidden units on row x (pre-activations into a) and its output */
 static double member(double *a, const float *param, const ref_ensemble_layout *at, const float *x, size_t F, size_t M,
@@ -29,22 +32,22 @@ void ref_ensemble_expand(float *x, const int *codes, const float *tab, size_t n,
 void ref_ensemble_predict(float *out, const float *param, const ref_ensemble_layout *at, const float *x, size_t n,
                           size_t F, size_t M, size_t H)
 {
-    double *a = malloc(H * sizeof *a);
+    double a[REF_ENS_MAX_H];
+    assert(H <= REF_ENS_MAX_H);
     for (size_t i = 0; i < n; i++)
         for (size_t m = 0; m < M; m++) out[i * M + m] = (float)member(a, param, at, x + i * F, F, M, H, m);
-    free(a);
 }
 
 double ref_ensemble_loss(const float *param, const ref_ensemble_layout *at, const float *x, const float *t, size_t n,
                          size_t F, size_t M, size_t H)
 {
-    double *a = malloc(H * sizeof *a), loss = 0;
+    double a[REF_ENS_MAX_H], loss = 0;
+    assert(H <= REF_ENS_MAX_H);
     for (size_t i = 0; i < n; i++)
         for (size_t m = 0; m < M; m++) {
             double e = member(a, param, at, x + i * F, F, M, H, m) - t[i];
             loss += e * e;
         }
-    free(a);
     return loss / (double)(n * M);
 }
 
@@ -52,7 +55,8 @@ void ref_ensemble_grad(float *grad, float dout, const float *param, const ref_en
                        const float *t, size_t n, size_t F, size_t M, size_t H)
 {
     size_t MH = M * H;
-    double *a = malloc(H * sizeof *a);
+    double a[REF_ENS_MAX_H];
+    assert(H <= REF_ENS_MAX_H);
     for (size_t i = 0; i < n; i++)
         for (size_t m = 0; m < M; m++) {
             double d = dout * 2.0 * (member(a, param, at, x + i * F, F, M, H, m) - t[i]) / (double)(n * M);
@@ -66,7 +70,6 @@ void ref_ensemble_grad(float *grad, float dout, const float *param, const ref_en
                 for (size_t f = 0; f < F; f++) grad[at->w1 + f * MH + c] += (float)(dh * x[i * F + f]);
             }
         }
-    free(a);
 }
 
 void ref_ensemble_fit(float *param, float *grad, float *m, float *v, const ref_ensemble_layout *at, const float *x,

@@ -177,10 +177,8 @@ static void codes_check(archllm_ctx_t *ctx)
     int32_t codes[ROWS * L];
     double  y[ROWS];
     for (int i = 0; i < K * D; i++) tab[i] = 2.0f * archllm_rng_uniform(&rng) - 1.0f;
-    for (int i = 0; i < ROWS * L; i++) {
-        codes[i] = (int32_t)archllm_rng_below(&rng, K);
-        memcpy(x + i * D, tab + codes[i] * D, D * sizeof *x);
-    }
+    for (int i = 0; i < ROWS * L; i++) codes[i] = (int32_t)archllm_rng_below(&rng, K);
+    ref_ensemble_expand(x, codes, tab, ROWS, L, D); /* the same rows as features */
     for (int i = 0; i < ROWS; i++) y[i] = 90.0 + x[i * L * D] - 2.0 * x[i * L * D + 4] * x[i * L * D + 7];
     archllm_ensemble *dense = NULL, *coded = NULL;
     archllm_status s = archllm_ensemble_init(&dense, ctx, L * D, 64, &p);

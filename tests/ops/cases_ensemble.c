@@ -90,6 +90,12 @@ static void init_fit(const op_case *c, float **in, float **out)
     const shape *h = shape_of(c);
     init_rows(h, in);
     for (size_t i = 0; i < c->out_n[3]; i++) out[3][i] = fabsf(out[3][i]); /* a second moment */
+    /* a fit from the first step starts with no moments, as a fresh fit does: each step then
+     * moves a parameter by about lr along its gradient's sign, far above the tolerance, so
+     * a gradient AdamW read wrong shows in the parameters (under random O(1) moments a
+     * step's gradient moves them by 1e-5 or so, near the tolerance) */
+    if (h->first_step == 1)
+        for (size_t i = 0; i < c->out_n[2]; i++) out[2][i] = out[3][i] = 0.0f;
 }
 static void ref_fit(const op_case *c, float **in, float **out)
 {

@@ -66,6 +66,26 @@ static void mk_am_ties(op_case *c, size_t M, size_t K, size_t D)
     c->init = am_ties;
 }
 
+/* NaN codes (every score of theirs NaN): one inside a lane and one in the tail are skipped,
+ * as the scalar scan skips them; with s[3], code 0 too (the scan starts from it: every row
+ * then answers 0, as the reference) */
+static void am_nans(const op_case *c, float **in, float **out)
+{
+    (void)out;
+    size_t K = c->s[1], D = c->s[2];
+    for (size_t e = 0; e < D; e++) {
+        in[1][5 * D + e] = in[1][(K - 1) * D + e] = NAN;
+        if (c->s[3]) in[1][e] = NAN;
+    }
+}
+static void mk_am_nans(op_case *c, size_t M, size_t K, size_t D, int first)
+{
+    mk_am(c, M, K, D);
+    snprintf(c->name, sizeof c->name, "vq_argmin M=%zu K=%zu D=%zu NaN codes%s", M, K, D, first ? " incl. 0" : "");
+    c->s[3] = (size_t)first;
+    c->init = am_nans;
+}
+
 /* gather: in = {idx, cb}, out = {zq} */
 static void init_ga(const op_case *c, float **in, float **out) { (void)out; fill_idx(in[0], c->s[0], c->s[1]); }
 static void ref_ga(const op_case *c, float **in, float **out)
@@ -196,6 +216,8 @@ int cases_quantize(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_am(&cases[n], 97, 37, 5));
     HARNESS_ADD(n, cap, mk_am(&cases[n], 301, 512, 16));
     HARNESS_ADD(n, cap, mk_am_ties(&cases[n], 203, 70, 3));
+    HARNESS_ADD(n, cap, mk_am_nans(&cases[n], 61, 40, 3, 0));
+    HARNESS_ADD(n, cap, mk_am_nans(&cases[n], 61, 40, 3, 1));
     HARNESS_ADD(n, cap, mk_ga(&cases[n], 97, 37, 5));
     for (int w = VQ_DIST; w <= VQ_COUNTS; w++) {
         HARNESS_ADD(n, cap, mk_vq(&cases[n], w, 97, 37, 5));
