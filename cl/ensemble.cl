@@ -13,6 +13,9 @@
  * The loss is the mean over rows and members of (out - t)^2.
  * References: src/ref/ensemble.c. */
 
+/* over a member's HV vectors of units, unrolled: a loop kept the vectors on the stack */
+#define ENS_EACH_J(HV) _Pragma("unroll") for (uint j = 0; j < HV; j++)
+
 /* AdamW (common.cl's ADAMW_STEP) on 16 parameters in global memory */
 inline void ens_adamw16(__global float *p, __global const float *g, __global float *m, __global float *v, float lr,
                         float beta1, float beta2, float eps, float wd, float bc1, float bc2)
@@ -26,11 +29,11 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
 
 /* a[r][j] = b1 + x_r . w1 for the 4 rows x0..x3 (pointers to F floats) */
 #define ENS_LAYER1(HV, a, x0, x1, x2, x3, w1, MH, F, b1v)                          \
-    for (uint j = 0; j < HV; j++) a[0][j] = a[1][j] = a[2][j] = a[3][j] = b1v[j];   \
+    ENS_EACH_J(HV) a[0][j] = a[1][j] = a[2][j] = a[3][j] = b1v[j];   \
     for (uint f = 0; f < F; f++) {                                                  \
         float16 s0 = (float16)(x0[f]), s1 = (float16)(x1[f]);                       \
         float16 s2 = (float16)(x2[f]), s3 = (float16)(x3[f]);                       \
-        for (uint j = 0; j < HV; j++) {                                             \
+        ENS_EACH_J(HV) {                                             \
             float16 w = vload16(j, w1 + f * MH);                                    \
             a[0][j] = fma(s0, w, a[0][j]);                                          \
             a[1][j] = fma(s1, w, a[1][j]);                                          \
@@ -47,7 +50,7 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
 /* out = b2 + w2 . relu(a), with a[] left holding relu(a) */
 #define ENS_OUT(HV, out, a, w2v, b2)                         \
     out = b2;                                                \
-    for (uint j = 0; j < HV; j++) {                          \
+    ENS_EACH_J(HV) {                          \
         a[j] = fmax(a[j], 0.0f);                             \
         out += hsum16(a[j] * w2v[j]);                        \
     }
@@ -59,7 +62,7 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
 #define ENS_STEP_BEGIN(HV)                                                    \
     float16 b1v[HV], w2v[HV], gb1[HV], gw2[HV];                               \
     float   b2 = param[o_b2 + m], gb2 = 0.0f;                                 \
-    for (uint j = 0; j < HV; j++) {                                           \
+    ENS_EACH_J(HV) {                                           \
         b1v[j] = vload16(j, param + o_b1 + c0);                               \
         w2v[j] = vload16(j, param + o_w2 + c0);                               \
         gb1[j] = gw2[j] = (float16)(0.0f);                                    \
@@ -67,14 +70,14 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
 
 #define ENS_BACKPROP(HV, a, d)                         \
     gb2 += d;                                          \
-    for (uint j = 0; j < HV; j++) {                    \
+    ENS_EACH_J(HV) {                    \
         gw2[j] = fma((float16)(d), a[j], gw2[j]);      \
         a[j] = d * w2v[j] * sign(a[j]);                \
         gb1[j] += a[j];                                \
     }
 
 #define ENS_STEP_END(HV, F)                                                                                 \
-    for (uint j = 0; j < HV; j++) {                                                                         \
+    ENS_EACH_J(HV) {                                                                         \
         vstore16(gb1[j], j, grad + o_b1 + c0);                                                              \
         vstore16(gw2[j], j, grad + o_w2 + c0);                                                              \
     }                                                                                                       \
@@ -82,11 +85,11 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
     if (update) {                                                                                           \
         float bc1 = bc[2 * s], bc2 = bc[2 * s + 1];                                                         \
         for (uint f = 0; f < F; f++)                                                                        \
-            for (uint j = 0; j < HV; j++) {                                                                 \
+            ENS_EACH_J(HV) {                                                                 \
                 uint at = o_w1 + c0 + f * MH + 16 * j;                                                      \
                 ens_adamw16(param + at, grad + at, mom + at, vel + at, lr, beta1, beta2, eps, wd, bc1, bc2); \
             }                                                                                               \
-        for (uint j = 0; j < HV; j++) {                                                                     \
+        ENS_EACH_J(HV) {                                                                     \
             uint ab = o_b1 + c0 + 16 * j, aw = o_w2 + c0 + 16 * j;                                          \
             ens_adamw16(param + ab, grad + ab, mom + ab, vel + ab, lr, beta1, beta2, eps, 0.0f, bc1, bc2);  \
             ens_adamw16(param + aw, grad + aw, mom + aw, vel + aw, lr, beta1, beta2, eps, wd, bc1, bc2);    \
@@ -123,7 +126,7 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
             ENS_STEP_BEGIN(HV);                                                                        \
             float16 a[4][HV];                                                                          \
             for (uint f = 0; f < F; f++)                                                               \
-                for (uint j = 0; j < HV; j++) vstore16((float16)(0.0f), j, gw1 + f * MH);              \
+                ENS_EACH_J(HV) vstore16((float16)(0.0f), j, gw1 + f * MH);              \
             for (uint r0 = 0; r0 < n; r0 += 4) {                                                       \
                 ENS_ROWS(x, r0, n, F);                                                                 \
                 ENS_LAYER1(HV, a, x0, x1, x2, x3, w1, MH, F, b1v);                                     \
@@ -136,7 +139,7 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
                 for (uint f = 0; f < F; f++) {                                                         \
                     float16 s0 = (float16)(x0[f]), s1 = (float16)(x1[f]);                              \
                     float16 s2 = (float16)(x2[f]), s3 = (float16)(x3[f]);                              \
-                    for (uint j = 0; j < HV; j++) {                                                    \
+                    ENS_EACH_J(HV) {                                                    \
                         float16 g = vload16(j, gw1 + f * MH);                                          \
                         g = fma(s0, a[0][j], g);                                                       \
                         g = fma(s1, a[1][j], g);                                                       \
@@ -153,27 +156,64 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
  * F = L*D.  Layer 1 of code k at position l is then Q[l][k] = sum_d tab[k][d] w1[l*D+d],
  * computed once a step, and a row's pre-activation is a sum of L of them: L*H adds a row
  * instead of F*H FMAs.  Its gradient flows back the same way (dQ, then dw1 = tab^T dQ).
- * scratch: 2*L*K*H floats a member (Q and dQ). */
-#define ENS_Q(HV, Q, tab, w1, L, K, D, MH)                                                \
-    for (uint l = 0; l < L; l++)                                                          \
-        for (uint k = 0; k < K; k++)                                                      \
-            for (uint j = 0; j < HV; j++) {                                               \
-                float16 q = (float16)(0.0f);                                              \
-                for (uint e = 0; e < D; e++)                                              \
-                    q = fma((float16)(tab[k * D + e]), vload16(j, w1 + (l * D + e) * MH), q); \
-                vstore16(q, j, Q + (l * K + k) * 16 * HV);                                \
-            }
+ * scratch: 2*L*K*H floats a member (Q and dQ), read as float16: a buffer starts aligned
+ * to its largest type, and whole vector stores let the next row's load of the same code
+ * take them from the store buffer (vstore16's four pieces could not).
+ * Q and dw1 run 4 sums side by side (4 codes, 4 features), each in its own order: one
+ * dependent FMA chain at a time had left the fit waiting on FMA latency. */
+#define ENS_Q(HV, Q, tab, w1, L, K, D, MH)                                                            \
+    for (uint l = 0; l < L; l++)                                                                      \
+        for (uint k0 = 0; k0 < K; k0 += 4) {                                                          \
+            uint    k1 = min(k0 + 1, K - 1), k2 = min(k0 + 2, K - 1), k3 = min(k0 + 3, K - 1);        \
+            float16 q[4][HV];                                                                         \
+            ENS_EACH_J(HV) q[0][j] = q[1][j] = q[2][j] = q[3][j] = (float16)(0.0f);    \
+            for (uint e = 0; e < D; e++) {                                                            \
+                float16 t0 = (float16)(tab[k0 * D + e]), t1 = (float16)(tab[k1 * D + e]);             \
+                float16 t2 = (float16)(tab[k2 * D + e]), t3 = (float16)(tab[k3 * D + e]);             \
+                ENS_EACH_J(HV) {                                                       \
+                    float16 w = vload16(j, w1 + (l * D + e) * MH);                                    \
+                    q[0][j] = fma(t0, w, q[0][j]);                                                    \
+                    q[1][j] = fma(t1, w, q[1][j]);                                                    \
+                    q[2][j] = fma(t2, w, q[2][j]);                                                    \
+                    q[3][j] = fma(t3, w, q[3][j]);                                                    \
+                }                                                                                     \
+            }                                                                                         \
+            for (uint i = 0; i < 4 && k0 + i < K; i++)                                                \
+                ENS_EACH_J(HV) Q[(l * K + k0 + i) * HV + j] = q[i][j];               \
+        }
+
+/* dw1[l*D + e] = sum_k tab[k][e] dQ[l][k], 4 features at a time */
+#define ENS_DW1(HV, gw1, tab, dQ, L, K, D, MH)                                                        \
+    for (uint l = 0; l < L; l++)                                                                      \
+        for (uint e0 = 0; e0 < D; e0 += 4) {                                                          \
+            uint    e1 = min(e0 + 1, D - 1), e2 = min(e0 + 2, D - 1), e3 = min(e0 + 3, D - 1);        \
+            float16 g[4][HV];                                                                         \
+            ENS_EACH_J(HV) g[0][j] = g[1][j] = g[2][j] = g[3][j] = (float16)(0.0f);    \
+            for (uint k = 0; k < K; k++) {                                                            \
+                float16 t0 = (float16)(tab[k * D + e0]), t1 = (float16)(tab[k * D + e1]);             \
+                float16 t2 = (float16)(tab[k * D + e2]), t3 = (float16)(tab[k * D + e3]);             \
+                ENS_EACH_J(HV) {                                                       \
+                    float16 d = dQ[(l * K + k) * HV + j];                                             \
+                    g[0][j] = fma(t0, d, g[0][j]);                                                    \
+                    g[1][j] = fma(t1, d, g[1][j]);                                                    \
+                    g[2][j] = fma(t2, d, g[2][j]);                                                    \
+                    g[3][j] = fma(t3, d, g[3][j]);                                                    \
+                }                                                                                     \
+            }                                                                                         \
+            for (uint i = 0; i < 4 && e0 + i < D; i++)                                                \
+                ENS_EACH_J(HV) vstore16(g[i][j], j, gw1 + (l * D + e0 + i) * MH);      \
+        }
 
 /* a[] = b1 + the row's L entries of Q */
 #define ENS_CODES_LAYER1(HV, a, Q, row, L, K)                                 \
-    for (uint j = 0; j < HV; j++) a[j] = b1v[j];                              \
+    ENS_EACH_J(HV) a[j] = b1v[j];                              \
     for (uint l = 0; l < L; l++)                                              \
-        for (uint j = 0; j < HV; j++) a[j] += vload16(j, Q + (l * K + row[l]) * 16 * HV);
+        ENS_EACH_J(HV) a[j] += Q[(l * K + row[l]) * HV + j];
 
 #define ENS_FIT_CODES(HV)                                                                                   \
     __kernel void ensemble_fit_codes_##HV(ENS_FIT_ARGS, __global const int *cs, uint c_off, uint L, uint K,  \
                                           uint D, __global const float *tabs, uint tab_off,                 \
-                                          __global float *scratch)                                          \
+                                          __global float *scratch, uint s_off)                                          \
     {                                                                                                       \
         uint m = get_global_id(0);                                                                          \
         GUARD(m, M);                                                                                        \
@@ -182,11 +222,11 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
         uint  MH = M * 16 * HV, c0 = m * 16 * HV, F = L * D, LKH = L * K * 16 * HV;                         \
         float scale = 2.0f / ((float)n * (float)M);                                                         \
         __global float *w1 = param + o_w1 + c0, *gw1 = grad + o_w1 + c0;                                    \
-        __global float *Q = scratch + m * 2 * LKH, *dQ = Q + LKH;                                           \
+        __global float16 *Q = (__global float16 *)(scratch + s_off + m * 2 * LKH), *dQ = Q + LKH / 16;              \
         for (uint s = 0; s < steps; s++) {                                                                  \
             ENS_STEP_BEGIN(HV);                                                                             \
             ENS_Q(HV, Q, tab, w1, L, K, D, MH);                                                             \
-            for (uint i = 0; i < LKH; i += 16) vstore16((float16)(0.0f), 0, dQ + i);                        \
+            for (uint i = 0; i < LKH / 16; i++) dQ[i] = (float16)(0.0f);                                    \
             for (uint r = 0; r < n; r++) {                                                                  \
                 __global const int *row = codes + r * L;                                                    \
                 float16 a[HV];                                                                              \
@@ -196,19 +236,9 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
                 float d = scale * (out - t[r]);                                                             \
                 ENS_BACKPROP(HV, a, d);                                                                     \
                 for (uint l = 0; l < L; l++)                                                                \
-                    for (uint j = 0; j < HV; j++) {                                                         \
-                        __global float *q = dQ + (l * K + row[l]) * 16 * HV + 16 * j;                       \
-                        vstore16(vload16(0, q) + a[j], 0, q);                                               \
-                    }                                                                                       \
+                    ENS_EACH_J(HV) dQ[(l * K + row[l]) * HV + j] += a[j];                                   \
             }                                                                                               \
-            for (uint l = 0; l < L; l++)                                                                    \
-                for (uint e = 0; e < D; e++)                                                                \
-                    for (uint j = 0; j < HV; j++) {                                                         \
-                        float16 g = (float16)(0.0f);                                                        \
-                        for (uint k = 0; k < K; k++)                                                        \
-                            g = fma((float16)(tab[k * D + e]), vload16(j, dQ + (l * K + k) * 16 * HV), g);  \
-                        vstore16(g, j, gw1 + (l * D + e) * MH);                                             \
-                    }                                                                                       \
+            ENS_DW1(HV, gw1, tab, dQ, L, K, D, MH);                                                         \
             ENS_STEP_END(HV, F);                                                                            \
         }                                                                                                   \
     }
@@ -226,7 +256,7 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
         uint  m = i % M, r0 = (i / M) * 4, MH = M * 16 * HV, c0 = m * 16 * HV;                                    \
         float b2 = param[o_b2 + m];                                                                               \
         float16 b1v[HV], w2v[HV], a[4][HV];                                                                       \
-        for (uint j = 0; j < HV; j++) {                                                                           \
+        ENS_EACH_J(HV) {                                                                           \
             b1v[j] = vload16(j, param + o_b1 + c0);                                                               \
             w2v[j] = vload16(j, param + o_w2 + c0);                                                               \
         }                                                                                                         \
@@ -245,17 +275,18 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
     __kernel void ensemble_predict_codes_##HV(__global float *outs, uint out_off, __global const float *param,    \
                                               uint o_w1, uint o_b1, uint o_w2, uint o_b2, uint n, uint M,         \
                                               __global const int *cs, uint c_off, uint L, uint K, uint D,         \
-                                              __global const float *tabs, uint tab_off, __global float *scratch)  \
+                                              __global const float *tabs, uint tab_off, __global float *scratch, uint s_off)  \
     {                                                                                                             \
         uint m = get_global_id(0);                                                                                \
         GUARD(m, M);                                                                                              \
-        __global float       *out = outs + out_off, *Q = scratch + m * 2 * L * K * 16 * HV;                       \
+        __global float       *out = outs + out_off;                                                               \
+        __global float16     *Q = (__global float16 *)(scratch + s_off + m * 2 * L * K * 16 * HV);                      \
         __global const float *tab = tabs + tab_off;                                                               \
         __global const int   *codes = cs + c_off;                                                                 \
         uint  MH = M * 16 * HV, c0 = m * 16 * HV;                                                                 \
         float b2 = param[o_b2 + m];                                                                               \
         float16 b1v[HV], w2v[HV];                                                                                 \
-        for (uint j = 0; j < HV; j++) {                                                                           \
+        ENS_EACH_J(HV) {                                                                           \
             b1v[j] = vload16(j, param + o_b1 + c0);                                                               \
             w2v[j] = vload16(j, param + o_w2 + c0);                                                               \
         }                                                                                                         \

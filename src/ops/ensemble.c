@@ -28,6 +28,10 @@ static archllm_status ens_check(const char *what, const archllm_ensemble_layout 
     OPS_CHECK_SIZE(what, at->b2 + M);
     OPS_CHECK_SIZE(what, (codes ? rows->codes.off + n * rows->L : rows->x.off + n * F));
     if (codes) OPS_CHECK_SIZE(what, rows->scratch.off + 2 * M * rows->L * rows->K * H);
+    /* the kernels read the scratch as float16 vectors, aligned as the buffer's start is */
+    if (codes && rows->scratch.off % 16)
+        return archllm_fail(ARCHLLM_EINVAL, "%s: scratch at float %zu (a multiple of 16 floats)", what,
+                            rows->scratch.off);
     return ARCHLLM_OK;
 }
 
@@ -38,10 +42,10 @@ static archllm_status rows_args(cl_kernel k, cl_uint first, const archllm_ensemb
         cl_uint xo = rows->x.off, F = rows->F;
         return archllm_kernel_args_from(k, first, ARG_MEM(rows->x.buf), ARG_UINT(xo), ARG_UINT(F), ARG_END);
     }
-    cl_uint co = rows->codes.off, L = rows->L, K = rows->K, D = rows->D, to = rows->tab.off;
+    cl_uint co = rows->codes.off, L = rows->L, K = rows->K, D = rows->D, to = rows->tab.off, so = rows->scratch.off;
     return archllm_kernel_args_from(k, first, ARG_MEM(rows->codes.buf), ARG_UINT(co), ARG_UINT(L), ARG_UINT(K),
                                     ARG_UINT(D), ARG_MEM(rows->tab.buf), ARG_UINT(to), ARG_MEM(rows->scratch.buf),
-                                    ARG_END);
+                                    ARG_UINT(so), ARG_END);
 }
 
 archllm_status archllm_op_ensemble_fit(archllm_ctx_t *ctx, cl_mem param, cl_mem grad, cl_mem m, cl_mem v,

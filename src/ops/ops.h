@@ -77,7 +77,7 @@ typedef struct {
 /* The rows an ensemble reads: x (n, F) floats; or, when codes.buf is set, (n, L) int32
  * codes in [0, K), each standing for a row of tab (K, D), so F = L*D (the kernels then
  * sum per-code products of layer 1 instead of multiplying F features: scratch holds
- * 2*L*K*H floats a member). */
+ * 2*L*K*H floats a member, from an offset that is a multiple of 16 floats). */
 typedef struct {
     archllm_view x;
     size_t       F;
