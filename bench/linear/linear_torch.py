@@ -2,9 +2,10 @@
 """linear_torch.py - PyTorch's side of bench/linear/bench.sh: the three products of one
 linear layer y = x W^T (forward, dx = dy W, dW = dy^T x) at (M, N, K), float32 on the CPU,
 best of R timed runs after warm-up, printed as "fwd|dx|dw MS GFLOPS" lines in the format of
-tests/test_ops --perf.
+tests/test_ops --perf.  --stream S times S calls in a row per run and prints a call's share
+(as tests/test_ops --perf --stream S).
 
-usage: linear_torch.py --M 1792 --N 128 --K 128 [--threads 2] [--reps 20]
+usage: linear_torch.py --M 1792 --N 128 --K 128 [--threads 2] [--reps 20] [--stream S]
 """
 import argparse
 import time
@@ -12,14 +13,15 @@ import time
 import torch
 
 
-def best_ms(fn, reps):
+def best_ms(fn, reps, calls):
     for _ in range(3):
         fn()
     best = 1e30
     for _ in range(reps):
         t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
+        for _ in range(calls):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / calls)
     return best * 1e3
 
 
@@ -30,6 +32,7 @@ def main():
     ap.add_argument("--K", type=int, default=128)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--stream", type=int, default=1, help="calls in a row per timed run")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     g = torch.Generator().manual_seed(0)
@@ -40,7 +43,7 @@ def main():
     with torch.no_grad():
         for name, fn in (("fwd", lambda: torch.nn.functional.linear(x, w)), ("dx", lambda: dy @ w),
                          ("dw", lambda: dy.t() @ x)):
-            ms = best_ms(fn, a.reps)
+            ms = best_ms(fn, a.reps, max(a.stream, 1))
             print(f"{name} {ms:.3f} {flops / ms * 1e-6:.2f}")
 
 
