@@ -125,8 +125,8 @@ archllm_status archllm_kernel_args_from(cl_kernel k, cl_uint first, ...);
 /* Enqueue a 1-D/2-D range; global sizes are rounded up to the local size (PoCL has no
  * non-uniform work-groups) so kernels must bounds-check. local may be 0 for the tuned default. */
 archllm_status archllm_launch_1d(archllm_ctx_t *ctx, cl_kernel k, size_t global, size_t local);
-/* As archllm_launch_1d on work-groups of `local`, on a CPU halved while a small grid would
- * leave compute units without a group (a PoCL work-group is one thread). */
+/* As archllm_launch_1d on work-groups of `local`, on a CPU halved until the groups share out
+ * evenly over the compute units, within 5% (a PoCL work-group runs on one thread). */
 archllm_status archllm_launch_1d_spread(archllm_ctx_t *ctx, cl_kernel k, size_t global, size_t local);
 archllm_status archllm_launch_2d(archllm_ctx_t *ctx, cl_kernel k, size_t g0, size_t g1,
                                  size_t l0, size_t l1);

@@ -229,8 +229,12 @@ archllm_status archllm_launch_1d(archllm_ctx_t *ctx, cl_kernel k, size_t global,
 archllm_status archllm_launch_1d_spread(archllm_ctx_t *ctx, cl_kernel k, size_t global, size_t local)
 {
     size_t wg = local ? local : (size_t)ctx->tuning.wg_size, cu = ctx->info.compute_units ? ctx->info.compute_units : 1;
-    /* CPUs only: a GPU's compute unit runs many groups' items at once, and small groups waste its lanes */
-    while (ctx->info.type == ARCHLLM_DEVICE_CPU && wg > 1 && (global + wg - 1) / wg < cu) wg /= 2;
+    /* CPUs only: a GPU's compute unit runs many groups' items at once, and small groups waste
+     * its lanes.  Halved until the busiest thread's groups hold at most 5% more items than an
+     * even share (two groups of 32 for 52 items had left one core 32 and the other 20) */
+    size_t even = (global + cu - 1) / cu;
+    while (ctx->info.type == ARCHLLM_DEVICE_CPU && wg > 1 && ((global + wg - 1) / wg + cu - 1) / cu * wg * 20 > even * 21)
+        wg /= 2;
     return archllm_launch_1d(ctx, k, global, wg);
 }
 
