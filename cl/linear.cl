@@ -79,6 +79,25 @@
         }                                                \
     } while (0)
 
+/* LIN_TILE with the rows side by side in one array, xc[r + k xs] (dy's columns): one
+ * pointer for all rows, which keeps the loop's registers for the accumulators */
+#define LIN_ROW_FMA_C(r)                                 \
+    {                                                    \
+        floatC s_ = (floatC)(xk_[r]);                    \
+        LIN_FOR_BLOCKS(LIN_FMA, r)                       \
+    }
+#define LIN_TILE_C(xc, xs, wb, ldw, K)                   \
+    LIN_FOR_ROWS(LIN_ROW_DECL)                           \
+    do {                                                 \
+        const uint xs_ = (xs);                           \
+        for (uint k_ = 0; k_ < (K); k_++) {              \
+            __global const float *wk_ = (wb) + k_ * (ldw); \
+            __global const float *xk_ = (xc) + k_ * xs_; \
+            LIN_FOR_BLOCKS(LIN_W_LOAD, 0)                \
+            LIN_FOR_ROWS(LIN_ROW_FMA_C)                  \
+        }                                                \
+    } while (0)
+
 /* The same over one block of LIN_COLS columns from n (a tile's right edge): e<r> */
 #define LIN_ACC1_DECL(r) floatC e##r = 0;
 #define LIN_FMA1(r)      e##r = fma((floatC)(xr[r][k_ * xs_]), wv_, e##r);
@@ -202,8 +221,13 @@ __kernel void linear_bwd_dw(__global float *dw, uint dw_off, uint lddw, __global
     if (i0 + LIN_SPAN <= I) {
         uint boff[LIN_BLOCKS];
         for (uint k = 0; k < LIN_BLOCKS; k++) boff[k] = i0 + k * LIN_COLS;
-        LIN_TILE(lddy, xb, ldx, M);
-        LIN_FOR_ROWS(LIN_DW_ROW)
+        if (o0 + LIN_ROWS <= O) {
+            LIN_TILE_C(g + o0, lddy, xb, ldx, M);
+            LIN_FOR_ROWS(LIN_DW_ROW)
+        } else {
+            LIN_TILE(lddy, xb, ldx, M);
+            LIN_FOR_ROWS(LIN_DW_ROW)
+        }
         return;
     }
     for (; ib + LIN_COLS <= I; ib += LIN_COLS) { /* the edge: blocks of LIN_COLS */
