@@ -19,10 +19,11 @@ __kernel void gin_agg_fwd(__global float *out, uint out_off, __global const floa
     out[out_off + i] = s;
 }
 
-/* The aggregation is symmetric in (v, w), so its input gradient has the same form. */
+/* The aggregation is symmetric in (v, w), so its input gradient has the same form; added
+ * onto dh, or with acc = 0 written (the gradient's first writer: no zeroed arena). */
 __kernel void gin_agg_bwd(__global float *dh, uint dh_off, __global const float *adj, uint adj_off,
                           __global const float *eps, uint eps_off, __global const float *dout, uint dout_off,
-                          uint B, uint N, uint C)
+                          uint B, uint N, uint C, uint acc)
 {
     uint i = get_global_id(0);
     GUARD(i, B * N * C);
@@ -31,7 +32,7 @@ __kernel void gin_agg_bwd(__global float *dh, uint dh_off, __global const float 
     __global const float *db = dout + dout_off + b * N * C + c;
     float s = (1.0f + eps[eps_off]) * db[w * C];
     for (uint v = 0; v < N; v++) s += (A[v * N + w] + A[w * N + v]) * db[v * C];
-    dh[dh_off + i] += s;
+    dh[dh_off + i] = acc ? dh[dh_off + i] + s : s;
 }
 
 /* The same two, 16 channels per item as float16 (C a multiple of 16): one item per
@@ -55,7 +56,7 @@ __kernel void gin_agg_fwd16(__global float *out, uint out_off, __global const fl
 
 __kernel void gin_agg_bwd16(__global float *dh, uint dh_off, __global const float *adj, uint adj_off,
                             __global const float *eps, uint eps_off, __global const float *dout, uint dout_off,
-                            uint B, uint N, uint C)
+                            uint B, uint N, uint C, uint acc)
 {
     uint i = get_global_id(0), cb = C / 16;
     GUARD(i, B * N * cb);
@@ -68,7 +69,7 @@ __kernel void gin_agg_bwd16(__global float *dh, uint dh_off, __global const floa
         if (a != 0.0f) s = fma((float16)(a), vload16(0, db + v * C), s);
     }
     __global float *p = dh + dh_off + (b * N + w) * C + c0;
-    vstore16(vload16(0, p) + s, 0, p);
+    vstore16(acc ? vload16(0, p) + s : s, 0, p);
 }
 
 /* deps += sum_i dout[i] h[i]: one work-group of REDUCE_WG, fixed order.  An item takes 16
@@ -128,11 +129,11 @@ __kernel void adj_dec_fwd(__global float *logits, uint lg_off, __global const fl
     logits[lg_off + i] = acc + par[par_off + 2 * A];
 }
 
-/* Gradient of st: one item per (b, v, a) for both halves.  s[v] meets t[w] for w > v,
+/* Gradient of st (added onto dst, or written with acc = 0): one item per (b, v, a) for both halves.  s[v] meets t[w] for w > v,
  * t[w] meets s[v] for v < w. */
 __kernel void adj_dec_bwd_st(__global float *dst, uint dst_off, __global const float *st, uint st_off,
                              __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
-                             uint mode, uint B, uint N, uint A)
+                             uint mode, uint B, uint N, uint A, uint acc)
 {
     uint i = get_global_id(0);
     GUARD(i, B * N * A);
@@ -152,8 +153,9 @@ __kernel void adj_dec_bwd_st(__global float *dst, uint dst_off, __global const f
         if (mode == 0) dt += g * su;
         else if (su + tv + b1 > 0.0f) dt += g * w2;
     }
-    dst[dst_off + (b * N + v) * 2 * A + a] += ds;
-    dst[dst_off + (b * N + v) * 2 * A + A + a] += dt;
+    __global float *d = dst + dst_off + (b * N + v) * 2 * A;
+    d[a] = acc ? d[a] + ds : ds;
+    d[A + a] = acc ? d[A + a] + dt : dt;
 }
 
 /* Gradient of par: one item per entry (2A+1), each summing over all pairs. */

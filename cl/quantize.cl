@@ -84,17 +84,18 @@ __kernel void vq_dist(__global float *loss, uint loss_off, __global const float 
     loss[loss_off + m] = mask[mask_off + m] * s;
 }
 
-/* dz += dzq + beta * scale * 2 (z - e) mask */
+/* dz += dzq + beta * scale * 2 (z - e) mask (acc = 0: dz = that, for the gradient's first writer) */
 __kernel void vq_st_bwd(__global float *dz, uint dz_off, __global const float *z, uint z_off,
                         __global const float *cb, uint cb_off, __global const int *idx, uint idx_off,
                         __global const float *mask, uint mask_off, __global const float *dzq, uint dzq_off,
-                        float scale, float beta, uint M, uint D)
+                        float scale, float beta, uint M, uint D, uint acc)
 {
     uint i = get_global_id(0);
     GUARD(i, M * D);
     uint m = i / D, j = i % D;
     float diff = z[z_off + i] - cb[cb_off + (uint)idx[idx_off + m] * D + j];
-    dz[dz_off + i] += dzq[dzq_off + i] + beta * scale * 2.0f * diff * mask[mask_off + m];
+    float g = dzq[dzq_off + i] + beta * scale * 2.0f * diff * mask[mask_off + m];
+    dz[dz_off + i] = acc ? dz[dz_off + i] + g : g;
 }
 
 /* dcb[k] += scale * 2 sum_{idx[m]=k} mask[m] (cb[k] - z[m]); one item per code (no atomics). */

@@ -364,12 +364,13 @@ archllm_status archllm_vqvae_forward(archllm_vqvae *m, int grad, archllm_vqvae_s
         pairs += nv * (nv - 1) / 2;
     }
     float s_op = nodes > 0 ? (float)(1.0 / nodes) : 0.0f, s_adj = pairs > 0 ? (float)(1.0 / pairs) : 0.0f;
-    if (grad) PROF(ctx, "zero_dact", archllm_buf_fill_f32(ctx, m->dact, 0, m->o_scratch, 0.0f));
-    /* without grad the gradient outputs still need somewhere to go: the arena, unread */
+    /* without grad the gradient outputs still need somewhere to go: the arena, unread.  Each
+     * activation gradient's first writer writes it (accumulate 0), so the arena is never
+     * zeroed (a fill of it had been 4.5% of a step) */
     ARCHLLM_TRY(archllm_op_op_ce(ctx, V(m->act, m->o_lop), V(m->act, m->o_cop), V(m->dact, m->o_op),
-                                 V(m->act, m->o_op), V(m->act, m->o_tgt), V(m->act, m->o_mask), s_op, M, F));
+                                 V(m->act, m->o_op), V(m->act, m->o_tgt), V(m->act, m->o_mask), s_op, M, F, 0));
     ARCHLLM_TRY(archllm_op_adj_bce(ctx, V(m->act, m->o_ladj), V(m->act, m->o_cadj), V(m->dact, m->o_adjl),
-                                   V(m->act, m->o_adjl), V(m->act, m->o_adj), V(m->act, m->o_mask), s_adj, B, N));
+                                   V(m->act, m->o_adjl), V(m->act, m->o_adj), V(m->act, m->o_mask), s_adj, B, N, 0));
 
     /* read back the per-element losses, correctness and usage counts (one contiguous range:
      * lop, cop, ladj, cadj, lvq, counts sit back to back in the layout) */
@@ -404,9 +405,10 @@ archllm_status archllm_vqvae_forward(archllm_vqvae *m, int grad, archllm_vqvae_s
 /* ---- backward ------------------------------------------------------------------------------- */
 
 /* Gradients of y = act(x W^T + b) given dy (already through the activation):
- * dW += dy^T x and db += colsum(dy) in one kernel, dx += dy W (skipped when dx is (size_t)-1). */
+ * dW += dy^T x and db += colsum(dy) in one kernel, dx = dy W, or dx += dy W when acc (skipped
+ * when dx is (size_t)-1). */
 static archllm_status linear_bwd(archllm_vqvae *m, size_t dx, size_t x, size_t dy, int wi, int bi, size_t M,
-                                 size_t in, size_t out)
+                                 size_t in, size_t out, int acc)
 {
     archllm_ctx_t *ctx = m->ctx;
     PROF(ctx, "linear_dw", archllm_op_linear_bwd_dw(ctx, archllm_params_gradient(&m->params, wi),
@@ -414,7 +416,7 @@ static archllm_status linear_bwd(archllm_vqvae *m, size_t dx, size_t x, size_t d
                                                     V(m->act, x), M, out, in));
     if (dx == (size_t)-1) return ARCHLLM_OK;
     PROF(ctx, "linear_dx", archllm_op_linear_bwd_dx(ctx, V(m->dact, dx), V(m->dact, dy),
-                                                    archllm_params_value(&m->params, wi), M, out, in));
+                                                    archllm_params_value(&m->params, wi), M, out, in, acc));
     return ARCHLLM_OK;
 }
 
@@ -432,38 +434,39 @@ archllm_status archllm_vqvae_backward(archllm_vqvae *m)
     /* decoder heads: dlogits are in the arena from the fused losses */
     PROF(ctx, "adj_dec_bwd", archllm_op_adj_dec_bwd(ctx, V(m->dact, m->o_st), archllm_params_gradient(p, m->p_adj_par),
                                        V(m->act, m->o_st), archllm_params_value(p, m->p_adj_par),
-                                       V(m->dact, m->o_adjl), hp->adj_mode, B, N, A));
-    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_g2, m->o_st, m->p_adj_w, m->p_adj_b, M, H, 2 * A));
-    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_g2, m->o_op, m->p_op_w, m->p_op_b, M, H, F));
+                                       V(m->dact, m->o_adjl), hp->adj_mode, B, N, A, 0));
+    /* both heads read g2: the second adds its gradient */
+    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_g2, m->o_st, m->p_adj_w, m->p_adj_b, M, H, 2 * A, 0));
+    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_g2, m->o_op, m->p_op_w, m->p_op_b, M, H, F, 1));
     ARCHLLM_TRY(archllm_op_relu_mask_bwd(ctx, V(m->dact, m->o_g2), V(m->act, m->o_g2), M * H));
-    ARCHLLM_TRY(linear_bwd(m, m->o_g1, m->o_g1, m->o_g2, m->p_d2_w, m->p_d2_b, M, H, H));
+    ARCHLLM_TRY(linear_bwd(m, m->o_g1, m->o_g1, m->o_g2, m->p_d2_w, m->p_d2_b, M, H, H, 0));
     ARCHLLM_TRY(archllm_op_relu_mask_bwd(ctx, V(m->dact, m->o_g1), V(m->act, m->o_g1), M * H));
     PROF(ctx, "pos_add_bwd", archllm_op_pos_add_bwd(ctx, archllm_params_gradient(p, m->p_pos), V(m->dact, m->o_g1),
                                                     B, N, H));
-    ARCHLLM_TRY(linear_bwd(m, m->o_zq, m->o_zq, m->o_g1, m->p_d1_w, m->p_d1_b, M, CD, H));
+    ARCHLLM_TRY(linear_bwd(m, m->o_zq, m->o_zq, m->o_g1, m->p_d1_w, m->p_d1_b, M, CD, H, 0));
 
     /* quantizer: straight-through plus commitment into dz_e; codebook loss into dcb */
     archllm_view cb = archllm_params_value(p, m->p_cb);
     ARCHLLM_TRY(archllm_op_vq_st_bwd(ctx, V(m->dact, m->o_ze), V(m->act, m->o_ze), cb, V(m->ibuf, m->o_idx),
-                                     V(m->act, m->o_maskq), V(m->dact, m->o_zq), s_vq, hp->beta, Mq, D));
+                                     V(m->act, m->o_maskq), V(m->dact, m->o_zq), s_vq, hp->beta, Mq, D, 0));
     if (hp->quantizer == ARCHLLM_VQ_LOSS)
         ARCHLLM_TRY(archllm_op_vq_cb_bwd(ctx, archllm_params_gradient(p, m->p_cb), V(m->act, m->o_ze), cb,
                                          V(m->ibuf, m->o_idx), V(m->act, m->o_maskq), s_vq, Mq, K, D));
 
     /* encoder, last layer first */
     int L = hp->layers;
-    ARCHLLM_TRY(linear_bwd(m, m->o_h[L - 1], m->o_h[L - 1], m->o_ze, m->p_proj_w, m->p_proj_b, M, H, CD));
+    ARCHLLM_TRY(linear_bwd(m, m->o_h[L - 1], m->o_h[L - 1], m->o_ze, m->p_proj_w, m->p_proj_b, M, H, CD, 0));
     for (int l = L - 1; l >= 0; l--) {
         size_t in = (size_t)m->in_dim[l];
         size_t h_in = l == 0 ? m->o_x0 : m->o_h[l - 1];
         if (l < L - 1) ARCHLLM_TRY(archllm_op_relu_mask_bwd(ctx, V(m->dact, m->o_h[l]), V(m->act, m->o_h[l]), M * H));
-        ARCHLLM_TRY(linear_bwd(m, m->o_u[l], m->o_u[l], m->o_h[l], m->p_w2[l], m->p_b2[l], M, H, H));
+        ARCHLLM_TRY(linear_bwd(m, m->o_u[l], m->o_u[l], m->o_h[l], m->p_w2[l], m->p_b2[l], M, H, H, 0));
         ARCHLLM_TRY(archllm_op_relu_mask_bwd(ctx, V(m->dact, m->o_u[l]), V(m->act, m->o_u[l]), M * H));
-        ARCHLLM_TRY(linear_bwd(m, m->o_a[l], m->o_a[l], m->o_u[l], m->p_w1[l], m->p_b1[l], M, in, H));
+        ARCHLLM_TRY(linear_bwd(m, m->o_a[l], m->o_a[l], m->o_u[l], m->p_w1[l], m->p_b1[l], M, in, H, 0));
         /* the input's gradient is not needed below layer 0, but the kernel also gives deps */
         PROF(ctx, "gin_agg_bwd", archllm_op_gin_agg_bwd(ctx, V(m->dact, h_in), archllm_params_gradient(p, m->p_eps[l]),
                                            V(m->act, h_in), V(m->act, m->o_adj), archllm_params_value(p, m->p_eps[l]),
-                                           V(m->dact, m->o_a[l]), B, N, in));
+                                           V(m->dact, m->o_a[l]), B, N, in, 0));
     }
     return ARCHLLM_OK;
 }

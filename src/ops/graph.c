@@ -20,12 +20,12 @@ archllm_status archllm_op_gin_agg_fwd(archllm_ctx_t *ctx, archllm_view out, arch
 
 archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archllm_view deps, archllm_view h,
                                       archllm_view adj, archllm_view eps, archllm_view dout, size_t B, size_t N,
-                                      size_t C)
+                                      size_t C, int accumulate)
 {
     OPS_CHECK_SIZE("gin_agg_bwd", dh.off + B * N * C);
     cl_kernel k, k2;
     cl_uint dho = U(dh.off), ao = U(adj.off), eo = U(eps.off), doo = U(dout.off), b = U(B), n = U(N), c = U(C);
-    cl_uint deo = U(deps.off), ho = U(h.off), tot = U(B * N * C);
+    cl_uint deo = U(deps.off), ho = U(h.off), tot = U(B * N * C), acc = U(accumulate != 0);
     int v16 = C % 16 == 0;
     ARCHLLM_TRY(archllm_kernel(ctx, "graph", v16 ? "gin_agg_bwd16" : "gin_agg_bwd", &k));
     ARCHLLM_TRY(archllm_kernel(ctx, "graph", "gin_eps_bwd", &k2));
@@ -36,7 +36,7 @@ archllm_status archllm_op_gin_agg_bwd(archllm_ctx_t *ctx, archllm_view dh, archl
     ARCHLLM_TRY(archllm_launch_1d(ctx, k2, wg, wg));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dh.buf), ARG_UINT(dho), ARG_MEM(adj.buf), ARG_UINT(ao),
                                     ARG_MEM(eps.buf), ARG_UINT(eo), ARG_MEM(dout.buf), ARG_UINT(doo), ARG_UINT(b),
-                                    ARG_UINT(n), ARG_UINT(c), ARG_END));
+                                    ARG_UINT(n), ARG_UINT(c), ARG_UINT(acc), ARG_END));
     return archllm_launch_1d(ctx, k, v16 ? B * N * C / 16 : B * N * C, 0);
 }
 
@@ -67,17 +67,17 @@ archllm_status archllm_op_adj_dec_fwd(archllm_ctx_t *ctx, archllm_view logits, a
 
 archllm_status archllm_op_adj_dec_bwd(archllm_ctx_t *ctx, archllm_view dst, archllm_view dpar, archllm_view st,
                                       archllm_view par, archllm_view dlogits, int mode, size_t B, size_t N,
-                                      size_t A)
+                                      size_t A, int accumulate)
 {
     OPS_CHECK_SIZE("adj_dec_bwd", st.off + B * N * 2 * A);
     cl_kernel k1, k2;
     cl_uint dso = U(dst.off), dpo = U(dpar.off), so = U(st.off), po = U(par.off), dlo = U(dlogits.off);
-    cl_uint md = U(mode), b = U(B), n = U(N), a = U(A);
+    cl_uint md = U(mode), b = U(B), n = U(N), a = U(A), acc = U(accumulate != 0);
     ARCHLLM_TRY(archllm_kernel(ctx, "graph", "adj_dec_bwd_st", &k1));
     ARCHLLM_TRY(archllm_kernel(ctx, "graph", "adj_dec_bwd_par", &k2));
     ARCHLLM_TRY(archllm_kernel_args(k1, ARG_MEM(dst.buf), ARG_UINT(dso), ARG_MEM(st.buf), ARG_UINT(so),
                                     ARG_MEM(par.buf), ARG_UINT(po), ARG_MEM(dlogits.buf), ARG_UINT(dlo),
-                                    ARG_UINT(md), ARG_UINT(b), ARG_UINT(n), ARG_UINT(a), ARG_END));
+                                    ARG_UINT(md), ARG_UINT(b), ARG_UINT(n), ARG_UINT(a), ARG_UINT(acc), ARG_END));
     ARCHLLM_TRY(archllm_launch_1d(ctx, k1, B * N * A, 0));
     ARCHLLM_TRY(archllm_kernel_args(k2, ARG_MEM(dpar.buf), ARG_UINT(dpo), ARG_MEM(st.buf), ARG_UINT(so),
                                     ARG_MEM(par.buf), ARG_UINT(po), ARG_MEM(dlogits.buf), ARG_UINT(dlo),

@@ -98,10 +98,10 @@ archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y, archllm
 }
 
 archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx, archllm_view dy, archllm_view w,
-                                        size_t M, size_t O, size_t I)
+                                        size_t M, size_t O, size_t I, int accumulate)
 {
     archllm_view none = {NULL, 0};
-    return nn(ctx, dx, I, dy, O, w, I, none, none, 0, M, O, I, 0, 1.0f, 1.0f);
+    return nn(ctx, dx, I, dy, O, w, I, none, none, 0, M, O, I, 0, 1.0f, accumulate ? 1.0f : 0.0f);
 }
 
 /* dw = alpha dy^T x + beta dw (db += alpha colsum(dy) unless db.buf is NULL), rows lddw, lddy,

@@ -55,17 +55,18 @@ archllm_status archllm_op_vq_dist(archllm_ctx_t *ctx, archllm_view loss, archllm
 
 archllm_status archllm_op_vq_st_bwd(archllm_ctx_t *ctx, archllm_view dz, archllm_view z, archllm_view cb,
                                     archllm_view idx, archllm_view mask, archllm_view dzq, float scale, float beta,
-                                    size_t M, size_t D)
+                                    size_t M, size_t D, int accumulate)
 {
     OPS_CHECK_SIZE("vq_st_bwd", dz.off + M * D);
     cl_kernel k;
     cl_uint dzo = U(dz.off), zo = U(z.off), co = U(cb.off), io = U(idx.off), mo = U(mask.off),
-            qo = U(dzq.off), mm = U(M), dd = U(D);
+            qo = U(dzq.off), mm = U(M), dd = U(D), acc = U(accumulate != 0);
     ARCHLLM_TRY(archllm_kernel(ctx, "quantize", "vq_st_bwd", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dz.buf), ARG_UINT(dzo), ARG_MEM(z.buf), ARG_UINT(zo),
                                     ARG_MEM(cb.buf), ARG_UINT(co), ARG_MEM(idx.buf), ARG_UINT(io),
                                     ARG_MEM(mask.buf), ARG_UINT(mo), ARG_MEM(dzq.buf), ARG_UINT(qo),
-                                    ARG_F32(scale), ARG_F32(beta), ARG_UINT(mm), ARG_UINT(dd), ARG_END));
+                                    ARG_F32(scale), ARG_F32(beta), ARG_UINT(mm), ARG_UINT(dd), ARG_UINT(acc),
+                                    ARG_END));
     return archllm_launch_1d(ctx, k, M * D, 0);
 }
 

@@ -9,6 +9,10 @@
 
 #define randu harness_randu
 
+/* a case's pass: the forward, or the backward adding onto its input gradient (starting
+ * random) or writing it (accumulate 0, from random too: an add fails) */
+enum { FWD, BWD_ADD, BWD_SET };
+
 /* adjacency inputs: strict upper-triangular 0/1, like a cell */
 static void fill_adj(float *adj, size_t B, size_t N)
 {
@@ -33,17 +37,21 @@ static archllm_status dev_ginf(archllm_ctx_t *x, const op_case *c, const archllm
 }
 static void ref_ginb(const op_case *c, float **in, float **out)
 {
+    if (c->s[4] == BWD_SET) memset(out[0], 0, c->out_n[0] * sizeof(float));
     ref_gin_agg_bwd(out[0], out[1], in[0], in[1], in[2], in[3], c->s[0], c->s[1], c->s[2]);
 }
 static archllm_status dev_ginb(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_gin_agg_bwd(x, out[0], out[1], in[0], in[1], in[2], in[3], c->s[0], c->s[1], c->s[2]);
+    return archllm_op_gin_agg_bwd(x, out[0], out[1], in[0], in[1], in[2], in[3], c->s[0], c->s[1], c->s[2],
+                                  c->s[4] == BWD_ADD);
 }
-static void mk_gin(op_case *c, size_t B, size_t N, size_t C, int bwd)
+static void mk_gin(op_case *c, size_t B, size_t N, size_t C, int pass)
 {
+    int bwd = pass != FWD;
     harness_case(c, "", bwd ? 4 : 3, bwd ? 2 : 1);
-    snprintf(c->name, sizeof c->name, "gin_agg_%s B=%zu N=%zu C=%zu", bwd ? "bwd" : "fwd", B, N, C);
-    c->s[0] = B, c->s[1] = N, c->s[2] = C;
+    snprintf(c->name, sizeof c->name, "gin_agg_%s B=%zu N=%zu C=%zu%s", bwd ? "bwd" : "fwd", B, N, C,
+             pass == BWD_ADD ? " +=" : "");
+    c->s[0] = B, c->s[1] = N, c->s[2] = C, c->s[4] = (size_t)pass;
     c->in_n[0] = B * N * C, c->in_n[1] = B * N * N, c->in_n[2] = 1, c->in_n[3] = B * N * C;
     c->out_n[0] = B * N * C, c->out_n[1] = 1;
     c->out_init = bwd;
@@ -90,18 +98,21 @@ static archllm_status dev_adjf(archllm_ctx_t *x, const op_case *c, const archllm
 }
 static void ref_adjb(const op_case *c, float **in, float **out)
 {
+    if (c->s[4] == BWD_SET) memset(out[0], 0, c->out_n[0] * sizeof(float)); /* dpar adds either way */
     ref_adj_dec_bwd(out[0], out[1], in[0], in[1], in[2], (int)c->s[3], c->s[0], c->s[1], c->s[2]);
 }
 static archllm_status dev_adjb(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_adj_dec_bwd(x, out[0], out[1], in[0], in[1], in[2], (int)c->s[3], c->s[0], c->s[1], c->s[2]);
+    return archllm_op_adj_dec_bwd(x, out[0], out[1], in[0], in[1], in[2], (int)c->s[3], c->s[0], c->s[1], c->s[2],
+                                  c->s[4] == BWD_ADD);
 }
-static void mk_adj(op_case *c, size_t B, size_t N, size_t A, int mode, int bwd)
+static void mk_adj(op_case *c, size_t B, size_t N, size_t A, int mode, int pass)
 {
+    int bwd = pass != FWD;
     harness_case(c, "", bwd ? 3 : 2, bwd ? 2 : 1);
-    snprintf(c->name, sizeof c->name, "adj_dec_%s %s B=%zu N=%zu A=%zu", bwd ? "bwd" : "fwd",
-             mode ? "pair" : "inner", B, N, A);
-    c->s[0] = B, c->s[1] = N, c->s[2] = A, c->s[3] = (size_t)mode;
+    snprintf(c->name, sizeof c->name, "adj_dec_%s %s B=%zu N=%zu A=%zu%s", bwd ? "bwd" : "fwd",
+             mode ? "pair" : "inner", B, N, A, pass == BWD_ADD ? " +=" : "");
+    c->s[0] = B, c->s[1] = N, c->s[2] = A, c->s[3] = (size_t)mode, c->s[4] = (size_t)pass;
     c->in_n[0] = B * N * 2 * A, c->in_n[1] = 2 * A + 1, c->in_n[2] = B * N * N;
     c->out_n[0] = bwd ? B * N * 2 * A : B * N * N, c->out_n[1] = 2 * A + 1;
     c->out_init = bwd;
@@ -134,25 +145,28 @@ int cases_graph(op_case *cases, int cap, int perf)
 {
     int n = 0;
     if (perf) {
-        HARNESS_ADD(n, cap, mk_gin(&cases[n], 256, 7, 128, 0));
-        HARNESS_ADD(n, cap, mk_gin(&cases[n], 256, 7, 128, 1));
+        HARNESS_ADD(n, cap, mk_gin(&cases[n], 256, 7, 128, FWD));
+        HARNESS_ADD(n, cap, mk_gin(&cases[n], 256, 7, 128, BWD_SET));
         for (int mode = 0; mode < 2; mode++) {
-            HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, 0));
-            HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, 1));
+            HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, FWD));
+            HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, BWD_SET));
         }
         return n;
     }
-    HARNESS_ADD(n, cap, mk_gin(&cases[n], 1, 2, 1, 0));
-    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 13, 0));
-    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 13, 1));
-    HARNESS_ADD(n, cap, mk_gin(&cases[n], 3, 8, 130, 1));
-    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 32, 0)); /* C % 16 == 0: the float16 kernels */
-    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 48, 1));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 1, 2, 1, FWD));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 13, FWD));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 13, BWD_ADD));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 13, BWD_SET));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 3, 8, 130, BWD_ADD));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 32, FWD)); /* C % 16 == 0: the float16 kernels */
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 48, BWD_ADD));
+    HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 48, BWD_SET));
     HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 13));
     for (int mode = 0; mode < 2; mode++) {
-        HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, 0));
-        HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, 1));
-        HARNESS_ADD(n, cap, mk_adj(&cases[n], 3, 8, 33, mode, 1));
+        HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, FWD));
+        HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, BWD_ADD));
+        HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, BWD_SET));
+        HARNESS_ADD(n, cap, mk_adj(&cases[n], 3, 8, 33, mode, BWD_ADD));
     }
     HARNESS_ADD(n, cap, mk_rm(&cases[n], 1001));
     return n;

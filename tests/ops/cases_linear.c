@@ -31,21 +31,26 @@ static void mk_lf(op_case *c, size_t M, size_t N, size_t K, size_t npos, int rel
     /* K float products vs a double sum */
     c->atol = 2e-6 * sqrt((double)K), c->rtol = 1e-5, c->nerr = 1e-6;
 }
-/* dx: in = {dy, w}, out = {dx}; s = {M, O, I} */
-static void ref_ldx(const op_case *c, float **in, float **out) { ref_linear_bwd_dx(out[0], in[0], in[1], c->s[0], c->s[1], c->s[2]); }
+/* dx: in = {dy, w}, out = {dx}; s = {M, O, I, accumulate}.  dx starts random either way,
+ * so a write that adds (or an add that writes) fails */
+static void ref_ldx(const op_case *c, float **in, float **out)
+{
+    if (!c->s[3]) memset(out[0], 0, c->out_n[0] * sizeof(float));
+    ref_linear_bwd_dx(out[0], in[0], in[1], c->s[0], c->s[1], c->s[2]);
+}
 static archllm_status dev_ldx(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_linear_bwd_dx(x, out[0], in[0], in[1], c->s[0], c->s[1], c->s[2]);
+    return archllm_op_linear_bwd_dx(x, out[0], in[0], in[1], c->s[0], c->s[1], c->s[2], (int)c->s[3]);
 }
-static void mk_ldx(op_case *c, size_t M, size_t O, size_t I)
+static void mk_ldx(op_case *c, size_t M, size_t O, size_t I, int acc)
 {
     harness_case(c, "", 2, 1);
-    snprintf(c->name, sizeof c->name, "linear_bwd_dx M=%zu O=%zu I=%zu", M, O, I);
-    c->s[0] = M, c->s[1] = O, c->s[2] = I;
+    snprintf(c->name, sizeof c->name, "linear_bwd_dx M=%zu O=%zu I=%zu%s", M, O, I, acc ? " +=" : "");
+    c->s[0] = M, c->s[1] = O, c->s[2] = I, c->s[3] = (size_t)acc;
     c->in_n[0] = M * O, c->in_n[1] = O * I, c->out_n[0] = M * I;
     c->out_init = 1;
     c->ref = ref_ldx, c->dev = dev_ldx;
-    c->flops = 2.0 * M * O * I, c->bytes = 4.0 * (M * O + O * I + 2 * M * I);
+    c->flops = 2.0 * M * O * I, c->bytes = 4.0 * (M * O + O * I + (acc ? 2 : 1) * M * I);
     c->atol = 2e-6 * sqrt((double)O), c->rtol = 1e-5, c->nerr = 1e-6;
 }
 /* dw: in = {dy, x}, out = {dw, db}; s = {M, O, I} */
@@ -124,19 +129,19 @@ int cases_linear(op_case *cases, int cap, int perf)
     int n = 0;
     if (perf) {
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 128, 0, 1));
-        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 128, 128));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 128, 128, 0)); /* as the VQ-VAE and PyTorch's dy @ W: written */
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 128));
         /* the VQ-VAE's narrow layers: the latent projection (out 16) and the decoder's first (in 16) */
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 16, 128, 0, 0));
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 16, 7, 1));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 16, 128));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 16));
-        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 16, 128));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 16, 128, 0));
         /* the T5 shapes of the sgemm perf cases (cases_basic.c) */
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 192, 64, 0, 0));
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 64, 128, 0, 0));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 640, 192, 64));
-        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 640, 192, 64));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 640, 192, 64, 0));
         /* one decoding step at the pipeline's batch: q|k|v and the gated GELU */
         HARNESS_ADD(n, cap, mk_lrms(&cases[n], 500, 64, 192, 0, 0.0f, 0));
         HARNESS_ADD(n, cap, mk_lrms(&cases[n], 500, 64, 128, 2, 0.0f, 0));
@@ -164,11 +169,15 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 40, 300, 5, 1)); /* K in two chunks: the epilogue once, at the end */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 70, 40, 5, 1));  /* full 64-column tiles with the epilogue */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 70, 300, 5, 1)); /* the same, K in two chunks */
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24)); /* K = O in three chunks, adding to dx */
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24, 1)); /* K = O in three chunks, adding to dx */
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24, 0)); /* the first chunk writes, the others add */
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1, 1, 1));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 37, 13, 12));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 301, 64, 48));

@@ -123,13 +123,16 @@ static archllm_status dev_di(archllm_ctx_t *x, const op_case *c, const archllm_v
 {
     return archllm_op_vq_dist(x, out[0], in[0], in[1], in[2], in[3], c->s[0], c->s[2]);
 }
+/* s[3]: 1 adds onto dz (from random), 0 writes it (from random too, so an add fails) */
 static void ref_st(const op_case *c, float **in, float **out)
 {
+    if (!c->s[3]) memset(out[0], 0, c->out_n[0] * sizeof(float));
     ref_vq_st_bwd(out[0], in[0], in[1], (const int32_t *)in[2], in[3], in[4], c->f[0], c->f[1], c->s[0], c->s[2]);
 }
 static archllm_status dev_st(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_vq_st_bwd(x, out[0], in[0], in[1], in[2], in[3], in[4], c->f[0], c->f[1], c->s[0], c->s[2]);
+    return archllm_op_vq_st_bwd(x, out[0], in[0], in[1], in[2], in[3], in[4], c->f[0], c->f[1], c->s[0], c->s[2],
+                                (int)c->s[3]);
 }
 static void ref_cb(const op_case *c, float **in, float **out)
 {
@@ -147,13 +150,14 @@ static archllm_status dev_cn(archllm_ctx_t *x, const op_case *c, const archllm_v
 {
     return archllm_op_vq_counts(x, out[0], in[2], in[3], c->s[0], c->s[1]);
 }
-enum { VQ_DIST, VQ_ST, VQ_CB, VQ_COUNTS };
+enum { VQ_DIST, VQ_ST, VQ_CB, VQ_COUNTS, VQ_ST_SET };
 static void mk_vq(op_case *c, int which, size_t M, size_t K, size_t D)
 {
-    static const char *names[] = {"vq_dist", "vq_st_bwd", "vq_cb_bwd", "vq_counts"};
+    static const char *names[] = {"vq_dist", "vq_st_bwd", "vq_cb_bwd", "vq_counts", "vq_st_bwd"};
     harness_case(c, "", 5, 1);
-    snprintf(c->name, sizeof c->name, "%s M=%zu K=%zu D=%zu", names[which], M, K, D);
-    c->s[0] = M, c->s[1] = K, c->s[2] = D;
+    snprintf(c->name, sizeof c->name, "%s M=%zu K=%zu D=%zu%s", names[which], M, K, D, which == VQ_ST ? " +=" : "");
+    c->s[0] = M, c->s[1] = K, c->s[2] = D, c->s[3] = which == VQ_ST;
+    if (which == VQ_ST_SET) which = VQ_ST;
     c->f[0] = 0.03f, c->f[1] = 0.25f;
     c->in_n[0] = M * D, c->in_n[1] = K * D, c->in_n[2] = M, c->in_n[3] = M, c->in_n[4] = M * D;
     c->in_kind[2] = TENSOR_I32;
@@ -219,7 +223,7 @@ int cases_quantize(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_am_nans(&cases[n], 61, 40, 3, 0));
     HARNESS_ADD(n, cap, mk_am_nans(&cases[n], 61, 40, 3, 1));
     HARNESS_ADD(n, cap, mk_ga(&cases[n], 97, 37, 5));
-    for (int w = VQ_DIST; w <= VQ_COUNTS; w++) {
+    for (int w = VQ_DIST; w <= VQ_ST_SET; w++) {
         HARNESS_ADD(n, cap, mk_vq(&cases[n], w, 97, 37, 5));
         HARNESS_ADD(n, cap, mk_vq(&cases[n], w, 301, 512, 16));
     }

@@ -23,19 +23,22 @@ static void init_ce(const op_case *c, float **in, float **out)
         in[2][m] = randu() > -0.6f ? 1.0f : 0.0f;
     }
 }
+/* s[2]: 1 adds onto dlogits (from random), 0 writes them (from random too: masked rows
+ * must come out 0) */
 static void ref_ce(const op_case *c, float **in, float **out)
 {
+    if (!c->s[2]) memset(out[2], 0, c->out_n[2] * sizeof(float));
     ref_op_ce(out[0], out[1], out[2], in[0], in[1], in[2], c->f[0], c->s[0], c->s[1]);
 }
 static archllm_status dev_ce(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_op_ce(x, out[0], out[1], out[2], in[0], in[1], in[2], c->f[0], c->s[0], c->s[1]);
+    return archllm_op_op_ce(x, out[0], out[1], out[2], in[0], in[1], in[2], c->f[0], c->s[0], c->s[1], (int)c->s[2]);
 }
-static void mk_ce(op_case *c, size_t M, size_t F)
+static void mk_ce(op_case *c, size_t M, size_t F, int acc)
 {
     harness_case(c, "", 3, 3);
-    snprintf(c->name, sizeof c->name, "op_ce M=%zu F=%zu", M, F);
-    c->s[0] = M, c->s[1] = F, c->f[0] = 0.07f;
+    snprintf(c->name, sizeof c->name, "op_ce M=%zu F=%zu%s", M, F, acc ? " +=" : "");
+    c->s[0] = M, c->s[1] = F, c->s[2] = (size_t)acc, c->f[0] = 0.07f;
     c->in_n[0] = c->in_n[1] = M * F, c->in_n[2] = M;
     c->out_n[0] = c->out_n[1] = M, c->out_n[2] = M * F;
     c->out_init = 1;
@@ -61,17 +64,18 @@ static void init_bce(const op_case *c, float **in, float **out)
 }
 static void ref_bce(const op_case *c, float **in, float **out)
 {
+    if (!c->s[2]) memset(out[2], 0, c->out_n[2] * sizeof(float));
     ref_adj_bce(out[0], out[1], out[2], in[0], in[1], in[2], c->f[0], c->s[0], c->s[1]);
 }
 static archllm_status dev_bce(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_adj_bce(x, out[0], out[1], out[2], in[0], in[1], in[2], c->f[0], c->s[0], c->s[1]);
+    return archllm_op_adj_bce(x, out[0], out[1], out[2], in[0], in[1], in[2], c->f[0], c->s[0], c->s[1], (int)c->s[2]);
 }
-static void mk_bce(op_case *c, size_t B, size_t N)
+static void mk_bce(op_case *c, size_t B, size_t N, int acc)
 {
     harness_case(c, "", 3, 3);
-    snprintf(c->name, sizeof c->name, "adj_bce B=%zu N=%zu", B, N);
-    c->s[0] = B, c->s[1] = N, c->f[0] = 0.11f;
+    snprintf(c->name, sizeof c->name, "adj_bce B=%zu N=%zu%s", B, N, acc ? " +=" : "");
+    c->s[0] = B, c->s[1] = N, c->s[2] = (size_t)acc, c->f[0] = 0.11f;
     c->in_n[0] = c->in_n[1] = B * N * N, c->in_n[2] = B * N;
     c->out_n[0] = c->out_n[1] = c->out_n[2] = B * N * N;
     c->out_init = 1;
@@ -85,14 +89,16 @@ int cases_recon(op_case *cases, int cap, int perf)
 {
     int n = 0;
     if (perf) {
-        HARNESS_ADD(n, cap, mk_ce(&cases[n], 1792, 5));
-        HARNESS_ADD(n, cap, mk_bce(&cases[n], 256, 7));
+        HARNESS_ADD(n, cap, mk_ce(&cases[n], 1792, 5, 0));
+        HARNESS_ADD(n, cap, mk_bce(&cases[n], 256, 7, 0));
         return n;
     }
-    HARNESS_ADD(n, cap, mk_ce(&cases[n], 1, 2));
-    HARNESS_ADD(n, cap, mk_ce(&cases[n], 301, 7));
-    HARNESS_ADD(n, cap, mk_bce(&cases[n], 1, 2));
-    HARNESS_ADD(n, cap, mk_bce(&cases[n], 13, 8));
+    for (int acc = 0; acc < 2; acc++) {
+        HARNESS_ADD(n, cap, mk_ce(&cases[n], 1, 2, acc));
+        HARNESS_ADD(n, cap, mk_ce(&cases[n], 301, 7, acc));
+        HARNESS_ADD(n, cap, mk_bce(&cases[n], 1, 2, acc));
+        HARNESS_ADD(n, cap, mk_bce(&cases[n], 13, 8, acc));
+    }
     return n;
 }
 
