@@ -129,8 +129,8 @@ __kernel void adj_dec_fwd(__global float *logits, uint lg_off, __global const fl
     logits[lg_off + i] = acc + par[par_off + 2 * A];
 }
 
-/* Gradient of st (added onto dst, or written with acc = 0): one item per (b, v, a) for both halves.  s[v] meets t[w] for w > v,
- * t[w] meets s[v] for v < w. */
+/* Gradient of st (added onto dst, or written with acc = 0): one item per (b, v, a) for
+ * both halves.  s[v] meets t[w] for w > v, t[w] meets s[v] for v < w. */
 __kernel void adj_dec_bwd_st(__global float *dst, uint dst_off, __global const float *st, uint st_off,
                              __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
                              uint mode, uint B, uint N, uint A, uint acc)

@@ -15,7 +15,9 @@ while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || { echo "usage: $0 [ROUNDS] [--threads T] [--stream S]" >&2; exit 2; }
     case $1 in
     --threads) threads=$2 ;;
-    --stream) stream=$2 ;;
+    --stream)
+        case $2 in '' | *[!0-9]* | 0*) echo "$0: --stream: '$2' (a positive count)" >&2; exit 2 ;; esac
+        stream=$2 ;;
     *) echo "usage: $0 [ROUNDS] [--threads T] [--stream S]" >&2; exit 2 ;;
     esac
     shift 2
@@ -36,7 +38,6 @@ bench_torch "$py" cpu || torch=0
 # each round times single synchronous calls (what a lone call costs, PoCL's wake-up
 # included) and calls in a stream of $stream queued back to back (as a training step's
 # queue runs them), each side the same way
-case $stream in '' | *[!0-9]* | 0) echo "$0: --stream: '$stream' (a positive count)" >&2; exit 2 ;; esac
 modes="1 $stream"
 [ "$stream" = 1 ] && modes=1
 r=1

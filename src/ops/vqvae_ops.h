@@ -69,6 +69,7 @@ archllm_status archllm_op_vq_ema(archllm_ctx_t *ctx, archllm_view cb, archllm_vi
 archllm_status archllm_op_op_ce(archllm_ctx_t *ctx, archllm_view loss, archllm_view correct, archllm_view dlogits,
                                 archllm_view logits, archllm_view target, archllm_view mask, float scale, size_t M,
                                 size_t F, int accumulate);
+/* the same over pairs v < w of unmasked nodes; accumulate 0 writes 0 at every other pair */
 archllm_status archllm_op_adj_bce(archllm_ctx_t *ctx, archllm_view loss, archllm_view correct,
                                   archllm_view dlogits, archllm_view logits, archllm_view adj, archllm_view mask,
                                   float scale, size_t B, size_t N, int accumulate);

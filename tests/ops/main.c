@@ -323,6 +323,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (stream && !perf) {
+        fprintf(stderr, "%s: --stream times --perf's calls; give --perf too\n", argv[0]);
+        return 2;
+    }
     if (grad) return run_grad(filter);
 
     archllm_ctx_t *ctx;
