@@ -4,6 +4,7 @@
  * disagree where they were not trained, a fit that repeats bit for bit from the same seed, and rows of codes that fit
  * and predict as the rows of features they stand for. */
 #include "model/ensemble.h"
+#include "ops/ops.h"
 #include "ref/ref.h"
 #include "testutil.h"
 
@@ -209,12 +210,28 @@ static void codes_check(archllm_ctx_t *ctx)
     archllm_ensemble_free(coded);
 }
 
+/* the code kernels read their scratch as float16 vectors: an offset off 16 floats is refused */
+static void scratch_offset_check(archllm_ctx_t *ctx)
+{
+    cl_mem b = NULL;
+    archllm_status s = archllm_buf_alloc(ctx, &b, 4096 * sizeof(float));
+    archllm_ensemble_layout at = {0, 64, 128, 192};
+    archllm_ensemble_rows rows = {.codes = {b, 0}, .tab = {b, 0}, .scratch = {b, 19}, .L = 2, .K = 2, .D = 2};
+    archllm_adamw_params hp = {.lr = 0.01f, .beta1 = 0.9f, .beta2 = 0.999f, .eps = 1e-8f};
+    archllm_view t = {b, 0}, bc = {b, 256};
+    if (!s) s = archllm_op_ensemble_fit(ctx, b, b, b, b, &at, &rows, t, bc, 1, 1, 16, 1, 1, &hp, 1);
+    CHECK(s == ARCHLLM_EINVAL && strstr(archllm_last_error(), "multiple of 16"),
+          "a scratch at float 19: EINVAL (%s)", archllm_last_error());
+    archllm_buf_free(&b);
+}
+
 int main(void)
 {
     archllm_ctx_t *ctx = test_open_ctx();
     gradient_check(ctx);
     fit_check(ctx);
     codes_check(ctx);
+    scratch_offset_check(ctx);
     archllm_ctx_free(ctx);
     return test_finish();
 }
