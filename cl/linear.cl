@@ -120,13 +120,17 @@ inline float lin_dot1(__global const float *x, uint xs, __global const float *w,
 }
 
 /* the epilogue of linear_nn for LIN_COLS columns from n0 of row m: act(alpha acc + bias +
- * pos + beta y) */
+ * pos + beta y), masked by mk */
 #define LIN_NN_STORE(acc, m, n0)                                                            \
     do {                                                                                    \
         __global float *p_ = y + y_off + (m) * ldy + (n0);                                  \
         floatC v_ = alpha * (acc) + (b_on ? vloadC(0, b + b_off + (n0)) : (floatC)(0.0f));  \
         if (npos) v_ += vloadC(0, pos + pos_off + ((m) % npos) * N + (n0));                 \
         if (beta != 0.0f) v_ += beta * vloadC(0, p_);                                       \
+        if (mk_on) {                                                                        \
+            floatC k_ = vloadC(0, mk + mk_off + (m) * ldy + (n0));                          \
+            v_ = select((floatC)(0.0f), v_, isgreater(k_, (floatC)(0.0f)));                 \
+        }                                                                                   \
         vstoreC(relu ? fmax(v_, 0.0f) : v_, 0, p_);                                         \
     } while (0);
 #define LIN_NN_ST(r, b)  LIN_NN_STORE(a##r##_##b, m0 + r, boff[b])
@@ -137,13 +141,15 @@ inline float lin_dot1(__global const float *x, uint xs, __global const float *w,
  * apart: one item per tile (LIN_TILE), then LIN_COLS blocks and single columns at the right
  * edge.  The forward of a layer (w = W^T, transposed by the launcher), dx = dy W, and the
  * NN and NT products of archllm_op_matmul all run here.  pos may be unused (npos = 0), b
- * too (b_on = 0); y is not read when beta is 0.  The items of a row block follow each
+ * too (b_on = 0); y is not read when beta is 0.  mk_on: then 0 wherever mk (laid out as
+ * y) is not above 0, a ReLU's gradient through its output folded into dx's epilogue (the
+ * mask on the last chunk only, as the other epilogue terms).  The items of a row block follow each
  * other (they share its rows of x), or with cmajor those of a column block (they share
  * its rows of w: the launcher's order for a chunk of a long K). */
 __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const float *x, uint x_off, uint ldx,
                         __global const float *w, uint w_off, uint ldw, __global const float *b, uint b_off, uint b_on,
                         __global const float *pos, uint pos_off, uint npos, uint M, uint K, uint N, uint relu,
-                        float alpha, float beta, uint cmajor)
+                        float alpha, float beta, uint cmajor, __global const float *mk, uint mk_off, uint mk_on)
 {
     uint i = get_global_id(0), nbk = (N + LIN_SPAN - 1) / LIN_SPAN, mbk = (M + LIN_ROWS - 1) / LIN_ROWS;
     GUARD(i, mbk * nbk);
@@ -169,6 +175,7 @@ __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const 
             if (b_on) v += b[b_off + c];
             __global float *p = y + y_off + m * ldy + c;
             if (beta != 0.0f) v += beta * *p;
+            if (mk_on && !(mk[mk_off + m * ldy + c] > 0.0f)) v = 0.0f;
             *p = relu ? fmax(v, 0.0f) : v;
         }
 }

@@ -151,7 +151,8 @@ static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[6], 0, LIN_N * LIN_K, 0.0f));
         ARCHLLM_TRY(archllm_buf_fill_f32(ctx, w->buf[7], 0, LIN_N, 0.0f));
         ARCHLLM_TRY(archllm_op_linear_fwd(ctx, V(4), V(0), V(1), V(2), V(2), 0, LIN_M, LIN_N, LIN_K, 1));
-        ARCHLLM_TRY(archllm_op_linear_bwd_dx(ctx, V(5), V(3), V(1), LIN_M, LIN_N, LIN_K, 0)); /* written, as the VQ-VAE's */
+        /* as the VQ-VAE's: written, and through a ReLU (x's signs standing in for its output) */
+        ARCHLLM_TRY(archllm_op_linear_bwd_dx(ctx, V(5), V(3), V(1), LIN_M, LIN_N, LIN_K, 0, V(0)));
         ARCHLLM_TRY(archllm_op_linear_bwd_dw(ctx, V(6), V(7), V(3), V(0), LIN_M, LIN_N, LIN_K));
     } else if (t == ARCHLLM_TUNE_MATMUL_MAX) {
         for (int i = 0; i < MM_SHAPES; i++) {

@@ -29,16 +29,19 @@ static archllm_status launch(archllm_ctx_t *ctx, cl_kernel k, size_t items)
  * t5-small's output-head dx, K = 32128, 65 -> 263). */
 #define LIN_KC 256
 
-/* y(M, N) = act(alpha x(M, K) w(K, N) + pos + b + beta y), rows ldy, ldx, ldw apart; b.buf NULL: no bias */
+/* y(M, N) = act(alpha x(M, K) w(K, N) + pos + b + beta y), rows ldy, ldx, ldw apart; b.buf NULL: no bias;
+ * mk.buf set: then 0 wherever mk (rows ldy apart, as y) is not above 0 */
 static archllm_status nn(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm_view x, size_t ldx, archllm_view w,
                          size_t ldw, archllm_view b, archllm_view pos, size_t npos, size_t M, size_t K, size_t N,
-                         int relu, float alpha, float beta)
+                         int relu, float alpha, float beta, archllm_view mk)
 {
     OPS_CHECK_SIZE("linear_nn", y.off + (M - 1) * ldy + N);
     OPS_CHECK_SIZE("linear_nn", x.off + (M - 1) * ldx + K);
     OPS_CHECK_SIZE("linear_nn", w.off + (K - 1) * ldw + N);
+    if (mk.buf) OPS_CHECK_SIZE("linear_nn", mk.off + (M - 1) * ldy + N);
     cl_kernel k;
-    cl_mem bb = b.buf ? b.buf : y.buf, pb = npos ? pos.buf : bb; /* any valid buffer when unused */
+    /* any valid buffer when unused */
+    cl_mem bb = b.buf ? b.buf : y.buf, pb = npos ? pos.buf : bb, mb = mk.buf ? mk.buf : bb;
     cl_uint yo = U(y.off), bo = U(b.buf ? b.off : 0), po = U(npos ? pos.off : 0), mm = U(M), nn_ = U(N),
             ly = U(ldy), lx = U(ldx), lw = U(ldw);
     /* one row block reuses nothing across row blocks: one launch (decoding's few rows) */
@@ -48,13 +51,13 @@ static archllm_status nn(archllm_ctx_t *ctx, archllm_view y, size_t ldy, archllm
     for (size_t k0 = 0; k0 == 0 || k0 < K; k0 += kc) { /* (once when K is 0) */
         int last = k0 + kc >= K; /* the epilogue (bias, pos, ReLU) on the last chunk only */
         cl_uint xo = U(x.off + k0), wo = U(w.off + k0 * ldw), kk = U(last ? K - k0 : kc), bon = U(last && b.buf),
-                np = U(last ? npos : 0), re = U(last && relu);
+                np = U(last ? npos : 0), re = U(last && relu), mo = U(mk.buf ? mk.off : 0), mon = U(last && mk.buf);
         float bk = k0 ? 1.0f : beta;
         ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(y.buf), ARG_UINT(yo), ARG_UINT(ly), ARG_MEM(x.buf), ARG_UINT(xo),
                                         ARG_UINT(lx), ARG_MEM(w.buf), ARG_UINT(wo), ARG_UINT(lw), ARG_MEM(bb),
                                         ARG_UINT(bo), ARG_UINT(bon), ARG_MEM(pb), ARG_UINT(po), ARG_UINT(np),
                                         ARG_UINT(mm), ARG_UINT(kk), ARG_UINT(nn_), ARG_UINT(re), ARG_F32(alpha),
-                                        ARG_F32(bk), ARG_UINT(cm), ARG_END));
+                                        ARG_F32(bk), ARG_UINT(cm), ARG_MEM(mb), ARG_UINT(mo), ARG_UINT(mon), ARG_END));
         ARCHLLM_TRY(launch(ctx, k, tiles(ctx, M, N)));
     }
     return ARCHLLM_OK;
@@ -94,14 +97,15 @@ archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y, archllm
 {
     archllm_view wt;
     ARCHLLM_TRY(scratch_t(ctx, w, K, N, K, &wt));
-    return nn(ctx, y, N, x, K, wt, N, b, pos, npos, M, K, N, relu, 1.0f, 0.0f);
+    archllm_view none = {NULL, 0};
+    return nn(ctx, y, N, x, K, wt, N, b, pos, npos, M, K, N, relu, 1.0f, 0.0f, none);
 }
 
 archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx, archllm_view dy, archllm_view w,
-                                        size_t M, size_t O, size_t I, int accumulate)
+                                        size_t M, size_t O, size_t I, int accumulate, archllm_view relu_y)
 {
     archllm_view none = {NULL, 0};
-    return nn(ctx, dx, I, dy, O, w, I, none, none, 0, M, O, I, 0, 1.0f, accumulate ? 1.0f : 0.0f);
+    return nn(ctx, dx, I, dy, O, w, I, none, none, 0, M, O, I, 0, 1.0f, accumulate ? 1.0f : 0.0f, relu_y);
 }
 
 /* dw = alpha dy^T x + beta dw (db += alpha colsum(dy) unless db.buf is NULL), rows lddw, lddy,
@@ -116,7 +120,7 @@ static archllm_status dw_path(archllm_ctx_t *ctx, archllm_view dw, size_t lddw, 
     if (!ctx->tuning.linear_dw || !M) return bwd_dw(ctx, dw, lddw, db, dy, lddy, x, ldx, M, O, I, alpha, beta);
     archllm_view dyt, none = {NULL, 0};
     ARCHLLM_TRY(scratch_t(ctx, dy, lddy, M, O, &dyt)); /* (O, M) */
-    ARCHLLM_TRY(nn(ctx, dw, lddw, dyt, M, x, ldx, none, none, 0, O, M, I, 0, alpha, beta));
+    ARCHLLM_TRY(nn(ctx, dw, lddw, dyt, M, x, ldx, none, none, 0, O, M, I, 0, alpha, beta, none));
     return db.buf ? bwd_dw(ctx, dw, lddw, db, dy, lddy, x, ldx, M, O, 0, alpha, 1.0f) : ARCHLLM_OK;
 }
 
@@ -165,9 +169,9 @@ archllm_status archllm_op_matmul_own(archllm_ctx_t *ctx, int ta, int tb, size_t 
     archllm_view none = {NULL, 0}, bt;
     if (!ta && tb) { /* A B^T as A (B^T): B (n, k) transposed, then the NN kernel */
         ARCHLLM_TRY(scratch_t(ctx, b, ldb, n, k, &bt));
-        return nn(ctx, c, ldc, a, lda, bt, n, none, none, 0, m, k, n, 0, alpha, beta);
+        return nn(ctx, c, ldc, a, lda, bt, n, none, none, 0, m, k, n, 0, alpha, beta, none);
     }
-    if (!ta && !tb) return nn(ctx, c, ldc, a, lda, b, ldb, none, none, 0, m, k, n, 0, alpha, beta);
+    if (!ta && !tb) return nn(ctx, c, ldc, a, lda, b, ldb, none, none, 0, m, k, n, 0, alpha, beta, none);
     if (ta && !tb) return dw_path(ctx, c, ldc, none, a, lda, b, ldb, k, m, n, alpha, beta);
     return archllm_fail(ARCHLLM_EINVAL, "matmul: A^T B^T has no cl/linear.cl kernel");
 }

@@ -34,9 +34,11 @@ archllm_status archllm_op_relu_mask_bwd(archllm_ctx_t *ctx, archllm_view dy /* (
 archllm_status archllm_op_linear_fwd(archllm_ctx_t *ctx, archllm_view y /* (M,N) */, archllm_view x /* (M,K) */,
                                      archllm_view w /* (N,K) */, archllm_view b /* (N) */, archllm_view pos,
                                      size_t npos, size_t M, size_t N, size_t K, int relu);
+/* dx = dy w (+ dx when accumulate), then 0 wherever relu_y (M,I) is not above 0 unless
+ * relu_y.buf is NULL: the gradient through the ReLU whose output relu_y is, in the same pass */
 archllm_status archllm_op_linear_bwd_dx(archllm_ctx_t *ctx, archllm_view dx /* (M,I) += or = */,
                                         archllm_view dy /* (M,O) */, archllm_view w /* (O,I) */, size_t M,
-                                        size_t O, size_t I, int accumulate);
+                                        size_t O, size_t I, int accumulate, archllm_view relu_y);
 /* dw += dy^T x; db += colsum(dy) unless db.buf is NULL */
 archllm_status archllm_op_linear_bwd_dw(archllm_ctx_t *ctx, archllm_view dw /* (O,I) += */,
                                         archllm_view db /* (O) += */, archllm_view dy /* (M,O) */,

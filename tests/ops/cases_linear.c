@@ -31,26 +31,36 @@ static void mk_lf(op_case *c, size_t M, size_t N, size_t K, size_t npos, int rel
     /* K float products vs a double sum */
     c->atol = 2e-6 * sqrt((double)K), c->rtol = 1e-5, c->nerr = 1e-6;
 }
-/* dx: in = {dy, w}, out = {dx}; s = {M, O, I, accumulate}.  dx starts random either way,
- * so a write that adds (or an add that writes) fails */
+/* dx: in = {dy, w, relu_y}, out = {dx}; s = {M, O, I, accumulate, relu}.  dx starts random
+ * either way, so a write that adds (or an add that writes) fails; relu_y has exact zeros */
+static void init_ldx(const op_case *c, float **in, float **out)
+{
+    (void)out;
+    for (size_t i = 0; i < c->in_n[2]; i += 7) in[2][i] = 0.0f;
+}
 static void ref_ldx(const op_case *c, float **in, float **out)
 {
     if (!c->s[3]) memset(out[0], 0, c->out_n[0] * sizeof(float));
     ref_linear_bwd_dx(out[0], in[0], in[1], c->s[0], c->s[1], c->s[2]);
+    if (c->s[4]) ref_relu_mask_bwd(out[0], in[2], c->out_n[0]);
 }
 static archllm_status dev_ldx(archllm_ctx_t *x, const op_case *c, const archllm_view *in, const archllm_view *out)
 {
-    return archllm_op_linear_bwd_dx(x, out[0], in[0], in[1], c->s[0], c->s[1], c->s[2], (int)c->s[3]);
+    archllm_view none = {NULL, 0};
+    return archllm_op_linear_bwd_dx(x, out[0], in[0], in[1], c->s[0], c->s[1], c->s[2], (int)c->s[3],
+                                    c->s[4] ? in[2] : none);
 }
-static void mk_ldx(op_case *c, size_t M, size_t O, size_t I, int acc)
+static void mk_ldx(op_case *c, size_t M, size_t O, size_t I, int acc, int relu)
 {
-    harness_case(c, "", 2, 1);
-    snprintf(c->name, sizeof c->name, "linear_bwd_dx M=%zu O=%zu I=%zu%s", M, O, I, acc ? " +=" : "");
-    c->s[0] = M, c->s[1] = O, c->s[2] = I, c->s[3] = (size_t)acc;
-    c->in_n[0] = M * O, c->in_n[1] = O * I, c->out_n[0] = M * I;
+    harness_case(c, "", 3, 1);
+    snprintf(c->name, sizeof c->name, "linear_bwd_dx M=%zu O=%zu I=%zu%s%s", M, O, I, acc ? " +=" : "",
+             relu ? " relu" : "");
+    c->s[0] = M, c->s[1] = O, c->s[2] = I, c->s[3] = (size_t)acc, c->s[4] = (size_t)relu;
+    c->in_n[0] = M * O, c->in_n[1] = O * I, c->in_n[2] = M * I, c->out_n[0] = M * I;
+    c->init = init_ldx;
     c->out_init = 1;
     c->ref = ref_ldx, c->dev = dev_ldx;
-    c->flops = 2.0 * M * O * I, c->bytes = 4.0 * (M * O + O * I + (acc ? 2 : 1) * M * I);
+    c->flops = 2.0 * M * O * I, c->bytes = 4.0 * (M * O + O * I + (size_t)((acc ? 2 : 1) + relu) * M * I);
     c->atol = 2e-6 * sqrt((double)O), c->rtol = 1e-5, c->nerr = 1e-6;
 }
 /* dw: in = {dy, x}, out = {dw, db}; s = {M, O, I} */
@@ -129,19 +139,19 @@ int cases_linear(op_case *cases, int cap, int perf)
     int n = 0;
     if (perf) {
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 128, 0, 1));
-        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 128, 128, 0)); /* as the VQ-VAE and PyTorch's dy @ W: written */
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 128, 128, 0, 0)); /* as the VQ-VAE and PyTorch's dy @ W: written */
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 128));
         /* the VQ-VAE's narrow layers: the latent projection (out 16) and the decoder's first (in 16) */
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 16, 128, 0, 0));
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 1792, 128, 16, 7, 1));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 16, 128));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1792, 128, 16));
-        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 16, 128, 0));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1792, 16, 128, 0, 0));
         /* the T5 shapes of the sgemm perf cases (cases_basic.c) */
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 192, 64, 0, 0));
         HARNESS_ADD(n, cap, mk_lf(&cases[n], 640, 64, 128, 0, 0));
         HARNESS_ADD(n, cap, mk_ldw(&cases[n], 640, 192, 64));
-        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 640, 192, 64, 0));
+        HARNESS_ADD(n, cap, mk_ldx(&cases[n], 640, 192, 64, 0, 0));
         /* one decoding step at the pipeline's batch: q|k|v and the gated GELU */
         HARNESS_ADD(n, cap, mk_lrms(&cases[n], 500, 64, 192, 0, 0.0f, 0));
         HARNESS_ADD(n, cap, mk_lrms(&cases[n], 500, 64, 128, 2, 0.0f, 0));
@@ -169,15 +179,20 @@ int cases_linear(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 40, 300, 5, 1)); /* K in two chunks: the epilogue once, at the end */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 70, 40, 5, 1));  /* full 64-column tiles with the epilogue */
     HARNESS_ADD(n, cap, mk_lf(&cases[n], 13, 70, 300, 5, 1)); /* the same, K in two chunks */
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1, 1));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12, 1));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48, 1));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133, 1));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24, 1)); /* K = O in three chunks, adding to dx */
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1, 0));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48, 0));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133, 0));
-    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24, 0)); /* the first chunk writes, the others add */
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1, 1, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12, 1, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48, 1, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133, 1, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24, 1, 0)); /* K = O in three chunks, adding to dx */
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 1, 1, 1, 0, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48, 0, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133, 0, 0));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24, 0, 0)); /* the first chunk writes, the others add */
+    /* through a ReLU: an add then the mask, tile edges and single columns, the last chunk only */
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 37, 13, 12, 1, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 38, 64, 48, 0, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 35, 5, 133, 0, 1));
+    HARNESS_ADD(n, cap, mk_ldx(&cases[n], 13, 520, 24, 0, 1));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 1, 1, 1));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 37, 13, 12));
     HARNESS_ADD(n, cap, mk_ldw(&cases[n], 301, 64, 48));
