@@ -161,48 +161,60 @@ inline void ens_adamw16(__global float *p, __global const float *g, __global flo
  * take them from the store buffer (vstore16's four pieces could not).
  * Q and dw1 run 4 sums side by side (4 codes, 4 features), each in its own order: one
  * dependent FMA chain at a time had left the fit waiting on FMA latency. */
-#define ENS_Q(HV, Q, tab, w1, L, K, D, MH)                                                     \
-    for (uint l = 0; l < L; l++)                                                               \
-        for (uint k0 = 0; k0 < K; k0 += 4) {                                                   \
-            uint    k1 = min(k0 + 1, K - 1), k2 = min(k0 + 2, K - 1), k3 = min(k0 + 3, K - 1); \
-            float16 q[4][HV];                                                                  \
-            ENS_EACH_J(HV) q[0][j] = q[1][j] = q[2][j] = q[3][j] = (float16)(0.0f);            \
-            for (uint e = 0; e < D; e++) {                                                     \
-                float16 t0 = (float16)(tab[k0 * D + e]), t1 = (float16)(tab[k1 * D + e]);      \
-                float16 t2 = (float16)(tab[k2 * D + e]), t3 = (float16)(tab[k3 * D + e]);      \
-                ENS_EACH_J(HV) {                                                               \
-                    float16 w = vload16(j, w1 + (l * D + e) * MH);                             \
-                    q[0][j] = fma(t0, w, q[0][j]);                                             \
-                    q[1][j] = fma(t1, w, q[1][j]);                                             \
-                    q[2][j] = fma(t2, w, q[2][j]);                                             \
-                    q[3][j] = fma(t3, w, q[3][j]);                                             \
-                }                                                                              \
-            }                                                                                  \
-            _Pragma("unroll") for (uint i = 0; i < 4; i++) if (k0 + i < K)                     \
-                ENS_EACH_J(HV) Q[(l * K + k0 + i) * HV + j] = q[i][j];                         \
-        }
+
+/* s[i][] = sum over u < n of TAB(i, u) VEC(u, j), four sums (i = 0..3) side by side, each
+ * in u's order */
+#define ENS_SUM4(HV, s, n, TAB, VEC)                                        \
+    float16 s[4][HV];                                                       \
+    ENS_EACH_J(HV) s[0][j] = s[1][j] = s[2][j] = s[3][j] = (float16)(0.0f); \
+    for (uint u_ = 0; u_ < (n); u_++) {                                     \
+        float16 t0_ = (float16)(TAB(0, u_)), t1_ = (float16)(TAB(1, u_));   \
+        float16 t2_ = (float16)(TAB(2, u_)), t3_ = (float16)(TAB(3, u_));   \
+        ENS_EACH_J(HV) {                                                    \
+            float16 v_ = VEC(u_, j);                                        \
+            s[0][j] = fma(t0_, v_, s[0][j]);                                \
+            s[1][j] = fma(t1_, v_, s[1][j]);                                \
+            s[2][j] = fma(t2_, v_, s[2][j]);                                \
+            s[3][j] = fma(t3_, v_, s[3][j]);                                \
+        }                                                                   \
+    }
+
+/* Q[l][k] = sum_e tab[k][e] w1[l*D + e], 4 codes at a time (the last ones repeated past K,
+ * their sums unstored) */
+#define ENS_Q_TAB(i, e) tq_[kq_[i] * Dq_ + (e)]
+#define ENS_Q_VEC(e, j) vload16(j, wq_ + (e) * MHq_)
+#define ENS_Q(HV, Q, tab, w1, L, K, D, MH)                                                            \
+    do {                                                                                              \
+        __global const float *tq_ = (tab);                                                            \
+        const uint Dq_ = (D), Kq_ = (K), MHq_ = (MH);                                                 \
+        for (uint l = 0; l < (L); l++) {                                                              \
+            __global const float *wq_ = (w1) + l * Dq_ * MHq_;                                        \
+            for (uint k0 = 0; k0 < Kq_; k0 += 4) {                                                    \
+                uint kq_[4] = {k0, min(k0 + 1, Kq_ - 1), min(k0 + 2, Kq_ - 1), min(k0 + 3, Kq_ - 1)}; \
+                ENS_SUM4(HV, q, Dq_, ENS_Q_TAB, ENS_Q_VEC)                                            \
+                _Pragma("unroll") for (uint i = 0; i < 4; i++) if (k0 + i < Kq_)                      \
+                    ENS_EACH_J(HV) (Q)[(l * Kq_ + k0 + i) * HV + j] = q[i][j];                        \
+            }                                                                                         \
+        }                                                                                             \
+    } while (0)
 
 /* dw1[l*D + e] = sum_k tab[k][e] dQ[l][k], 4 features at a time */
-#define ENS_DW1(HV, gw1, tab, dQ, L, K, D, MH)                                                 \
-    for (uint l = 0; l < L; l++)                                                               \
-        for (uint e0 = 0; e0 < D; e0 += 4) {                                                   \
-            uint    e1 = min(e0 + 1, D - 1), e2 = min(e0 + 2, D - 1), e3 = min(e0 + 3, D - 1); \
-            float16 g[4][HV];                                                                  \
-            ENS_EACH_J(HV) g[0][j] = g[1][j] = g[2][j] = g[3][j] = (float16)(0.0f);            \
-            for (uint k = 0; k < K; k++) {                                                     \
-                float16 t0 = (float16)(tab[k * D + e0]), t1 = (float16)(tab[k * D + e1]);      \
-                float16 t2 = (float16)(tab[k * D + e2]), t3 = (float16)(tab[k * D + e3]);      \
-                ENS_EACH_J(HV) {                                                               \
-                    float16 d = dQ[(l * K + k) * HV + j];                                      \
-                    g[0][j] = fma(t0, d, g[0][j]);                                             \
-                    g[1][j] = fma(t1, d, g[1][j]);                                             \
-                    g[2][j] = fma(t2, d, g[2][j]);                                             \
-                    g[3][j] = fma(t3, d, g[3][j]);                                             \
-                }                                                                              \
-            }                                                                                  \
-            _Pragma("unroll") for (uint i = 0; i < 4; i++) if (e0 + i < D)                     \
-                ENS_EACH_J(HV) vstore16(g[i][j], j, gw1 + (l * D + e0 + i) * MH);              \
-        }
+#define ENS_DW1_TAB(i, k) td_[(k) * Dd_ + ed_[i]]
+#define ENS_DW1_VEC(k, j) dd_[(k) * HVd_ + j]
+#define ENS_DW1(HV, gw1, tab, dQ, L, K, D, MH)                                                        \
+    do {                                                                                              \
+        __global const float *td_ = (tab);                                                            \
+        const uint Dd_ = (D), Kd_ = (K), HVd_ = (HV);                                                 \
+        for (uint l = 0; l < (L); l++) {                                                              \
+            __global const float16 *dd_ = (dQ) + l * Kd_ * HVd_;                                      \
+            for (uint e0 = 0; e0 < Dd_; e0 += 4) {                                                    \
+                uint ed_[4] = {e0, min(e0 + 1, Dd_ - 1), min(e0 + 2, Dd_ - 1), min(e0 + 3, Dd_ - 1)}; \
+                ENS_SUM4(HV, g, Kd_, ENS_DW1_TAB, ENS_DW1_VEC)                                        \
+                _Pragma("unroll") for (uint i = 0; i < 4; i++) if (e0 + i < Dd_)                      \
+                    ENS_EACH_J(HV) vstore16(g[i][j], j, (gw1) + (l * Dd_ + e0 + i) * (MH));           \
+            }                                                                                         \
+        }                                                                                             \
+    } while (0)
 
 /* a[] = b1 + the row's L entries of Q */
 #define ENS_CODES_LAYER1(HV, a, Q, row, L, K) \

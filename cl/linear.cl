@@ -143,9 +143,9 @@ inline float lin_dot1(__global const float *x, uint xs, __global const float *w,
  * NN and NT products of archllm_op_matmul all run here.  pos may be unused (npos = 0), b
  * too (b_on = 0); y is not read when beta is 0.  mk_on: then 0 wherever mk (laid out as
  * y) is not above 0, a ReLU's gradient through its output folded into dx's epilogue (the
- * mask on the last chunk only, as the other epilogue terms).  The items of a row block follow each
- * other (they share its rows of x), or with cmajor those of a column block (they share
- * its rows of w: the launcher's order for a chunk of a long K). */
+ * mask on the last chunk only, as the other epilogue terms).  The items of a row block
+ * follow each other (they share its rows of x), or with cmajor those of a column block
+ * (they share its rows of w: the launcher's order for a chunk of a long K). */
 __kernel void linear_nn(__global float *y, uint y_off, uint ldy, __global const float *x, uint x_off, uint ldx,
                         __global const float *w, uint w_off, uint ldw, __global const float *b, uint b_off, uint b_on,
                         __global const float *pos, uint pos_off, uint npos, uint M, uint K, uint N, uint relu,

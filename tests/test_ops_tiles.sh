@@ -2,8 +2,8 @@
 # Every tile cl/linear.cl compiles (LIN_ROWS 1, 2, 4, 6, 8 by LIN_BLOCKS 2, 4: the CPU and
 # GPU candidates of backend/tuning.c among them), each column width at the default tile and
 # the transposed weight-gradient path, through the harness's linear, decoding-product and
-# GEMM cases: a tile this device
-# would never time must still be right on the device where it is a candidate.  On
+# GEMM cases: a tile this device would never time must still be right on the device where
+# it is a candidate.  On
 # work-groups of one item (linear_wg=1): each work-group size is another PoCL compile of
 # every kernel, 5x this script's time, and the items do not share anything.
 set -u

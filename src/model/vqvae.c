@@ -404,20 +404,19 @@ archllm_status archllm_vqvae_forward(archllm_vqvae *m, int grad, archllm_vqvae_s
 
 /* ---- backward ------------------------------------------------------------------------------- */
 
-/* Gradients of y = act(x W^T + b) given dy (already through the activation):
- * dW += dy^T x and db += colsum(dy) in one kernel, dx = dy W, or dx += dy W when acc (skipped
- * when dx is (size_t)-1); relu: x is a ReLU's output and dx goes on through it, in the same
- * pass (dx's last writer only). */
-static archllm_status linear_bwd(archllm_vqvae *m, size_t dx, size_t x, size_t dy, int wi, int bi, size_t M,
-                                 size_t in, size_t out, int acc, int relu)
+/* Gradients of y = act(x W^T + b) given dy (already through the activation), x and its
+ * gradient dx at the same offset of act and dact: dW += dy^T x and db += colsum(dy) in one
+ * kernel, dx = dy W, or dx += dy W when acc; relu: x is a ReLU's output and dx goes on
+ * through it, in the same pass (dx's last writer only). */
+static archllm_status linear_bwd(archllm_vqvae *m, size_t x, size_t dy, int wi, int bi, size_t M, size_t in,
+                                 size_t out, int acc, int relu)
 {
     archllm_view none = {NULL, 0};
     archllm_ctx_t *ctx = m->ctx;
     PROF(ctx, "linear_dw", archllm_op_linear_bwd_dw(ctx, archllm_params_gradient(&m->params, wi),
                                                     archllm_params_gradient(&m->params, bi), V(m->dact, dy),
                                                     V(m->act, x), M, out, in));
-    if (dx == (size_t)-1) return ARCHLLM_OK;
-    PROF(ctx, "linear_dx", archllm_op_linear_bwd_dx(ctx, V(m->dact, dx), V(m->dact, dy),
+    PROF(ctx, "linear_dx", archllm_op_linear_bwd_dx(ctx, V(m->dact, x), V(m->dact, dy),
                                                     archllm_params_value(&m->params, wi), M, out, in, acc,
                                                     relu ? V(m->act, x) : none));
     return ARCHLLM_OK;
@@ -439,12 +438,12 @@ archllm_status archllm_vqvae_backward(archllm_vqvae *m)
                                        V(m->act, m->o_st), archllm_params_value(p, m->p_adj_par),
                                        V(m->dact, m->o_adjl), hp->adj_mode, B, N, A, 0));
     /* both heads read g2: the second adds its gradient */
-    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_g2, m->o_st, m->p_adj_w, m->p_adj_b, M, H, 2 * A, 0, 0));
-    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_g2, m->o_op, m->p_op_w, m->p_op_b, M, H, F, 1, 1));
-    ARCHLLM_TRY(linear_bwd(m, m->o_g1, m->o_g1, m->o_g2, m->p_d2_w, m->p_d2_b, M, H, H, 0, 1));
+    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_st, m->p_adj_w, m->p_adj_b, M, H, 2 * A, 0, 0));
+    ARCHLLM_TRY(linear_bwd(m, m->o_g2, m->o_op, m->p_op_w, m->p_op_b, M, H, F, 1, 1));
+    ARCHLLM_TRY(linear_bwd(m, m->o_g1, m->o_g2, m->p_d2_w, m->p_d2_b, M, H, H, 0, 1));
     PROF(ctx, "pos_add_bwd", archllm_op_pos_add_bwd(ctx, archllm_params_gradient(p, m->p_pos), V(m->dact, m->o_g1),
                                                     B, N, H));
-    ARCHLLM_TRY(linear_bwd(m, m->o_zq, m->o_zq, m->o_g1, m->p_d1_w, m->p_d1_b, M, CD, H, 0, 0));
+    ARCHLLM_TRY(linear_bwd(m, m->o_zq, m->o_g1, m->p_d1_w, m->p_d1_b, M, CD, H, 0, 0));
 
     /* quantizer: straight-through plus commitment into dz_e; codebook loss into dcb */
     archllm_view cb = archllm_params_value(p, m->p_cb);
@@ -456,13 +455,13 @@ archllm_status archllm_vqvae_backward(archllm_vqvae *m)
 
     /* encoder, last layer first */
     int L = hp->layers;
-    ARCHLLM_TRY(linear_bwd(m, m->o_h[L - 1], m->o_h[L - 1], m->o_ze, m->p_proj_w, m->p_proj_b, M, H, CD, 0, 0));
+    ARCHLLM_TRY(linear_bwd(m, m->o_h[L - 1], m->o_ze, m->p_proj_w, m->p_proj_b, M, H, CD, 0, 0));
     for (int l = L - 1; l >= 0; l--) {
         size_t in = (size_t)m->in_dim[l];
         size_t h_in = l == 0 ? m->o_x0 : m->o_h[l - 1];
         if (l < L - 1) ARCHLLM_TRY(archllm_op_relu_mask_bwd(ctx, V(m->dact, m->o_h[l]), V(m->act, m->o_h[l]), M * H));
-        ARCHLLM_TRY(linear_bwd(m, m->o_u[l], m->o_u[l], m->o_h[l], m->p_w2[l], m->p_b2[l], M, H, H, 0, 1));
-        ARCHLLM_TRY(linear_bwd(m, m->o_a[l], m->o_a[l], m->o_u[l], m->p_w1[l], m->p_b1[l], M, in, H, 0, 0));
+        ARCHLLM_TRY(linear_bwd(m, m->o_u[l], m->o_h[l], m->p_w2[l], m->p_b2[l], M, H, H, 0, 1));
+        ARCHLLM_TRY(linear_bwd(m, m->o_a[l], m->o_u[l], m->p_w1[l], m->p_b1[l], M, in, H, 0, 0));
         /* the input's gradient is not needed below layer 0, but the kernel also gives deps */
         PROF(ctx, "gin_agg_bwd", archllm_op_gin_agg_bwd(ctx, V(m->dact, h_in), archllm_params_gradient(p, m->p_eps[l]),
                                            V(m->act, h_in), V(m->act, m->o_adj), archllm_params_value(p, m->p_eps[l]),

@@ -6,13 +6,13 @@
 
 #include <stdint.h>
 
-/* Kernels index with 32-bit uints: offsets plus sizes must stay below 2^32 elements. */
 /* a size or offset as a kernel's uint argument (checked with OPS_CHECK_SIZE) */
 #define U(x) ((cl_uint)(x))
 
 /* elements per work-item of the GELU kernels: cl/common.cl's GELU_VEC */
 #define OPS_GELU_VEC 16
 
+/* Kernels index with 32-bit uints: offsets plus sizes must stay below 2^32 elements. */
 #define OPS_CHECK_SIZE(what, end)                                                          \
     do {                                                                                  \
         if ((uint64_t)(end) > UINT32_MAX)                                                 \

@@ -6,7 +6,6 @@
 #include "ops/ops.h"
 #include "ops/vqvae_ops.h"
 
-
 /* items of a tile grid: rows / LIN_ROWS by cols / (LIN_BLOCKS LIN_COLS), each rounded up */
 static size_t tiles(const archllm_ctx_t *ctx, size_t rows, size_t cols)
 {
