@@ -151,6 +151,7 @@ int cases_graph(op_case *cases, int cap, int perf)
             HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, FWD));
             HARNESS_ADD(n, cap, mk_adj(&cases[n], 256, 7, 64, mode, BWD_SET));
         }
+        HARNESS_ADD(n, cap, mk_pos(&cases[n], 256, 7, 128));
         return n;
     }
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 1, 2, 1, FWD));
@@ -162,11 +163,16 @@ int cases_graph(op_case *cases, int cap, int perf)
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 48, BWD_ADD));
     HARNESS_ADD(n, cap, mk_gin(&cases[n], 5, 7, 48, BWD_SET));
     HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 13));
+    HARNESS_ADD(n, cap, mk_pos(&cases[n], 5, 7, 48)); /* C % 16 == 0: float16 */
     for (int mode = 0; mode < 2; mode++) {
         HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, FWD));
         HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, BWD_ADD));
         HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 9, mode, BWD_SET));
         HARNESS_ADD(n, cap, mk_adj(&cases[n], 3, 8, 33, mode, BWD_ADD));
+        /* A % 16 == 0: the float16 kernels */
+        HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 16, mode, BWD_ADD));
+        HARNESS_ADD(n, cap, mk_adj(&cases[n], 4, 7, 16, mode, BWD_SET));
+        HARNESS_ADD(n, cap, mk_adj(&cases[n], 3, 8, 48, mode, BWD_SET));
     }
     HARNESS_ADD(n, cap, mk_rm(&cases[n], 1001));
     return n;
