@@ -94,28 +94,28 @@ __kernel void gin_eps_bwd(__global float *deps, uint deps_off, __global const fl
     if (lid == 0) deps[deps_off] += acc[0];
 }
 
-/* dpos[v,c] += sum_b dout[b,v,c] */
-__kernel void pos_add_bwd(__global float *dpos, uint dpos_off, __global const float *dout, uint dout_off,
-                          uint B, uint N, uint C)
-{
-    uint i = get_global_id(0);
-    GUARD(i, N * C);
-    float s = 0.0f;
-    for (uint b = 0; b < B; b++) s += dout[dout_off + b * N * C + i];
-    dpos[dpos_off + i] += s;
-}
+/* Loads and stores of W floats (1, or 16 as a float16) for the kernels below that are
+ * written once for both widths: the vector one where the width is a multiple of 16, each
+ * lane the scalar one's sum in its order. */
+#define GR_LD1(p)     (*(p))
+#define GR_LD16(p)    vload16(0, (p))
+#define GR_ST1(v, p)  (*(p) = (v))
+#define GR_ST16(v, p) vstore16((v), 0, (p))
 
-/* The same, 16 channels an item as float16 (C a multiple of 16): 8x fewer items, each
- * lane the same chain over b (0.48 ms a VQ-VAE step as one float an item) */
-__kernel void pos_add_bwd16(__global float *dpos, uint dpos_off, __global const float *dout, uint dout_off,
-                            uint B, uint N, uint C)
-{
-    uint i = get_global_id(0) * 16;
-    GUARD(i, N * C);
-    float16 s = 0.0f;
-    for (uint b = 0; b < B; b++) s += vload16(0, dout + dout_off + b * N * C + i);
-    vstore16(vload16(0, dpos + dpos_off + i) + s, 0, dpos + dpos_off + i);
-}
+/* dpos[v,c] += sum_b dout[b,v,c], W channels an item (one float an item had been 0.48 ms
+ * of a VQ-VAE step) */
+#define POS_ADD_BWD(name, T, W)                                                                      \
+    __kernel void name(__global float *dpos, uint dpos_off, __global const float *dout, uint dout_off, \
+                       uint B, uint N, uint C)                                                       \
+    {                                                                                                \
+        uint i = get_global_id(0) * W;                                                               \
+        GUARD(i, N * C);                                                                             \
+        T s = 0.0f;                                                                                  \
+        for (uint b = 0; b < B; b++) s += GR_LD##W(dout + dout_off + b * N * C + i);                 \
+        GR_ST##W(GR_LD##W(dpos + dpos_off + i) + s, dpos + dpos_off + i);                            \
+    }
+POS_ADD_BWD(pos_add_bwd, float, 1)
+POS_ADD_BWD(pos_add_bwd16, float16, 16)
 
 /* Adjacency decoder: one item per (b, v, w); st rows are [s (A) | t (A)],
  * par = [b1 (A) | w2 (A) | b0].  mode 0 inner product, 1 pair MLP. */
@@ -141,128 +141,78 @@ __kernel void adj_dec_fwd(__global float *logits, uint lg_off, __global const fl
     logits[lg_off + i] = acc + par[par_off + 2 * A];
 }
 
-/* Gradient of st (added onto dst, or written with acc = 0): one item per (b, v, a) for
- * both halves.  s[v] meets t[w] for w > v, t[w] meets s[v] for v < w. */
-__kernel void adj_dec_bwd_st(__global float *dst, uint dst_off, __global const float *st, uint st_off,
-                             __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
-                             uint mode, uint B, uint N, uint A, uint acc)
-{
-    uint i = get_global_id(0);
-    GUARD(i, B * N * A);
-    uint a = i % A, bv = i / A, v = bv % N, b = bv / N;
-    __global const float *stb = st + st_off + b * N * 2 * A;
-    __global const float *dl = dlogits + dl_off + b * N * N;
-    float b1 = par[par_off + a], w2 = par[par_off + A + a];
-    float sv = stb[v * 2 * A + a], tv = stb[v * 2 * A + A + a];
-    float ds = 0.0f, dt = 0.0f;
-    for (uint w = v + 1; w < N; w++) { /* v as the source */
-        float tw = stb[w * 2 * A + A + a], g = dl[v * N + w];
-        if (mode == 0) ds += g * tw;
-        else if (sv + tw + b1 > 0.0f) ds += g * w2;
+/* Gradient of st (added onto dst, or written with acc = 0): one item per (b, v, W columns
+ * of a) for both halves.  s[v] meets t[w] for w > v, t[w] meets s[v] for v < w.  The pair
+ * MLP's ReLU adds a zero where it is off, which leaves a sum as it was. */
+#define ADJ_DEC_BWD_ST(name, T, W)                                                                       \
+    __kernel void name(__global float *dst, uint dst_off, __global const float *st, uint st_off,          \
+                       __global const float *par, uint par_off, __global const float *dlogits, uint dl_off, \
+                       uint mode, uint B, uint N, uint A, uint acc)                                      \
+    {                                                                                                    \
+        uint i = get_global_id(0), ab = A / W;                                                           \
+        GUARD(i, B * N * ab);                                                                            \
+        uint a0 = (i % ab) * W, bv = i / ab, v = bv % N, b = bv / N;                                     \
+        __global const float *stb = st + st_off + b * N * 2 * A + a0;                                    \
+        __global const float *dl = dlogits + dl_off + b * N * N;                                         \
+        T b1 = GR_LD##W(par + par_off + a0), w2 = GR_LD##W(par + par_off + A + a0);                      \
+        T sv = GR_LD##W(stb + v * 2 * A), tv = GR_LD##W(stb + v * 2 * A + A);                            \
+        T ds = 0.0f, dt = 0.0f;                                                                          \
+        for (uint w = v + 1; w < N; w++) { /* v as the source */                                         \
+            T     tw = GR_LD##W(stb + w * 2 * A + A);                                                    \
+            float g = dl[v * N + w];                                                                     \
+            if (mode == 0) ds += g * tw;                                                                 \
+            else ds += select((T)(0.0f), g * w2, isgreater(sv + tw + b1, (T)(0.0f)));                    \
+        }                                                                                                \
+        for (uint u = 0; u < v; u++) { /* v as the target */                                             \
+            T     su = GR_LD##W(stb + u * 2 * A);                                                        \
+            float g = dl[u * N + v];                                                                     \
+            if (mode == 0) dt += g * su;                                                                 \
+            else dt += select((T)(0.0f), g * w2, isgreater(su + tv + b1, (T)(0.0f)));                    \
+        }                                                                                                \
+        __global float *d = dst + dst_off + (b * N + v) * 2 * A + a0;                                    \
+        GR_ST##W(acc ? GR_LD##W(d) + ds : ds, d);                                                        \
+        GR_ST##W(acc ? GR_LD##W(d + A) + dt : dt, d + A);                                                \
     }
-    for (uint u = 0; u < v; u++) { /* v as the target */
-        float su = stb[u * 2 * A + a], g = dl[u * N + v];
-        if (mode == 0) dt += g * su;
-        else if (su + tv + b1 > 0.0f) dt += g * w2;
-    }
-    __global float *d = dst + dst_off + (b * N + v) * 2 * A;
-    d[a] = acc ? d[a] + ds : ds;
-    d[A + a] = acc ? d[A + a] + dt : dt;
-}
+ADJ_DEC_BWD_ST(adj_dec_bwd_st, float, 1)
+ADJ_DEC_BWD_ST(adj_dec_bwd_st16, float16, 16)
 
-/* adj_dec_bwd_st for 16 columns of a an item as float16 (A a multiple of 16): one item
- * per (b, v, block), each lane the scalar kernel's sums in its order */
-__kernel void adj_dec_bwd_st16(__global float *dst, uint dst_off, __global const float *st, uint st_off,
-                               __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
-                               uint mode, uint B, uint N, uint A, uint acc)
-{
-    uint i = get_global_id(0), ab = A / 16;
-    GUARD(i, B * N * ab);
-    uint a0 = (i % ab) * 16, bv = i / ab, v = bv % N, b = bv / N;
-    __global const float *stb = st + st_off + b * N * 2 * A + a0;
-    __global const float *dl = dlogits + dl_off + b * N * N;
-    float16 b1 = vload16(0, par + par_off + a0), w2 = vload16(0, par + par_off + A + a0);
-    float16 sv = vload16(0, stb + v * 2 * A), tv = vload16(0, stb + v * 2 * A + A);
-    float16 ds = 0.0f, dt = 0.0f;
-    for (uint w = v + 1; w < N; w++) { /* v as the source */
-        float16 tw = vload16(0, stb + w * 2 * A + A);
-        float   g = dl[v * N + w];
-        if (mode == 0) ds += g * tw;
-        else ds += select((float16)(0.0f), g * w2, isgreater(sv + tw + b1, (float16)(0.0f)));
+/* Gradient of par: item j < A / W sums both halves' W entries from W j over all pairs (pair
+ * mode; nothing in inner mode), item A / W the logits' bias (one item per entry, each
+ * summing every pair for one float, had been 3.7 ms a call in pair mode). */
+#define ADJ_DEC_BWD_PAR(name, T, W)                                                                      \
+    __kernel void name(__global float *dpar, uint dpar_off, __global const float *st, uint st_off,        \
+                       __global const float *par, uint par_off, __global const float *dlogits, uint dl_off, \
+                       uint mode, uint B, uint N, uint A)                                                \
+    {                                                                                                    \
+        uint j = get_global_id(0), ab = A / W;                                                           \
+        GUARD(j, ab + 1);                                                                                \
+        if (j == ab) {                                                                                   \
+            float s = 0.0f;                                                                              \
+            for (uint b = 0; b < B; b++)                                                                 \
+                for (uint v = 0; v < N; v++)                                                             \
+                    for (uint w = v + 1; w < N; w++) s += dlogits[dl_off + (b * N + v) * N + w];         \
+            dpar[dpar_off + 2 * A] += s;                                                                 \
+            return;                                                                                      \
+        }                                                                                                \
+        if (mode != 1) return;                                                                           \
+        uint a0 = j * W;                                                                                 \
+        T    b1 = GR_LD##W(par + par_off + a0), w2 = GR_LD##W(par + par_off + A + a0);                   \
+        T    gw = 0.0f, gp = 0.0f;                                                                       \
+        for (uint b = 0; b < B; b++)                                                                     \
+            for (uint v = 0; v < N; v++) {                                                               \
+                T sv = GR_LD##W(st + st_off + (b * N + v) * 2 * A + a0);                                 \
+                for (uint w = v + 1; w < N; w++) {                                                       \
+                    T     pre = sv + GR_LD##W(st + st_off + (b * N + w) * 2 * A + A + a0) + b1;          \
+                    float g = dlogits[dl_off + (b * N + v) * N + w];                                     \
+                    gw += select((T)(0.0f), g * w2, isgreater(pre, (T)(0.0f)));                          \
+                    gp += select((T)(0.0f), g * pre, isgreater(pre, (T)(0.0f)));                         \
+                }                                                                                        \
+            }                                                                                            \
+        GR_ST##W(GR_LD##W(dpar + dpar_off + a0) + gw, dpar + dpar_off + a0);                             \
+        GR_ST##W(GR_LD##W(dpar + dpar_off + A + a0) + gp, dpar + dpar_off + A + a0);                     \
     }
-    for (uint u = 0; u < v; u++) { /* v as the target */
-        float16 su = vload16(0, stb + u * 2 * A);
-        float   g = dl[u * N + v];
-        if (mode == 0) dt += g * su;
-        else dt += select((float16)(0.0f), g * w2, isgreater(su + tv + b1, (float16)(0.0f)));
-    }
-    __global float *d = dst + dst_off + (b * N + v) * 2 * A + a0;
-    vstore16(acc ? vload16(0, d) + ds : ds, 0, d);
-    vstore16(acc ? vload16(0, d + A) + dt : dt, 0, d + A);
-}
-
-/* Gradient of par: one item per entry (2A+1), each summing over all pairs. */
-__kernel void adj_dec_bwd_par(__global float *dpar, uint dpar_off, __global const float *st, uint st_off,
-                              __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
-                              uint mode, uint B, uint N, uint A)
-{
-    uint j = get_global_id(0);
-    GUARD(j, 2 * A + 1);
-    float acc = 0.0f;
-    if (j == 2 * A) {
-        for (uint b = 0; b < B; b++)
-            for (uint v = 0; v < N; v++)
-                for (uint w = v + 1; w < N; w++) acc += dlogits[dl_off + (b * N + v) * N + w];
-    } else if (mode == 1) {
-        uint a = j % A;
-        float b1 = par[par_off + a], w2 = par[par_off + A + a];
-        for (uint b = 0; b < B; b++)
-            for (uint v = 0; v < N; v++) {
-                float sv = st[st_off + (b * N + v) * 2 * A + a];
-                for (uint w = v + 1; w < N; w++) {
-                    float pre = sv + st[st_off + (b * N + w) * 2 * A + A + a] + b1;
-                    if (pre > 0.0f) acc += dlogits[dl_off + (b * N + v) * N + w] * (j < A ? w2 : pre);
-                }
-            }
-    }
-    dpar[dpar_off + j] += acc;
-}
-
-/* The same for A a multiple of 16: item j < A / 16 sums both halves' 16 entries from 16 j
- * as float16 (pair mode; nothing to do in inner mode), item A / 16 the logits' bias
- * (one float an item, each summing every pair, had been 3.7 ms a call in pair mode) */
-__kernel void adj_dec_bwd_par16(__global float *dpar, uint dpar_off, __global const float *st, uint st_off,
-                                __global const float *par, uint par_off, __global const float *dlogits, uint dl_off,
-                                uint mode, uint B, uint N, uint A)
-{
-    uint j = get_global_id(0), ab = A / 16;
-    GUARD(j, ab + 1);
-    if (j == ab) {
-        float acc = 0.0f;
-        for (uint b = 0; b < B; b++)
-            for (uint v = 0; v < N; v++)
-                for (uint w = v + 1; w < N; w++) acc += dlogits[dl_off + (b * N + v) * N + w];
-        dpar[dpar_off + 2 * A] += acc;
-        return;
-    }
-    if (mode != 1) return;
-    uint    a0 = j * 16;
-    float16 b1 = vload16(0, par + par_off + a0), w2 = vload16(0, par + par_off + A + a0);
-    float16 gw = 0.0f, gp = 0.0f;
-    for (uint b = 0; b < B; b++)
-        for (uint v = 0; v < N; v++) {
-            float16 sv = vload16(0, st + st_off + (b * N + v) * 2 * A + a0);
-            for (uint w = v + 1; w < N; w++) {
-                float16 pre = sv + vload16(0, st + st_off + (b * N + w) * 2 * A + A + a0) + b1;
-                float   g = dlogits[dl_off + (b * N + v) * N + w];
-                int16   on = isgreater(pre, (float16)(0.0f));
-                gw += select((float16)(0.0f), g * w2, on);
-                gp += select((float16)(0.0f), g * pre, on);
-            }
-        }
-    vstore16(vload16(0, dpar + dpar_off + a0) + gw, 0, dpar + dpar_off + a0);
-    vstore16(vload16(0, dpar + dpar_off + A + a0) + gp, 0, dpar + dpar_off + A + a0);
-}
+ADJ_DEC_BWD_PAR(adj_dec_bwd_par, float, 1)
+ADJ_DEC_BWD_PAR(adj_dec_bwd_par16, float16, 16)
 
 /* dx = dy * [y > 0] in place on dy (the ReLU's output y decides). */
 __kernel void relu_mask_bwd(__global float *dy, uint dy_off, __global const float *y, uint y_off, uint n)

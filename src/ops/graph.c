@@ -46,11 +46,11 @@ archllm_status archllm_op_pos_add_bwd(archllm_ctx_t *ctx, archllm_view dpos, arc
     OPS_CHECK_SIZE("pos_add_bwd", dout.off + B * N * C);
     cl_kernel k;
     cl_uint po = U(dpos.off), oo = U(dout.off), b = U(B), n = U(N), c = U(C);
-    int v16 = C % 16 == 0; /* 16 channels per item as float16 */
-    ARCHLLM_TRY(archllm_kernel(ctx, "graph", v16 ? "pos_add_bwd16" : "pos_add_bwd", &k));
+    size_t w = C % 16 == 0 ? 16 : 1; /* channels per item: a float16 where they fit */
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", w == 16 ? "pos_add_bwd16" : "pos_add_bwd", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(dpos.buf), ARG_UINT(po), ARG_MEM(dout.buf), ARG_UINT(oo),
                                     ARG_UINT(b), ARG_UINT(n), ARG_UINT(c), ARG_END));
-    return v16 ? archllm_launch_1d_spread(ctx, k, N * C / 16, 0) : archllm_launch_1d(ctx, k, N * C, 0);
+    return archllm_launch_1d_spread(ctx, k, N * C / w, 0);
 }
 
 archllm_status archllm_op_adj_dec_fwd(archllm_ctx_t *ctx, archllm_view logits, archllm_view st, archllm_view par,
@@ -74,17 +74,17 @@ archllm_status archllm_op_adj_dec_bwd(archllm_ctx_t *ctx, archllm_view dst, arch
     cl_kernel k1, k2;
     cl_uint dso = U(dst.off), dpo = U(dpar.off), so = U(st.off), po = U(par.off), dlo = U(dlogits.off);
     cl_uint md = U(mode), b = U(B), n = U(N), a = U(A), acc = U(accumulate != 0);
-    int v16 = A % 16 == 0; /* 16 columns per item as float16 */
-    ARCHLLM_TRY(archllm_kernel(ctx, "graph", v16 ? "adj_dec_bwd_st16" : "adj_dec_bwd_st", &k1));
-    ARCHLLM_TRY(archllm_kernel(ctx, "graph", v16 ? "adj_dec_bwd_par16" : "adj_dec_bwd_par", &k2));
+    size_t w = A % 16 == 0 ? 16 : 1; /* columns of a per item: a float16 where they fit */
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", w == 16 ? "adj_dec_bwd_st16" : "adj_dec_bwd_st", &k1));
+    ARCHLLM_TRY(archllm_kernel(ctx, "graph", w == 16 ? "adj_dec_bwd_par16" : "adj_dec_bwd_par", &k2));
     ARCHLLM_TRY(archllm_kernel_args(k1, ARG_MEM(dst.buf), ARG_UINT(dso), ARG_MEM(st.buf), ARG_UINT(so),
                                     ARG_MEM(par.buf), ARG_UINT(po), ARG_MEM(dlogits.buf), ARG_UINT(dlo),
                                     ARG_UINT(md), ARG_UINT(b), ARG_UINT(n), ARG_UINT(a), ARG_UINT(acc), ARG_END));
-    ARCHLLM_TRY(archllm_launch_1d(ctx, k1, v16 ? B * N * A / 16 : B * N * A, 0));
+    ARCHLLM_TRY(archllm_launch_1d(ctx, k1, B * N * A / w, 0));
     ARCHLLM_TRY(archllm_kernel_args(k2, ARG_MEM(dpar.buf), ARG_UINT(dpo), ARG_MEM(st.buf), ARG_UINT(so),
                                     ARG_MEM(par.buf), ARG_UINT(po), ARG_MEM(dlogits.buf), ARG_UINT(dlo),
                                     ARG_UINT(md), ARG_UINT(b), ARG_UINT(n), ARG_UINT(a), ARG_END));
-    return v16 ? archllm_launch_1d_spread(ctx, k2, A / 16 + 1, 0) : archllm_launch_1d(ctx, k2, 2 * A + 1, 0);
+    return archllm_launch_1d_spread(ctx, k2, A / w + 1, 0);
 }
 
 archllm_status archllm_op_relu_mask_bwd(archllm_ctx_t *ctx, archllm_view dy, archllm_view y, size_t n)
