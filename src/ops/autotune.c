@@ -1,6 +1,7 @@
 /* autotune.c - `archllm tune`'s measuring of our kernels: every tunable of backend/tuning.c
  * timed on the shapes the shipped configs run (conf/nb201-default.cfg: the VQ-VAE's 128-wide linear
- * layers over a batch of 256 cells x 7 nodes, the T5's fused attention at batch 64, 4 heads
+ * layers over a batch of 256 cells x 7 nodes and, on the same tile, the T5's decoding
+ * products for a batch of 500 samples, the T5's fused attention at batch 64, 4 heads
  * of d_kv 16 over 10 codes, a gradient-norm reduction), the candidates' outputs checked
  * against the default's, and the crossover of archllm_op_matmul between cl/linear.cl and
  * CLBlast on a ladder of GEMMs from the T5 of nb201-default up to t5-small's feed-forward;
@@ -8,6 +9,7 @@
  * budget.  The tuning file is backend/tuning.c's; this file only measures. */
 #include "ops/autotune.h"
 #include "ops/common.h"
+#include "ops/ops.h"
 #include "ops/t5_ops.h"
 #include "ops/vqvae_ops.h"
 #include "util/clock.h"
@@ -21,6 +23,11 @@
 #define LIN_M   1792 /* vqvae.batch_size 256 x 7 nodes */
 #define LIN_N   128  /* vqvae.hidden */
 #define LIN_K   128
+#define DEC_M   500  /* the pipeline's sampling batch: the T5's decoding products */
+#define DEC_K   64   /* lm.d_model */
+#define DEC_QKV 192  /* q|k|v of lm.heads x lm.d_kv */
+#define DEC_FF  128  /* lm.d_ff, gated: w holds 2 DEC_FF columns */
+#define DEC_REPS 2   /* the decoder's layers */
 #define RED_N   (1u << 18) /* a flat gradient of the order of the T5's and VQ-VAE's parameters */
 #define ATT_B   64   /* lm.batch_size */
 #define ATT_H   4    /* lm.heads */
@@ -94,10 +101,11 @@ static archllm_status setup(archllm_ctx_t *ctx, int t, workload *w)
     cl_mem m;
     if (t == ARCHLLM_TUNE_LINEAR_WG || t == ARCHLLM_TUNE_LINEAR_COLS || t == ARCHLLM_TUNE_LINEAR_TILE ||
         t == ARCHLLM_TUNE_LINEAR_DW) {
-        size_t sz[8] = {LIN_M * LIN_K, LIN_N * LIN_K, LIN_N, LIN_M * LIN_N, LIN_M * LIN_N, LIN_M * LIN_K,
-                        LIN_N * LIN_K, LIN_N};
-        for (int i = 0; i < 8; i++) ARCHLLM_TRY(upload(ctx, w, &m, sz[i], i < 4 ? 0 : 1));
-        w->out_n = sz[4] + sz[5] + sz[6] + sz[7];
+        size_t sz[12] = {LIN_M * LIN_K, LIN_N * LIN_K, LIN_N,         LIN_M * LIN_N,
+                         LIN_M * LIN_N, LIN_M * LIN_K, LIN_N * LIN_K, LIN_N,
+                         DEC_M * DEC_K, DEC_K * 2 * DEC_FF, DEC_M * DEC_QKV, DEC_M * DEC_FF};
+        for (int i = 0; i < 12; i++) ARCHLLM_TRY(upload(ctx, w, &m, sz[i], i < 4 || i == 8 || i == 9 ? 0 : 1));
+        w->out_n = sz[4] + sz[5] + sz[6] + sz[7] + sz[10] + sz[11];
         w->atol = 2e-6 * sqrt((double)LIN_M), w->rtol = 1e-5; /* linear_bwd_dw's: sums over M rows */
     } else if (t == ARCHLLM_TUNE_MATMUL_MAX) {
         size_t kmax = 0;
@@ -154,6 +162,14 @@ static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
         /* as the VQ-VAE's: written, and through a ReLU (x's signs standing in for its output) */
         ARCHLLM_TRY(archllm_op_linear_bwd_dx(ctx, V(5), V(3), V(1), LIN_M, LIN_N, LIN_K, 0, V(0)));
         ARCHLLM_TRY(archllm_op_linear_bwd_dw(ctx, V(6), V(7), V(3), V(0), LIN_M, LIN_N, LIN_K));
+        /* and what sampling runs on the same tile: each decoder layer's q|k|v and gated
+         * feed-forward products through the RMS norm, a token for the pipeline's batch */
+        for (int r = 0; r < DEC_REPS; r++) {
+            ARCHLLM_TRY(archllm_op_matmul_rms(ctx, DEC_M, DEC_QKV, DEC_K, 1.0f, V(8), DEC_K, 1e-6f, V(9),
+                                              2 * DEC_FF, ARCHLLM_EPI_NONE, 0.0f, V(10), DEC_QKV));
+            ARCHLLM_TRY(archllm_op_matmul_rms(ctx, DEC_M, DEC_FF, DEC_K, 1.0f, V(8), DEC_K, 1e-6f, V(9),
+                                              2 * DEC_FF, ARCHLLM_EPI_GATED_GELU, 0.0f, V(11), DEC_FF));
+        }
     } else if (t == ARCHLLM_TUNE_MATMUL_MAX) {
         for (int i = 0; i < MM_SHAPES; i++) {
             size_t M = mm_shapes[i][0], N = mm_shapes[i][1], K = mm_shapes[i][2];
@@ -186,11 +202,11 @@ static archllm_status run(archllm_ctx_t *ctx, int t, workload *w)
 
 static archllm_status read_out(archllm_ctx_t *ctx, int t, workload *w, float *out)
 {
-    static const int lin[] = {4, 5, 6, 7}, red[] = {1}, att[] = {6, 7, 9, 10, 11, 12, 19, 20, 22, 23, 24, 25},
+    static const int lin[] = {4, 5, 6, 7, 10, 11}, red[] = {1}, att[] = {6, 7, 9, 10, 11, 12, 19, 20, 22, 23, 24, 25},
                      mm[] = {3, 4, 5, 9, 10, 11, 15, 16, 17, 21, 22, 23};
     const int *idx = t == ARCHLLM_TUNE_REDUCE_WG ? red : t == ARCHLLM_TUNE_ATTN_SHAPE ? att :
                      t == ARCHLLM_TUNE_MATMUL_MAX ? mm : lin;
-    int n = t == ARCHLLM_TUNE_REDUCE_WG ? 1 : t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_MATMUL_MAX ? 12 : 4;
+    int n = t == ARCHLLM_TUNE_REDUCE_WG ? 1 : t == ARCHLLM_TUNE_ATTN_SHAPE || t == ARCHLLM_TUNE_MATMUL_MAX ? 12 : 6;
     size_t off = 0;
     for (int i = 0; i < n; i++) {
         size_t bytes = 0;
