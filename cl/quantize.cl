@@ -117,16 +117,26 @@ __kernel void vq_cb_bwd(__global float *dcb, uint dcb_off, __global const float 
     }
 }
 
-/* counts[k] = sum_{idx[m]=k} mask[m] */
+/* counts[k] = sum_{idx[m]=k} mask[m], 16 codes an item as the lanes of a float16: each
+ * lane adds its rows' weights in row order and 0 for the others, so each count is the
+ * scalar scan's sum (a scan an item per code read every row once per code: 0.7 ms a
+ * VQ-VAE step at 512 codes, profiled) */
 __kernel void vq_counts(__global float *counts, uint counts_off, __global const int *idx, uint idx_off,
                         __global const float *mask, uint mask_off, uint M, uint K)
 {
-    uint k = get_global_id(0);
-    GUARD(k, K);
-    float n = 0.0f;
+    uint k0 = get_global_id(0) * 16;
+    GUARD(k0, K);
+    const int16 code = (int16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + (int)k0;
+    float16 n = 0.0f;
     for (uint m = 0; m < M; m++)
-        if ((uint)idx[idx_off + m] == k) n += mask[mask_off + m];
-    counts[counts_off + k] = n;
+        n += select((float16)(0.0f), (float16)(mask[mask_off + m]), (int16)(idx[idx_off + m]) == code);
+    if (k0 + 16 <= K) {
+        vstore16(n, 0, counts + counts_off + k0);
+        return;
+    }
+    float c[16];
+    vstore16(n, 0, c);
+    for (uint j = 0; k0 + j < K; j++) counts[counts_off + k0 + j] = c[j];
 }
 
 /* EMA update with dead-code restarts, one item per code (see ref_vq_ema). */

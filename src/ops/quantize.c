@@ -95,7 +95,7 @@ archllm_status archllm_op_vq_counts(archllm_ctx_t *ctx, archllm_view counts, arc
     ARCHLLM_TRY(archllm_kernel(ctx, "quantize", "vq_counts", &k));
     ARCHLLM_TRY(archllm_kernel_args(k, ARG_MEM(counts.buf), ARG_UINT(co), ARG_MEM(idx.buf), ARG_UINT(io),
                                     ARG_MEM(mask.buf), ARG_UINT(mo), ARG_UINT(mm), ARG_UINT(kk), ARG_END));
-    return archllm_launch_1d(ctx, k, K, 0);
+    return archllm_launch_1d_spread(ctx, k, (K + 15) / 16, 0); /* 16 codes an item */
 }
 
 archllm_status archllm_op_vq_ema(archllm_ctx_t *ctx, archllm_view cb, archllm_view ema_n, archllm_view ema_s,

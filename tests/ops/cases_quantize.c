@@ -213,6 +213,7 @@ int cases_quantize(op_case *cases, int cap, int perf)
     if (perf) {
         HARNESS_ADD(n, cap, mk_am(&cases[n], 1792, 512, 16));
         HARNESS_ADD(n, cap, mk_vq(&cases[n], VQ_CB, 1792, 512, 16));
+        HARNESS_ADD(n, cap, mk_vq(&cases[n], VQ_COUNTS, 1792, 512, 16));
         HARNESS_ADD(n, cap, mk_ema(&cases[n], 1792, 512, 16));
         return n;
     }
