@@ -30,11 +30,12 @@ archllm_autotune_params archllm_autotune_default_params(void);
 enum { ARCHLLM_CAND_TIMED, ARCHLLM_CAND_REJECTED, ARCHLLM_CAND_SKIPPED, ARCHLLM_CAND_FAILED };
 typedef struct {
     int                n, winner;                        /* candidates; index of the winner */
-    archllm_tune_value cand[ARCHLLM_TUNE_MAX_CAND];      /* default first */
+    archllm_tune_value cand[ARCHLLM_TUNE_MAX_CAND];      /* default first (a revisit: the value in use) */
     double             ms[ARCHLLM_TUNE_MAX_CAND];        /* best time of one workload run */
     int                state[ARCHLLM_TUNE_MAX_CAND];     /* ARCHLLM_CAND_* */
     double             max_diff[ARCHLLM_TUNE_MAX_CAND];  /* largest |candidate - default| */
-    double             seconds;                          /* spent on this tunable */
+    double             seconds;                          /* spent on this tunable, all passes */
+    int                revisit;                          /* the row is a second pass */
 } archllm_autotune_row;
 
 /* Measure every tunable on ctx's device, leave the winners in ctx->tuning (programs are
