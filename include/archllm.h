@@ -85,6 +85,7 @@ typedef struct {
     size_t   max_work_group;
     int      has_fp64;
     int      has_fp16;
+    uint32_t float_vector_width; /* CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT: floats a SIMD register holds */
 } archllm_device_info;
 
 /* Fill up to cap entries; *count gets the number of devices found (may exceed cap). */

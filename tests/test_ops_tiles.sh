@@ -29,7 +29,7 @@ check() { # tunables...
 for rows in 1 2 4 6 8; do
     for blocks in 2 4; do check "linear_tile=${rows}x$blocks"; done
 done
-for cols in 8 4; do check "linear_cols=$cols"; done
+for cols in 16 8 4; do check "linear_cols=$cols"; done # the default is the SIMD width
 check linear_cols=4 linear_tile=1x2
 # the weight gradients through dy transposed and linear_nn
 check linear_dw=transposed

@@ -52,6 +52,9 @@ void archllm_device_query(cl_platform_id platform, cl_device_id device, int pi, 
     info->local_mem_bytes = lmem;
     info->max_alloc_bytes = maxalloc;
     info->max_work_group = wg;
+    cl_uint vw = 0;
+    clGetDeviceInfo(device, CL_DEVICE_NATIVE_VECTOR_WIDTH_FLOAT, sizeof vw, &vw, NULL);
+    info->float_vector_width = vw;
 
     size_t ext_len = 0;
     if (clGetDeviceInfo(device, CL_DEVICE_EXTENSIONS, 0, NULL, &ext_len) == CL_SUCCESS && ext_len) {

@@ -62,10 +62,10 @@ int cmd_devices(int argc, char **argv)
                type_name(d->type));
         printf("        vendor %s, driver %s, %s\n", d->vendor, d->driver_version, d->opencl_c_version);
         printf("        %u compute units, %.1f GiB global, %.0f KiB local, max alloc %.1f GiB, "
-               "max work-group %zu, fp64 %s, fp16 %s\n",
+               "max work-group %zu, fp64 %s, fp16 %s, float vectors %u\n",
                d->compute_units, d->global_mem_bytes / 1073741824.0, d->local_mem_bytes / 1024.0,
                d->max_alloc_bytes / 1073741824.0, d->max_work_group, d->has_fp64 ? "yes" : "no",
-               d->has_fp16 ? "yes" : "no");
+               d->has_fp16 ? "yes" : "no", d->float_vector_width);
         char path[4096];
         archllm_tuning t;
         archllm_tuning_for_device(d, &t);
