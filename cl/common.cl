@@ -1,19 +1,11 @@
-/* common.cl - put in front of every op family's source.  Tuning values arrive as
- * -D options (backend/tuning.c); these defaults only matter when a file is compiled alone. */
+/* common.cl - put in front of every op family's source.  Tuning values arrive as -D
+ * options (backend/tuning.c), each only for the families whose source names it
+ * (backend/program.c), so this file names none of them. */
 /* float16 values passed to vload16 and the like are 512 bits: clang warns that they change
  * the call ABI where the target lacks AVX-512 (PoCL on AVX2 CPUs).  Every call here is
  * compiled for one target with PoCL's own builtins, so the ABIs agree. */
 #if defined(__clang__)
 #pragma clang diagnostic ignored "-Wpsabi"
-#endif
-#ifndef WG_SIZE
-#define WG_SIZE 64
-#endif
-#ifndef REDUCE_WG
-#define REDUCE_WG 64
-#endif
-#ifndef TILE
-#define TILE 8
 #endif
 
 /* Global sizes are rounded up to the work-group size (PoCL has no non-uniform

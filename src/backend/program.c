@@ -8,6 +8,7 @@
 #include "backend/backend.h"
 #include "util/fileio.h"
 
+#include <ctype.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,14 +78,34 @@ archllm_status archllm_cl_source(const char *family, char **src, size_t *len)
     return ARCHLLM_OK;
 }
 
-void archllm_build_options(const archllm_ctx_t *ctx, char *out, size_t cap)
+/* Whether SRC names NAME as a whole identifier (in code or in a comment: a false match
+ * only costs a build). */
+static int names_macro(const char *src, const char *name)
 {
-    /* -cl-fast-relaxed-math is avoided: it changes results between devices. */
-    snprintf(out, cap,
-             "-cl-std=CL1.2 -cl-denorms-are-zero -DWG_SIZE=%d -DREDUCE_WG=%d -DTILE=%d -DLIN_COLS=%d -DLIN_ROWS=%d "
-             "-DLIN_BLOCKS=%d",
-             ctx->tuning.wg_size, ctx->tuning.reduce_wg, ctx->tuning.tile, ctx->tuning.linear_cols,
-             ctx->tuning.linear_rows, ctx->tuning.linear_blocks);
+    size_t n = strlen(name);
+    for (const char *p = strstr(src, name); p; p = strstr(p + 1, name)) {
+        int before = p > src && (isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        int after = isalnum((unsigned char)p[n]) || p[n] == '_';
+        if (!before && !after) return 1;
+    }
+    return 0;
+}
+
+void archllm_build_options(const archllm_ctx_t *ctx, const char *src, char *out, size_t cap)
+{
+    /* Only the defines a family's source names: a tune that moves the linear tile then
+     * rebuilds cl/linear.cl alone, and one that moves reduce_wg the reductions alone.
+     * -cl-fast-relaxed-math is avoided: it changes results between devices. */
+    const struct {
+        const char *name;
+        int value;
+    } defs[] = {{"REDUCE_WG", ctx->tuning.reduce_wg},
+                {"LIN_COLS", ctx->tuning.linear_cols},
+                {"LIN_ROWS", ctx->tuning.linear_rows},
+                {"LIN_BLOCKS", ctx->tuning.linear_blocks}};
+    size_t n = (size_t)snprintf(out, cap, "-cl-std=CL1.2 -cl-denorms-are-zero");
+    for (size_t i = 0; i < sizeof defs / sizeof defs[0] && n < cap; i++)
+        if (names_macro(src, defs[i].name)) n += (size_t)snprintf(out + n, cap - n, " -D%s=%d", defs[i].name, defs[i].value);
 }
 
 /* ---- disk cache ----------------------------------------------------------- */
@@ -198,7 +219,7 @@ static archllm_status program_build(archllm_ctx_t *ctx, const char *family, cl_p
     size_t len = 0;
     char opts[512];
     ARCHLLM_TRY(archllm_cl_source(family, &src, &len));
-    archllm_build_options(ctx, opts, sizeof opts);
+    archllm_build_options(ctx, src, opts, sizeof opts);
 
     char dir[4096], path[4096 + 80];
     char hex[SHA256_DIGEST_STRING_LENGTH];
