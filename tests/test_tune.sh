@@ -2,9 +2,10 @@
 # Tuning files (src/backend/tuning.c) and `archllm tune` (src/ops/autotune.c and
 # autotune_clblast.c, src/backend/clblast_tune.cc): a missing, corrupt or stale file, or one
 # with an unknown or malformed clblast line, is ignored with one notice and rebuilt by the
-# next tune (on a tiny budget: the defaults only, CLBlast's part skipped); a tune with
-# CLBlast's tuners sampling two configurations each (ARCHLLM_CLBLAST_TUNE_CONFIGS=2) runs
-# every tuner and writes a file a context reads; stored CLBlast parameters reach CLBlast
+# next tune (on a tiny budget: the defaults only, CLBlast's part skipped); a tune of
+# CLBlast alone with its tuners sampling two configurations each (ARCHLLM_CLBLAST_TUNE_CONFIGS=2)
+# runs every tuner and writes a file a context reads, keeping our kernels' values, and a
+# tune of our kernels alone keeps CLBlast's; stored CLBlast parameters reach CLBlast
 # (`archllm tune --show` reads them back with RetrieveParameters); a file picking
 # non-default candidates and CLBlast parameters gives the same results within the op
 # harness's tolerances for every family they touch, and the T5 matches its transformers
@@ -85,12 +86,21 @@ bad_clblast "an unknown CLBlast parameter ignored (stale)" "unknown: WPT" "$dire
 { cat "$tmp/good.txt"; echo "$routine"; echo "$routine"; } >"$f"
 notice_is "a second clblast line for a kernel ignored" "second clblast GemmRoutine"
 
-# CLBlast's tuners, two configurations each (one that fails to build or run is skipped by
-# CLBlast, so the other still gives a winner), and the GEMM timings: every tuner finds one,
-# and the file is rebuilt with whatever the timings kept (on PoCL: about 40 s on a cold
-# cache, mostly three builds of CLBlast's GEMM program; 10 s warm)
-if ARCHLLM_CLBLAST_TUNE_CONFIGS=2 "$bin" tune --budget 200 >"$tmp/tune.out" 2>&1; then ok "tune with CLBlast's tuners"
+# linear_tile's candidates are by device type (backend/tuning.c)
+tile1=6x4 tile2=8x2
+if "$bin" devices | grep -q '^  \* .*\[GPU\]'; then tile1=2x4 tile2=2x2; fi
+
+# CLBlast's tuners alone (--only clblast), two configurations each (one that fails to build
+# or run is skipped by CLBlast, so the other still gives a winner), and the GEMM timings:
+# every tuner finds one, and the file is rewritten with whatever the timings kept and our
+# kernels' values as it had them (on PoCL: 40-60 s on a cold cache, mostly three builds of
+# CLBlast's GEMM program; 10 s warm)
+sed -e "s/^linear_tile .*/linear_tile $tile1/" -e 's/^linear_wg .*/linear_wg 32/' "$tmp/good.txt" >"$f"
+if ARCHLLM_CLBLAST_TUNE_CONFIGS=2 "$bin" tune --only clblast --budget 200 >"$tmp/tune.out" 2>&1; then ok "tune with CLBlast's tuners"
 else fail "tune with CLBlast's tuners"; cat "$tmp/tune.out"; fi
+grep -q "^our kernels' values: the tuning file's" "$tmp/tune.out" && ! grep -q '^tune ' "$tmp/tune.out" &&
+    grep -q "^linear_tile $tile1\$" "$f" && grep -q '^linear_wg 32$' "$f" &&
+    ok "--only clblast keeps our kernels' values" || { fail "--only clblast keeps our kernels' values"; cat "$f"; }
 n=$(grep -c '^clblast \(Xgemm\|XgemmDirect\|Copy\|Pad\|Transpose\|Padtranspose\) .* 2 of [0-9]* configurations: [A-Z]' "$tmp/tune.out")
 [ "$n" -eq 6 ] && ok "every CLBlast tuner found a configuration" ||
     { fail "every CLBlast tuner found a configuration ($n of 6)"; grep '^clblast' "$tmp/tune.out"; }
@@ -103,7 +113,7 @@ stored=$(grep '^clblast ' "$f" | grep -v '^clblast GemmRoutine ' | awk '{print $
     fail "the kept kernels are the stored ones: result '$kept', file '$stored'"
 grep -q '^crossover XGEMM_MIN_INDIRECT_SIZE' "$tmp/tune.out" && ok "CLBlast's summary table" || fail "CLBlast's summary table"
 head -1 "$f" | grep -q "^archllm-tuning 3$" && probe && [ ! -s "$tmp/err" ] &&
-    ok "the file rebuilt after a bad clblast line, and read" || { fail "the file rebuilt after a bad clblast line, and read"; cat "$tmp/err"; }
+    ok "the file rewritten, and read" || { fail "the file rewritten, and read"; cat "$tmp/err"; }
 
 # stored CLBlast parameters reach CLBlast, and the GEMMs on them match the references
 { cat "$tmp/good.txt"; echo "$xgemm"; echo "$direct"; echo "$routine"; } >"$f"
@@ -124,10 +134,14 @@ if "$ops" --filter sgemm >"$tmp/ops.out" 2>"$tmp/err" && [ ! -s "$tmp/err" ] && 
 then ok "tuned CLBlast: sgemm cases match the references"
 else fail "tuned CLBlast: sgemm cases match the references"; grep -v '^ok' "$tmp/ops.out"; cat "$tmp/err"; fi
 
-# non-default candidates: every tuned family still matches the references (linear_tile's
-# candidates are by device type, backend/tuning.c)
-tile1=6x4 tile2=8x2
-if "$bin" devices | grep -q '^  \* .*\[GPU\]'; then tile1=2x4 tile2=2x2; fi
+# our kernels alone (--only kernels) keep the file's CLBlast parameters
+{ cat "$tmp/good.txt"; echo "$xgemm"; echo "$direct"; echo "$routine"; } >"$f"
+"$bin" tune --only kernels --budget 0.001 >"$tmp/tune.out" 2>&1 &&
+    grep -q "^CLBlast's parameters: the tuning file's" "$tmp/tune.out" && ! grep -q '^clblast ' "$tmp/tune.out" &&
+    [ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 7 ] && grep -qx "$xgemm" "$f" && grep -qx "$direct" "$f" && grep -qx "$routine" "$f" &&
+    ok "--only kernels keeps CLBlast's parameters" || { fail "--only kernels keeps CLBlast's parameters"; cat "$tmp/tune.out" "$f"; }
+
+# non-default candidates: every tuned family still matches the references
 sed -e 's/^linear_wg .*/linear_wg 32/' -e 's/^linear_cols .*/linear_cols 8/' -e "s/^linear_tile .*/linear_tile $tile1/" \
     -e 's/^reduce_wg .*/reduce_wg 16/' -e 's/^attn_shape .*/attn_shape 2x8/' -e 's/^linear_dw .*/linear_dw transposed/' \
     "$tmp/good.txt" >"$f"

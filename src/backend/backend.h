@@ -32,9 +32,9 @@ typedef struct {
  * replaced by the winners `archllm tune` measured on this device and stored (tuning.c),
  * and so are CLBlast's parameters (applied with OverrideParameters at context open). */
 typedef struct {
-    int wg_size;      /* work-group size of 1-D kernels (-DWG_SIZE) */
+    int wg_size;      /* work-group size of 1-D kernels */
     int reduce_wg;    /* work-group size of reductions, a power of two (-DREDUCE_WG; tunable) */
-    int tile;         /* tile edge of 2-D kernels (-DTILE) */
+    int tile;         /* tile edge of 2-D kernels */
     int linear_wg;    /* work-group size of cl/linear.cl's kernels (tunable) */
     int linear_cols;  /* columns of a block of cl/linear.cl's tiles (-DLIN_COLS; tunable) */
     int linear_rows;  /* rows of their tiles (-DLIN_ROWS; tunable, with linear_blocks) */
@@ -105,8 +105,9 @@ archllm_status archllm_cl_source(const char *family, char **src, size_t *len);
 /* Kernel `name` of op family `family`, building (or loading from cache) on first use. */
 archllm_status archllm_kernel(archllm_ctx_t *ctx, const char *family, const char *name,
                               cl_kernel *kernel);
-/* Build options string for this context (the tuning #defines); used as part of the cache key. */
-void archllm_build_options(const archllm_ctx_t *ctx, char *out, size_t cap);
+/* Build options for a family's source SRC in this context (the tuning #defines it names);
+ * part of the cache key. */
+void archllm_build_options(const archllm_ctx_t *ctx, const char *src, char *out, size_t cap);
 
 /* Embedded kernel sources, generated from the cl/ sources by build-aux/embed-cl.sh. */
 typedef struct {
@@ -179,6 +180,10 @@ int archllm_tuning_path(const archllm_device_info *info, char *out, size_t cap);
  * a malformed clblast line).  Whether the CLBlast parameters are the ones CLBlast takes on
  * the device is checked at context open (archllm_tuning_open), which has the device. */
 archllm_status archllm_tuning_load(const char *path, const archllm_device_info *info, archllm_tuning *t);
+/* The tuning file at path onto t (which holds the defaults): archllm_tuning_load, then its
+ * CLBlast parameters checked against what CLBlast takes on ctx's device (EFORMAT "stale"
+ * when not). */
+archllm_status archllm_tuning_read(const archllm_ctx_t *ctx, const char *path, archllm_tuning *t);
 /* Write t as path's tuning file (temp file + rename); notes (may be NULL) are appended as
  * comment lines (the measured times). */
 archllm_status archllm_tuning_save(const char *path, const archllm_device_info *info, const archllm_tuning *t,

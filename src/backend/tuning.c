@@ -359,6 +359,16 @@ archllm_status archllm_tuning_save(const char *path, const archllm_device_info *
 
 /* ---- at context open ------------------------------------------------------------- */
 
+archllm_status archllm_tuning_read(const archllm_ctx_t *ctx, const char *path, archllm_tuning *t)
+{
+    archllm_status s = archllm_tuning_load(path, &ctx->info, t);
+    /* every parameter CLBlast takes for the kernel on this device, and no other */
+    for (int k = 0; k < ARCHLLM_CLB_COUNT && s == ARCHLLM_OK; k++)
+        if (t->clblast[k].n && (s = archllm_clblast_check(ctx->device, k, &t->clblast[k])))
+            archllm_fail_prefix(s, "%s: stale", path);
+    return s;
+}
+
 void archllm_tuning_open(archllm_ctx_t *ctx)
 {
     static int noticed; /* one notice per process */
@@ -368,11 +378,7 @@ void archllm_tuning_open(archllm_ctx_t *ctx)
     if (mode && strcmp(mode, "off") == 0) return;
     int have_path = archllm_tuning_path(&ctx->info, ctx->tuning_file, sizeof ctx->tuning_file);
     if (have_path) {
-        archllm_status s = archllm_tuning_load(ctx->tuning_file, &ctx->info, &ctx->tuning);
-        /* every parameter CLBlast takes for the kernel on this device, and no other */
-        for (int k = 0; k < ARCHLLM_CLB_COUNT && s == ARCHLLM_OK; k++)
-            if (ctx->tuning.clblast[k].n && (s = archllm_clblast_check(ctx->device, k, &ctx->tuning.clblast[k])))
-                archllm_fail_prefix(s, "%s: stale", ctx->tuning_file);
+        archllm_status s = archllm_tuning_read(ctx, ctx->tuning_file, &ctx->tuning);
         if (s == ARCHLLM_OK) {
             ctx->tuned = 1;
             return;

@@ -48,23 +48,55 @@ static int show(archllm_ctx_t *ctx)
     return CLI_EXIT_OK;
 }
 
+/* --only: the part not tuned starts from the stored file (a ctx opened with ARCHLLM_TUNE=off
+ * holds the defaults), so that writing the winners keeps it. */
+static void keep_stored(archllm_ctx_t *ctx, int parts)
+{
+    archllm_tuning stored = ctx->tuning;
+    char path[4096];
+    const char *other = parts == ARCHLLM_TUNE_KERNELS ? "CLBlast's parameters" : "our kernels' values";
+    archllm_status s = archllm_tuning_path(&ctx->info, path, sizeof path) ? archllm_tuning_read(ctx, path, &stored)
+                                                                         : ARCHLLM_ENOTFOUND;
+    if (s != ARCHLLM_OK) {
+        printf("%s: the defaults (%s)\n", other,
+               s == ARCHLLM_ENOTFOUND ? "no tuning file" : archllm_last_error());
+        archllm_error_clear();
+        return;
+    }
+    printf("%s: the tuning file's (%s)\n", other, path);
+    if (parts == ARCHLLM_TUNE_KERNELS) {
+        memcpy(ctx->tuning.clblast, stored.clblast, sizeof stored.clblast);
+        archllm_tuning_apply_clblast(ctx);
+    } else {
+        memcpy(stored.clblast, ctx->tuning.clblast, sizeof stored.clblast); /* CLBlast's tuner starts from its own */
+        ctx->tuning = stored;
+        archllm_ctx_reset_programs(ctx);
+    }
+}
+
 int cmd_tune(int argc, char **argv)
 {
     static const struct option opts[] = {{"device", required_argument, NULL, 'd'},
                                          {"budget", required_argument, NULL, 'b'},
                                          {"dry-run", no_argument, NULL, 'n'},
+                                         {"only", required_argument, NULL, 'o'},
                                          {"show", no_argument, NULL, 's'},
                                          CLI_CONFIG_LONG_OPTIONS,
                                          {NULL, 0, NULL, 0}};
     const char *device_opt = NULL;
     cli_config_opts copts = {0};
     double budget = archllm_autotune_default_params().budget_s;
-    int c, handled, dry = 0, only_show = 0;
+    int c, handled, dry = 0, only_show = 0, parts = ARCHLLM_TUNE_BOTH;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
         if (c == 'd') device_opt = optarg;
         else if (c == 'n') dry = 1;
         else if (c == 's') only_show = 1;
+        else if (c == 'o') {
+            if (strcmp(optarg, "kernels") == 0) parts = ARCHLLM_TUNE_KERNELS;
+            else if (strcmp(optarg, "clblast") == 0) parts = ARCHLLM_TUNE_CLBLAST;
+            else return cli_error(CLI_EXIT_USAGE, "--only: 'kernels' or 'clblast', not '%s'", optarg);
+        }
         else if (c == 'b') {
             char *end;
             budget = strtod(optarg, &end);
@@ -96,13 +128,15 @@ int cmd_tune(int argc, char **argv)
         return cli_error(CLI_EXIT_FAILURE, "no folder for the tuning file (set ARCHLLM_CACHE_DIR or "
                                            "ARCHLLM_TUNING_FILE; ARCHLLM_NO_CACHE=1 disables the cache folder)");
     }
-    printf("tuning %s (%s, driver %s), budget %.0f s: our kernels, then CLBlast's\n", info->name,
-           info->platform_name, info->driver_version, budget);
+    printf("tuning %s (%s, driver %s), budget %.0f s: %s\n", info->name, info->platform_name,
+           info->driver_version, budget,
+           parts == ARCHLLM_TUNE_BOTH ? "our kernels, then CLBlast's" : parts == ARCHLLM_TUNE_KERNELS ? "our kernels" : "CLBlast's");
+    if (parts != ARCHLLM_TUNE_BOTH) keep_stored(ctx, parts);
     fflush(stdout);
     archllm_autotune_row rows[ARCHLLM_TUNE_COUNT];
     archllm_clblast_report r;
     double t0 = archllm_now_s();
-    archllm_status s = archllm_autotune_device(ctx, budget, progress_line, NULL, rows, &r);
+    archllm_status s = archllm_autotune_device(ctx, parts, budget, progress_line, NULL, rows, &r);
     if (s != ARCHLLM_OK) {
         rc = cli_status(s, "tuning");
         archllm_ctx_free(ctx);
@@ -110,9 +144,10 @@ int cmd_tune(int argc, char **argv)
     }
     double secs = archllm_now_s() - t0;
     static char table[16384];
-    archllm_autotune_table(rows, table, sizeof table);
+    table[0] = '\0';
+    if (parts & ARCHLLM_TUNE_KERNELS) archllm_autotune_table(rows, table, sizeof table);
     size_t n = strlen(table);
-    archllm_autotune_clblast_table(&r, table + n, sizeof table - n);
+    if (parts & ARCHLLM_TUNE_CLBLAST) archllm_autotune_clblast_table(&r, table + n, sizeof table - n);
     printf("\n%s", table);
     double ours = secs - r.seconds;
     if (dry) {

@@ -28,8 +28,8 @@ const cli_command cli_commands[] = {
      "the first CPU) is marked '*', and each device says whether it is tuned (with its\n"
      "tuning file, and which CLBlast kernels it tuned; see 'archllm help tune').\n"},
     {"tune", cmd_tune, "tune our kernels and CLBlast's on a device and store the winners",
-     "usage: archllm tune [--device SEL] [--budget SECONDS] [--dry-run]\n"
-     "                    [--config FILE.cfg] [--set key=value]\n"
+     "usage: archllm tune [--device SEL] [--budget SECONDS] [--only kernels|clblast]\n"
+     "                    [--dry-run] [--config FILE.cfg] [--set key=value]\n"
      "       archllm tune --show [--device SEL]\n"
      "\n"
      "First times each tunable of archllm's own kernels on the shapes the shipped configs\n"
@@ -59,6 +59,10 @@ const cli_command cli_commands[] = {
      "                    half (the defaults are always measured), CLBlast the rest; a\n"
      "                    step that would not fit is skipped, and a larger budget samples\n"
      "                    more of CLBlast's configurations\n"
+     "  --only kernels    tune our kernels alone, with the whole budget; CLBlast's\n"
+     "                    parameters stay as the tuning file has them\n"
+     "  --only clblast    tune CLBlast alone, with the whole budget; our kernels keep the\n"
+     "                    tuning file's values (or the defaults, where it has none)\n"
      "  --dry-run         measure and print, write nothing\n"
      "  --show            print what a context on the device runs with: the tuning file,\n"
      "                    our tunables and CLBlast's parameters (stored or its own)\n"},

@@ -99,13 +99,19 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
 /* The summary: a line per kernel, a line per shape, the crossover. */
 void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, size_t cap);
 
-/* Tune ctx's device as `archllm tune` does, within budget_s (> 0) in all: our kernels first
- * (ARCHLLM_AUTOTUNE_KERNELS_SHARE of it), then CLBlast's; rows and r get the measurements,
- * ctx->tuning the winners.  Fails as archllm_autotune does (ctx then holds the defaults);
+/* What archllm_autotune_device tunes: both, or one part with the whole budget (the other
+ * part keeps what ctx holds). */
+enum { ARCHLLM_TUNE_KERNELS = 1, ARCHLLM_TUNE_CLBLAST = 2, ARCHLLM_TUNE_BOTH = 3 };
+
+/* Tune ctx's device as `archllm tune` does, within budget_s (> 0) in all: of PARTS, our
+ * kernels first (ARCHLLM_AUTOTUNE_KERNELS_SHARE of it when both are tuned), then CLBlast's;
+ * rows and r get the measurements (a part not tuned leaves its rows empty), ctx->tuning the
+ * winners.  Fails as archllm_autotune does (ctx then holds the defaults);
  * when CLBlast's parameters cannot be read or set, our kernels' winners stay, CLBlast runs
  * on its own and r->note says why. */
-archllm_status archllm_autotune_device(archllm_ctx_t *ctx, double budget_s, void (*progress)(void *, const char *),
-                                       void *user, archllm_autotune_row rows[ARCHLLM_TUNE_COUNT],
+archllm_status archllm_autotune_device(archllm_ctx_t *ctx, int parts, double budget_s,
+                                       void (*progress)(void *, const char *), void *user,
+                                       archllm_autotune_row rows[ARCHLLM_TUNE_COUNT],
                                        archllm_clblast_report *r);
 
 /* With ARCHLLM_TUNE=auto and ctx not tuned: tune it now (archllm_autotune_device, 60 s,
