@@ -48,6 +48,15 @@ int main(void)
                   list[i].device_index == ctx->info.device_index && strcmp(list[i].name, ctx->info.name) == 0;
     CHECK(listed && ctx->info.name[0], "default device opens and is listed (%s, %d:%d)", ctx->info.name,
           ctx->info.platform_index, ctx->info.device_index);
+
+    /* build options: only the tuning defines a source names, as whole identifiers */
+    char opts[512];
+    archllm_build_options(ctx, "__kernel void k(void) {}", opts, sizeof opts);
+    CHECK(!strstr(opts, "-D"), "a source naming no tunable gets no define (%s)", opts);
+    archllm_build_options(ctx, "float acc[LIN_ROWS][REDUCE_WG]; /* MY_LIN_COLS LIN_BLOCKSX */", opts, sizeof opts);
+    CHECK(strstr(opts, "-DLIN_ROWS=") && strstr(opts, "-DREDUCE_WG=") && !strstr(opts, "-DLIN_COLS=") &&
+              !strstr(opts, "-DLIN_BLOCKS="),
+          "the defines a source names, and no other (%s)", opts);
     char sel[32], name_sel[16];
     snprintf(sel, sizeof sel, "%d:%d", ctx->info.platform_index, ctx->info.device_index);
     snprintf(name_sel, sizeof name_sel, "%.8s", ctx->info.name);

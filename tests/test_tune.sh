@@ -38,6 +38,9 @@ printf 'garbage\n\001\002\n' >"$f"
 notice_is "corrupt file ignored" "ignoring the tuning file"
 "$bin" devices | grep -q "is ignored" && ok "devices: corrupt file ignored" || fail "devices: corrupt file ignored"
 
+"$bin" tune --only cblast >"$tmp/tune.out" 2>&1; rc=$?
+[ $rc -eq 2 ] && grep -q "^archllm: --only: 'kernels' or 'clblast', not 'cblast'" "$tmp/tune.out" &&
+    ok "--only: a usage error names the choices" || { fail "--only: a usage error names the choices (exit $rc)"; cat "$tmp/tune.out"; }
 "$bin" tune --budget 0.001 >"$tmp/tune.out" 2>&1 && ok "tune on a tiny budget" ||
     { fail "tune on a tiny budget"; cat "$tmp/tune.out"; }
 [ "$(grep -c '^tune ' "$tmp/tune.out")" -eq 7 ] && ok "a progress line per tunable" || fail "a progress line per tunable"

@@ -54,7 +54,7 @@ static void keep_stored(archllm_ctx_t *ctx, int parts)
 {
     archllm_tuning stored = ctx->tuning;
     char path[4096];
-    const char *other = parts == ARCHLLM_TUNE_KERNELS ? "CLBlast's parameters" : "our kernels' values";
+    const char *other = parts == ARCHLLM_TUNE_PART_KERNELS ? "CLBlast's parameters" : "our kernels' values";
     archllm_status s = archllm_tuning_path(&ctx->info, path, sizeof path) ? archllm_tuning_read(ctx, path, &stored)
                                                                          : ARCHLLM_ENOTFOUND;
     if (s != ARCHLLM_OK) {
@@ -64,7 +64,7 @@ static void keep_stored(archllm_ctx_t *ctx, int parts)
         return;
     }
     printf("%s: the tuning file's (%s)\n", other, path);
-    if (parts == ARCHLLM_TUNE_KERNELS) {
+    if (parts == ARCHLLM_TUNE_PART_KERNELS) {
         memcpy(ctx->tuning.clblast, stored.clblast, sizeof stored.clblast);
         archllm_tuning_apply_clblast(ctx);
     } else {
@@ -86,15 +86,15 @@ int cmd_tune(int argc, char **argv)
     const char *device_opt = NULL;
     cli_config_opts copts = {0};
     double budget = archllm_autotune_default_params().budget_s;
-    int c, handled, dry = 0, only_show = 0, parts = ARCHLLM_TUNE_BOTH;
+    int c, handled, dry = 0, only_show = 0, parts = ARCHLLM_TUNE_PART_BOTH;
     optind = 1;
     while ((c = getopt_long(argc, argv, "d:", opts, NULL)) != -1) {
         if (c == 'd') device_opt = optarg;
         else if (c == 'n') dry = 1;
         else if (c == 's') only_show = 1;
         else if (c == 'o') {
-            if (strcmp(optarg, "kernels") == 0) parts = ARCHLLM_TUNE_KERNELS;
-            else if (strcmp(optarg, "clblast") == 0) parts = ARCHLLM_TUNE_CLBLAST;
+            if (strcmp(optarg, "kernels") == 0) parts = ARCHLLM_TUNE_PART_KERNELS;
+            else if (strcmp(optarg, "clblast") == 0) parts = ARCHLLM_TUNE_PART_CLBLAST;
             else return cli_error(CLI_EXIT_USAGE, "--only: 'kernels' or 'clblast', not '%s'", optarg);
         }
         else if (c == 'b') {
@@ -130,8 +130,8 @@ int cmd_tune(int argc, char **argv)
     }
     printf("tuning %s (%s, driver %s), budget %.0f s: %s\n", info->name, info->platform_name,
            info->driver_version, budget,
-           parts == ARCHLLM_TUNE_BOTH ? "our kernels, then CLBlast's" : parts == ARCHLLM_TUNE_KERNELS ? "our kernels" : "CLBlast's");
-    if (parts != ARCHLLM_TUNE_BOTH) keep_stored(ctx, parts);
+           parts == ARCHLLM_TUNE_PART_BOTH ? "our kernels, then CLBlast's" : parts == ARCHLLM_TUNE_PART_KERNELS ? "our kernels" : "CLBlast's");
+    if (parts != ARCHLLM_TUNE_PART_BOTH) keep_stored(ctx, parts);
     fflush(stdout);
     archllm_autotune_row rows[ARCHLLM_TUNE_COUNT];
     archllm_clblast_report r;
@@ -145,9 +145,9 @@ int cmd_tune(int argc, char **argv)
     double secs = archllm_now_s() - t0;
     static char table[16384];
     table[0] = '\0';
-    if (parts & ARCHLLM_TUNE_KERNELS) archllm_autotune_table(rows, table, sizeof table);
+    if (parts & ARCHLLM_TUNE_PART_KERNELS) archllm_autotune_table(rows, table, sizeof table);
     size_t n = strlen(table);
-    if (parts & ARCHLLM_TUNE_CLBLAST) archllm_autotune_clblast_table(&r, table + n, sizeof table - n);
+    if (parts & ARCHLLM_TUNE_PART_CLBLAST) archllm_autotune_clblast_table(&r, table + n, sizeof table - n);
     printf("\n%s", table);
     double ours = secs - r.seconds;
     if (dry) {

@@ -441,15 +441,15 @@ archllm_status archllm_autotune_device(archllm_ctx_t *ctx, int parts, double bud
                                        archllm_clblast_report *r)
 {
     double t0 = archllm_now_s();
-    archllm_autotune_params p = {budget_s * (parts == ARCHLLM_TUNE_BOTH ? ARCHLLM_AUTOTUNE_KERNELS_SHARE : 1.0),
+    archllm_autotune_params p = {budget_s * (parts == ARCHLLM_TUNE_PART_BOTH ? ARCHLLM_AUTOTUNE_KERNELS_SHARE : 1.0),
                                  progress, user};
     memset(r, 0, sizeof *r);
-    if (parts & ARCHLLM_TUNE_KERNELS) {
+    if (parts & ARCHLLM_TUNE_PART_KERNELS) {
         ARCHLLM_TRY(archllm_autotune(ctx, &p, rows));
     } else {
         memset(rows, 0, sizeof(archllm_autotune_row) * ARCHLLM_TUNE_COUNT);
     }
-    if (!(parts & ARCHLLM_TUNE_CLBLAST)) return ARCHLLM_OK;
+    if (!(parts & ARCHLLM_TUNE_PART_CLBLAST)) return ARCHLLM_OK;
     /* CLBlast's steps cannot be stopped once started and run past their estimates by up to
      * about a tenth on a loaded PoCL: plan them in 85% of what is left, so the total holds */
     p.budget_s = (budget_s - (archllm_now_s() - t0)) * ARCHLLM_AUTOTUNE_CLBLAST_PLAN;
@@ -471,7 +471,7 @@ archllm_status archllm_autotune_auto(archllm_ctx_t *ctx)
     archllm_autotune_row rows[ARCHLLM_TUNE_COUNT];
     archllm_clblast_report r;
     fprintf(stderr, "archllm: tuning %s for up to %.0f s (ARCHLLM_TUNE=auto)\n", ctx->info.name, p.budget_s);
-    if (archllm_autotune_device(ctx, ARCHLLM_TUNE_BOTH, p.budget_s, archllm_autotune_print_stderr, NULL, rows, &r) ==
+    if (archllm_autotune_device(ctx, ARCHLLM_TUNE_PART_BOTH, p.budget_s, archllm_autotune_print_stderr, NULL, rows, &r) ==
         ARCHLLM_OK) {
         char notes[16384];
         archllm_autotune_table(rows, notes, sizeof notes);

@@ -101,7 +101,7 @@ void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, 
 
 /* What archllm_autotune_device tunes: both, or one part with the whole budget (the other
  * part keeps what ctx holds). */
-enum { ARCHLLM_TUNE_KERNELS = 1, ARCHLLM_TUNE_CLBLAST = 2, ARCHLLM_TUNE_BOTH = 3 };
+enum { ARCHLLM_TUNE_PART_KERNELS = 1, ARCHLLM_TUNE_PART_CLBLAST = 2, ARCHLLM_TUNE_PART_BOTH = 3 };
 
 /* Tune ctx's device as `archllm tune` does, within budget_s (> 0) in all: of PARTS, our
  * kernels first (ARCHLLM_AUTOTUNE_KERNELS_SHARE of it when both are tuned), then CLBlast's;
