@@ -69,11 +69,13 @@ archllm_status       archllm_stage_dataset(const archllm_stage_env *env, const a
  * and -summary.json (the comparison; written last, so its presence means done), and a
  * closing INFO line naming them.  A DETAIL message as each method starts on a dataset, a
  * step event after every seed of every method (total: seeds x methods x datasets; the
- * figure: that run's test %), begin and end.  *stop is read after every seed (then
- * ARCHLLM_EINTERRUPTED: the datasets done have their files, the current one none).  The
- * benchmark is read and the methods set up before begin, so a bad input fails with no
- * event.  Methods: archllm-guided and archllm propose with the experiment's trained
- * VQ-VAE and T5 (loaded once, on env->ctx), bananas fits its ensemble on env->ctx; random
+ * figure: that run's test %), begin and end.  The datasets run side by side, a thread
+ * each, their tables and files in order once all are done.  *stop is read after every seed
+ * (then ARCHLLM_EINTERRUPTED: the datasets that had finished have their files, the others
+ * none).  The benchmark is read and the first dataset's methods set up before begin, so a
+ * bad input fails with no event.  Methods: archllm-guided and archllm propose with the
+ * experiment's trained VQ-VAE and T5 (loaded for each dataset: the first on env->ctx, the
+ * others on a context each on its device), bananas fits its ensemble on the same; random
  * and evolution need no device (env->ctx may be NULL).  The methods' settings are
  * env->cfg's search.* keys. */
 

@@ -1,7 +1,7 @@
 /* stage_search.c - the search stage (stage.h): the method table and its setup from the
  * config, the experiment's models loaded for the methods that propose with them, the
- * loop over datasets, methods and seeds, the tables of finals and by budget, and the
- * result files.  Not here: finding the shipped NB201 table (the caller's), the search
+ * datasets side by side (a thread, a context, models and methods each) looping over
+ * methods and seeds, the tables of finals and by budget, and the result files.  Not here: finding the shipped NB201 table (the caller's), the search
  * loop and the methods themselves (src/search/search.c, search_archllm.c,
  * search_predictor.c), option parsing and printing (src/cli/cmd_search.c). */
 #include "config.h"
@@ -15,6 +15,7 @@
 #include "util/fileio.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,10 +213,16 @@ archllm_status archllm_search_check(const archllm_config *cfg, const archllm_sea
 
 /* ---- one dataset ---- */
 
-/* Where the steps stand: done of total seeds over every method and dataset. */
+/* Where the runs stand over every dataset's lane: the lanes count finished seeds, the
+ * stage's thread emits them (events come from the thread that called the stage). */
 typedef struct {
     const archllm_stage_env *env;
+    pthread_mutex_t          mu;
+    pthread_cond_t           cv;
     long                     done, total;
+    double                   last_test; /* the test accuracy of the seed done last */
+    int                      running;   /* lanes not finished */
+    int                      failed;    /* a lane failed: the others stop after their seed */
 } progress;
 
 /* One method's runs on o, a seed at a time.  A seed run alone is the run it has in a
@@ -250,10 +257,17 @@ static archllm_status run_method(archllm_search_result *r, archllm_oracle *o, co
         r->queries[k] = rk.queries[0];
         r->proposals[k] = rk.proposals[0];
         archllm_search_result_free(&rk);
-        archllm_metric test = {"test", r->best_test[k * B + B - 1], "%.2f", ""};
-        archllm_emit_step(pg->env->ev, STAGE, ++pg->done, pg->total, &test, 1);
+        pthread_mutex_lock(&pg->mu);
+        pg->done++;
+        pg->last_test = r->best_test[k * B + B - 1];
+        long done = pg->done;
+        int failed = pg->failed;
+        pthread_cond_signal(&pg->cv);
+        pthread_mutex_unlock(&pg->mu);
         if (pg->env->stop && *pg->env->stop)
-            st = archllm_fail(ARCHLLM_EINTERRUPTED, "stopped after %ld of %ld runs", pg->done, pg->total);
+            st = archllm_fail(ARCHLLM_EINTERRUPTED, "stopped after %ld of %ld runs", done, pg->total);
+        else if (failed)
+            st = archllm_fail(ARCHLLM_EINTERRUPTED, "stopped: another dataset's search failed");
     }
     if (st != ARCHLLM_OK) archllm_search_result_free(r);
     return st;
@@ -383,45 +397,114 @@ static archllm_status write_results(const archllm_stage_env *env, const char *ou
     return ARCHLLM_OK;
 }
 
-/* Every method on one benchmark oracle: the runs, the tables, the files. */
-static archllm_status search_dataset(const archllm_stage_env *env, const archllm_search_opts *so, archllm_oracle *o,
-                                     const char *dsname, const char *vcol, const char *tcol,
-                                     const archllm_search_method *ms, size_t nm, const archllm_search_params *p,
-                                     const char *outdir, progress *pg)
+/* One dataset's lane: its methods set up on a context of its own on the stage's device (a
+ * context's queue runs in order and the search's launches are small, so the datasets'
+ * lanes fill each other's waits: on a 2-core PoCL two searches side by side took 8-10 s
+ * where one after the other took 16-17 s), its own models and oracle, its runs. */
+typedef struct {
+    const archllm_stage_env     *env;
+    const archllm_search_opts   *o;
+    const method_entry *const   *me;
+    size_t                       nm;
+    const archllm_nb201_table   *table; /* NULL: the NB101 oracle o101 */
+    archllm_oracle              *o101;
+    archllm_nb201_dataset        ds;
+    const archllm_search_params *p;
+    int                          own_ctx; /* open a context (else the stage's) */
+    progress                    *pg;
+    archllm_stage_env            lenv;    /* env with the lane's context */
+    archllm_ctx_t               *ctx;     /* the lane's own, or NULL */
+    search_setup                 su;
+    archllm_search_method        ms[MAX_METHODS];
+    size_t                       nset;    /* methods set up */
+    int                          ready;   /* set up (the first lane is, before the begin event) */
+    archllm_oracle              *oracle;
+    archllm_search_result        res[MAX_METHODS];
+    size_t                       nr;
+    archllm_status               st;
+    char                         err[2048];
+} lane;
+
+static const char *lane_name(const lane *L) { return archllm_nb201_dataset_name(L->ds); }
+
+static archllm_status lane_setup(lane *L)
 {
-    archllm_search_result res[MAX_METHODS];
-    size_t nr = 0;
     archllm_status st = ARCHLLM_OK;
-    for (size_t i = 0; i < nm && st == ARCHLLM_OK; i++) {
-        archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_DETAIL, "%s: %s, %zu seeds of %zu queries", dsname,
-                             ms[i].name, p->nseeds, p->budget);
-        st = run_method(&res[i], o, &ms[i], p, pg);
-        if (st == ARCHLLM_OK) nr++;
-        else archllm_fail_prefix(st, "%s %s", dsname, ms[i].name);
+    L->lenv = *L->env;
+    if (L->lenv.ctx && L->own_ctx) {
+        const archllm_device_info *di = archllm_ctx_device(L->lenv.ctx);
+        char sel[32];
+        snprintf(sel, sizeof sel, "%d:%d", di->platform_index, di->device_index);
+        if ((st = archllm_ctx_init(&L->ctx, sel)) != ARCHLLM_OK) return archllm_fail_prefix(st, "a context for %s", lane_name(L));
+        L->lenv.ctx = L->ctx;
     }
-    if (st == ARCHLLM_OK) {
-        double ov, otv, ot;
-        archllm_oracle_optimum(o, &ov, &otv, &ot);
-        size_t rows = archllm_oracle_size(o);
-        const archllm_evolution_params *evo = &so->evolution;
-        archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO, "%s %s: select by %s, report %s",
-                             so->space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101", dsname, vcol, tcol);
-        archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO,
-                             "%zu queries per run, %zu seeds (%llu..%llu), %zu cells in the table; evolution: "
-                             "population %zu, sample size %zu",
-                             p->budget, p->nseeds, (unsigned long long)p->seed,
-                             (unsigned long long)(p->seed + p->nseeds - 1), rows, evo->population, evo->sample_size);
-        archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO,
-                             "table optimum: best validation %.2f (its test %.2f); best test %.2f", ov, otv, ot);
-        report_finals(env, res, nr, ov);
-        report_budgets(env, res, nr, ov);
-        archllm_search_setting set = {.space = archllm_space_name(so->space), .dataset = dsname, .select_by = vcol,
-                                      .report = tcol, .best_valid = ov, .test_at_best_valid = otv, .best_test = ot,
-                                      .cells = rows};
-        st = write_results(env, outdir, &set, res, nr, p->nseeds);
+    /* every method is set up once and run on the lane's dataset */
+    L->su = (search_setup){.env = &L->lenv, .o = L->o, .evo = L->o->evolution};
+    for (; L->nset < L->nm; L->nset++)
+        if ((st = L->me[L->nset]->setup(&L->ms[L->nset], &L->su)) != ARCHLLM_OK) return st;
+    if (!L->table) L->oracle = L->o101;
+    else if ((st = archllm_oracle_nb201(&L->oracle, L->table, L->ds)) != ARCHLLM_OK)
+        return archllm_fail_prefix(st, "%s", lane_name(L));
+    L->ready = 1;
+    return ARCHLLM_OK;
+}
+
+static void lane_free(lane *L)
+{
+    for (size_t i = 0; i < L->nset; i++)
+        if (L->me[i]->teardown) L->me[i]->teardown(&L->ms[i]);
+    if (L->su.models_loaded) archllm_pipeline_models_free(&L->su.models);
+    archllm_ctx_free(L->ctx);
+    for (size_t i = 0; i < L->nr; i++) archllm_search_result_free(&L->res[i]);
+    if (L->table && L->oracle) archllm_oracle_free(L->oracle);
+}
+
+static void *lane_main(void *arg)
+{
+    lane *L = arg;
+    archllm_status st = L->ready ? ARCHLLM_OK : lane_setup(L);
+    for (size_t i = 0; i < L->nm && st == ARCHLLM_OK; i++) {
+        st = run_method(&L->res[i], L->oracle, &L->ms[i], L->p, L->pg);
+        if (st == ARCHLLM_OK) L->nr++;
+        else archllm_fail_prefix(st, "%s %s", lane_name(L), L->ms[i].name);
     }
-    for (size_t i = 0; i < nr; i++) archllm_search_result_free(&res[i]);
-    return st;
+    L->st = st;
+    if (st != ARCHLLM_OK) snprintf(L->err, sizeof L->err, "%s", archllm_last_error()); /* the error is per thread */
+    progress *pg = L->pg;
+    pthread_mutex_lock(&pg->mu);
+    if (st != ARCHLLM_OK && st != ARCHLLM_EINTERRUPTED) pg->failed = 1;
+    pg->running--;
+    pthread_cond_signal(&pg->cv);
+    pthread_mutex_unlock(&pg->mu);
+    return NULL;
+}
+
+/* A lane's tables and files. */
+static archllm_status report_dataset(const archllm_stage_env *env, const lane *L, const char *outdir)
+{
+    const archllm_search_opts *so = L->o;
+    const char *dsname = lane_name(L), *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
+    if (L->table) archllm_nb201_dataset_columns(L->ds, &vcol, &tcol);
+    double ov, otv, ot;
+    archllm_oracle_optimum(L->oracle, &ov, &otv, &ot);
+    size_t rows = archllm_oracle_size(L->oracle);
+    const archllm_evolution_params *evo = &so->evolution;
+    const archllm_search_params    *p = L->p;
+    archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO, "%s %s: select by %s, report %s",
+                         so->space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101", dsname, vcol, tcol);
+    archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO,
+                         "%zu queries per run, %zu seeds (%llu..%llu), %zu cells in the table; evolution: "
+                         "population %zu, sample size %zu",
+                         p->budget, p->nseeds, (unsigned long long)p->seed,
+                         (unsigned long long)(p->seed + p->nseeds - 1), rows, evo->population, evo->sample_size);
+    archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO,
+                         "table optimum: best validation %.2f (its test %.2f); best test %.2f", ov, otv, ot);
+    report_finals(env, L->res, L->nr, ov);
+    report_budgets(env, L->res, L->nr, ov);
+    archllm_search_setting set = {.space = archllm_space_name(so->space), .dataset = dsname, .select_by = vcol,
+                                  .report = tcol, .best_valid = ov, .test_at_best_valid = otv, .best_test = ot,
+                                  .cells = rows};
+    return write_results(env, outdir, &set, L->res, L->nr, p->nseeds);
 }
 
 /* ---- the stage ---- */
@@ -442,10 +525,13 @@ static archllm_status load_benchmark(const archllm_search_opts *o, archllm_nb201
     return st == ARCHLLM_OK ? st : archllm_fail_prefix(st, "%s", o->nb101_data);
 }
 
-/* Every method (set up) on every dataset, between the begin and end events. */
+/* Every method on every dataset, the datasets side by side (a lane each), between the
+ * begin and end events; the tables and files in the datasets' order, of every dataset
+ * that finished when another failed or *stop was set.  The first lane is set up before
+ * begin: a missing model fails with no event. */
 static archllm_status search_all(const archllm_stage_env *env, const archllm_search_opts *o,
                                  const archllm_nb201_table *table, archllm_oracle *o101,
-                                 const archllm_nb201_dataset *ds, size_t nds, const archllm_search_method *ms,
+                                 const archllm_nb201_dataset *ds, size_t nds, const method_entry *const *me,
                                  size_t nm, const char *outdir)
 {
     archllm_search_params p = archllm_search_default_params();
@@ -454,25 +540,66 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
     p.seed = o->seed;
     /* the loop hands a method at most `batch` slots: room for archllm-guided's rounds */
     if ((size_t)env->cfg->search.per_round > p.batch) p.batch = (size_t)env->cfg->search.per_round;
+    lane *lanes = calloc(nds, sizeof *lanes);
+    if (!lanes) return archllm_fail(ARCHLLM_ENOMEM, "search lanes");
+    progress pg = {.env = env, .total = (long)(nds * nm * o->seeds)};
+    for (size_t k = 0; k < nds; k++)
+        lanes[k] = (lane){.env = env, .o = o, .me = me, .nm = nm, .table = table, .o101 = o101, .ds = ds[k],
+                          .p = &p, .own_ctx = k > 0, .pg = &pg};
+    archllm_status st = lane_setup(&lanes[0]);
+    if (st != ARCHLLM_OK) {
+        lane_free(&lanes[0]);
+        free(lanes);
+        return st;
+    }
     double t0 = archllm_now_s();
     archllm_emit_begin(env->ev, STAGE, "%s on %s %s: %zu seeds of %zu queries", o->methods,
                        o->space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101", o->datasets, o->seeds,
                        o->queries);
-    progress pg = {.env = env, .done = 0, .total = (long)(nds * nm * o->seeds)};
-    archllm_status st = ARCHLLM_OK;
-    for (size_t k = 0; k < nds && st == ARCHLLM_OK; k++) {
-        archllm_oracle *oracle = o101;
-        const char     *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
-        if (table) {
-            if ((st = archllm_oracle_nb201(&oracle, table, ds[k])) != ARCHLLM_OK) {
-                archllm_fail_prefix(st, "%s", archllm_nb201_dataset_name(ds[k]));
-                break;
-            }
-            archllm_nb201_dataset_columns(ds[k], &vcol, &tcol);
+    pthread_mutex_init(&pg.mu, NULL);
+    pthread_cond_init(&pg.cv, NULL);
+    pthread_t th[ARCHLLM_NB201_NDATASETS];
+    int started[ARCHLLM_NB201_NDATASETS] = {0};
+    for (size_t k = 0; k < nds; k++) {
+        lane *L = &lanes[k];
+        for (size_t i = 0; i < nm; i++)
+            archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_DETAIL, "%s: %s, %zu seeds of %zu queries",
+                                 lane_name(L), me[i]->name, p.nseeds, p.budget);
+        pthread_mutex_lock(&pg.mu);
+        pg.running++;
+        pthread_mutex_unlock(&pg.mu);
+        if (pthread_create(&th[k], NULL, lane_main, L) == 0) {
+            started[k] = 1;
+        } else { /* this lane alone fails; the others stop after their seed */
+            L->st = ARCHLLM_ENOMEM;
+            snprintf(L->err, sizeof L->err, "%s: no thread for its search", lane_name(L));
+            pthread_mutex_lock(&pg.mu);
+            pg.running--, pg.failed = 1;
+            pthread_mutex_unlock(&pg.mu);
         }
-        st = search_dataset(env, o, oracle, archllm_nb201_dataset_name(ds[k]), vcol, tcol, ms, nm, &p, outdir, &pg);
-        if (table) archllm_oracle_free(oracle);
     }
+    pthread_mutex_lock(&pg.mu);
+    for (long emitted = 0; pg.running > 0 || emitted < pg.done;) {
+        for (; emitted < pg.done; emitted++) {
+            archllm_metric test = {"test", pg.last_test, "%.2f", ""};
+            archllm_emit_step(env->ev, STAGE, emitted + 1, pg.total, &test, 1);
+        }
+        if (pg.running > 0) pthread_cond_wait(&pg.cv, &pg.mu);
+    }
+    pthread_mutex_unlock(&pg.mu);
+    for (size_t k = 0; k < nds; k++)
+        if (started[k]) pthread_join(th[k], NULL);
+    /* the finished datasets' tables and files, then the first failure in the datasets'
+     * order that is not a lane stopped for another's */
+    const lane *bad = NULL;
+    for (size_t k = 0; k < nds && st == ARCHLLM_OK; k++)
+        if (lanes[k].st == ARCHLLM_OK) st = report_dataset(env, &lanes[k], outdir);
+        else if (!bad || (bad->st == ARCHLLM_EINTERRUPTED && lanes[k].st != ARCHLLM_EINTERRUPTED)) bad = &lanes[k];
+    if (st == ARCHLLM_OK && bad) st = archllm_fail(bad->st, "%s", bad->err);
+    for (size_t k = 0; k < nds; k++) lane_free(&lanes[k]);
+    free(lanes);
+    pthread_cond_destroy(&pg.cv);
+    pthread_mutex_destroy(&pg.mu);
     archllm_emit_end(env->ev, STAGE, st, archllm_now_s() - t0);
     return st;
 }
@@ -491,20 +618,7 @@ archllm_status archllm_stage_search(const archllm_stage_env *env, const archllm_
     archllm_nb201_table *table = NULL;
     archllm_oracle      *o101 = NULL;
     ARCHLLM_TRY(load_benchmark(o, &table, &o101));
-
-    /* every method is set up once and run on each dataset (the model-based setup is the
-     * expensive part) */
-    search_setup su = {.env = env, .o = o, .evo = o->evolution};
-    archllm_search_method ms[MAX_METHODS];
-    size_t nset = 0;
-    archllm_status st = ARCHLLM_OK;
-    for (; nset < nm; nset++)
-        if ((st = me[nset]->setup(&ms[nset], &su)) != ARCHLLM_OK) break;
-
-    if (st == ARCHLLM_OK) st = search_all(env, o, table, o101, ds, nds, ms, nm, outdir);
-    for (size_t i = 0; i < nset; i++)
-        if (me[i]->teardown) me[i]->teardown(&ms[i]);
-    if (su.models_loaded) archllm_pipeline_models_free(&su.models);
+    archllm_status st = search_all(env, o, table, o101, ds, nds, me, nm, outdir);
     archllm_nb201_table_free(table);
     archllm_oracle_free(o101);
     return st;
