@@ -69,8 +69,9 @@ archllm_status       archllm_stage_dataset(const archllm_stage_env *env, const a
  * and -summary.json (the comparison; written last, so its presence means done), and a
  * closing INFO line naming them.  A DETAIL message as each method starts on a dataset, a
  * step event after every seed of every method (total: seeds x methods x datasets; the
- * figure: that run's test %), begin and end.  The datasets run side by side, a thread
- * each, their tables and files in order once all are done.  *stop is read after every seed
+ * figure: that run's test %), begin and end.  The datasets run side by side on three
+ * threads or more (a dataset alone shares its seeds out), their tables and files in order
+ * once all are done.  *stop is read after every seed
  * (then ARCHLLM_EINTERRUPTED: the datasets that had finished have their files, the others
  * none).  The benchmark is read and the first dataset's methods set up before begin, so a
  * bad input fails with no event.  Methods: archllm-guided and archllm propose with the

@@ -1,7 +1,7 @@
 /* stage_search.c - the search stage (stage.h): the method table and its setup from the
  * config, the experiment's models loaded for the methods that propose with them, the
- * datasets side by side (a thread, a context, models and methods each) looping over
- * methods and seeds, the tables of finals and by budget, and the result files.  Not here: finding the shipped NB201 table (the caller's), the search
+ * datasets side by side on lanes (a thread, a context, models and methods each; a dataset
+ * alone shares its seeds out) looping over methods and seeds, the tables of finals and by budget, and the result files.  Not here: finding the shipped NB201 table (the caller's), the search
  * loop and the methods themselves (src/search/search.c, search_archllm.c,
  * search_predictor.c), option parsing and printing (src/cli/cmd_search.c). */
 #include "config.h"
@@ -225,12 +225,8 @@ typedef struct {
     int                      failed;    /* a lane failed: the others stop after their seed */
 } progress;
 
-/* One method's runs on o, a seed at a time.  A seed run alone is the run it has in a
- * series (each starts from its own seed; tests/search/test_search_methods checks it), so
- * r is what one archllm_search_run over p's seeds gives, with a step event and a look at
- * *stop after every seed. */
-static archllm_status run_method(archllm_search_result *r, archllm_oracle *o, const archllm_search_method *m,
-                                 const archllm_search_params *p, progress *pg)
+/* r for p's seeds and budget, every entry to be filled by run_seeds. */
+static archllm_status result_alloc(archllm_search_result *r, const archllm_search_params *p)
 {
     size_t B = p->budget, S = p->nseeds;
     memset(r, 0, sizeof *r);
@@ -241,16 +237,28 @@ static archllm_status run_method(archllm_search_result *r, archllm_oracle *o, co
     r->best_test = malloc(S * B * sizeof *r->best_test);
     r->queries = malloc(S * sizeof *r->queries);
     r->proposals = malloc(S * sizeof *r->proposals);
+    if (r->seeds && r->best_valid && r->best_test && r->queries && r->proposals) return ARCHLLM_OK;
+    archllm_search_result_free(r);
+    return archllm_fail(ARCHLLM_ENOMEM, "search of %zu seeds x %zu queries", S, B);
+}
+
+/* One method's runs of seeds k0..k1-1 of p on o into r's rows k0..k1-1, a seed at a time.
+ * A seed run alone is the run it has in a series (each starts from its own seed;
+ * tests/search/test_search_methods checks it), so r is what one archllm_search_run over
+ * p's seeds gives, however the seeds are shared out; a count of every seed done, and a
+ * look at *stop after it.  The lane of k0 = 0 names r's method. */
+static archllm_status run_seeds(archllm_search_result *r, size_t k0, size_t k1, archllm_oracle *o,
+                                const archllm_search_method *m, const archllm_search_params *p, progress *pg)
+{
+    size_t B = p->budget;
     archllm_status st = ARCHLLM_OK;
-    if (!r->seeds || !r->best_valid || !r->best_test || !r->queries || !r->proposals)
-        st = archllm_fail(ARCHLLM_ENOMEM, "search of %zu seeds x %zu queries", S, B);
-    for (size_t k = 0; k < S && st == ARCHLLM_OK; k++) {
+    for (size_t k = k0; k < k1 && st == ARCHLLM_OK; k++) {
         archllm_search_params one = *p;
         one.seed = p->seed + k;
         one.nseeds = 1;
         archllm_search_result rk;
         if ((st = archllm_search_run(&rk, o, m, &one)) != ARCHLLM_OK) break;
-        memcpy(r->method, rk.method, sizeof r->method);
+        if (k0 == 0) memcpy(r->method, rk.method, sizeof r->method);
         r->seeds[k] = rk.seeds[0];
         memcpy(r->best_valid + k * B, rk.best_valid, B * sizeof *rk.best_valid);
         memcpy(r->best_test + k * B, rk.best_test, B * sizeof *rk.best_test);
@@ -267,9 +275,8 @@ static archllm_status run_method(archllm_search_result *r, archllm_oracle *o, co
         if (pg->env->stop && *pg->env->stop)
             st = archllm_fail(ARCHLLM_EINTERRUPTED, "stopped after %ld of %ld runs", done, pg->total);
         else if (failed)
-            st = archllm_fail(ARCHLLM_EINTERRUPTED, "stopped: another dataset's search failed");
+            st = archllm_fail(ARCHLLM_EINTERRUPTED, "stopped: another lane's search failed");
     }
-    if (st != ARCHLLM_OK) archllm_search_result_free(r);
     return st;
 }
 
@@ -397,10 +404,11 @@ static archllm_status write_results(const archllm_stage_env *env, const char *ou
     return ARCHLLM_OK;
 }
 
-/* One dataset's lane: its methods set up on a context of its own on the stage's device (a
- * context's queue runs in order and the search's launches are small, so the datasets'
+/* A lane: a dataset's seeds k0..k1-1, its methods set up on a context of its own on the
+ * stage's device (a context's queue runs in order and the search's launches are small, so
  * lanes fill each other's waits: on a 2-core PoCL two searches side by side took 8-10 s
- * where one after the other took 16-17 s), its own models and oracle, its runs. */
+ * where one after the other took 16-17 s), its own models and oracle; the results are the
+ * dataset's, each lane filling its seeds' rows. */
 typedef struct {
     const archllm_stage_env     *env;
     const archllm_search_opts   *o;
@@ -412,6 +420,8 @@ typedef struct {
     const archllm_search_params *p;
     int                          own_ctx; /* open a context (else the stage's) */
     progress                    *pg;
+    size_t                       k0, k1;  /* its seeds */
+    archllm_search_result       *res;     /* the dataset's, a method each */
     archllm_stage_env            lenv;    /* env with the lane's context */
     archllm_ctx_t               *ctx;     /* the lane's own, or NULL */
     search_setup                 su;
@@ -419,8 +429,6 @@ typedef struct {
     size_t                       nset;    /* methods set up */
     int                          ready;   /* set up (the first lane is, before the begin event) */
     archllm_oracle              *oracle;
-    archllm_search_result        res[MAX_METHODS];
-    size_t                       nr;
     archllm_status               st;
     char                         err[2048];
 } lane;
@@ -455,7 +463,6 @@ static void lane_free(lane *L)
         if (L->me[i]->teardown) L->me[i]->teardown(&L->ms[i]);
     if (L->su.models_loaded) archllm_pipeline_models_free(&L->su.models);
     archllm_ctx_free(L->ctx);
-    for (size_t i = 0; i < L->nr; i++) archllm_search_result_free(&L->res[i]);
     if (L->table && L->oracle) archllm_oracle_free(L->oracle);
 }
 
@@ -463,11 +470,9 @@ static void *lane_main(void *arg)
 {
     lane *L = arg;
     archllm_status st = L->ready ? ARCHLLM_OK : lane_setup(L);
-    for (size_t i = 0; i < L->nm && st == ARCHLLM_OK; i++) {
-        st = run_method(&L->res[i], L->oracle, &L->ms[i], L->p, L->pg);
-        if (st == ARCHLLM_OK) L->nr++;
-        else archllm_fail_prefix(st, "%s %s", lane_name(L), L->ms[i].name);
-    }
+    for (size_t i = 0; i < L->nm && st == ARCHLLM_OK; i++)
+        if ((st = run_seeds(&L->res[i], L->k0, L->k1, L->oracle, &L->ms[i], L->p, L->pg)) != ARCHLLM_OK)
+            archllm_fail_prefix(st, "%s %s", lane_name(L), L->ms[i].name);
     L->st = st;
     if (st != ARCHLLM_OK) snprintf(L->err, sizeof L->err, "%s", archllm_last_error()); /* the error is per thread */
     progress *pg = L->pg;
@@ -479,7 +484,7 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
-/* A lane's tables and files. */
+/* A dataset's tables and files, L its first lane. */
 static archllm_status report_dataset(const archllm_stage_env *env, const lane *L, const char *outdir)
 {
     const archllm_search_opts *so = L->o;
@@ -499,12 +504,12 @@ static archllm_status report_dataset(const archllm_stage_env *env, const lane *L
                          (unsigned long long)(p->seed + p->nseeds - 1), rows, evo->population, evo->sample_size);
     archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO,
                          "table optimum: best validation %.2f (its test %.2f); best test %.2f", ov, otv, ot);
-    report_finals(env, L->res, L->nr, ov);
-    report_budgets(env, L->res, L->nr, ov);
+    report_finals(env, L->res, L->nm, ov);
+    report_budgets(env, L->res, L->nm, ov);
     archllm_search_setting set = {.space = archllm_space_name(so->space), .dataset = dsname, .select_by = vcol,
                                   .report = tcol, .best_valid = ov, .test_at_best_valid = otv, .best_test = ot,
                                   .cells = rows};
-    return write_results(env, outdir, &set, L->res, L->nr, p->nseeds);
+    return write_results(env, outdir, &set, L->res, L->nm, p->nseeds);
 }
 
 /* ---- the stage ---- */
@@ -525,10 +530,15 @@ static archllm_status load_benchmark(const archllm_search_opts *o, archllm_nb201
     return st == ARCHLLM_OK ? st : archllm_fail_prefix(st, "%s", o->nb101_data);
 }
 
-/* Every method on every dataset, the datasets side by side (a lane each), between the
- * begin and end events; the tables and files in the datasets' order, of every dataset
- * that finished when another failed or *stop was set.  The first lane is set up before
- * begin: a missing model fails with no event. */
+/* Lanes wanted in all: the datasets side by side, and a dataset's seeds shared out where
+ * there are fewer datasets (three lanes on a 2-core PoCL: the search's runs wait on the
+ * device more than they compute). */
+#define LANES 3
+
+/* Every method on every dataset, on lanes side by side, between the begin and end events;
+ * the tables and files in the datasets' order, of every dataset whose lanes all finished
+ * when another failed or *stop was set.  The first lane is set up before begin: a missing
+ * model fails with no event. */
 static archllm_status search_all(const archllm_stage_env *env, const archllm_search_opts *o,
                                  const archllm_nb201_table *table, archllm_oracle *o101,
                                  const archllm_nb201_dataset *ds, size_t nds, const method_entry *const *me,
@@ -540,36 +550,46 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
     p.seed = o->seed;
     /* the loop hands a method at most `batch` slots: room for archllm-guided's rounds */
     if ((size_t)env->cfg->search.per_round > p.batch) p.batch = (size_t)env->cfg->search.per_round;
-    lane *lanes = calloc(nds, sizeof *lanes);
-    if (!lanes) return archllm_fail(ARCHLLM_ENOMEM, "search lanes");
+    size_t parts = nds >= LANES ? 1 : LANES / nds; /* lanes a dataset */
+    if (parts > p.nseeds) parts = p.nseeds;
+    size_t nl = nds * parts;
+    lane *lanes = calloc(nl, sizeof *lanes);
+    archllm_search_result *res = calloc(nds * nm, sizeof *res); /* (dataset, method) */
+    pthread_t *th = calloc(nl, sizeof *th);
+    int *started = calloc(nl, sizeof *started);
+    archllm_status st = lanes && res && th && started ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "search lanes");
+    for (size_t i = 0; i < nds * nm && st == ARCHLLM_OK; i++) st = result_alloc(&res[i], &p);
     progress pg = {.env = env, .total = (long)(nds * nm * o->seeds)};
-    for (size_t k = 0; k < nds; k++)
-        lanes[k] = (lane){.env = env, .o = o, .me = me, .nm = nm, .table = table, .o101 = o101, .ds = ds[k],
-                          .p = &p, .own_ctx = k > 0, .pg = &pg};
-    archllm_status st = lane_setup(&lanes[0]);
+    for (size_t j = 0; j < nl && st == ARCHLLM_OK; j++) {
+        size_t d = j / parts, q = j % parts;
+        lanes[j] = (lane){.env = env, .o = o, .me = me, .nm = nm, .table = table, .o101 = o101, .ds = ds[d], .p = &p,
+                          .own_ctx = j > 0, .pg = &pg, .k0 = q * p.nseeds / parts, .k1 = (q + 1) * p.nseeds / parts,
+                          .res = res + d * nm};
+    }
+    if (st == ARCHLLM_OK) st = lane_setup(&lanes[0]);
     if (st != ARCHLLM_OK) {
-        lane_free(&lanes[0]);
-        free(lanes);
+        for (size_t j = 0; lanes && j < nl; j++) lane_free(&lanes[j]);
+        for (size_t i = 0; res && i < nds * nm; i++) archllm_search_result_free(&res[i]);
+        free(lanes), free(res), free(th), free(started);
         return st;
     }
     double t0 = archllm_now_s();
     archllm_emit_begin(env->ev, STAGE, "%s on %s %s: %zu seeds of %zu queries", o->methods,
                        o->space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101", o->datasets, o->seeds,
                        o->queries);
-    pthread_mutex_init(&pg.mu, NULL);
-    pthread_cond_init(&pg.cv, NULL);
-    pthread_t th[ARCHLLM_NB201_NDATASETS];
-    int started[ARCHLLM_NB201_NDATASETS] = {0};
-    for (size_t k = 0; k < nds; k++) {
-        lane *L = &lanes[k];
+    for (size_t d = 0; d < nds; d++)
         for (size_t i = 0; i < nm; i++)
             archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_DETAIL, "%s: %s, %zu seeds of %zu queries",
-                                 lane_name(L), me[i]->name, p.nseeds, p.budget);
+                                 archllm_nb201_dataset_name(ds[d]), me[i]->name, p.nseeds, p.budget);
+    pthread_mutex_init(&pg.mu, NULL);
+    pthread_cond_init(&pg.cv, NULL);
+    for (size_t j = 0; j < nl; j++) {
+        lane *L = &lanes[j];
         pthread_mutex_lock(&pg.mu);
         pg.running++;
         pthread_mutex_unlock(&pg.mu);
-        if (pthread_create(&th[k], NULL, lane_main, L) == 0) {
-            started[k] = 1;
+        if (pthread_create(&th[j], NULL, lane_main, L) == 0) {
+            started[j] = 1;
         } else { /* this lane alone fails; the others stop after their seed */
             L->st = ARCHLLM_ENOMEM;
             snprintf(L->err, sizeof L->err, "%s: no thread for its search", lane_name(L));
@@ -587,17 +607,25 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
         if (pg.running > 0) pthread_cond_wait(&pg.cv, &pg.mu);
     }
     pthread_mutex_unlock(&pg.mu);
-    for (size_t k = 0; k < nds; k++)
-        if (started[k]) pthread_join(th[k], NULL);
-    /* the finished datasets' tables and files, then the first failure in the datasets'
-     * order that is not a lane stopped for another's */
+    for (size_t j = 0; j < nl; j++)
+        if (started[j]) pthread_join(th[j], NULL);
+    /* the finished datasets' tables and files, then the first failure in the lanes' order
+     * that is not a lane stopped for another's */
     const lane *bad = NULL;
-    for (size_t k = 0; k < nds && st == ARCHLLM_OK; k++)
-        if (lanes[k].st == ARCHLLM_OK) st = report_dataset(env, &lanes[k], outdir);
-        else if (!bad || (bad->st == ARCHLLM_EINTERRUPTED && lanes[k].st != ARCHLLM_EINTERRUPTED)) bad = &lanes[k];
+    for (size_t d = 0; d < nds && st == ARCHLLM_OK; d++) {
+        int ok = 1;
+        for (size_t j = d * parts; j < (d + 1) * parts; j++) {
+            const lane *L = &lanes[j];
+            if (L->st == ARCHLLM_OK) continue;
+            ok = 0;
+            if (!bad || (bad->st == ARCHLLM_EINTERRUPTED && L->st != ARCHLLM_EINTERRUPTED)) bad = L;
+        }
+        if (ok) st = report_dataset(env, &lanes[d * parts], outdir);
+    }
     if (st == ARCHLLM_OK && bad) st = archllm_fail(bad->st, "%s", bad->err);
-    for (size_t k = 0; k < nds; k++) lane_free(&lanes[k]);
-    free(lanes);
+    for (size_t j = 0; j < nl; j++) lane_free(&lanes[j]);
+    for (size_t i = 0; i < nds * nm; i++) archllm_search_result_free(&res[i]);
+    free(lanes), free(res), free(th), free(started);
     pthread_cond_destroy(&pg.cv);
     pthread_mutex_destroy(&pg.mu);
     archllm_emit_end(env->ev, STAGE, st, archllm_now_s() - t0);

@@ -31,7 +31,8 @@ ls "$tmp/s" | grep -q tmp && fail "temp files left" || ok "no temp files left"
 "$bin" search --space nb201 --dataset cifar100 --queries 30 --seeds 4 --seed 7 --method evolution --out "$tmp/s2" >/dev/null 2>&1
 grep '^evolution' "$f-runs.csv" >"$tmp/runs1"; grep '^evolution' "$tmp/s2/search-nb201-cifar100-runs.csv" >"$tmp/runs2"
 cmp -s "$tmp/runs1" "$tmp/runs2" && ok "seeded runs repeat" || fail "seeded runs differ"
-# several datasets in one call: each its own files, the same numbers as alone
+# several datasets in one call: each its own files, the same numbers as alone (a dataset
+# alone shares its seeds out over three lanes, two datasets take a lane each)
 "$bin" search --space nb201 --dataset imagenet16,cifar100 --queries 30 --seeds 4 --seed 7 --method evolution \
     --out "$tmp/s3" >"$tmp/out" 2>"$tmp/err" && ok "search two datasets" || { fail "search two datasets"; cat "$tmp/err"; }
 [ "$(grep -c '^NAS-Bench-201 ' "$tmp/out")" -eq 2 ] && [ -s "$tmp/s3/search-nb201-imagenet16.csv" ] \
