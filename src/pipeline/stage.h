@@ -67,18 +67,18 @@ archllm_status       archllm_stage_dataset(const archllm_stage_env *env, const a
  * the table of finals and the by-budget comparison against evolution as INFO messages,
  * then OUT/search-SPACE-DATASET.csv (curves), -runs.csv (per-seed finals), .svg (plot)
  * and -summary.json (the comparison; written last, so its presence means done), and a
- * closing INFO line naming them.  A DETAIL message as each method starts on a dataset, a
- * step event after every seed of every method (total: seeds x methods x datasets; the
+ * closing INFO line naming them.  A DETAIL message for each method on each dataset as
+ * the runs start, a step event after every seed of every method (total: seeds x methods x datasets; the
  * figure: that run's test %), begin and end.  The datasets run side by side on three
- * threads or more (a dataset alone shares its seeds out), their tables and files in order
- * once all are done.  *stop is read after every seed
- * (then ARCHLLM_EINTERRUPTED: the datasets that had finished have their files, the others
- * none).  The benchmark is read and the first dataset's methods set up before begin, so a
- * bad input fails with no event.  Methods: archllm-guided and archllm propose with the
- * experiment's trained VQ-VAE and T5 (loaded for each dataset: the first on env->ctx, the
- * others on a context each on its device), bananas fits its ensemble on the same; random
- * and evolution need no device (env->ctx may be NULL).  The methods' settings are
- * env->cfg's search.* keys. */
+ * lanes or more (a thread, a context, the models and a fork of the dataset's oracle each;
+ * a dataset alone shares its seeds out), their tables and files in order once all are
+ * done.  *stop is read after every seed (then ARCHLLM_EINTERRUPTED: the datasets that had
+ * finished have their files, the others none).  The benchmark is read, the oracles built
+ * and the first lane's methods set up before begin, so a bad input fails with no event.
+ * Methods: archllm-guided and archllm propose with the experiment's trained VQ-VAE and T5
+ * (the first lane's on env->ctx, the others' on a context each on its device), bananas
+ * fits its ensemble on the lane's context; random and evolution need no device (env->ctx
+ * may be NULL).  The methods' settings are env->cfg's search.* keys. */
 
 typedef struct {
     archllm_space            space;       /* ARCHLLM_SPACE_NB201 or ARCHLLM_SPACE_NB101 */

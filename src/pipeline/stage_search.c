@@ -1,8 +1,9 @@
 /* stage_search.c - the search stage (stage.h): the method table and its setup from the
  * config, the experiment's models loaded for the methods that propose with them, the
- * datasets side by side on lanes (a thread, a context, models and methods each; a dataset
- * alone shares its seeds out) looping over methods and seeds, the tables of finals and by budget, and the result files.  Not here: finding the shipped NB201 table (the caller's), the search
- * loop and the methods themselves (src/search/search.c, search_archllm.c,
+ * datasets side by side on lanes (a thread, a context, models, methods and an oracle fork
+ * each; a dataset alone shares its seeds out) looping over methods and seeds, the tables of
+ * finals and by budget, and the result files.  Not here: finding the shipped NB201 table
+ * (the caller's), the search loop and the methods themselves (src/search/search.c, search_archllm.c,
  * search_predictor.c), option parsing and printing (src/cli/cmd_search.c). */
 #include "config.h"
 #include "pipeline/stage.h"
@@ -407,15 +408,15 @@ static archllm_status write_results(const archllm_stage_env *env, const char *ou
 /* A lane: a dataset's seeds k0..k1-1, its methods set up on a context of its own on the
  * stage's device (a context's queue runs in order and the search's launches are small, so
  * lanes fill each other's waits: on a 2-core PoCL two searches side by side took 8-10 s
- * where one after the other took 16-17 s), its own models and oracle; the results are the
- * dataset's, each lane filling its seeds' rows. */
+ * where one after the other took 16-17 s), its own models and a fork of the dataset's
+ * oracle (the queries of a run are the oracle's state); the results are the dataset's,
+ * each lane filling its seeds' rows. */
 typedef struct {
     const archllm_stage_env     *env;
     const archllm_search_opts   *o;
     const method_entry *const   *me;
     size_t                       nm;
-    const archllm_nb201_table   *table; /* NULL: the NB101 oracle o101 */
-    archllm_oracle              *o101;
+    const archllm_oracle        *base;  /* the dataset's oracle */
     archllm_nb201_dataset        ds;
     const archllm_search_params *p;
     int                          own_ctx; /* open a context (else the stage's) */
@@ -427,10 +428,9 @@ typedef struct {
     search_setup                 su;
     archllm_search_method        ms[MAX_METHODS];
     size_t                       nset;    /* methods set up */
-    int                          ready;   /* set up (the first lane is, before the begin event) */
-    archllm_oracle              *oracle;
+    archllm_oracle              *oracle;  /* its fork of base: set last, so the lane is set up */
     archllm_status               st;
-    char                         err[2048];
+    char                        *err;   /* st's message (the error text is per thread; a build log can be long) */
 } lane;
 
 static const char *lane_name(const lane *L) { return archllm_nb201_dataset_name(L->ds); }
@@ -443,18 +443,15 @@ static archllm_status lane_setup(lane *L)
         const archllm_device_info *di = archllm_ctx_device(L->lenv.ctx);
         char sel[32];
         snprintf(sel, sizeof sel, "%d:%d", di->platform_index, di->device_index);
-        if ((st = archllm_ctx_init(&L->ctx, sel)) != ARCHLLM_OK) return archllm_fail_prefix(st, "a context for %s", lane_name(L));
+        if ((st = archllm_ctx_init(&L->ctx, sel)) != ARCHLLM_OK)
+            return archllm_fail_prefix(st, "a context for %s", lane_name(L));
         L->lenv.ctx = L->ctx;
     }
     /* every method is set up once and run on the lane's dataset */
     L->su = (search_setup){.env = &L->lenv, .o = L->o, .evo = L->o->evolution};
     for (; L->nset < L->nm; L->nset++)
         if ((st = L->me[L->nset]->setup(&L->ms[L->nset], &L->su)) != ARCHLLM_OK) return st;
-    if (!L->table) L->oracle = L->o101;
-    else if ((st = archllm_oracle_nb201(&L->oracle, L->table, L->ds)) != ARCHLLM_OK)
-        return archllm_fail_prefix(st, "%s", lane_name(L));
-    L->ready = 1;
-    return ARCHLLM_OK;
+    return archllm_oracle_fork(&L->oracle, L->base);
 }
 
 static void lane_free(lane *L)
@@ -463,18 +460,19 @@ static void lane_free(lane *L)
         if (L->me[i]->teardown) L->me[i]->teardown(&L->ms[i]);
     if (L->su.models_loaded) archllm_pipeline_models_free(&L->su.models);
     archllm_ctx_free(L->ctx);
-    if (L->table && L->oracle) archllm_oracle_free(L->oracle);
+    archllm_oracle_free(L->oracle);
+    free(L->err);
 }
 
 static void *lane_main(void *arg)
 {
     lane *L = arg;
-    archllm_status st = L->ready ? ARCHLLM_OK : lane_setup(L);
+    archllm_status st = L->oracle ? ARCHLLM_OK : lane_setup(L); /* the first lane is, before begin */
     for (size_t i = 0; i < L->nm && st == ARCHLLM_OK; i++)
         if ((st = run_seeds(&L->res[i], L->k0, L->k1, L->oracle, &L->ms[i], L->p, L->pg)) != ARCHLLM_OK)
             archllm_fail_prefix(st, "%s %s", lane_name(L), L->ms[i].name);
     L->st = st;
-    if (st != ARCHLLM_OK) snprintf(L->err, sizeof L->err, "%s", archllm_last_error()); /* the error is per thread */
+    if (st != ARCHLLM_OK) L->err = strdup(archllm_last_error());
     progress *pg = L->pg;
     pthread_mutex_lock(&pg->mu);
     if (st != ARCHLLM_OK && st != ARCHLLM_EINTERRUPTED) pg->failed = 1;
@@ -489,10 +487,10 @@ static archllm_status report_dataset(const archllm_stage_env *env, const lane *L
 {
     const archllm_search_opts *so = L->o;
     const char *dsname = lane_name(L), *vcol = "mean_validation (108 epochs)", *tcol = "mean_test (108 epochs)";
-    if (L->table) archllm_nb201_dataset_columns(L->ds, &vcol, &tcol);
+    if (so->space == ARCHLLM_SPACE_NB201) archllm_nb201_dataset_columns(L->ds, &vcol, &tcol);
     double ov, otv, ot;
-    archllm_oracle_optimum(L->oracle, &ov, &otv, &ot);
-    size_t rows = archllm_oracle_size(L->oracle);
+    archllm_oracle_optimum(L->base, &ov, &otv, &ot);
+    size_t rows = archllm_oracle_size(L->base);
     const archllm_evolution_params *evo = &so->evolution;
     const archllm_search_params    *p = L->p;
     archllm_emit_message(env->ev, STAGE, ARCHLLM_MESSAGE_INFO, "%s %s: select by %s, report %s",
@@ -537,8 +535,8 @@ static archllm_status load_benchmark(const archllm_search_opts *o, archllm_nb201
 
 /* Every method on every dataset, on lanes side by side, between the begin and end events;
  * the tables and files in the datasets' order, of every dataset whose lanes all finished
- * when another failed or *stop was set.  The first lane is set up before begin: a missing
- * model fails with no event. */
+ * when another failed or *stop was set.  The datasets' oracles are built and the first
+ * lane set up before begin: a bad table or a missing model fails with no event. */
 static archllm_status search_all(const archllm_stage_env *env, const archllm_search_opts *o,
                                  const archllm_nb201_table *table, archllm_oracle *o101,
                                  const archllm_nb201_dataset *ds, size_t nds, const method_entry *const *me,
@@ -555,25 +553,25 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
     size_t nl = nds * parts;
     lane *lanes = calloc(nl, sizeof *lanes);
     archllm_search_result *res = calloc(nds * nm, sizeof *res); /* (dataset, method) */
+    archllm_oracle *oracles[ARCHLLM_NB201_NDATASETS] = {NULL};  /* table: built here; else o101 */
     pthread_t *th = calloc(nl, sizeof *th);
     int *started = calloc(nl, sizeof *started);
     archllm_status st = lanes && res && th && started ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "search lanes");
     for (size_t i = 0; i < nds * nm && st == ARCHLLM_OK; i++) st = result_alloc(&res[i], &p);
+    for (size_t d = 0; d < nds && st == ARCHLLM_OK; d++)
+        if (!table) oracles[d] = o101;
+        else if ((st = archllm_oracle_nb201(&oracles[d], table, ds[d])) != ARCHLLM_OK)
+            archllm_fail_prefix(st, "%s", archllm_nb201_dataset_name(ds[d]));
     progress pg = {.env = env, .total = (long)(nds * nm * o->seeds)};
     for (size_t j = 0; j < nl && st == ARCHLLM_OK; j++) {
         size_t d = j / parts, q = j % parts;
-        lanes[j] = (lane){.env = env, .o = o, .me = me, .nm = nm, .table = table, .o101 = o101, .ds = ds[d], .p = &p,
+        lanes[j] = (lane){.env = env, .o = o, .me = me, .nm = nm, .base = oracles[d], .ds = ds[d], .p = &p,
                           .own_ctx = j > 0, .pg = &pg, .k0 = q * p.nseeds / parts, .k1 = (q + 1) * p.nseeds / parts,
                           .res = res + d * nm};
     }
     if (st == ARCHLLM_OK) st = lane_setup(&lanes[0]);
-    if (st != ARCHLLM_OK) {
-        for (size_t j = 0; lanes && j < nl; j++) lane_free(&lanes[j]);
-        for (size_t i = 0; res && i < nds * nm; i++) archllm_search_result_free(&res[i]);
-        free(lanes), free(res), free(th), free(started);
-        return st;
-    }
     double t0 = archllm_now_s();
+    if (st != ARCHLLM_OK) goto done;
     archllm_emit_begin(env->ev, STAGE, "%s on %s %s: %zu seeds of %zu queries", o->methods,
                        o->space == ARCHLLM_SPACE_NB201 ? "NAS-Bench-201" : "NAS-Bench-101", o->datasets, o->seeds,
                        o->queries);
@@ -583,16 +581,14 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
                                  archllm_nb201_dataset_name(ds[d]), me[i]->name, p.nseeds, p.budget);
     pthread_mutex_init(&pg.mu, NULL);
     pthread_cond_init(&pg.cv, NULL);
+    pg.running = (int)nl; /* before the first thread reads it */
     for (size_t j = 0; j < nl; j++) {
         lane *L = &lanes[j];
-        pthread_mutex_lock(&pg.mu);
-        pg.running++;
-        pthread_mutex_unlock(&pg.mu);
         if (pthread_create(&th[j], NULL, lane_main, L) == 0) {
             started[j] = 1;
         } else { /* this lane alone fails; the others stop after their seed */
             L->st = ARCHLLM_ENOMEM;
-            snprintf(L->err, sizeof L->err, "%s: no thread for its search", lane_name(L));
+            L->err = strdup("no thread for a search lane");
             pthread_mutex_lock(&pg.mu);
             pg.running--, pg.failed = 1;
             pthread_mutex_unlock(&pg.mu);
@@ -622,13 +618,15 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
         }
         if (ok) st = report_dataset(env, &lanes[d * parts], outdir);
     }
-    if (st == ARCHLLM_OK && bad) st = archllm_fail(bad->st, "%s", bad->err);
-    for (size_t j = 0; j < nl; j++) lane_free(&lanes[j]);
-    for (size_t i = 0; i < nds * nm; i++) archllm_search_result_free(&res[i]);
-    free(lanes), free(res), free(th), free(started);
+    if (st == ARCHLLM_OK && bad) st = archllm_fail(bad->st, "%s", bad->err ? bad->err : "(no memory for the message)");
     pthread_cond_destroy(&pg.cv);
     pthread_mutex_destroy(&pg.mu);
     archllm_emit_end(env->ev, STAGE, st, archllm_now_s() - t0);
+done:
+    for (size_t j = 0; lanes && j < nl; j++) lane_free(&lanes[j]);
+    for (size_t i = 0; res && i < nds * nm; i++) archllm_search_result_free(&res[i]);
+    for (size_t d = 0; table && d < nds; d++) archllm_oracle_free(oracles[d]);
+    free(lanes), free(res), free(th), free(started);
     return st;
 }
 

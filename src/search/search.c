@@ -57,16 +57,19 @@ struct archllm_oracle {
     uint32_t        *unq;         /* (n) rows; unq[0..n_unq) are the unqueried ones */
     uint32_t        *pos;         /* (n) position of each row in unq */
     size_t           n_unq;
+    int              fork;        /* the table (cells to nb201_row) is another oracle's */
 };
 
 void archllm_oracle_free(archllm_oracle *o)
 {
     if (!o) return;
-    free(o->cells);
-    free(o->valid);
-    free(o->test);
-    archllm_hashset_free(o->by_key);
-    free(o->nb201_row);
+    if (!o->fork) {
+        free(o->cells);
+        free(o->valid);
+        free(o->test);
+        archllm_hashset_free(o->by_key);
+        free(o->nb201_row);
+    }
     free(o->queried);
     free(o->unq);
     free(o->pos);
@@ -208,6 +211,25 @@ void archllm_oracle_optimum(const archllm_oracle *o, double *best_valid, double 
     if (best_valid) *best_valid = o->valid[bv];
     if (test_at_best_valid) *test_at_best_valid = o->test[bv];
     if (best_test) *best_test = o->test[bt];
+}
+
+archllm_status archllm_oracle_fork(archllm_oracle **out, const archllm_oracle *o)
+{
+    archllm_oracle *f = malloc(sizeof *f);
+    *out = NULL;
+    if (!f) return archllm_fail(ARCHLLM_ENOMEM, "oracle");
+    *f = *o; /* the table's pointers, read only from here on */
+    f->fork = 1;
+    f->queried = malloc(o->n);
+    f->unq = malloc(o->n * sizeof *f->unq);
+    f->pos = malloc(o->n * sizeof *f->pos);
+    if (!f->queried || !f->unq || !f->pos) {
+        archllm_oracle_free(f);
+        return archllm_fail(ARCHLLM_ENOMEM, "oracle of %zu rows", o->n);
+    }
+    archllm_oracle_reset(f);
+    *out = f;
+    return ARCHLLM_OK;
 }
 
 void archllm_oracle_reset(archllm_oracle *o)

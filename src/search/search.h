@@ -52,6 +52,9 @@ archllm_status archllm_oracle_init_keyed(archllm_oracle **out, archllm_space spa
 archllm_status archllm_oracle_nb201(archllm_oracle **out, const archllm_nb201_table *t, archllm_nb201_dataset ds);
 /* NB101 from the official tfrecord's 108-epoch means (mean_validation, mean_test, x100). */
 archllm_status archllm_oracle_nb101(archllm_oracle **out, const archllm_nb101_data *d);
+/* An oracle on o's table with queries of its own, none yet: forks of one oracle (which
+ * must outlive them) may run searches in threads side by side. */
+archllm_status archllm_oracle_fork(archllm_oracle **out, const archllm_oracle *o);
 void           archllm_oracle_free(archllm_oracle *o);
 
 archllm_space archllm_oracle_space(const archllm_oracle *o);

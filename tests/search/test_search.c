@@ -64,6 +64,19 @@ static void test_oracle_nb201(archllm_oracle *o)
     CHECK(archllm_oracle_queries(o) == 0);
     CHECK_OK(archllm_oracle_query(o, &best, &a));
     CHECK(a.is_new);
+    /* a fork: the same table, its own queries (search lanes run forks side by side) */
+    archllm_oracle *f;
+    CHECK_OK(archllm_oracle_fork(&f, o));
+    CHECK(archllm_oracle_size(f) == 15625 && archllm_oracle_queries(f) == 0);
+    CHECK_OK(archllm_oracle_query(f, &best, &a));
+    CHECK(a.is_new && NEAR(a.test, 94.3733, 1e-3)); /* queried in o, not in f */
+    CHECK_OK(archllm_oracle_query(f, &other, &a));
+    CHECK(archllm_oracle_queries(f) == 2 && archllm_oracle_queries(o) == 1);
+    CHECK_OK(archllm_oracle_peek(o, &other, &a));
+    CHECK(a.is_new);
+    archllm_oracle_free(f); /* leaves o's table */
+    CHECK_OK(archllm_oracle_query(o, &other, &a));
+    CHECK(a.is_new && NEAR(a.valid, 81.98267, 1e-4));
 }
 
 static void test_mutation_nb201(void)

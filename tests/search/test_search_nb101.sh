@@ -33,6 +33,20 @@ done
     && ok "summary JSON" || fail "summary JSON"
 grep -q '^archllm-guided,9,40,' "$tmp/s/search-nb101-cifar10-runs.csv" && ok "runs CSV: seeds 7..9, budget spent" \
     || fail "runs CSV: $(cat "$tmp/s/search-nb101-cifar10-runs.csv")"
+# the three seeds ran on three lanes, each on a fork of one oracle: every seed alone (one
+# lane) gives its rows again
+same=1
+for k in 7 8 9; do
+    # shellcheck disable=SC2086
+    "$bin" search --space nb101 --nb101-data "$tmp/nb101.tfrecord" --config "$cfg" $setargs \
+        --method archllm-guided,archllm,bananas,evolution,random --queries 40 --seeds 1 --seed $k --out "$tmp/s$k" \
+        >/dev/null 2>"$tmp/err" || { same=0; cat "$tmp/err"; }
+    grep ",$k,40," "$tmp/s/search-nb101-cifar10-runs.csv" >"$tmp/lanes"
+    grep ",$k,40," "$tmp/s$k/search-nb101-cifar10-runs.csv" >"$tmp/alone"
+    [ "$(wc -l <"$tmp/alone")" -eq 5 ] && cmp -s "$tmp/lanes" "$tmp/alone" || same=0
+done
+[ $same -eq 1 ] && ok "seeds shared out over lanes: the runs of each seed alone" ||
+    fail "seeds shared out over lanes differ from each seed alone"
 # shellcheck disable=SC2086
 "${ARCHLLM_BUILDDIR:-.}/tests/search/test_search_methods" nb101 "$tmp/nb101.tfrecord" "$cfg" archllm-guided,archllm \
     $sets >"$tmp/acc" 2>&1 && ok "budget accounting on NB101: archllm-guided, archllm" \
