@@ -50,6 +50,10 @@ tests_test_ops_SOURCES = tests/ops/main.c tests/ops/harness.h tests/ops/families
 tests_test_ops_LDADD = $(TEST_LIBS)
 TESTS += tests/test_ops tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_ops_tiles.sh
 EXTRA_DIST += tests/test_ops_grad.sh tests/test_ops_broken.sh tests/test_ops_tiles.sh
+# what the CLBlast tune keeps and where it routes, on given timings (no device)
+check_PROGRAMS += tests/ops/test_clblast_decide
+tests_ops_test_clblast_decide_LDADD = $(TEST_LIBS)
+TESTS += tests/ops/test_clblast_decide
 # tuning files and `archllm tune`: stale/corrupt files ignored and rebuilt; tuned numerics
 TESTS += tests/test_tune.sh
 EXTRA_DIST += tests/test_tune.sh

@@ -27,7 +27,8 @@ static int cmp_desc(const void *a, const void *b)
     return (x < y) - (x > y);
 }
 
-int archllm_sample_token(float *z, int V, const archllm_sample_params *sp, int lo, int hi, archllm_rng *rng)
+int archllm_sample_token(float *z, int V, const archllm_sample_params *sp, int lo, int hi, double *e,
+                         archllm_rng *rng)
 {
     for (int k = 0; k < V; k++)
         if (k < lo || k >= hi) z[k] = -INFINITY;
@@ -37,9 +38,10 @@ int archllm_sample_token(float *z, int V, const archllm_sample_params *sp, int l
     if (sp->temperature <= 0.0f || hi - lo == 1) return best;
     float mx = z[best];
     double sum = 0.0;
-    for (int k = lo; k < hi; k++) {
+    for (int k = lo; k < hi; k++) { /* each exponential once: the three passes below reuse it */
         z[k] = (z[k] - mx) / sp->temperature; /* <= 0 */
-        sum += exp(z[k]);
+        e[k] = exp(z[k]);
+        sum += e[k];
     }
     float cut = -INFINITY; /* keep logits >= cut */
     int n = hi - lo;
@@ -65,12 +67,12 @@ int archllm_sample_token(float *z, int V, const archllm_sample_params *sp, int l
         }
     }
     double tot = 0.0;
-    for (int k = lo; k < hi; k++) tot += z[k] >= cut ? exp(z[k]) : 0.0;
+    for (int k = lo; k < hi; k++) tot += z[k] >= cut ? e[k] : 0.0;
     double u = archllm_rng_uniform(rng) * tot, acc = 0.0;
     int last = best;
     for (int k = lo; k < hi; k++) {
         if (z[k] < cut) continue;
-        acc += exp(z[k]);
+        acc += e[k];
         last = k;
         if (u < acc) return k;
     }
@@ -137,7 +139,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     cl_mem dbuf = NULL, ibuf = NULL;
     int32_t *ids = malloc(sizeof(int32_t) * ((size_t)Tm * Tm + Bz));
     float *logits = malloc(sizeof(float) * Bz * V);
-    archllm_status s = ids && logits ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "generate");
+    double *expz = malloc(sizeof(double) * V);
+    archllm_status s = ids && logits && expz ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "generate");
     if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &dbuf, at * sizeof(float));
     if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &ibuf, sizeof(int32_t) * ((size_t)Tm * Tm + Bz));
     if (s == ARCHLLM_OK) {
@@ -250,7 +253,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
                 else lo = c->eos_id, hi = c->eos_id + 1;
             }
             if (t < sp->min_len) logits[(size_t)b * V + (size_t)c->eos_id] = -INFINITY;
-            int tkn = archllm_sample_token(logits + (size_t)b * V, (int)V, sp, lo, hi, &rng);
+            int tkn = archllm_sample_token(logits + (size_t)b * V, (int)V, sp, lo, hi, expz, &rng);
             out[(size_t)b * Tm + t] = tkn;
             lens[b] = t + 1;
             cur[b] = tkn;
@@ -261,5 +264,6 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     archllm_buf_free(&ibuf);
     free(ids);
     free(logits);
+    free(expz);
     return s;
 }

@@ -33,7 +33,9 @@ void archllm_sample_default_params(archllm_sample_params *p);
 archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t *enc, const int32_t *mask,
                                    int B, int S, const archllm_sample_params *sp, int32_t *out, int *lens);
 
-/* Choose one token from logits (V) in place: temperature, top-k, top-p, allowed range. */
-int archllm_sample_token(float *logits, int V, const archllm_sample_params *sp, int lo, int hi, archllm_rng *rng);
+/* Choose one token from logits (V) in place: temperature, top-k, top-p, allowed range;
+ * e (V doubles) is scratch for the exponentials. */
+int archllm_sample_token(float *logits, int V, const archllm_sample_params *sp, int lo, int hi, double *e,
+                         archllm_rng *rng);
 
 #endif

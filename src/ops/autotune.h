@@ -96,6 +96,18 @@ typedef struct {
  * when CLBlast's parameters cannot be read or set on the device. */
 archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotune_params *p,
                                         archllm_clblast_report *r);
+/* Which tuned kernels to keep and where to route, from r's timed shapes (in the order of
+ * the tune's shape table: its smallest products first) and the rows found (state TUNED).
+ * A configuration is (the indirect kernels Xgemm, Copy, Pad, Transpose, Padtranspose:
+ * CLBlast's own or tuned; XgemmDirect: its own or tuned; the crossover), its cost the sum
+ * over the shapes of log ms; a path's time is what was measured for it: CLBlast's own run
+ * where its own routing took that path, the tuned runs for the tuned kernels, and no time
+ * (the configuration is out) where neither says.  Each departure from CLBlast's own must
+ * buy 3% of the geometric mean.  When every timed shape goes direct, the indirect kernels
+ * still run the products past the crossover: they are the tuned ones where those beat
+ * CLBlast's own by 3% on the shapes CLBlast's routing sends indirect.  Sets the rows'
+ * states (KEPT or DROPPED) and notes, the shapes' routing, min_indirect and gain. */
+void archllm_autotune_clblast_decide(archllm_clblast_report *r);
 /* The summary: a line per kernel, a line per shape, the crossover. */
 void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, size_t cap);
 

@@ -210,16 +210,8 @@ static double geo_ratio(const double *num, const double *den, const int *take)
     return n ? exp(sum / n) : 1.0;
 }
 
-/* Which tuned kernels to keep and where to route.  A configuration is (the indirect kernels
- * Xgemm, Copy, Pad, Transpose, Padtranspose: CLBlast's own or tuned; XgemmDirect: its own or
- * tuned; the crossover), its cost the sum over the shapes of log ms, so that each shape
- * counts alike; a path's time is what was measured for it: CLBlast's own run where its own
- * routing took that path, the tuned runs for the tuned kernels, and no time (the
- * configuration is out) where neither says.  Each departure from CLBlast's own (tuned
- * indirect kernels, a tuned XgemmDirect, another crossover) must buy 3% of the geometric
- * mean; kernels a configuration does not run (Xgemm when all shapes go direct) so stay
- * CLBlast's own. */
-static void decide(archllm_clblast_report *r)
+/* see autotune.h; costs in log ms, so that each shape counts alike */
+void archllm_autotune_clblast_decide(archllm_clblast_report *r)
 {
     enum { S = ARCHLLM_CLB_SHAPES };
     const double inf = 1e300, penalty = -log(BEAT) * S;
@@ -252,6 +244,15 @@ static void decide(archllm_clblast_report *r)
                 for (int i = 0; i < S; i++) cost += log(i < cut ? dir[kd][i] : ind[ki][i]);
                 if (cost < best) best = cost, best_i = ki, best_d = kd, best_cut = cut;
             }
+    /* each path's tuned kernels against CLBlast's own where CLBlast's routing runs them */
+    for (int i = 0; i < S; i++) take[i] = !def_direct[i];
+    double g_ind = geo_ratio(tin, def, take);
+    for (int i = 0; i < S; i++) take[i] = def_direct[i];
+    double g_dir = geo_ratio(tdi, def, take);
+    /* every timed shape direct: the products past the crossover still run the indirect
+     * kernels, so they keep the tuned ones where those beat CLBlast's own */
+    int past_only = best_cut == S && tuned[0] && g_ind < BEAT;
+    if (past_only) best_i = 1;
     r->min_indirect = best_cut == cut_default ? r->default_min : cut_value(best_cut);
     double kept[S];
     for (int i = 0; i < S; i++) {
@@ -260,18 +261,15 @@ static void decide(archllm_clblast_report *r)
         take[i] = 1;
     }
     r->gain = 1.0 / geo_ratio(kept, def, take);
-    /* each path's tuned kernels against CLBlast's own where CLBlast's routing runs them */
-    for (int i = 0; i < S; i++) take[i] = !def_direct[i];
-    double g_ind = geo_ratio(tin, def, take);
-    for (int i = 0; i < S; i++) take[i] = def_direct[i];
-    double g_dir = geo_ratio(tdi, def, take);
     for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++) {
         archllm_clblast_row *row = &r->rows[k];
         if (row->state != ARCHLLM_CLB_TUNED) continue;
         int direct = k == ARCHLLM_CLB_XGEMM_DIRECT, keep = direct ? best_d : best_i;
         row->state = keep ? ARCHLLM_CLB_KEPT : ARCHLLM_CLB_DROPPED;
-        snprintf(row->note, sizeof row->note, "%s; %.2fx CLBlast's own time where it runs %s", keep ? "kept" :
-                 "not in the fastest configuration", direct ? g_dir : g_ind, direct ? "XgemmDirect" : "Xgemm");
+        snprintf(row->note, sizeof row->note, "%s; %.2fx CLBlast's own time where it runs %s",
+                 !keep ? "not in the fastest configuration" : !direct && past_only ? "kept for products past the crossover"
+                                                                                    : "kept",
+                 direct ? g_dir : g_ind, direct ? "XgemmDirect" : "Xgemm");
     }
 }
 
@@ -402,7 +400,7 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
     }
     bufs_free(&g);
     /* 4. keep what won, and run on it */
-    decide(r);
+    archllm_autotune_clblast_decide(r);
     for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
         if (r->rows[k].state == ARCHLLM_CLB_KEPT) ctx->tuning.clblast[k] = r->rows[k].found;
     if (r->min_indirect != r->default_min) {
