@@ -219,6 +219,9 @@ static const archllm_cfg_key config_keys[] = {
             "what search.mutations leaves; the rest are the T5's fills)"),
     KEY_INT("search.per_round", BY_SEARCH, search.per_round, "4", 1, 64,
             "archllm-guided search: queries per round (the surrogate is refitted before each round)"),
+    KEY_INT("search.guided_initial", BY_SEARCH, search.guided_initial, "20", 0, 1000000,
+            "archllm-guided search: queries sampled from the 'generate:' prompt before the surrogate ranks "
+            "(search.initial is the archllm method's)"),
 
     KEY_STRING("run.stages", BY_NONE, run.stages, "dataset,vqvae,encode,lm,generate,search", ARCHLLM_CFG_NONEMPTY, NULL,
                "`archllm run`: stages run in order (dataset, vqvae, encode, lm, generate, search); a complete "

@@ -104,6 +104,7 @@ typedef struct {
     int    mutations; /* archllm-guided: of them single edits of the best cells */
     int    explore;   /* archllm-guided: of them from the 'generate:' prompt */
     int    per_round; /* archllm-guided: queries per surrogate fit */
+    int    guided_initial; /* archllm-guided: queries from 'generate:' before the first fit */
 } archllm_config_search;
 
 typedef struct {

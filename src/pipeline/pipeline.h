@@ -200,7 +200,7 @@ archllm_status archllm_search_bananas(archllm_search_method *m, archllm_ctx_t *c
                                       const archllm_bananas_params *p);
 
 /* archllm-guided: the Arch-LLM proposals ranked by what the queries taught.  The first
- * `fill.initial` queries come from the 'generate:' prompt; then each round adds
+ * `fill.initial` queries (20) come from the 'generate:' prompt; then each round adds
  * `proposals` cells to a pool of at most `pool` not yet queried: `mutations` single edits
  * of the fill.top best cells, `explore` from the T5's 'generate:' prompt, and the rest the
  * T5's fills of the best cells (as the archllm method, fill.group sequences per mask

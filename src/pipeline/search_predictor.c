@@ -198,6 +198,7 @@ archllm_guided_params archllm_guided_default_params(void)
     archllm_guided_params p = {.fill = archllm_archllm_search_default_params(), .pool = 160, .proposals = 32,
                                .mutations = 16, .explore = 8, .per_round = 4, .ens = archllm_ensemble_default_params()};
     p.fill.group = 128;     /* a round's fills in one T5 call */
+    p.fill.initial = 20;    /* 10 left more runs in far basins (BENCHMARKS.md) */
     p.ens.members = 10;     /* 5 members left more runs short of the best cell (BENCHMARKS.md) */
     p.ens.refit_steps = 50; /* a round adds 4 rows: continue the last fit, 4x cheaper */
     return p;

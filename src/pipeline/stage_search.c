@@ -111,6 +111,7 @@ static archllm_status setup_guided(archllm_search_method *m, search_setup *s)
     p.mutations = (size_t)cfg->search.mutations;
     p.explore = (size_t)cfg->search.explore;
     p.per_round = (size_t)cfg->search.per_round;
+    p.fill.initial = (size_t)cfg->search.guided_initial;
     archllm_status st = archllm_search_guided(m, &s->models, &p);
     return st == ARCHLLM_OK ? st : archllm_fail_prefix(st, "method archllm-guided");
 }
