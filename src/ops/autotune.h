@@ -80,6 +80,10 @@ typedef struct {
     size_t default_min;    /* CLBlast's XGEMM_MIN_INDIRECT_SIZE on this device */
     size_t min_indirect;   /* the one kept (default_min when unchanged) */
     double gain;           /* geometric mean over the shapes of default ms / kept ms */
+    /* a square product past the largest shape, timed on the tuned parameters when the
+     * largest shape ran fastest direct: where the crossover goes past it (0: not timed) */
+    size_t probe_n;
+    double probe_ms_indirect, probe_ms_direct;
     double seconds;
     char   note[256];      /* a step that did not run, or failed */
 } archllm_clblast_report;
@@ -105,7 +109,8 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
  * (the configuration is out) where neither says.  Each departure from CLBlast's own must
  * buy 3% of the geometric mean.  When every timed shape goes direct, the indirect kernels
  * still run the products past the crossover: they are the tuned ones where those beat
- * CLBlast's own by 3% on the shapes CLBlast's routing sends indirect.  Sets the rows'
+ * CLBlast's own by 3% on the shapes CLBlast's routing sends indirect, and the crossover
+ * moves past the probe product where that too ran 3% faster direct.  Sets the rows'
  * states (KEPT or DROPPED) and notes, the shapes' routing, min_indirect and gain. */
 void archllm_autotune_clblast_decide(archllm_clblast_report *r);
 /* The summary: a line per kernel, a line per shape, the crossover. */

@@ -57,6 +57,7 @@ static const struct {
 
 #define ALL_INDIRECT 1u         /* XGEMM_MIN_INDIRECT_SIZE: no product is smaller */
 #define ALL_DIRECT   (1u << 20) /* its cube still fits 64 bits */
+#define PROBE_N      2048       /* the probe product, n x n x n: twice the largest shape's size */
 
 enum { RUN_DEFAULT, RUN_INDIRECT, RUN_DIRECT };
 
@@ -254,6 +255,9 @@ void archllm_autotune_clblast_decide(archllm_clblast_report *r)
     int past_only = best_cut == S && tuned[0] && g_ind < BEAT;
     if (past_only) best_i = 1;
     r->min_indirect = best_cut == cut_default ? r->default_min : cut_value(best_cut);
+    if (best_cut == S && r->probe_n && r->probe_ms_direct > 0 && r->probe_ms_indirect > 0 &&
+        r->probe_ms_direct < BEAT * r->probe_ms_indirect)
+        r->min_indirect = r->probe_n + 1;
     double kept[S];
     for (int i = 0; i < S; i++) {
         r->shapes[i].direct = i < best_cut;
@@ -291,6 +295,68 @@ static void say(const archllm_autotune_params *p, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     p->progress(p->user, line);
+}
+
+/* best of `reps` calls of the n x n x n product (after one that builds), in ms */
+static archllm_status time_square(archllm_ctx_t *ctx, const gemm_bufs *g, size_t n, int reps, double *ms)
+{
+    archllm_view a = {g->a, 0}, b = {g->b, 0}, c = {g->c, 0};
+    double best = 1e30;
+    for (int rep = 0; rep <= reps; rep++) {
+        double t0 = archllm_now_s();
+        ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n));
+        ARCHLLM_TRY(archllm_ctx_finish(ctx));
+        if (rep > 0 && archllm_now_s() - t0 < best) best = archllm_now_s() - t0;
+    }
+    *ms = best * 1e3;
+    return ARCHLLM_OK;
+}
+
+/* The probe: PROBE_N^3 on the tuned parameters, all indirect and all direct, when the
+ * largest shape ran fastest direct (else the crossover stays below it, and no product past
+ * it goes direct) and the time it should take still fits the budget.  Its inputs are
+ * new buffers; the tuned products were already checked on the shapes. */
+static void probe(archllm_ctx_t *ctx, archllm_clblast_report *r, double left_s, const archllm_autotune_params *p)
+{
+    const archllm_clblast_shape *big = &r->shapes[ARCHLLM_CLB_SHAPES - 1];
+    if (!(big->ms_direct > 0 && big->ms_indirect > 0 && big->ms_direct < big->ms_indirect)) return;
+    /* 8x the largest shape's volume, two calls a route */
+    double scale = (double)PROBE_N * PROBE_N * PROBE_N / ((double)big->m * big->n * big->k);
+    double want_s = 2.0 * scale * (big->ms_direct + big->ms_indirect) / 1e3;
+    if (want_s > left_s) {
+        say(p, "clblast %-12s skipped (budget): %zux%zux%zu would take about %.1f s", "probe", (size_t)PROBE_N,
+            (size_t)PROBE_N, (size_t)PROBE_N, want_s);
+        return;
+    }
+    double t0 = archllm_now_s();
+    gemm_bufs g;
+    memset(&g, 0, sizeof g);
+    size_t nn = (size_t)PROBE_N * PROBE_N;
+    float *h = malloc(nn * sizeof(float));
+    archllm_status s = h ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "the probe product's inputs");
+    for (size_t i = 0; s == ARCHLLM_OK && i < nn; i++) h[i] = randu();
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &g.a, nn * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &g.b, nn * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &g.c, nn * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, g.a, 0, h, nn * sizeof(float));
+    if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, g.b, 0, h, nn * sizeof(float));
+    free(h);
+    if (s == ARCHLLM_OK) s = apply_found(ctx, r, 1);
+    if (s == ARCHLLM_OK) s = set_routine(ctx, ALL_INDIRECT);
+    if (s == ARCHLLM_OK) s = time_square(ctx, &g, PROBE_N, 1, &r->probe_ms_indirect);
+    if (s == ARCHLLM_OK) s = set_routine(ctx, ALL_DIRECT);
+    if (s == ARCHLLM_OK) s = time_square(ctx, &g, PROBE_N, 1, &r->probe_ms_direct);
+    bufs_free(&g);
+    if (s != ARCHLLM_OK) {
+        r->probe_ms_indirect = r->probe_ms_direct = 0.0;
+        say(p, "clblast %-12s failed: %s; the crossover stays below it", "probe", archllm_last_error());
+        archllm_error_clear();
+        return;
+    }
+    r->probe_n = PROBE_N;
+    say(p, "clblast %-12s %zux%zux%zu on the tuned parameters: indirect %.1f ms, direct %.1f ms (%.1f s)", "probe",
+        (size_t)PROBE_N, (size_t)PROBE_N, (size_t)PROBE_N, r->probe_ms_indirect, r->probe_ms_direct,
+        archllm_now_s() - t0);
 }
 
 archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotune_params *p,
@@ -399,7 +465,9 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
         s = ARCHLLM_OK;
     }
     bufs_free(&g);
-    /* 4. keep what won, and run on it */
+    /* 4. past the largest shape, where it ran fastest direct */
+    probe(ctx, r, budget - ELAPSED(), p);
+    /* 5. keep what won, and run on it */
     archllm_autotune_clblast_decide(r);
     for (int k = 0; k < ARCHLLM_CLB_TUNERS; k++)
         if (r->rows[k].state == ARCHLLM_CLB_KEPT) ctx->tuning.clblast[k] = r->rows[k].found;
@@ -459,6 +527,12 @@ void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, 
         for (int j = 0; j < 3; j++)
             if (v[j] > 0) snprintf(ms[j], sizeof ms[j], "%.3f", v[j]);
         PUT("%-20s %11s %12s %10s  %-8s %s\n", name, ms[0], ms[1], ms[2], sh->direct ? "direct" : "indirect", sh->what);
+    }
+    if (r->probe_n) {
+        char name[72];
+        snprintf(name, sizeof name, "%zux%zux%zu NN", r->probe_n, r->probe_n, r->probe_n);
+        PUT("%-20s %11s %12.3f %10.3f  %-8s %s\n", name, "-", r->probe_ms_indirect, r->probe_ms_direct,
+            r->min_indirect > r->probe_n ? "direct" : "indirect", "probe: past the largest shape, which ran direct");
     }
     PUT("crossover XGEMM_MIN_INDIRECT_SIZE %zu (CLBlast's own %zu); the shapes %.2fx as fast as on CLBlast's own%s%s\n",
         r->min_indirect, r->default_min, r->gain, r->note[0] ? "; " : "", r->note);

@@ -1,8 +1,9 @@
 /* test_clblast_decide.c - what `archllm tune` keeps of CLBlast's tuned kernels and where it
  * routes, from GEMM timings given here (no device): the timings of a tune on a 2-core Zen 5
  * (PoCL 3.1), where every shape ran fastest direct and the tuned Xgemm beat CLBlast's own
- * at the one shape CLBlast sends indirect; the same with a tuned Xgemm no faster; and a
- * device where the tuned indirect path wins the large shapes. */
+ * at the one shape CLBlast sends indirect, with and without a probe product past the
+ * largest shape; the same with a tuned Xgemm no faster; and a device where the tuned
+ * indirect path wins the large shapes. */
 #include "ops/autotune.h"
 #include "testutil.h"
 
@@ -51,6 +52,20 @@ int main(void)
                   "indirect kernel %d kept for the products past the crossover ('%s')", k, r.rows[k].note);
     CHECK(r.gain > 2.0 && r.gain < 2.4, "gain %.3f (2.19 in the tune)", r.gain);
 
+    /* the probe past the largest shape ran direct in 245 ms, indirect in 1115 ms (the Zen 5):
+     * the crossover moves past it; the indirect kernels stay kept for what is larger still */
+    setup(&r, def, ind, dir);
+    r.probe_n = 2048, r.probe_ms_indirect = 1115.0, r.probe_ms_direct = 245.0;
+    archllm_autotune_clblast_decide(&r);
+    CHECK(r.min_indirect == 2049, "crossover past the probe: %zu", r.min_indirect);
+    CHECK(count_direct(&r) == S, "every shape still direct (%d)", count_direct(&r));
+    CHECK(r.rows[ARCHLLM_CLB_XGEMM].state == ARCHLLM_CLB_KEPT, "the tuned Xgemm kept past the probe");
+    /* direct only 2% faster there: the crossover stays just above the largest shape */
+    setup(&r, def, ind, dir);
+    r.probe_n = 2048, r.probe_ms_indirect = 1000.0, r.probe_ms_direct = 980.0;
+    archllm_autotune_clblast_decide(&r);
+    CHECK(r.min_indirect == 1025, "a probe 2%% faster direct leaves the crossover at 1025: %zu", r.min_indirect);
+
     /* the tuned Xgemm only 2% faster where CLBlast runs it: CLBlast's own stay */
     double ind2[S];
     memcpy(ind2, ind, sizeof ind2);
@@ -72,6 +87,11 @@ int main(void)
           r.min_indirect);
     CHECK(r.rows[ARCHLLM_CLB_XGEMM].state == ARCHLLM_CLB_KEPT && !strstr(r.rows[ARCHLLM_CLB_XGEMM].note, "past"),
           "the tuned Xgemm kept on the timings ('%s')", r.rows[ARCHLLM_CLB_XGEMM].note);
+    /* a probe (not timed here, but given) does not move a crossover that sits below shapes */
+    setup(&r, def, ind, dir3);
+    r.probe_n = 2048, r.probe_ms_indirect = 1115.0, r.probe_ms_direct = 245.0;
+    archllm_autotune_clblast_decide(&r);
+    CHECK(r.min_indirect <= 512, "the probe ignored when shapes run indirect: %zu", r.min_indirect);
 
     /* nothing tuned: CLBlast's own everywhere, its own crossover */
     setup(&r, def, ind, dir);
