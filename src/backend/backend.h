@@ -65,6 +65,11 @@ struct archllm_ctx {
     int                 programs_cached; /* loaded from the disk cache */
 };
 
+/* Another context on like's device with like's tuning as it stands (not read again from
+ * the tuning file, and CLBlast's parameters, which are the device's, left as like set them):
+ * threads that each want a queue of their own compute as like would. */
+archllm_status archllm_ctx_init_like(archllm_ctx_t **out, const archllm_ctx_t *like);
+
 /* A view into a buffer, as CLBlast takes it: buffer plus element offset. */
 typedef struct {
     cl_mem buf;

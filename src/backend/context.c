@@ -43,29 +43,31 @@ archllm_status archllm_cl_check(cl_int err, const char *call)
     return archllm_fail(ARCHLLM_EOPENCL, "%s: %s (%d)", call, archllm_cl_error_name(err), (int)err);
 }
 
+/* ctx's context and in-order queue on its device (ctx->device set) */
+static archllm_status open_queue(archllm_ctx_t *ctx)
+{
+    cl_int err;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
+    ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
+    if (err != CL_SUCCESS) return archllm_cl_check(err, "clCreateContext");
+    /* clCreateCommandQueue is deprecated in 2.0 but the only call every 1.2 driver has. */
+    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, CL_QUEUE_PROFILING_ENABLE, &err);
+    if (err == CL_SUCCESS) return ARCHLLM_OK;
+    clReleaseContext(ctx->context);
+    ctx->context = NULL;
+    return archllm_cl_check(err, "clCreateCommandQueue");
+}
+
 archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
 {
     *out = NULL;
     archllm_ctx_t *ctx = calloc(1, sizeof *ctx);
     if (!ctx) return archllm_fail(ARCHLLM_ENOMEM, "allocating the context");
     archllm_status s = archllm_device_select(selector, &ctx->platform, &ctx->device, &ctx->info);
+    if (s == ARCHLLM_OK) s = open_queue(ctx);
     if (s != ARCHLLM_OK) {
         free(ctx);
         return s;
-    }
-    cl_int err;
-    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform, 0};
-    ctx->context = clCreateContext(props, 1, &ctx->device, NULL, NULL, &err);
-    if (err != CL_SUCCESS) {
-        free(ctx);
-        return archllm_cl_check(err, "clCreateContext");
-    }
-    /* clCreateCommandQueue is deprecated in 2.0 but the only call every 1.2 driver has. */
-    ctx->queue = clCreateCommandQueue(ctx->context, ctx->device, CL_QUEUE_PROFILING_ENABLE, &err);
-    if (err != CL_SUCCESS) {
-        clReleaseContext(ctx->context);
-        free(ctx);
-        return archllm_cl_check(err, "clCreateCommandQueue");
     }
     archllm_tuning_for_device(&ctx->info, &ctx->tuning);
     archllm_tuning_open(ctx); /* the stored winners of `archllm tune`, if any */
@@ -84,6 +86,25 @@ archllm_status archllm_ctx_init(archllm_ctx_t **out, const char *selector)
                     kept);
         } else ctx->tuning.matmul_max = v;
     }
+    *out = ctx;
+    return ARCHLLM_OK;
+}
+
+archllm_status archllm_ctx_init_like(archllm_ctx_t **out, const archllm_ctx_t *like)
+{
+    *out = NULL;
+    archllm_ctx_t *ctx = calloc(1, sizeof *ctx);
+    if (!ctx) return archllm_fail(ARCHLLM_ENOMEM, "allocating the context");
+    ctx->info = like->info, ctx->platform = like->platform, ctx->device = like->device;
+    archllm_status s = open_queue(ctx);
+    if (s != ARCHLLM_OK) {
+        free(ctx);
+        return s;
+    }
+    /* CLBlast's parameters are the device's, set when `like` opened */
+    ctx->tuning = like->tuning;
+    ctx->tuned = like->tuned;
+    memcpy(ctx->tuning_file, like->tuning_file, sizeof ctx->tuning_file);
     *out = ctx;
     return ARCHLLM_OK;
 }

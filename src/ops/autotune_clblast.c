@@ -114,12 +114,29 @@ static void bufs_free(gemm_bufs *g)
     free(g->got);
 }
 
-static archllm_status gemm(archllm_ctx_t *ctx, gemm_bufs *g, int i)
+/* C = A B on g's buffers, row-major, A (m, k) or its transpose, B (k, n) or its transpose */
+static archllm_status gemm(archllm_ctx_t *ctx, const gemm_bufs *g, size_t m, size_t n, size_t k, int ta, int tb)
 {
-    size_t m = shape_table[i].m, n = shape_table[i].n, k = shape_table[i].k;
-    int ta = shape_table[i].ta, tb = shape_table[i].tb;
     return archllm_sgemm(ctx, ta, tb, m, n, k, 1.0f, (archllm_view){g->a, 0}, ta ? m : k, (archllm_view){g->b, 0},
                          tb ? k : n, 0.0f, (archllm_view){g->c, 0}, n);
+}
+
+/* One call (it builds CLBlast's GEMM program for the parameters in force: *first_s), then
+ * the best of `reps` (*best_ms) */
+static archllm_status time_gemm(archllm_ctx_t *ctx, const gemm_bufs *g, size_t m, size_t n, size_t k, int ta, int tb,
+                                int reps, double *first_s, double *best_ms)
+{
+    double best = 1e30;
+    for (int rep = -1; rep < reps; rep++) {
+        double t0 = archllm_now_s();
+        ARCHLLM_TRY(gemm(ctx, g, m, n, k, ta, tb));
+        ARCHLLM_TRY(archllm_ctx_finish(ctx));
+        double d = archllm_now_s() - t0;
+        if (rep < 0) *first_s = d;
+        else if (d < best) best = d;
+    }
+    *best_ms = best * 1e3;
+    return ARCHLLM_OK;
 }
 
 /* One way of running: every shape once (the first call builds CLBlast's GEMM program with
@@ -131,24 +148,14 @@ static archllm_status time_shapes(archllm_ctx_t *ctx, gemm_bufs *g, int run, arc
 {
     *wrong = -1;
     for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) {
-        double t0 = archllm_now_s();
-        ARCHLLM_TRY(gemm(ctx, g, i));
-        ARCHLLM_TRY(archllm_ctx_finish(ctx));
-        if (i == 0) *build_s = archllm_now_s() - t0;
         const archllm_clblast_shape *sh = &r->shapes[i];
         size_t mn = sh->m * sh->n;
-        int reps = 2.0 * mn * sh->k > 3e8 ? 2 : 3;
-        double best = 1e30;
-        for (int rep = 0; rep < reps; rep++) {
-            double a = archllm_now_s();
-            ARCHLLM_TRY(gemm(ctx, g, i));
-            ARCHLLM_TRY(archllm_ctx_finish(ctx));
-            double d = archllm_now_s() - a;
-            if (d < best) best = d;
-        }
         double *ms = run == RUN_DEFAULT ? &r->shapes[i].ms_default
                    : run == RUN_INDIRECT ? &r->shapes[i].ms_indirect : &r->shapes[i].ms_direct;
-        *ms = best * 1e3;
+        double first;
+        ARCHLLM_TRY(time_gemm(ctx, g, sh->m, sh->n, sh->k, sh->trans_a, sh->trans_b, 2.0 * mn * sh->k > 3e8 ? 2 : 3,
+                              &first, ms));
+        if (i == 0) *build_s = first;
         if (run == RUN_DEFAULT) {
             if (!(g->ref[i] = malloc(mn * sizeof(float)))) return archllm_fail(ARCHLLM_ENOMEM, "GEMM references");
             ARCHLLM_TRY(archllm_buf_read(ctx, g->ref[i], g->c, 0, mn * sizeof(float)));
@@ -297,21 +304,6 @@ static void say(const archllm_autotune_params *p, const char *fmt, ...)
     p->progress(p->user, line);
 }
 
-/* best of `reps` calls of the n x n x n product (after one that builds), in ms */
-static archllm_status time_square(archllm_ctx_t *ctx, const gemm_bufs *g, size_t n, int reps, double *ms)
-{
-    archllm_view a = {g->a, 0}, b = {g->b, 0}, c = {g->c, 0};
-    double best = 1e30;
-    for (int rep = 0; rep <= reps; rep++) {
-        double t0 = archllm_now_s();
-        ARCHLLM_TRY(archllm_sgemm(ctx, 0, 0, n, n, n, 1.0f, a, n, b, n, 0.0f, c, n));
-        ARCHLLM_TRY(archllm_ctx_finish(ctx));
-        if (rep > 0 && archllm_now_s() - t0 < best) best = archllm_now_s() - t0;
-    }
-    *ms = best * 1e3;
-    return ARCHLLM_OK;
-}
-
 /* The probe: PROBE_N^3 on the tuned parameters, all indirect and all direct, when the
  * largest shape ran fastest direct (else the crossover stays below it, and no product past
  * it goes direct) and the time it should take still fits the budget.  Its inputs are
@@ -343,9 +335,10 @@ static void probe(archllm_ctx_t *ctx, archllm_clblast_report *r, double left_s, 
     free(h);
     if (s == ARCHLLM_OK) s = apply_found(ctx, r, 1);
     if (s == ARCHLLM_OK) s = set_routine(ctx, ALL_INDIRECT);
-    if (s == ARCHLLM_OK) s = time_square(ctx, &g, PROBE_N, 1, &r->probe_ms_indirect);
+    double first;
+    if (s == ARCHLLM_OK) s = time_gemm(ctx, &g, PROBE_N, PROBE_N, PROBE_N, 0, 0, 1, &first, &r->probe_ms_indirect);
     if (s == ARCHLLM_OK) s = set_routine(ctx, ALL_DIRECT);
-    if (s == ARCHLLM_OK) s = time_square(ctx, &g, PROBE_N, 1, &r->probe_ms_direct);
+    if (s == ARCHLLM_OK) s = time_gemm(ctx, &g, PROBE_N, PROBE_N, PROBE_N, 0, 0, 1, &first, &r->probe_ms_direct);
     bufs_free(&g);
     if (s != ARCHLLM_OK) {
         r->probe_ms_indirect = r->probe_ms_direct = 0.0;

@@ -222,7 +222,7 @@ typedef struct {
     pthread_mutex_t          mu;
     pthread_cond_t           cv;
     long                     done, total;
-    double                   last_test; /* the test accuracy of the seed done last */
+    double                  *test;    /* (total) each seed's test accuracy, in the order done */
     int                      running;   /* lanes not finished */
     int                      failed;    /* a lane failed: the others stop after their seed */
 } progress;
@@ -268,8 +268,7 @@ static archllm_status run_seeds(archllm_search_result *r, size_t k0, size_t k1, 
         r->proposals[k] = rk.proposals[0];
         archllm_search_result_free(&rk);
         pthread_mutex_lock(&pg->mu);
-        pg->done++;
-        pg->last_test = r->best_test[k * B + B - 1];
+        pg->test[pg->done++] = r->best_test[k * B + B - 1];
         long done = pg->done;
         int failed = pg->failed;
         pthread_cond_signal(&pg->cv);
@@ -440,11 +439,8 @@ static archllm_status lane_setup(lane *L)
 {
     archllm_status st = ARCHLLM_OK;
     L->lenv = *L->env;
-    if (L->lenv.ctx && L->own_ctx) {
-        const archllm_device_info *di = archllm_ctx_device(L->lenv.ctx);
-        char sel[32];
-        snprintf(sel, sizeof sel, "%d:%d", di->platform_index, di->device_index);
-        if ((st = archllm_ctx_init(&L->ctx, sel)) != ARCHLLM_OK)
+    if (L->lenv.ctx && L->own_ctx) { /* the stage context's tuning: every lane computes alike */
+        if ((st = archllm_ctx_init_like(&L->ctx, L->lenv.ctx)) != ARCHLLM_OK)
             return archllm_fail_prefix(st, "a context for %s", lane_name(L));
         L->lenv.ctx = L->ctx;
     }
@@ -564,6 +560,8 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
         else if ((st = archllm_oracle_nb201(&oracles[d], table, ds[d])) != ARCHLLM_OK)
             archllm_fail_prefix(st, "%s", archllm_nb201_dataset_name(ds[d]));
     progress pg = {.env = env, .total = (long)(nds * nm * o->seeds)};
+    if (st == ARCHLLM_OK && !(pg.test = malloc((size_t)pg.total * sizeof *pg.test)))
+        st = archllm_fail(ARCHLLM_ENOMEM, "search progress");
     for (size_t j = 0; j < nl && st == ARCHLLM_OK; j++) {
         size_t d = j / parts, q = j % parts;
         lanes[j] = (lane){.env = env, .o = o, .me = me, .nm = nm, .base = oracles[d], .ds = ds[d], .p = &p,
@@ -598,7 +596,7 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
     pthread_mutex_lock(&pg.mu);
     for (long emitted = 0; pg.running > 0 || emitted < pg.done;) {
         for (; emitted < pg.done; emitted++) {
-            archllm_metric test = {"test", pg.last_test, "%.2f", ""};
+            archllm_metric test = {"test", pg.test[emitted], "%.2f", ""};
             archllm_emit_step(env->ev, STAGE, emitted + 1, pg.total, &test, 1);
         }
         if (pg.running > 0) pthread_cond_wait(&pg.cv, &pg.mu);
@@ -627,7 +625,7 @@ done:
     for (size_t j = 0; lanes && j < nl; j++) lane_free(&lanes[j]);
     for (size_t i = 0; res && i < nds * nm; i++) archllm_search_result_free(&res[i]);
     for (size_t d = 0; table && d < nds; d++) archllm_oracle_free(oracles[d]);
-    free(lanes), free(res), free(th), free(started);
+    free(lanes), free(res), free(th), free(started), free(pg.test);
     return st;
 }
 
