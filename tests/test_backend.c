@@ -1,4 +1,4 @@
-/* test_backend.c - device selection, the program cache (hit, corrupted entry, unwritable
+/* test_backend.c - device selection, a context like another, the program cache (hit, corrupted entry, unwritable
  * folder), build errors with their log, and the CLBlast error path. */
 #include "backend/backend.h"
 #include "testutil.h"
@@ -57,6 +57,21 @@ int main(void)
     CHECK(strstr(opts, "-DLIN_ROWS=") && strstr(opts, "-DREDUCE_WG=") && !strstr(opts, "-DLIN_COLS=") &&
               !strstr(opts, "-DLIN_BLOCKS="),
           "the defines a source names, and no other (%s)", opts);
+    /* a context like ctx: its device, and its tuning as it stands in memory (not the file's) */
+    {
+        archllm_ctx_t *like;
+        int keep = ctx->tuning.reduce_wg;
+        ctx->tuning.reduce_wg = keep == 16 ? 32 : 16;
+        CHECK_OK(archllm_ctx_init_like(&like, ctx));
+        CHECK(like->device == ctx->device && like->queue != ctx->queue &&
+                  like->tuning.reduce_wg == ctx->tuning.reduce_wg && like->tuned == ctx->tuned,
+              "a context like another: its device, a queue of its own, the same tuning (reduce_wg %d)",
+              like->tuning.reduce_wg);
+        cl_kernel k;
+        CHECK_OK(archllm_kernel(like, "reduce", "reduce_final", &k));
+        archllm_ctx_free(like);
+        ctx->tuning.reduce_wg = keep;
+    }
     char sel[32], name_sel[16];
     snprintf(sel, sizeof sel, "%d:%d", ctx->info.platform_index, ctx->info.device_index);
     snprintf(name_sel, sizeof name_sel, "%.8s", ctx->info.name);
