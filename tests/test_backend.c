@@ -1,5 +1,6 @@
-/* test_backend.c - device selection, a context like another, the program cache (hit, corrupted entry, unwritable
- * folder), build errors with their log, and the CLBlast error path. */
+/* test_backend.c - device selection, a context like another, the program cache (hit,
+ * corrupted entry, unwritable folder), build errors with their log, and the CLBlast
+ * error path. */
 #include "backend/backend.h"
 #include "testutil.h"
 
