@@ -1,7 +1,8 @@
-/* test_backend.c - device selection, a context like another, the program cache (hit,
- * corrupted entry, unwritable folder), build errors with their log, and the CLBlast
- * error path. */
+/* test_backend.c - device selection, a context like another, Xgemm's vector multiply-add
+ * build option, the program cache (hit, corrupted entry, unwritable folder), build errors
+ * with their log, and the CLBlast error path. */
 #include "backend/backend.h"
+#include "backend/clblast_tune.h"
 #include "testutil.h"
 
 #include <stdio.h>
@@ -36,8 +37,58 @@ static void find_cache_file(const char *dir, char *out, size_t cap)
     closedir(d);
 }
 
+/* Xgemm overridden with CLBlast's own parameters and USE_VECTOR_MAD=1: the build option
+ * after the user's own (USER_OPTIONS) while it holds, a product through Xgemm equal to the
+ * host's, and the user's options back after the restore */
+#define USER_OPTIONS "-DARCHLLM_TEST_USER_OPTION=1"
+static void check_vector_mad(archllm_ctx_t *ctx)
+{
+    enum { M = 96, N = 80, K = 64 };
+    archllm_clblast_set set, routine = {1, {{"XGEMM_MIN_INDIRECT_SIZE", 1}}};
+    CHECK_OK(archllm_clblast_get(ctx->device, ARCHLLM_CLB_XGEMM, &set));
+    set.p[set.n] = (archllm_clblast_param){ARCHLLM_CLB_VECTOR_MAD, 2};
+    set.n++;
+    archllm_status s = archllm_clblast_override(ctx->device, ARCHLLM_CLB_XGEMM, &set);
+    CHECK(s == ARCHLLM_EFORMAT && strstr(archllm_last_error(), "not 0 or 1"), "USE_VECTOR_MAD=2 refused: %s",
+          archllm_last_error());
+    set.p[set.n - 1].value = 1;
+    CHECK_OK(archllm_clblast_override(ctx->device, ARCHLLM_CLB_XGEMM, &set));
+    CHECK_OK(archllm_clblast_override(ctx->device, ARCHLLM_CLB_ROUTINE, &routine));
+    const char *opt = getenv("CLBLAST_BUILD_OPTIONS");
+    CHECK(opt && strcmp(opt, USER_OPTIONS " -DUSE_VECTOR_MAD=1 ") == 0, "the build option after the user's: '%s'",
+          opt ? opt : "(unset)");
+    static float a[M * K], b[K * N], c[M * N];
+    for (int i = 0; i < M * K; i++) a[i] = (float)((i * 7) % 13) - 6.0f;
+    for (int i = 0; i < K * N; i++) b[i] = (float)((i * 5) % 11) - 5.0f;
+    cl_mem da, db, dc;
+    CHECK_OK(archllm_buf_alloc(ctx, &da, sizeof a));
+    CHECK_OK(archllm_buf_alloc(ctx, &db, sizeof b));
+    CHECK_OK(archllm_buf_alloc(ctx, &dc, sizeof c));
+    CHECK_OK(archllm_buf_write(ctx, da, 0, a, sizeof a));
+    CHECK_OK(archllm_buf_write(ctx, db, 0, b, sizeof b));
+    CHECK_OK(archllm_sgemm(ctx, 0, 0, M, N, K, 1.0f, (archllm_view){da, 0}, K, (archllm_view){db, 0}, N, 0.0f,
+                           (archllm_view){dc, 0}, N));
+    CHECK_OK(archllm_buf_read(ctx, c, dc, 0, sizeof c));
+    int bad = 0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            float want = 0.0f; /* small integers: exact in any order */
+            for (int k = 0; k < K; k++) want += a[i * K + k] * b[k * N + j];
+            bad += c[i * N + j] != want;
+        }
+    CHECK(bad == 0, "Xgemm built with the vector multiply-add: the host's product (%d of %d differ)", bad, M * N);
+    archllm_buf_free(&da);
+    archllm_buf_free(&db);
+    archllm_buf_free(&dc);
+    CHECK_OK(archllm_clblast_restore(ctx->device, ARCHLLM_CLB_XGEMM));
+    CHECK_OK(archllm_clblast_restore(ctx->device, ARCHLLM_CLB_ROUTINE));
+    opt = getenv("CLBLAST_BUILD_OPTIONS");
+    CHECK(opt && strcmp(opt, USER_OPTIONS) == 0, "the user's build options back: '%s'", opt ? opt : "(unset)");
+}
+
 int main(void)
 {
+    setenv("CLBLAST_BUILD_OPTIONS", USER_OPTIONS, 1); /* before any context reads it */
     archllm_ctx_t *ctx = test_open_ctx();
     archllm_status s;
     /* test_open_ctx exits unless it opened: check that what opened is a listed device */
@@ -73,6 +124,7 @@ int main(void)
         archllm_ctx_free(like);
         ctx->tuning.reduce_wg = keep;
     }
+    check_vector_mad(ctx);
     char sel[32], name_sel[16];
     snprintf(sel, sizeof sel, "%d:%d", ctx->info.platform_index, ctx->info.device_index);
     snprintf(name_sel, sizeof name_sel, "%.8s", ctx->info.name);

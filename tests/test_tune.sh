@@ -86,6 +86,8 @@ bad_clblast "a malformed clblast parameter ignored" "not NAME=number" "$(echo "$
 bad_clblast "a clblast parameter twice ignored" "KWI twice" "$xgemm KWI=2"
 bad_clblast "missing CLBlast parameters ignored (stale)" "missing: GEMMK" "clblast Xgemm MWG=64 NWG=64"
 bad_clblast "an unknown CLBlast parameter ignored (stale)" "unknown: WPT" "$direct WPT=1"
+bad_clblast "Xgemm's USE_VECTOR_MAD other than 0 or 1 ignored" "USE_VECTOR_MAD=2 is not 0 or 1" "$xgemm USE_VECTOR_MAD=2"
+bad_clblast "USE_VECTOR_MAD on another kernel ignored (stale)" "unknown: USE_VECTOR_MAD" "$direct USE_VECTOR_MAD=1"
 { cat "$tmp/good.txt"; echo "$routine"; echo "$routine"; } >"$f"
 notice_is "a second clblast line for a kernel ignored" "second clblast GemmRoutine"
 
@@ -107,6 +109,14 @@ grep -q "^our kernels' values: the tuning file's" "$tmp/tune.out" && ! grep -q '
 n=$(grep -c '^clblast \(Xgemm\|XgemmDirect\|Copy\|Pad\|Transpose\|Padtranspose\) .* 2 of [0-9]* configurations: [A-Z]' "$tmp/tune.out")
 [ "$n" -eq 6 ] && ok "every CLBlast tuner found a configuration" ||
     { fail "every CLBlast tuner found a configuration ($n of 6)"; grep '^clblast' "$tmp/tune.out"; }
+# on a CPU, Xgemm's vector tiles too (capped at two by the same variable), each timed
+# against the tuner's winner on the products Xgemm runs, or skipped for the budget
+if "$bin" devices | grep -q '^  \* .*\[CPU\]'; then
+    grep -q "^clblast Xgemm tiles  the tuner's .*: [0-9.]* ms" "$tmp/tune.out" &&
+        grep -q '^clblast Xgemm tiles  tile 1/2 .*USE_VECTOR_MAD=1 VWM=[0-9]* VWN=8: [0-9.]* ms' "$tmp/tune.out" &&
+        grep -q '^Xgemm vector tiles: 2 of 2 timed' "$tmp/tune.out" &&
+        ok "Xgemm's vector tiles timed" || { fail "Xgemm's vector tiles timed"; grep -i 'tile' "$tmp/tune.out"; }
+fi
 [ "$(grep -c '^clblast timing .* GEMM shapes timed' "$tmp/tune.out")" -eq 2 ] && grep -q '^clblast result .* kept' "$tmp/tune.out" &&
     ok "the tuned parameters timed and judged" || fail "the tuned parameters timed and judged"
 # what the result line says it kept is what the file holds: a line for each kept kernel, none other

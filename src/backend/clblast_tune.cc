@@ -16,7 +16,9 @@ extern "C" {
 #include <clblast.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -69,6 +71,12 @@ const tuner_row tuners[ARCHLLM_CLB_COUNT] = {
 /* CLBlast's own values of each (device, kernel) this process has overridden */
 std::mutex                                                     defaults_mutex;
 std::map<std::pair<cl_device_id, std::string>, param_map>      defaults;
+
+/* Xgemm's build option (ARCHLLM_CLB_VECTOR_MAD): whether it is on, and the user's own
+ * CLBLAST_BUILD_OPTIONS, read before the first change (under defaults_mutex) */
+bool        vector_mad_on;
+bool        user_options_read, user_options_set;
+std::string user_options;
 
 archllm_status fail_status(clblast::StatusCode s, const char *what, const char *kernel)
 {
@@ -130,6 +138,33 @@ archllm_status override_map(cl_device_id device, int k, const param_map &m)
 {
     clblast::StatusCode s = clblast::OverrideParameters(device, tuners[k].name, clblast::Precision::kSingle, m);
     if (s != clblast::StatusCode::kSuccess) return fail_status(s, "CLBlast OverrideParameters", tuners[k].name);
+    return ARCHLLM_OK;
+}
+
+archllm_status set_vector_mad(bool on)
+{
+    if (!user_options_read) {
+        const char *e = std::getenv("CLBLAST_BUILD_OPTIONS");
+        user_options_set = e != NULL;
+        if (e) user_options = e;
+        user_options_read = true;
+    }
+    if (on == vector_mad_on) return ARCHLLM_OK;
+    int rc;
+    if (on) {
+        /* CLBlast joins its build options with no separator: ours ends in a space */
+        std::string v = user_options_set ? user_options + " " : std::string();
+        v += "-D" ARCHLLM_CLB_VECTOR_MAD "=1 ";
+        rc = setenv("CLBLAST_BUILD_OPTIONS", v.c_str(), 1);
+    } else {
+        rc = user_options_set ? setenv("CLBLAST_BUILD_OPTIONS", user_options.c_str(), 1)
+                              : unsetenv("CLBLAST_BUILD_OPTIONS");
+    }
+    if (rc != 0) return archllm_fail(ARCHLLM_ECLBLAST, "setting CLBLAST_BUILD_OPTIONS: %s", std::strerror(errno));
+    vector_mad_on = on;
+    /* its compiled programs are keyed by database parameters only: build them again */
+    clblast::StatusCode s = clblast::ClearCache();
+    if (s != clblast::StatusCode::kSuccess) return fail_status(s, "CLBlast ClearCache after", "Xgemm's build option");
     return ARCHLLM_OK;
 }
 
@@ -233,11 +268,18 @@ archllm_status archllm_clblast_check(cl_device_id device, int k, const archllm_c
             size_t l = std::strlen(missing);
             std::snprintf(missing + l, sizeof missing - l, " %s", want.p[i].name);
         }
-    for (int i = 0; i < set->n; i++)
+    for (int i = 0; i < set->n; i++) {
+        if (k == ARCHLLM_CLB_XGEMM && std::strcmp(set->p[i].name, ARCHLLM_CLB_VECTOR_MAD) == 0) {
+            if (set->p[i].value > 1)
+                return archllm_fail(ARCHLLM_EFORMAT, "CLBlast's Xgemm: " ARCHLLM_CLB_VECTOR_MAD "=%zu is not 0 or 1",
+                                    set->p[i].value);
+            continue;
+        }
         if (archllm_clblast_value(&want, set->p[i].name, (size_t)-1) == (size_t)-1) {
             size_t l = std::strlen(extra);
             std::snprintf(extra + l, sizeof extra - l, " %s", set->p[i].name);
         }
+    }
     if (missing[0] || extra[0])
         return archllm_fail(ARCHLLM_EFORMAT, "CLBlast's %s takes other parameters (%s%s%s%s%s)", tuners[k].name,
                             missing[0] ? "missing:" : "", missing, missing[0] && extra[0] ? "; " : "",
@@ -257,7 +299,11 @@ archllm_status archllm_clblast_override(cl_device_id device, int k, const archll
             ARCHLLM_TRY(retrieve(device, k, own));
             defaults[key] = own;
         }
-        return override_map(device, k, to_map(set));
+        param_map m = to_map(set);
+        m.erase(ARCHLLM_CLB_VECTOR_MAD);
+        ARCHLLM_TRY(override_map(device, k, m));
+        return k == ARCHLLM_CLB_XGEMM ? set_vector_mad(archllm_clblast_value(set, ARCHLLM_CLB_VECTOR_MAD, 0) == 1)
+                                      : ARCHLLM_OK;
     } catch (...) {
         return fail_exception("CLBlast OverrideParameters", tuners[k].name);
     }
@@ -268,6 +314,7 @@ archllm_status archllm_clblast_restore(cl_device_id device, int k)
     if (!valid_kernel(k)) return archllm_fail(ARCHLLM_EINVAL, "no CLBlast kernel %d", k);
     try {
         std::lock_guard<std::mutex> lock(defaults_mutex);
+        if (k == ARCHLLM_CLB_XGEMM) ARCHLLM_TRY(set_vector_mad(false));
         auto it = defaults.find(std::make_pair(device, std::string(tuners[k].name)));
         return it == defaults.end() ? ARCHLLM_OK : override_map(device, k, it->second);
     } catch (...) {

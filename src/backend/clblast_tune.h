@@ -72,6 +72,15 @@ archllm_status archllm_clblast_check(cl_device_id device, int k, const archllm_c
 archllm_status archllm_clblast_override(cl_device_id device, int k, const archllm_clblast_set *set);
 archllm_status archllm_clblast_restore(cl_device_id device, int k);
 
+/* Xgemm's one parameter outside CLBlast's database: USE_VECTOR_MAD=1 builds its multiply-adds
+ * as whole-vector operations instead of one per lane (CLBlast's own define, 0 unless given).
+ * CLBlast takes build options only from its environment (CLBLAST_BUILD_OPTIONS, read at each
+ * program build), so an Xgemm override holding it sets that variable for the whole process,
+ * after whatever the user had put there, and drops CLBlast's compiled programs when the
+ * value changes; archllm_clblast_restore of Xgemm takes it out again.  It is optional in an
+ * Xgemm set (absent: 0) and unknown to every other kernel.  Set it only while no other
+ * thread is calling CLBlast. */
+#define ARCHLLM_CLB_VECTOR_MAD "USE_VECTOR_MAD"
 /* Value of parameter name in set, or def when it is not there. */
 size_t archllm_clblast_value(const archllm_clblast_set *set, const char *name, size_t def);
 /* "NAME=V NAME=V ..." into out. */

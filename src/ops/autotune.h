@@ -84,6 +84,11 @@ typedef struct {
      * largest shape ran fastest direct: where the crossover goes past it (0: not timed) */
     size_t probe_n;
     double probe_ms_indirect, probe_ms_direct;
+    /* Xgemm's vector tiles (CPU devices): how many there were and were timed, the best one's
+     * time and that of the tuner's winner on the same products (geometric means, 0: not
+     * timed), and whether a tile became Xgemm's tuned set */
+    int    tiles, tiles_timed, tile_won;
+    double tile_ms, tile_tuner_ms;
     double seconds;
     char   note[256];      /* a step that did not run, or failed */
 } archllm_clblast_report;
@@ -113,6 +118,14 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
  * moves past the probe product where that too ran 3% faster direct.  Sets the rows'
  * states (KEPT or DROPPED) and notes, the shapes' routing, min_indirect and gain. */
 void archllm_autotune_clblast_decide(archllm_clblast_report *r);
+/* Xgemm's vector tiles for a device whose native float vector is `width` wide (4 or more;
+ * else none): register tiles of one or two vectors by 8 or 16 columns a work-item, 16 to 64
+ * work-items a group, no local memory (a CPU's caches hold the tiles) and whole-vector
+ * multiply-adds (ARCHLLM_CLB_VECTOR_MAD); CLBlast's tuner never tries vectors 16 wide nor
+ * that define.  Up to cap sets into out, in the order they are timed; returns how many.
+ * Each satisfies the constraints of CLBlast's Xgemm (tested in tests/ops/test_clblast_decide). */
+int archllm_autotune_clblast_tiles(int width, archllm_clblast_set *out, int cap);
+#define ARCHLLM_CLB_MAX_TILES 12
 /* The summary: a line per kernel, a line per shape, the crossover. */
 void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, size_t cap);
 

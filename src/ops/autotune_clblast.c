@@ -139,6 +139,20 @@ static archllm_status time_gemm(archllm_ctx_t *ctx, const gemm_bufs *g, size_t m
     return ARCHLLM_OK;
 }
 
+/* *wrong = i when shape i's C in g differs from its reference */
+static archllm_status check_product(archllm_ctx_t *ctx, gemm_bufs *g, int i, int *wrong)
+{
+    size_t mn = shape_table[i].m * shape_table[i].n;
+    ARCHLLM_TRY(archllm_buf_read(ctx, g->got, g->c, 0, mn * sizeof(float)));
+    double atol = 4e-6 * sqrt((double)shape_table[i].k), rtol = 2e-5;
+    for (size_t j = 0; j < mn; j++)
+        if (!(fabs((double)g->got[j] - g->ref[i][j]) <= atol + rtol * fabs((double)g->ref[i][j]))) {
+            *wrong = i;
+            break;
+        }
+    return ARCHLLM_OK;
+}
+
 /* One way of running: every shape once (the first call builds CLBlast's GEMM program with
  * the parameters in force), then best of 3 timed calls (2 above 0.3 GFLOP); C is kept as
  * the reference (RUN_DEFAULT) or checked against it with twice the op harness's GEMM
@@ -161,10 +175,7 @@ static archllm_status time_shapes(archllm_ctx_t *ctx, gemm_bufs *g, int run, arc
             ARCHLLM_TRY(archllm_buf_read(ctx, g->ref[i], g->c, 0, mn * sizeof(float)));
             continue;
         }
-        ARCHLLM_TRY(archllm_buf_read(ctx, g->got, g->c, 0, mn * sizeof(float)));
-        double atol = 4e-6 * sqrt((double)sh->k), rtol = 2e-5;
-        for (size_t j = 0; j < mn && *wrong < 0; j++)
-            if (!(fabs((double)g->got[j] - g->ref[i][j]) <= atol + rtol * fabs((double)g->ref[i][j]))) *wrong = i;
+        ARCHLLM_TRY(check_product(ctx, g, i, wrong));
     }
     return ARCHLLM_OK;
 }
@@ -352,6 +363,112 @@ static void probe(archllm_ctx_t *ctx, archllm_clblast_report *r, double left_s, 
         archllm_now_s() - t0);
 }
 
+/* ---- Xgemm's vector tiles ----------------------------------------------------------- */
+
+#define TILE_SHARE      0.30            /* of the budget, on a CPU device */
+#define TILE_MIN_VOLUME (512u * 512u * 512u) /* timed on the products this large: where Xgemm can pay */
+
+int archllm_autotune_clblast_tiles(int width, archllm_clblast_set *out, int cap)
+{
+    /* a work-item's vectors down M by columns along N, then the group's MDIMC x NDIMC */
+    static const int tile[4][2] = {{2, 8}, {1, 16}, {1, 8}, {2, 16}};
+    static const int group[3][2] = {{4, 8}, {2, 8}, {8, 8}};
+    if (width != 4 && width != 8 && width != 16) return 0; /* OpenCL's vector widths from 4 */
+    int n = 0;
+    for (int t = 0; t < 4; t++)
+        for (int d = 0; d < 3 && n < cap; d++) {
+            size_t mwi = (size_t)tile[t][0] * width, nwi = tile[t][1], mdimc = group[d][0], ndimc = group[d][1];
+            /* by name, as the tuning file lists them */
+            const archllm_clblast_param p[] = {
+                {"GEMMK", 0},          {"KREG", 1},         {"KWG", 32},  {"KWI", 2},
+                {"MDIMA", mdimc},      {"MDIMC", mdimc},    {"MWG", mwi * mdimc},
+                {"NDIMB", ndimc},      {"NDIMC", ndimc},    {"NWG", nwi * ndimc},
+                {"SA", 0},             {"SB", 0},           {"STRM", 0},  {"STRN", 0},
+                {ARCHLLM_CLB_VECTOR_MAD, 1}, {"VWM", (size_t)width}, {"VWN", 8},
+            };
+            archllm_clblast_set *set = &out[n++];
+            set->n = (int)(sizeof p / sizeof p[0]);
+            memcpy(set->p, p, sizeof p);
+        }
+    return n;
+}
+
+/* Xgemm on set, every product all indirect: the geometric mean of the large shapes' best
+ * times (*geo_ms), their first calls' time (*first_s: the build), *wrong as time_shapes */
+static archllm_status time_xgemm(archllm_ctx_t *ctx, gemm_bufs *g, const archllm_clblast_set *set, double *geo_ms,
+                                 double *first_s, int *wrong)
+{
+    ARCHLLM_TRY(archllm_clblast_override(ctx->device, ARCHLLM_CLB_XGEMM, set));
+    ARCHLLM_TRY(set_routine(ctx, ALL_INDIRECT));
+    double logs = 0.0;
+    int n = 0;
+    *first_s = 0.0, *wrong = -1;
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) {
+        if (volume(i) < TILE_MIN_VOLUME) continue;
+        double first, ms;
+        ARCHLLM_TRY(time_gemm(ctx, g, shape_table[i].m, shape_table[i].n, shape_table[i].k, shape_table[i].ta,
+                              shape_table[i].tb, 3, &first, &ms));
+        ARCHLLM_TRY(check_product(ctx, g, i, wrong));
+        *first_s += first, logs += log(ms), n++;
+    }
+    *geo_ms = exp(logs / n);
+    return ARCHLLM_OK;
+}
+
+/* On a CPU device: the tuner's Xgemm winner and the vector tiles, timed alike on the large
+ * products while TILE_SHARE of the budget and the reserve allow; the fastest tile becomes
+ * Xgemm's tuned set where it beats the tuner's winner, or the tuner found none.  CLBlast's
+ * own parameters are back in force after. */
+static void vector_tiles(archllm_ctx_t *ctx, gemm_bufs *g, archllm_clblast_report *r, const archllm_autotune_params *p,
+                         double start, double reserve, double build)
+{
+    archllm_clblast_set tiles[ARCHLLM_CLB_MAX_TILES];
+    archllm_clblast_row *row = &r->rows[ARCHLLM_CLB_XGEMM];
+    if (ctx->info.type != ARCHLLM_DEVICE_CPU) return;
+    r->tiles = archllm_autotune_clblast_tiles((int)ctx->info.float_vector_width, tiles, ARCHLLM_CLB_MAX_TILES);
+    const char *env = getenv("ARCHLLM_CLBLAST_TUNE_CONFIGS");
+    if (env && atoi(env) > 0 && atoi(env) < r->tiles) r->tiles = atoi(env);
+    if (!r->tiles) return;
+    double t0 = archllm_now_s(), budget = p->budget_s, runs = 0.0;
+    for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++)
+        if (volume(i) >= TILE_MIN_VOLUME) runs += 4.0 * r->shapes[i].ms_default / 1e3;
+    double each = (build >= 1.0 ? build : BUILD_GUESS) + runs, best = 1e300;
+    int best_i = -1;
+    for (int i = row->state == ARCHLLM_CLB_TUNED ? -1 : 0; i < r->tiles; i++) {
+        double now = archllm_now_s();
+        if (now - t0 + each > TILE_SHARE * budget || now - start + each + reserve > budget) {
+            say(p, "clblast %-12s skipped (budget): %d of %d tiles timed", "Xgemm tiles", r->tiles_timed, r->tiles);
+            break;
+        }
+        const archllm_clblast_set *set = i < 0 ? &row->found : &tiles[i];
+        char v[ARCHLLM_CLB_MAX_PARAMS * 48], what[32];
+        archllm_clblast_format(set, v, sizeof v);
+        snprintf(what, sizeof what, i < 0 ? "the tuner's" : "tile %d/%d", i + 1, r->tiles);
+        double ms, first;
+        int wrong;
+        archllm_status s = time_xgemm(ctx, g, set, &ms, &first, &wrong);
+        if (i >= 0) r->tiles_timed++;
+        each = archllm_now_s() - now;
+        if (s != ARCHLLM_OK || wrong >= 0) {
+            say(p, "clblast %-12s %s %s: %s", "Xgemm tiles", what, v,
+                s != ARCHLLM_OK ? archllm_last_error() : "other products than CLBlast's own parameters");
+            archllm_error_clear();
+            continue;
+        }
+        say(p, "clblast %-12s %s %s: %.3f ms (first calls %.1f s)", "Xgemm tiles", what, v, ms, first);
+        if (i < 0) r->tile_tuner_ms = ms;
+        else if (ms < best) best = ms, best_i = i;
+    }
+    if (apply_found(ctx, r, 0) != ARCHLLM_OK) archllm_error_clear(); /* the timings after redo it */
+    if (best_i < 0) return;
+    r->tile_ms = best;
+    if (r->tile_tuner_ms > 0 && r->tile_tuner_ms <= best) return;
+    row->found = tiles[best_i];
+    row->state = ARCHLLM_CLB_TUNED;
+    row->note[0] = '\0';
+    r->tile_won = 1;
+}
+
 archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotune_params *p,
                                         archllm_clblast_report *r)
 {
@@ -421,6 +538,7 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
         row->seconds = archllm_now_s() - t0;
         say(p, "clblast %-12s %s, %d of %.0f configurations: %s (%.1f s)", name, shape, row->configs, info.space, v,
             row->seconds);
+        if (k == ARCHLLM_CLB_XGEMM) vector_tiles(ctx, &g, r, p, start, reserve, build);
     }
     /* 3. the tuned kernels, all indirect and all direct: the whole reserve (two builds and
      * timings), so the budget holds */
@@ -526,6 +644,15 @@ void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, 
         snprintf(name, sizeof name, "%zux%zux%zu NN", r->probe_n, r->probe_n, r->probe_n);
         PUT("%-20s %11s %12.3f %10.3f  %-8s %s\n", name, "-", r->probe_ms_indirect, r->probe_ms_direct,
             r->min_indirect > r->probe_n ? "direct" : "indirect", "probe: past the largest shape, which ran direct");
+    }
+    if (r->tiles_timed) {
+        char vs[64] = "";
+        if (r->tile_tuner_ms > 0) snprintf(vs, sizeof vs, ", the tuner's %.3f ms", r->tile_tuner_ms);
+        if (r->tile_ms > 0)
+            PUT("Xgemm vector tiles: %d of %d timed; the best %.3f ms%s (geometric mean, products of 512^3 and up): "
+                "%s\n", r->tiles_timed, r->tiles, r->tile_ms, vs, r->tile_won ? "Xgemm's tuned set" : "the tuner's stays");
+        else
+            PUT("Xgemm vector tiles: %d of %d timed, none ran correctly\n", r->tiles_timed, r->tiles);
     }
     PUT("crossover XGEMM_MIN_INDIRECT_SIZE %zu (CLBlast's own %zu); the shapes %.2fx as fast as on CLBlast's own%s%s\n",
         r->min_indirect, r->default_min, r->gain, r->note[0] ? "; " : "", r->note);

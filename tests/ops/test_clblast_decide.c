@@ -3,7 +3,8 @@
  * (PoCL 3.1), where every shape ran fastest direct and the tuned Xgemm beat CLBlast's own
  * at the one shape CLBlast sends indirect, with and without a probe product past the
  * largest shape; the same with a tuned Xgemm no faster; and a device where the tuned
- * indirect path wins the large shapes. */
+ * indirect path wins the large shapes.  And Xgemm's vector tiles: every one within the
+ * constraints of CLBlast's Xgemm (its tuner's, src/tuning/kernels/xgemm.hpp in CLBlast 1.5). */
 #include "ops/autotune.h"
 #include "testutil.h"
 
@@ -31,8 +32,54 @@ static int count_direct(const archllm_clblast_report *r)
     return n;
 }
 
+static size_t get(const archllm_clblast_set *set, const char *name) { return archllm_clblast_value(set, name, 0); }
+
+/* the tiles for one vector width: how many, and every one valid */
+static int check_tiles(int width)
+{
+    archllm_clblast_set t[ARCHLLM_CLB_MAX_TILES + 1];
+    int n = archllm_autotune_clblast_tiles(width, t, ARCHLLM_CLB_MAX_TILES + 1);
+    CHECK(n <= ARCHLLM_CLB_MAX_TILES, "width %d: %d tiles, at most %d", width, n, ARCHLLM_CLB_MAX_TILES);
+    for (int i = 0; i < n; i++) {
+        const archllm_clblast_set *s = &t[i];
+        size_t mwg = get(s, "MWG"), nwg = get(s, "NWG"), kwg = get(s, "KWG"), kwi = get(s, "KWI");
+        size_t mdimc = get(s, "MDIMC"), ndimc = get(s, "NDIMC"), mdima = get(s, "MDIMA"), ndimb = get(s, "NDIMB");
+        size_t vwm = get(s, "VWM"), vwn = get(s, "VWN");
+        CHECK(s->n == 17 && get(s, ARCHLLM_CLB_VECTOR_MAD) == 1 && get(s, "GEMMK") == 0 && get(s, "KREG") == 1,
+              "width %d tile %d: Xgemm's 16 parameters and the vector multiply-add (%d)", width, i, s->n);
+        for (int j = 1; j < s->n; j++)
+            CHECK(strcmp(s->p[j - 1].name, s->p[j].name) < 0, "width %d tile %d: sorted by name at %s", width, i,
+                  s->p[j].name);
+        CHECK(vwm == (size_t)width, "width %d tile %d: VWM %zu", width, i, vwm);
+        CHECK(kwi && kwg % kwi == 0, "width %d tile %d: KWG a multiple of KWI", width, i);
+        CHECK(mwg % (mdimc * vwm) == 0 && nwg % (ndimc * vwn) == 0, "width %d tile %d: whole MWI and NWI", width, i);
+        CHECK(mwg % (mdima * vwm) == 0 && nwg % (ndimb * vwn) == 0, "width %d tile %d: whole MWIA and NWIB", width,
+              i);
+        CHECK(kwg % (mdimc * ndimc / mdima) == 0 && kwg % (mdimc * ndimc / ndimb) == 0,
+              "width %d tile %d: KWG a multiple of KDIMA and KDIMB", width, i);
+        CHECK(mdimc * ndimc >= 16 && mdimc * ndimc <= 64, "width %d tile %d: %zu work-items a group", width, i,
+              mdimc * ndimc);
+        char a[1024], b[1024];
+        archllm_clblast_format(s, a, sizeof a);
+        for (int j = 0; j < i; j++) {
+            archllm_clblast_format(&t[j], b, sizeof b);
+            CHECK(strcmp(a, b) != 0, "width %d: tiles %d and %d differ", width, j, i);
+        }
+    }
+    return n;
+}
+
 int main(void)
 {
+    CHECK(check_tiles(16) == ARCHLLM_CLB_MAX_TILES && check_tiles(8) == ARCHLLM_CLB_MAX_TILES &&
+              check_tiles(4) == ARCHLLM_CLB_MAX_TILES,
+          "every tile for vectors 16, 8 and 4 wide");
+    CHECK(check_tiles(1) == 0 && check_tiles(2) == 0 && check_tiles(3) == 0 && check_tiles(32) == 0,
+          "no tiles for vectors 1, 2, 3 or 32 wide");
+    archllm_clblast_set few[3];
+    CHECK(archllm_autotune_clblast_tiles(16, few, 3) == 3 && get(&few[0], "MWG") == 128 && get(&few[0], "NWG") == 64,
+          "a cap takes the first tiles: two vectors by 8 columns, 4 x 8 work-items first");
+
     /* the Zen 5 tune: 640x64x64 ... 1024x1024x1024 */
     const double def[S] = {1.088, 5.600, 4.760, 7.297, 20.725, 88.546, 144.488};
     const double ind[S] = {0.483, 2.505, 1.722, 3.040, 10.189, 44.018, 99.952};
