@@ -1,5 +1,8 @@
 /* autotune_clblast.c - the CLBlast half of `archllm tune`: CLBlast's own tuners for the
- * kernels behind archllm's GEMMs (run by backend/clblast_tune.cc), then real CLBlastSgemm
+ * kernels behind archllm's GEMMs (run by backend/clblast_tune.cc), on a CPU Xgemm's vector
+ * tiles against its tuner's winner (CLBlast's tuner samples a space built for GPUs: on PoCL
+ * its best Xgemm ran 1024^3 at 78 GFLOP/s, a tile of two 16-wide vectors by 8 columns with
+ * whole-vector multiply-adds at 165-190), then real CLBlastSgemm
  * calls on the shapes the shipped configs and `archllm bench gemm` run, three ways: with
  * CLBlast's own parameters and routing, with the tuned kernels all through the indirect
  * Xgemm path, and all through XgemmDirect.  A tuned kernel is kept only where it is at
