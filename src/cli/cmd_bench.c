@@ -12,6 +12,7 @@
 #include "util/clock.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -209,6 +210,15 @@ static archllm_status time_device_batched(archllm_ctx_t *ctx, int n, int batch, 
     return s;
 }
 
+/* Before each side when OpenBLAS runs beside the device: its worker threads and PoCL's spin
+ * for a while after their last job, and on a 2-core machine a side timed inside the other's
+ * spin ran up to 2x slower (CLBlast at n = 512: 1.1 ms alone, 2-5 ms right after OpenBLAS) */
+static void settle(void)
+{
+    struct timespec ts = {0, 300 * 1000 * 1000};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
 #ifdef HAVE_OPENBLAS
 static double time_openblas(int n, int repeat)
 {
@@ -302,6 +312,7 @@ static int bench_gemm(int argc, char **argv)
     for (int i = 0; i < nsizes && s == ARCHLLM_OK; i++) {
         int n = sizes[i];
         double tt[2], diff = 0.0;
+        if (openblas) settle();
         s = time_device(ctx, n, repeat, tt, &diff);
         if (s != ARCHLLM_OK) break;
         /* both are float sums of n products in some order: far apart only if one is wrong */
@@ -314,6 +325,7 @@ static int bench_gemm(int argc, char **argv)
         printf("%8d %12.3f %10.1f %12.3f %10.1f %9.1e", n, t * 1e3, flop / t * 1e-9, to * 1e3, flop / to * 1e-9, diff);
 #ifdef HAVE_OPENBLAS
         if (openblas) {
+            settle();
             double tb = time_openblas(n, repeat);
             printf(" %12.3f %10.1f %8.2f %8.2f", tb * 1e3, flop / tb * 1e-9, tb / t, tb / to);
         }
