@@ -118,14 +118,15 @@ archllm_status archllm_autotune_clblast(archllm_ctx_t *ctx, const archllm_autotu
  * moves past the probe product where that too ran 3% faster direct.  Sets the rows'
  * states (KEPT or DROPPED) and notes, the shapes' routing, min_indirect and gain. */
 void archllm_autotune_clblast_decide(archllm_clblast_report *r);
-/* Xgemm's vector tiles for a device whose native float vector is `width` wide (4 or more;
- * else none): register tiles of one or two vectors by 8 or 16 columns a work-item, 16 to 64
- * work-items a group, no local memory (a CPU's caches hold the tiles) and whole-vector
- * multiply-adds (ARCHLLM_CLB_VECTOR_MAD); CLBlast's tuner never tries vectors 16 wide nor
- * that define.  Up to cap sets into out, in the order they are timed; returns how many.
- * Each satisfies the constraints of CLBlast's Xgemm (tested in tests/ops/test_clblast_decide). */
+/* Xgemm's vector tiles for a device whose native float vector is `width` wide (4, 8 or 16;
+ * else none): vectors of that width and of twice it up to 16, register tiles of one or two
+ * vectors by 8 or 16 columns a work-item, 16 to 64 work-items a group, no local memory (a
+ * CPU's caches hold the tiles) and whole-vector multiply-adds (ARCHLLM_CLB_VECTOR_MAD);
+ * CLBlast's tuner never tries vectors 16 wide nor that define.  Up to cap sets into out, the
+ * ones at the first group (4 x 8 work-items, one per vector width and tile) first; returns
+ * how many.  Each satisfies the constraints of CLBlast's Xgemm (tests/ops/test_clblast_decide). */
 int archllm_autotune_clblast_tiles(int width, archllm_clblast_set *out, int cap);
-#define ARCHLLM_CLB_MAX_TILES 12
+#define ARCHLLM_CLB_MAX_TILES 24
 /* The summary: a line per kernel, a line per shape, the crossover. */
 void archllm_autotune_clblast_table(const archllm_clblast_report *r, char *out, size_t cap);
 

@@ -368,31 +368,37 @@ static void probe(archllm_ctx_t *ctx, archllm_clblast_report *r, double left_s, 
 
 /* ---- Xgemm's vector tiles ----------------------------------------------------------- */
 
-#define TILE_SHARE      0.30            /* of the budget, on a CPU device */
+#define TILE_SHARE      0.45            /* of the budget, on a CPU device */
 #define TILE_MIN_VOLUME (512u * 512u * 512u) /* timed on the products this large: where Xgemm can pay */
+
+/* a work-item's vectors down M by columns along N; the group's MDIMC x NDIMC, the first the
+ * one every shape is timed at before the others are tried on the fastest shape */
+static const int tile_shape[4][2] = {{2, 8}, {1, 16}, {1, 8}, {2, 16}};
+static const int tile_group[3][2] = {{4, 8}, {2, 8}, {8, 8}};
 
 int archllm_autotune_clblast_tiles(int width, archllm_clblast_set *out, int cap)
 {
-    /* a work-item's vectors down M by columns along N, then the group's MDIMC x NDIMC */
-    static const int tile[4][2] = {{2, 8}, {1, 16}, {1, 8}, {2, 16}};
-    static const int group[3][2] = {{4, 8}, {2, 8}, {8, 8}};
     if (width != 4 && width != 8 && width != 16) return 0; /* OpenCL's vector widths from 4 */
-    int n = 0;
-    for (int t = 0; t < 4; t++)
-        for (int d = 0; d < 3 && n < cap; d++) {
-            size_t mwi = (size_t)tile[t][0] * width, nwi = tile[t][1], mdimc = group[d][0], ndimc = group[d][1];
-            /* by name, as the tuning file lists them */
-            const archllm_clblast_param p[] = {
-                {"GEMMK", 0},          {"KREG", 1},         {"KWG", 32},  {"KWI", 2},
-                {"MDIMA", mdimc},      {"MDIMC", mdimc},    {"MWG", mwi * mdimc},
-                {"NDIMB", ndimc},      {"NDIMC", ndimc},    {"NWG", nwi * ndimc},
-                {"SA", 0},             {"SB", 0},           {"STRM", 0},  {"STRN", 0},
-                {ARCHLLM_CLB_VECTOR_MAD, 1}, {"VWM", (size_t)width}, {"VWN", 8},
-            };
-            archllm_clblast_set *set = &out[n++];
-            set->n = (int)(sizeof p / sizeof p[0]);
-            memcpy(set->p, p, sizeof p);
-        }
+    /* the native width and twice it: on PoCL's AVX2 code, vectors of 16 (two registers each)
+     * ran 1024^3 in 18-22 ms, vectors of 8 in 23-35 */
+    int widths[2] = {width, width * 2}, nw = width < 16 ? 2 : 1, n = 0;
+    for (int g = 0; g < 3; g++)
+        for (int w = 0; w < nw; w++)
+            for (int t = 0; t < 4 && n < cap; t++) {
+                size_t vw = (size_t)widths[w], mwi = tile_shape[t][0] * vw, nwi = tile_shape[t][1];
+                size_t mdimc = tile_group[g][0], ndimc = tile_group[g][1];
+                /* by name, as the tuning file lists them */
+                const archllm_clblast_param p[] = {
+                    {"GEMMK", 0},          {"KREG", 1},         {"KWG", 32},  {"KWI", 2},
+                    {"MDIMA", mdimc},      {"MDIMC", mdimc},    {"MWG", mwi * mdimc},
+                    {"NDIMB", ndimc},      {"NDIMC", ndimc},    {"NWG", nwi * ndimc},
+                    {"SA", 0},             {"SB", 0},           {"STRM", 0},  {"STRN", 0},
+                    {ARCHLLM_CLB_VECTOR_MAD, 1}, {"VWM", vw},   {"VWN", 8},
+                };
+                archllm_clblast_set *set = &out[n++];
+                set->n = (int)(sizeof p / sizeof p[0]);
+                memcpy(set->p, p, sizeof p);
+            }
     return n;
 }
 
@@ -418,38 +424,60 @@ static archllm_status time_xgemm(archllm_ctx_t *ctx, gemm_bufs *g, const archllm
     return ARCHLLM_OK;
 }
 
-/* On a CPU device: the tuner's Xgemm winner and the vector tiles, timed alike on the large
- * products while TILE_SHARE of the budget and the reserve allow; the fastest tile becomes
- * Xgemm's tuned set where it beats the tuner's winner, or the tuner found none.  CLBlast's
- * own parameters are back in force after. */
+/* a tile's work-item shape: its vector width and register tile, whatever its group */
+static int same_shape(const archllm_clblast_set *a, const archllm_clblast_set *b)
+{
+#define V(s, k) archllm_clblast_value(s, k, 0)
+    return V(a, "VWM") == V(b, "VWM") && V(a, "MWG") / V(a, "MDIMC") == V(b, "MWG") / V(b, "MDIMC") &&
+           V(a, "NWG") / V(a, "NDIMC") == V(b, "NWG") / V(b, "NDIMC");
+#undef V
+}
+
+/* On a CPU device: the tuner's Xgemm winner, then every tile shape at the first group, then
+ * the other groups of the fastest shape, timed alike on the large products while TILE_SHARE
+ * of the budget and the reserve allow; the fastest tile becomes Xgemm's tuned set where it
+ * beats the tuner's winner, or the tuner found none.  CLBlast's own parameters are back in
+ * force after. */
 static void vector_tiles(archllm_ctx_t *ctx, gemm_bufs *g, archllm_clblast_report *r, const archllm_autotune_params *p,
                          double start, double reserve, double build)
 {
-    archllm_clblast_set tiles[ARCHLLM_CLB_MAX_TILES];
+    archllm_clblast_set all[ARCHLLM_CLB_MAX_TILES];
     archllm_clblast_row *row = &r->rows[ARCHLLM_CLB_XGEMM];
     if (ctx->info.type != ARCHLLM_DEVICE_CPU) return;
-    r->tiles = archllm_autotune_clblast_tiles((int)ctx->info.float_vector_width, tiles, ARCHLLM_CLB_MAX_TILES);
+    int n = archllm_autotune_clblast_tiles((int)ctx->info.float_vector_width, all, ARCHLLM_CLB_MAX_TILES);
+    int first = 0; /* the tiles at the first group: one of each shape */
+    while (first < n && archllm_clblast_value(&all[first], "MDIMC", 0) == (size_t)tile_group[0][0] &&
+           archllm_clblast_value(&all[first], "NDIMC", 0) == (size_t)tile_group[0][1])
+        first++;
+    r->tiles = first ? first + 2 : 0; /* and the fastest shape's two other groups */
     const char *env = getenv("ARCHLLM_CLBLAST_TUNE_CONFIGS");
     if (env && atoi(env) > 0 && atoi(env) < r->tiles) r->tiles = atoi(env);
     if (!r->tiles) return;
+    int order[ARCHLLM_CLB_MAX_TILES], planned = first < r->tiles ? first : r->tiles;
+    for (int i = 0; i < planned; i++) order[i] = i;
     double t0 = archllm_now_s(), budget = p->budget_s, runs = 0.0;
     for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++)
         if (volume(i) >= TILE_MIN_VOLUME) runs += 4.0 * r->shapes[i].ms_default / 1e3;
     double each = (build >= 1.0 ? build : BUILD_GUESS) + runs, best = 1e300;
     int best_i = -1;
     for (int i = row->state == ARCHLLM_CLB_TUNED ? -1 : 0; i < r->tiles; i++) {
+        if (i == planned) { /* every shape timed: the other groups of the fastest */
+            for (int j = first; best_i >= 0 && j < n && planned < r->tiles; j++)
+                if (same_shape(&all[j], &all[best_i])) order[planned++] = j;
+            if (i == planned) break;
+        }
         double now = archllm_now_s();
         if (now - t0 + each > TILE_SHARE * budget || now - start + each + reserve > budget) {
             say(p, "clblast %-12s skipped (budget): %d of %d tiles timed", "Xgemm tiles", r->tiles_timed, r->tiles);
             break;
         }
-        const archllm_clblast_set *set = i < 0 ? &row->found : &tiles[i];
+        const archllm_clblast_set *set = i < 0 ? &row->found : &all[order[i]];
         char v[ARCHLLM_CLB_MAX_PARAMS * 48], what[32];
         archllm_clblast_format(set, v, sizeof v);
         snprintf(what, sizeof what, i < 0 ? "the tuner's" : "tile %d/%d", i + 1, r->tiles);
-        double ms, first;
+        double ms, first_s;
         int wrong;
-        archllm_status s = time_xgemm(ctx, g, set, &ms, &first, &wrong);
+        archllm_status s = time_xgemm(ctx, g, set, &ms, &first_s, &wrong);
         if (i >= 0) r->tiles_timed++;
         each = archllm_now_s() - now;
         if (s != ARCHLLM_OK || wrong >= 0) {
@@ -458,15 +486,15 @@ static void vector_tiles(archllm_ctx_t *ctx, gemm_bufs *g, archllm_clblast_repor
             archllm_error_clear();
             continue;
         }
-        say(p, "clblast %-12s %s %s: %.3f ms (first calls %.1f s)", "Xgemm tiles", what, v, ms, first);
+        say(p, "clblast %-12s %s %s: %.3f ms (first calls %.1f s)", "Xgemm tiles", what, v, ms, first_s);
         if (i < 0) r->tile_tuner_ms = ms;
-        else if (ms < best) best = ms, best_i = i;
+        else if (ms < best) best = ms, best_i = order[i];
     }
     if (apply_found(ctx, r, 0) != ARCHLLM_OK) archllm_error_clear(); /* the timings after redo it */
     if (best_i < 0) return;
     r->tile_ms = best;
     if (r->tile_tuner_ms > 0 && r->tile_tuner_ms <= best) return;
-    row->found = tiles[best_i];
+    row->found = all[best_i];
     row->state = ARCHLLM_CLB_TUNED;
     row->note[0] = '\0';
     r->tile_won = 1;

@@ -50,7 +50,10 @@ static int check_tiles(int width)
         for (int j = 1; j < s->n; j++)
             CHECK(strcmp(s->p[j - 1].name, s->p[j].name) < 0, "width %d tile %d: sorted by name at %s", width, i,
                   s->p[j].name);
-        CHECK(vwm == (size_t)width, "width %d tile %d: VWM %zu", width, i, vwm);
+        CHECK(vwm == (size_t)width || (width < 16 && vwm == 2 * (size_t)width), "width %d tile %d: VWM %zu", width,
+              i, vwm);
+        int lead = width < 16 ? 8 : 4; /* one per vector width and tile shape at 4 x 8 first */
+        CHECK((i < lead) == (mdimc == 4 && ndimc == 8), "width %d tile %d: group %zux%zu", width, i, mdimc, ndimc);
         CHECK(kwi && kwg % kwi == 0, "width %d tile %d: KWG a multiple of KWI", width, i);
         CHECK(mwg % (mdimc * vwm) == 0 && nwg % (ndimc * vwn) == 0, "width %d tile %d: whole MWI and NWI", width, i);
         CHECK(mwg % (mdima * vwm) == 0 && nwg % (ndimb * vwn) == 0, "width %d tile %d: whole MWIA and NWIB", width,
@@ -71,14 +74,14 @@ static int check_tiles(int width)
 
 int main(void)
 {
-    CHECK(check_tiles(16) == ARCHLLM_CLB_MAX_TILES && check_tiles(8) == ARCHLLM_CLB_MAX_TILES &&
-              check_tiles(4) == ARCHLLM_CLB_MAX_TILES,
-          "every tile for vectors 16, 8 and 4 wide");
+    CHECK(check_tiles(16) == 12 && check_tiles(8) == ARCHLLM_CLB_MAX_TILES && check_tiles(4) == ARCHLLM_CLB_MAX_TILES,
+          "12 tiles for vectors 16 wide, 24 for 8 and 4 (their width and twice it)");
     CHECK(check_tiles(1) == 0 && check_tiles(2) == 0 && check_tiles(3) == 0 && check_tiles(32) == 0,
           "no tiles for vectors 1, 2, 3 or 32 wide");
     archllm_clblast_set few[3];
-    CHECK(archllm_autotune_clblast_tiles(16, few, 3) == 3 && get(&few[0], "MWG") == 128 && get(&few[0], "NWG") == 64,
-          "a cap takes the first tiles: two vectors by 8 columns, 4 x 8 work-items first");
+    CHECK(archllm_autotune_clblast_tiles(16, few, 3) == 3 && get(&few[0], "MWG") == 128 && get(&few[0], "NWG") == 64 &&
+              get(&few[1], "MWG") == 64 && get(&few[1], "NWG") == 128,
+          "a cap takes the first tiles: two vectors by 8 columns, then one by 16, at 4 x 8 work-items");
 
     /* the Zen 5 tune: 640x64x64 ... 1024x1024x1024 */
     const double def[S] = {1.088, 5.600, 4.760, 7.297, 20.725, 88.546, 144.488};
