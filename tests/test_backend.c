@@ -57,6 +57,9 @@ static void check_vector_mad(archllm_ctx_t *ctx)
     const char *opt = getenv("CLBLAST_BUILD_OPTIONS");
     CHECK(opt && strcmp(opt, USER_OPTIONS " -DUSE_VECTOR_MAD=1 ") == 0, "the build option after the user's: '%s'",
           opt ? opt : "(unset)");
+    archllm_clblast_set now;
+    CHECK_OK(archllm_clblast_get(ctx->device, ARCHLLM_CLB_XGEMM, &now));
+    CHECK(archllm_clblast_value(&now, ARCHLLM_CLB_VECTOR_MAD, 0) == 1, "Xgemm's parameters read back with it");
     static float a[M * K], b[K * N], c[M * N];
     for (int i = 0; i < M * K; i++) a[i] = (float)((i * 7) % 13) - 6.0f;
     for (int i = 0; i < K * N; i++) b[i] = (float)((i * 5) % 11) - 5.0f;
@@ -84,6 +87,8 @@ static void check_vector_mad(archllm_ctx_t *ctx)
     CHECK_OK(archllm_clblast_restore(ctx->device, ARCHLLM_CLB_ROUTINE));
     opt = getenv("CLBLAST_BUILD_OPTIONS");
     CHECK(opt && strcmp(opt, USER_OPTIONS) == 0, "the user's build options back: '%s'", opt ? opt : "(unset)");
+    CHECK_OK(archllm_clblast_get(ctx->device, ARCHLLM_CLB_XGEMM, &now));
+    CHECK(archllm_clblast_value(&now, ARCHLLM_CLB_VECTOR_MAD, 9) == 9, "and without it after the restore");
 }
 
 int main(void)

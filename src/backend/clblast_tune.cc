@@ -252,7 +252,12 @@ archllm_status archllm_clblast_get(cl_device_id device, int k, archllm_clblast_s
     try {
         param_map m;
         archllm_status s = retrieve(device, k, m);
-        return s != ARCHLLM_OK ? s : to_set(m, tuners[k].name, out);
+        if (s != ARCHLLM_OK) return s;
+        {
+            std::lock_guard<std::mutex> lock(defaults_mutex);
+            if (k == ARCHLLM_CLB_XGEMM && vector_mad_on) m[ARCHLLM_CLB_VECTOR_MAD] = 1;
+        }
+        return to_set(m, tuners[k].name, out);
     } catch (...) {
         return fail_exception("CLBlast RetrieveParameters", tuners[k].name);
     }
@@ -264,7 +269,8 @@ archllm_status archllm_clblast_check(cl_device_id device, int k, const archllm_c
     ARCHLLM_TRY(archllm_clblast_get(device, k, &want));
     char missing[256] = "", extra[256] = "";
     for (int i = 0; i < want.n; i++)
-        if (archllm_clblast_value(set, want.p[i].name, (size_t)-1) == (size_t)-1) {
+        if (std::strcmp(want.p[i].name, ARCHLLM_CLB_VECTOR_MAD) != 0 &&
+            archllm_clblast_value(set, want.p[i].name, (size_t)-1) == (size_t)-1) {
             size_t l = std::strlen(missing);
             std::snprintf(missing + l, sizeof missing - l, " %s", want.p[i].name);
         }

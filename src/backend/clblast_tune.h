@@ -62,7 +62,8 @@ void archllm_clblast_tuner(int k, archllm_clblast_tuner_info *info);
  * skipped by CLBlast itself; the call fails when none ran or the tuner threw. */
 archllm_status archllm_clblast_tune(cl_command_queue queue, int k, int configs, archllm_clblast_set *out);
 
-/* The parameters kernel k runs with on device now (CLBlast's database, or an override). */
+/* The parameters kernel k runs with on device now (CLBlast's database, or an override; for
+ * Xgemm also USE_VECTOR_MAD=1 while that build option is on). */
 archllm_status archllm_clblast_get(cl_device_id device, int k, archllm_clblast_set *out);
 /* EFORMAT unless set names exactly the parameters CLBlast takes for kernel k on device. */
 archllm_status archllm_clblast_check(cl_device_id device, int k, const archllm_clblast_set *set);
