@@ -97,7 +97,9 @@ typedef struct {
  * in all: time the GEMM shapes with CLBlast's own parameters, run CLBlast's tuners (each
  * started only where its share of the budget still fits, and with a number of sampled
  * configurations that grows with the budget; ARCHLLM_CLBLAST_TUNE_CONFIGS=N, for tests, sets
- * it), time the shapes with the tuned kernels all indirect and all direct, and keep a
+ * it), on a CPU device time Xgemm's vector tiles against its tuner's winner (at most N of them
+ * under that variable) and keep the fastest, time the shapes with the tuned kernels all
+ * indirect and all direct, and keep a
  * tuned kernel only where it is at least 3% faster than CLBlast's own on the shapes CLBlast
  * runs it for, with the routing crossover that runs the shapes fastest.  What is kept goes
  * into ctx->tuning.clblast and is applied; the rest runs on CLBlast's own.  A step that

@@ -1,8 +1,8 @@
 /* autotune_clblast.c - the CLBlast half of `archllm tune`: CLBlast's own tuners for the
  * kernels behind archllm's GEMMs (run by backend/clblast_tune.cc), on a CPU Xgemm's vector
- * tiles against its tuner's winner (CLBlast's tuner samples a space built for GPUs: on PoCL
- * its best Xgemm ran 1024^3 at 78 GFLOP/s, a tile of two 16-wide vectors by 8 columns with
- * whole-vector multiply-adds at 165-190), then real CLBlastSgemm
+ * tiles against its tuner's winner (CLBlast's tuner samples a space built for GPUs: on a
+ * Zen 5's PoCL its best Xgemm ran 1024^3 at 78 GFLOP/s, the kept tile with whole-vector
+ * multiply-adds at 229; BENCHMARKS.md), then real CLBlastSgemm
  * calls on the shapes the shipped configs and `archllm bench gemm` run, three ways: with
  * CLBlast's own parameters and routing, with the tuned kernels all through the indirect
  * Xgemm path, and all through XgemmDirect.  A tuned kernel is kept only where it is at
@@ -298,10 +298,16 @@ void archllm_autotune_clblast_decide(archllm_clblast_report *r)
     }
 }
 
-static int configs_for(int k, double budget_s)
+/* ARCHLLM_CLBLAST_TUNE_CONFIGS, for tests: a fixed count of configurations (0: not set) */
+static int test_configs(void)
 {
     const char *env = getenv("ARCHLLM_CLBLAST_TUNE_CONFIGS");
-    if (env && atoi(env) > 0) return atoi(env);
+    return env && atoi(env) > 0 ? atoi(env) : 0;
+}
+
+static int configs_for(int k, double budget_s)
+{
+    if (test_configs()) return test_configs();
     int c = (int)(plan[k].configs * budget_s / BASE_BUDGET + 0.5);
     return c < 1 ? 1 : c;
 }
@@ -445,13 +451,10 @@ static void vector_tiles(archllm_ctx_t *ctx, gemm_bufs *g, archllm_clblast_repor
     archllm_clblast_row *row = &r->rows[ARCHLLM_CLB_XGEMM];
     if (ctx->info.type != ARCHLLM_DEVICE_CPU) return;
     int n = archllm_autotune_clblast_tiles((int)ctx->info.float_vector_width, all, ARCHLLM_CLB_MAX_TILES);
-    int first = 0; /* the tiles at the first group: one of each shape */
-    while (first < n && archllm_clblast_value(&all[first], "MDIMC", 0) == (size_t)tile_group[0][0] &&
-           archllm_clblast_value(&all[first], "NDIMC", 0) == (size_t)tile_group[0][1])
-        first++;
-    r->tiles = first ? first + 2 : 0; /* and the fastest shape's two other groups */
-    const char *env = getenv("ARCHLLM_CLBLAST_TUNE_CONFIGS");
-    if (env && atoi(env) > 0 && atoi(env) < r->tiles) r->tiles = atoi(env);
+    enum { GROUPS = sizeof tile_group / sizeof tile_group[0] };
+    int first = n / GROUPS; /* the tiles list group by group, every shape in each: the first's */
+    r->tiles = first ? first + GROUPS - 1 : 0; /* and the fastest shape's other groups */
+    if (test_configs() && test_configs() < r->tiles) r->tiles = test_configs();
     if (!r->tiles) return;
     int order[ARCHLLM_CLB_MAX_TILES], planned = first < r->tiles ? first : r->tiles;
     for (int i = 0; i < planned; i++) order[i] = i;

@@ -587,7 +587,9 @@ static archllm_status search_all(const archllm_stage_env *env, const archllm_sea
             started[j] = 1;
         } else { /* this lane alone fails; the others stop after their seed */
             L->st = ARCHLLM_ENOMEM;
-            L->err = strdup("no thread for a search lane");
+            char msg[96];
+            snprintf(msg, sizeof msg, "%s: no thread for its search lane", lane_name(L));
+            L->err = strdup(msg);
             pthread_mutex_lock(&pg.mu);
             pg.running--, pg.failed = 1;
             pthread_mutex_unlock(&pg.mu);
