@@ -55,9 +55,12 @@ void archllm_tuning_for_device(const archllm_device_info *info, archllm_tuning *
     t->linear_rows = 4;
     t->linear_blocks = 2;
     t->linear_dw = 0; /* linear_bwd_dw's own pass over dy's columns */
-    /* small GEMMs on cl/linear.cl, below CLBlast's padding and launch costs: up to the T5
-     * layers of nb201-default (640 x 256 x 64 the largest) until the tuner measures the crossover */
-    t->matmul_max = 1 << 24;
+    /* GEMMs on cl/linear.cl below CLBlast's padding and launch costs: on a GPU up to the T5
+     * layers of nb201-default (640 x 256 x 64 the largest) until the tuner measures the
+     * crossover; on a CPU all of them, the tuner's pick on every CPU measured (BENCHMARKS.md:
+     * two Xeons, Zen 3, 4 and 5), where 2^24 sent a B 128 T5 step's feed-forward to an untuned
+     * CLBlast (45 against 9 ms) */
+    t->matmul_max = info->type == ARCHLLM_DEVICE_CPU ? HUGE_VAL : 1 << 24;
     /* Fused attention, CPUs: 1 x 1 groups, 8 columns (where dk allows).  A PoCL work-group is
      * one thread looping over its work-items between barriers, and that loop only costs
      * here: at nb201-default's sizes 1 x 1 measured 1.5-3x faster than 8 x 8, and 1.1-1.3x
@@ -159,7 +162,7 @@ int archllm_tunable_candidates(int t, const archllm_device_info *info, archllm_t
     /* none, then up to each of autotune.c's GEMM shapes in turn; the last, "all", where
      * archllm's kernels win up to the largest of them (t5-small's output head and the
      * large bench gemm sizes are beyond what the tuner can afford to time) */
-    static const int crossovers[] = {0, 1 << 25, 1 << 28, INT_MAX};
+    static const int crossovers[] = {0, 1 << 24, 1 << 25, 1 << 28, INT_MAX};
     switch (t) {
     case ARCHLLM_TUNE_LINEAR_WG:
     case ARCHLLM_TUNE_REDUCE_WG:
