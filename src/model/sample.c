@@ -81,10 +81,12 @@ int archllm_sample_token(float *z, int V, const archllm_sample_params *sp, int l
 
 #define PV(i) archllm_params_value(&m->P, (i))
 #define DV(off) ((archllm_view){dbuf, (off)})
+#define WV(off) ((archllm_view){m->gen_w, (off)})
 
-/* The decoder's weights transposed once per call, (in, out) rows beside each other for a
- * fused projection, so every step's projections are NN products (archllm_op_matmul) with no
- * per-step transposes: offsets into the decode arena. */
+/* The decoder's weights transposed, (in, out) rows beside each other for a fused projection,
+ * so every step's projections are NN products (archllm_op_matmul) with no per-step
+ * transposes: offsets into m->gen_w, which keeps them from call to call while the weights
+ * stay the same (the search fills a few sequences a call, thousands of calls). */
 typedef struct {
     size_t qkv, so, cq, co, wi, wo;
 } dec_wt;
@@ -125,23 +127,35 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     at += Bz * V;
     dec_wt wt[ARCHLLM_T5_MAX_LAYERS];
     if (L > ARCHLLM_T5_MAX_LAYERS) return archllm_fail(ARCHLLM_EINVAL, "generate: %zu decoder layers", L);
+    size_t wat = 0; /* in m->gen_w */
     for (size_t l = 0; l < L; l++) {
-        wt[l].qkv = at, wt[l].so = (at += d * 3 * I), wt[l].cq = (at += I * d), wt[l].co = (at += d * I);
-        wt[l].wi = (at += I * d), wt[l].wo = (at += d * Fp);
-        at += F * d;
+        wt[l].qkv = wat, wt[l].so = (wat += d * 3 * I), wt[l].cq = (wat += I * d), wt[l].co = (wat += d * I);
+        wt[l].wi = (wat += I * d), wt[l].wo = (wat += d * Fp);
+        wat += F * d;
     }
     /* which products after a norm run as one normed product (cl/linear.cl), decided once:
      * their transposed weights take the norm's weight, and the steps follow the same flags */
     int n_qkv = archllm_op_matmul_is_own(ctx, 0, 0, Bz, 3 * I, d), n_cq = archllm_op_matmul_is_own(ctx, 0, 0, Bz, I, d);
     int n_ff = archllm_op_matmul_is_own(ctx, 0, 0, Bz, Fp, d), head_t = archllm_op_matmul_is_own(ctx, 0, 0, Bz, V, d);
-    size_t wt_head = at;
-    if (head_t) at += d * V;
+    int key = n_qkv | n_cq << 1 | n_ff << 2 | head_t << 3;
+    size_t wt_head = wat;
+    if (head_t) wat += d * V;
     cl_mem dbuf = NULL, ibuf = NULL;
     int32_t *ids = malloc(sizeof(int32_t) * ((size_t)Tm * Tm + Bz));
     float *logits = malloc(sizeof(float) * Bz * V);
     double *expz = malloc(sizeof(double) * V);
     archllm_status s = ids && logits && expz ? ARCHLLM_OK : archllm_fail(ARCHLLM_ENOMEM, "generate");
     if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &dbuf, at * sizeof(float));
+    int fresh = m->gen_w_key != key || m->gen_w_version != m->P.version || m->gen_w_n < wat;
+    if (s == ARCHLLM_OK && fresh) { /* made anew: unusable until every transpose is queued */
+        m->gen_w_key = -1;
+        if (m->gen_w_n < wat) {
+            archllm_buf_free(&m->gen_w);
+            m->gen_w_n = 0;
+            s = archllm_buf_alloc(ctx, &m->gen_w, wat * sizeof(float));
+            if (s == ARCHLLM_OK) m->gen_w_n = wat;
+        }
+    }
     if (s == ARCHLLM_OK) s = archllm_buf_alloc(ctx, &ibuf, sizeof(int32_t) * ((size_t)Tm * Tm + Bz));
     if (s == ARCHLLM_OK) {
         archllm_t5_buckets(c, 0, Tm, Tm, 0, ids); /* row t: the query at position t */
@@ -151,21 +165,24 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     archllm_view enc_out = {m->act, m->enc_out}, imask = {m->ibuf, m->imask}, none = {NULL, 0};
     int head = c->tied ? m->shared : m->lm_head;
     /* cross-attention keys and values of every decoder layer, once: (B*S, 2I) k|v rows per
-     * layer, read by attn_decode as they are; the transposed weights */
+     * layer, read by attn_decode as they are; the transposed weights where they changed */
+    cl_mem wbuf = m->gen_w;
     for (size_t l = 0; s == ARCHLLM_OK && l < L; l++) {
         const archllm_t5_block_w *w = &m->dec[l];
         int kv[2] = {w->ca.k, w->ca.v}, qkv[3] = {w->sa.q, w->sa.k, w->sa.v}, wi[2] = {w->wi, w->wi1};
         s = archllm_t5_lin_fwd(ctx, m, DV(ckv + l * Bz * S * 2 * I), enc_out, Bz * S, d, kv, 2, I);
+        if (!fresh) continue;
         /* the products after a norm take its weight where they run as normed products */
         int nq = n_qkv ? w->sa.ln : -1, nc = n_cq ? w->ca.ln : -1, nf = n_ff ? w->ln_ff : -1;
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].qkv, qkv, 3, I, d, nq);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].so, &w->sa.o, 1, d, I, -1);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].cq, &w->ca.q, 1, I, d, nc);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].co, &w->ca.o, 1, d, I, -1);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wi, wi, c->gated ? 2 : 1, F, d, nf);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, dbuf, wt[l].wo, &w->wo, 1, d, F, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].qkv, qkv, 3, I, d, nq);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].so, &w->sa.o, 1, d, I, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].cq, &w->ca.q, 1, I, d, nc);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].co, &w->ca.o, 1, d, I, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].wi, wi, c->gated ? 2 : 1, F, d, nf);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].wo, &w->wo, 1, d, F, -1);
     }
-    if (s == ARCHLLM_OK && head_t) s = put_wt(ctx, m, dbuf, wt_head, &head, 1, V, d, m->dec_final);
+    if (s == ARCHLLM_OK && fresh && head_t) s = put_wt(ctx, m, wbuf, wt_head, &head, 1, V, d, m->dec_final);
+    if (s == ARCHLLM_OK && fresh) m->gen_w_key = key, m->gen_w_version = m->P.version;
     archllm_rng rng;
     archllm_rng_seed(&rng, sp->seed, 0x5A3);
     int32_t *cur = ids + itok;
@@ -186,13 +203,13 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             size_t kcl = kc + l * BH * Tm * dk, vcl = vc + l * BH * Tm * dk;
 #define T_(x) do { if (s == ARCHLLM_OK) s = (x); } while (0)
 #define LIN(y, x, n_in, wofs, n_cols, beta) \
-    T_(archllm_op_matmul(ctx, 0, 0, Bz, (n_cols), (n_in), 1.0f, DV(x), (n_in), DV(wofs), (n_cols), (beta), DV(y), (n_cols)))
+    T_(archllm_op_matmul(ctx, 0, 0, Bz, (n_cols), (n_in), 1.0f, DV(x), (n_in), WV(wofs), (n_cols), (beta), DV(y), (n_cols)))
 /* y = epi(rmsnorm(h; g) w): one launch on cl/linear.cl's normed product where the products
  * run there, else the norm into ln and the product (and the epilogue) after it */
 #define RMSLIN(normed, y, g, wofs, n_cols, ld_w, epi)                                                          \
     do {                                                                                                       \
         if (normed) {                                                                                          \
-            T_(archllm_op_matmul_rms(ctx, Bz, (n_cols), d, 1.0f, DV(h), d, c->eps, DV(wofs), (ld_w), (epi),     \
+            T_(archllm_op_matmul_rms(ctx, Bz, (n_cols), d, 1.0f, DV(h), d, c->eps, WV(wofs), (ld_w), (epi),     \
                                      0.0f, DV(y), (n_cols)));                                                  \
             break;                                                                                             \
         }                                                                                                      \
@@ -229,7 +246,7 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
             LIN(h, act, F, wt[l].wo, d, 1.0f);
         }
         if (head_t) {
-            T_(archllm_op_matmul_rms(ctx, Bz, V, d, alpha, DV(h), d, c->eps, DV(wt_head), V, ARCHLLM_EPI_NONE, 0.0f,
+            T_(archllm_op_matmul_rms(ctx, Bz, V, d, alpha, DV(h), d, c->eps, WV(wt_head), V, ARCHLLM_EPI_NONE, 0.0f,
                                      DV(lg), V));
         } else {
             T_(archllm_op_rmsnorm_fwd(ctx, DV(ln), DV(rstd), DV(h), PV(m->dec_final), Bz, d, c->eps));

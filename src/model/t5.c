@@ -88,6 +88,7 @@ archllm_status archllm_t5_init(archllm_ctx_t *ctx, archllm_t5 *m, const archllm_
     const char *fused = getenv("ARCHLLM_T5_FUSED");
     m->attn_fused = !(fused && strcmp(fused, "0") == 0);
     m->lm_head = -1;
+    m->gen_w_key = -1;
     archllm_params_init(&m->P);
     int64_t V = cfg->vocab, d = cfg->d_model;
     ARCHLLM_TRY(add(&m->P, &m->shared, 1, ARCHLLM_INIT_NORMAL, 1.0f, 2, V, d, "shared.weight"));
@@ -104,6 +105,9 @@ void archllm_t5_free(archllm_t5 *m)
     archllm_params_free(&m->P);
     archllm_buf_free(&m->act);
     archllm_buf_free(&m->ibuf);
+    archllm_buf_free(&m->gen_w);
+    archllm_buf_free(&m->lin_w);
+    free(m->lin_w_k);
     memset(m, 0, sizeof *m);
 }
 
@@ -234,15 +238,54 @@ static int adjacent(const archllm_t5 *m, const int *w, int k)
     return 1;
 }
 
-archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
+/* W^T (n_in, n_out) of the n_out rows of adjacent tensors from tensor w0, kept in m->lin_w
+ * (*wt) outside training steps when the product runs on archllm's kernels, which would
+ * otherwise transpose W on every call (the search decodes a few sequences a call); 0 in
+ * *wt's buffer: not kept, the caller takes the plain product */
+static archllm_status kept_wt(archllm_ctx_t *ctx, archllm_t5 *m, int w0, int k, size_t N, size_t n_out, size_t n_in,
+                              archllm_view *wt)
+{
+    *wt = (archllm_view){NULL, 0};
+    if (m->training || !archllm_op_matmul_is_own(ctx, 0, 0, N, n_out, n_in)) return ARCHLLM_OK;
+    archllm_params *P = &m->P;
+    if (!m->lin_w) {
+        m->lin_w_k = calloc((size_t)P->n, 1);
+        if (!m->lin_w_k) return archllm_fail(ARCHLLM_ENOMEM, "t5: transposed weights");
+        ARCHLLM_TRY(archllm_buf_alloc(ctx, &m->lin_w, P->total * sizeof(float)));
+        m->lin_w_version = P->version;
+    }
+    if (m->lin_w_version != P->version) memset(m->lin_w_k, 0, (size_t)P->n), m->lin_w_version = P->version;
+    size_t off = P->t[w0].offset;
+    *wt = (archllm_view){m->lin_w, off};
+    if (m->lin_w_k[w0] == k) return ARCHLLM_OK;
+    /* another grouping over any of these tensors is dropped with the slot it held */
+    size_t end = off + n_out * n_in;
+    for (int i = 0; i < P->n; i++) {
+        size_t o = P->t[i].offset, e = o + (m->lin_w_k[i] ? m->lin_w_k[i] : 1) * P->t[i].numel;
+        if (o < end && off < e) m->lin_w_k[i] = 0;
+    }
+    ARCHLLM_TRY(archllm_op_transpose(ctx, *wt, n_out, PV(w0), n_in, n_out, n_in));
+    m->lin_w_k[w0] = (unsigned char)k;
+    return ARCHLLM_OK;
+}
+
+/* out (ldo) = x(N, n_in) W^T + beta out for the n_out rows of adjacent tensors from w0 */
+static archllm_status proj(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view out, size_t ldo, archllm_view x, size_t N,
+                           size_t n_in, int w0, int k, size_t n_out, float beta)
+{
+    archllm_view wt;
+    ARCHLLM_TRY(kept_wt(ctx, m, w0, k, N, n_out, n_in, &wt));
+    if (wt.buf) return archllm_op_matmul(ctx, 0, 0, N, n_out, n_in, 1.0f, x, n_in, wt, n_out, beta, out, ldo);
+    return archllm_op_matmul(ctx, 0, 1, N, n_out, n_in, 1.0f, x, n_in, PV(w0), n_in, beta, out, ldo);
+}
+
+archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
                                   size_t n_in, const int *w, int k, size_t n_out)
 {
     size_t ld = (size_t)k * n_out;
-    if (adjacent(m, w, k))
-        return archllm_op_matmul(ctx, 0, 1, N, ld, n_in, 1.0f, x, n_in, PV(w[0]), n_in, 0.0f, out, ld);
+    if (adjacent(m, w, k)) return proj(ctx, m, out, ld, x, N, n_in, w[0], k, ld, 0.0f);
     for (int j = 0; j < k; j++)
-        ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 1, N, n_out, n_in, 1.0f, x, n_in, PV(w[j]), n_in, 0.0f,
-                                  vadd(out, (size_t)j * n_out), ld));
+        ARCHLLM_TRY(proj(ctx, m, vadd(out, (size_t)j * n_out), ld, x, N, n_in, w[j], 1, n_out, 0.0f));
     return ARCHLLM_OK;
 }
 
@@ -351,9 +394,9 @@ static archllm_status residual_proj(archllm_ctx_t *ctx, archllm_t5 *m, archllm_v
     size_t d = m->cfg.d_model;
     if (!dropping(m)) {
         ARCHLLM_TRY(archllm_buf_copy(ctx, out.buf, out.off * 4, h_in.buf, h_in.off * 4, N * d * 4));
-        return archllm_op_matmul(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 1.0f, out, d);
+        return proj(ctx, m, out, d, x, N, k, w, 1, d, 1.0f);
     }
-    ARCHLLM_TRY(archllm_op_matmul(ctx, 0, 1, N, d, k, 1.0f, x, k, PV(w), k, 0.0f, AV(m->s_sub), d));
+    ARCHLLM_TRY(proj(ctx, m, AV(m->s_sub), d, x, N, k, w, 1, d, 0.0f));
     ARCHLLM_TRY(drop_fwd(ctx, m, AV(m->s_sub), N * d, site));
     return archllm_op_add(ctx, out, h_in, AV(m->s_sub), N * d);
 }

@@ -94,6 +94,19 @@ typedef struct archllm_t5 {
      * archllm_t5_init from ARCHLLM_T5_FUSED (0: never fused); read by forward and backward
      * alike, so change it only between steps */
     int attn_fused;
+    /* decoding (sample.c): the decoder's and the head's weights transposed for the products
+     * of each step, kept while P.version and the routing (gen_w_key: which products take
+     * their norm's weight) stay what they were made for; gen_w_key -1: none kept */
+    cl_mem        gen_w;
+    size_t        gen_w_n;
+    unsigned long gen_w_version;
+    int           gen_w_key;
+    /* the forward's projections outside training steps (archllm_t5_lin_fwd and the output
+     * projections): W^T of a group of lin_w_k[i] adjacent tensors from tensor i, at i's
+     * offset in P's layout, while P.version is lin_w_version (0 in lin_w_k: none kept) */
+    cl_mem        lin_w;
+    unsigned char *lin_w_k;
+    unsigned long lin_w_version;
 } archllm_t5;
 
 /* Declare the parameter table for cfg and allocate it (values zero). */
@@ -121,8 +134,9 @@ archllm_status archllm_t5_loss(archllm_ctx_t *ctx, archllm_t5 *m, const int32_t 
 archllm_status archllm_t5_backward(archllm_ctx_t *ctx, archllm_t5 *m);
 
 /* out(N, k*n_out) = x(N, n_in) [W_w0 | .. | W_wk-1]^T for parameter indexes w (one GEMM when
- * the tensors are adjacent in the flat buffer). */
-archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, const archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
+ * the tensors are adjacent in the flat buffer).  Outside training steps (m->training 0) the
+ * products on archllm's kernels read W^T kept in m->lin_w while the weights stay the same. */
+archllm_status archllm_t5_lin_fwd(archllm_ctx_t *ctx, archllm_t5 *m, archllm_view out, archllm_view x, size_t N,
                                   size_t n_in, const int *w, int k, size_t n_out);
 
 /* decoder_input_ids = shift_right(labels): start token, labels[:-1], -100 -> pad */

@@ -89,6 +89,7 @@ archllm_status archllm_params_finalize(archllm_ctx_t *ctx, archllm_params *p)
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, p->m, 0, p->total, 0.0f));
     ARCHLLM_TRY(archllm_buf_fill_f32(ctx, p->v, 0, p->total, 0.0f));
     p->finalized = 1;
+    p->version++;
     return ARCHLLM_OK;
 }
 
@@ -108,6 +109,7 @@ archllm_status archllm_params_randomize(archllm_ctx_t *ctx, archllm_params *p, a
             }
         }
     }
+    p->version++;
     archllm_status s = archllm_buf_write(ctx, p->param, 0, host, p->total * sizeof(float));
     free(host);
     return s;
@@ -131,6 +133,7 @@ archllm_status archllm_params_adamw(archllm_ctx_t *ctx, archllm_params *p, const
         ARCHLLM_TRY(archllm_op_sumsq(ctx, norm, (archllm_view){p->grad, 0}, p->total));
     archllm_adamw_params step = *hp;
     step.step = p->step + 1;
+    p->version++;
     if (p->decay_total)
         ARCHLLM_TRY(archllm_op_adamw(ctx, (archllm_view){p->param, 0}, (archllm_view){p->m, 0}, (archllm_view){p->v, 0},
                                      (archllm_view){p->grad, 0}, norm, p->decay_total, &step));
@@ -160,6 +163,7 @@ archllm_status archllm_params_read_grad(archllm_ctx_t *ctx, const archllm_params
 
 archllm_status archllm_params_write(archllm_ctx_t *ctx, archllm_params *p, const float *in)
 {
+    p->version++;
     return archllm_buf_write(ctx, p->param, 0, in, p->total * sizeof(float));
 }
 
@@ -241,6 +245,7 @@ archllm_status archllm_params_load(archllm_ctx_t *ctx, archllm_params *p, const 
     }
     if (s == ARCHLLM_OK && (have_m || have_v) && (have_m != p->n || have_v != p->n))
         s = archllm_fail(ARCHLLM_EFORMAT, "%s: optimizer state for only some tensors", path);
+    p->version++; /* even a failed write may have changed some */
     if (s == ARCHLLM_OK) s = archllm_buf_write(ctx, p->param, 0, host, p->total * sizeof(float));
     if (s == ARCHLLM_OK && have_m) {
         s = archllm_buf_write(ctx, p->m, 0, host + p->total, p->total * sizeof(float));

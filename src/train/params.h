@@ -40,6 +40,10 @@ typedef struct {
     cl_mem               norm;        /* 1 float: squared gradient norm of the last step */
     int                  step;        /* optimizer steps taken */
     int                  finalized;
+    /* bumped by every call here that writes values (finalize, randomize, adamw, write,
+     * load), so that a model can keep something derived from them (the T5's transposed
+     * decoding weights) until they change; code writing values through a view bumps it */
+    unsigned long        version;
 } archllm_params;
 
 void archllm_params_init(archllm_params *p);

@@ -97,6 +97,32 @@ static void variant(archllm_ctx_t *ctx, const char *v)
     archllm_t5_generate(ctx, &m, ids, mask, B, S, &ss, o1, lens);
     CHECK(memcmp(o1, out, (size_t)B * N * 4) == 0, "%s: top-k 1 sampling is greedy", v);
 
+    /* the transposed decoding weights kept between calls follow the weights: after new
+     * values, the kept model decodes as a freshly loaded one given the same values does,
+     * and after the old values again as before */
+    float *w0 = malloc(sizeof(float) * m.P.total), *w1 = malloc(sizeof(float) * m.P.total);
+    archllm_t5 m2;
+    int fresh_ok = w0 && w1 && archllm_params_read(ctx, &m.P, w0) == ARCHLLM_OK &&
+                   archllm_t5_load_hf(ctx, &m2, dir) == ARCHLLM_OK;
+    CHECK(fresh_ok, "%s: a second copy of the model (%s)", v, fresh_ok ? "" : archllm_last_error());
+    if (fresh_ok) {
+        for (size_t i = 0; i < m.P.total; i++) w1[i] = i % 3 == 0 ? -w0[i] : w0[i];
+        int32_t *g1 = calloc((size_t)B * 64, 4), *g2 = calloc((size_t)B * 64, 4);
+        s = archllm_params_write(ctx, &m.P, w1);
+        if (s == ARCHLLM_OK) s = archllm_params_write(ctx, &m2.P, w1);
+        if (s == ARCHLLM_OK) s = archllm_t5_generate(ctx, &m, ids, mask, B, S, &sp, g1, lens);
+        if (s == ARCHLLM_OK) s = archllm_t5_generate(ctx, &m2, ids, mask, B, S, &sp, g2, lens);
+        CHECK(s == ARCHLLM_OK && memcmp(g1, out, (size_t)B * N * 4) != 0 && memcmp(g1, g2, (size_t)B * N * 4) == 0,
+              "%s: after new weights, decoding follows them as a fresh model's does", v);
+        s = archllm_params_write(ctx, &m.P, w0);
+        if (s == ARCHLLM_OK) s = archllm_t5_generate(ctx, &m, ids, mask, B, S, &sp, g1, lens);
+        CHECK(s == ARCHLLM_OK && memcmp(g1, out, (size_t)B * N * 4) == 0,
+              "%s: the old weights back, the old decoding back", v);
+        free(g1), free(g2);
+        archllm_t5_free(&m2);
+    }
+    free(w0), free(w1);
+
     /* constrained: 5 tokens from [10, 20), then eos */
     archllm_sample_params cs;
     archllm_sample_default_params(&cs);
