@@ -74,6 +74,7 @@ int main(int argc, char **argv)
     archllm_adamw_params ap = {1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 1.0f, 0};
     double *t = malloc(sizeof(double) * (steps + 3));
     float loss = 0;
+    m.training = 1; /* the training steps' path (no kept W^T; dropout is 0 here) */
     for (int i = 0; s == ARCHLLM_OK && i < steps + 3; i++) {
         double t0 = archllm_now_s();
         s = archllm_t5_forward(ctx, &m, enc, NULL, B, S, dec, T);
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
         printf("train step: median %.2f ms, best %.2f ms over %d steps (loss %.4f)\n", 1e3 * t[3 + steps / 2],
                1e3 * t[3], steps, loss);
     }
+    m.training = 0;
     /* sampling: generate prompt, T-1 code tokens + eos, constrained, temperature 1 */
     archllm_sample_params sp;
     archllm_sample_default_params(&sp);

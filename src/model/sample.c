@@ -118,8 +118,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     size_t Bz = (size_t)B, BH = Bz * H;
     ARCHLLM_TRY(archllm_t5_encode(ctx, m, enc, mask, B, S));
 
-    /* decode arena: caches, one-step scratch, the transposed weights (the head's only when
-     * its product runs on cl/linear.cl: a t5-small vocabulary would double the memory) */
+    /* decode arena: caches and one-step scratch; the transposed weights in m->gen_w (the
+     * head's only when its product runs on cl/linear.cl: d x V floats, 64 MB for t5-small) */
     size_t at = 0, kc = at, vc = (at += L * BH * Tm * dk), ckv = (at += L * BH * Tm * dk);
     at += L * Bz * S * 2 * I;
     size_t h = at, ln = (at += Bz * d), rstd = (at += Bz * d), tok = (at += Bz), ctxh = (at += Bz * 3 * I);
@@ -137,6 +137,8 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
      * their transposed weights take the norm's weight, and the steps follow the same flags */
     int n_qkv = archllm_op_matmul_is_own(ctx, 0, 0, Bz, 3 * I, d), n_cq = archllm_op_matmul_is_own(ctx, 0, 0, Bz, I, d);
     int n_ff = archllm_op_matmul_is_own(ctx, 0, 0, Bz, Fp, d), head_t = archllm_op_matmul_is_own(ctx, 0, 0, Bz, V, d);
+    /* the routing is part of what was kept: on a GPU, batches either side of matmul_max
+     * make it anew (on a CPU every product runs on cl/linear.cl) */
     int key = n_qkv | n_cq << 1 | n_ff << 2 | head_t << 3;
     size_t wt_head = wat;
     if (head_t) wat += d * V;

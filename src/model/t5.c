@@ -248,10 +248,13 @@ static archllm_status kept_wt(archllm_ctx_t *ctx, archllm_t5 *m, int w0, int k, 
     *wt = (archllm_view){NULL, 0};
     if (m->training || !archllm_op_matmul_is_own(ctx, 0, 0, N, n_out, n_in)) return ARCHLLM_OK;
     archllm_params *P = &m->P;
-    if (!m->lin_w) {
-        m->lin_w_k = calloc((size_t)P->n, 1);
-        if (!m->lin_w_k) return archllm_fail(ARCHLLM_ENOMEM, "t5: transposed weights");
-        ARCHLLM_TRY(archllm_buf_alloc(ctx, &m->lin_w, P->total * sizeof(float)));
+    if (!m->lin_w) { /* where it cannot be had, the plain product as before */
+        if (!m->lin_w_k) m->lin_w_k = calloc((size_t)P->n, 1);
+        if (!m->lin_w_k || archllm_buf_alloc(ctx, &m->lin_w, P->total * sizeof(float)) != ARCHLLM_OK) {
+            archllm_error_clear();
+            return ARCHLLM_OK;
+        }
+        memset(m->lin_w_k, 0, (size_t)P->n);
         m->lin_w_version = P->version;
     }
     if (m->lin_w_version != P->version) memset(m->lin_w_k, 0, (size_t)P->n), m->lin_w_version = P->version;

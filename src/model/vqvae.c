@@ -488,7 +488,6 @@ archllm_status archllm_vqvae_update(archllm_vqvae *m, const archllm_adamw_params
      * data-dependent codebook init (random vectors far from the encoder's outputs would
      * leave most codes unused until their EMA counts decay to the threshold) */
     float threshold = m->params.step == 1 && m->hp.restart_threshold > 0.0f ? INFINITY : m->hp.restart_threshold;
-    p->version++; /* the codebook and its EMA state, written through views */
     return archllm_op_vq_ema(m->ctx, archllm_params_value(p, m->p_cb), archllm_params_value(p, m->p_ema_n),
                              archllm_params_value(p, m->p_ema_s), V(m->act, m->o_counts), V(m->act, m->o_ze),
                              V(m->ibuf, m->o_idx), V(m->act, m->o_maskq), V(m->ibuf, m->o_restart),

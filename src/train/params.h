@@ -42,7 +42,9 @@ typedef struct {
     int                  finalized;
     /* bumped by every call here that writes values (finalize, randomize, adamw, write,
      * load), so that a model can keep something derived from them (the T5's transposed
-     * decoding weights) until they change; code writing values through a view bumps it */
+     * weights) until they change; a model that keeps such things writes its values only
+     * through these calls (the VQ-VAE's EMA and the ensemble's fit write through views, and
+     * nothing reads their versions) */
     unsigned long        version;
 } archllm_params;
 

@@ -108,7 +108,7 @@ static void variant(archllm_ctx_t *ctx, const char *v)
     if (fresh_ok) {
         for (size_t i = 0; i < m.P.total; i++) w1[i] = i % 3 == 0 ? -w0[i] : w0[i];
         int32_t *g1 = calloc((size_t)B * 64, 4), *g2 = calloc((size_t)B * 64, 4);
-        s = archllm_params_write(ctx, &m.P, w1);
+        s = g1 && g2 ? archllm_params_write(ctx, &m.P, w1) : ARCHLLM_ENOMEM;
         if (s == ARCHLLM_OK) s = archllm_params_write(ctx, &m2.P, w1);
         if (s == ARCHLLM_OK) s = archllm_t5_generate(ctx, &m, ids, mask, B, S, &sp, g1, lens);
         if (s == ARCHLLM_OK) s = archllm_t5_generate(ctx, &m2, ids, mask, B, S, &sp, g2, lens);
