@@ -2,8 +2,9 @@
  * single precision: its tuners (TuneXgemm, TuneXgemmDirect, TuneCopy, TunePad, TuneTranspose,
  * TunePadtranspose) at the shapes archllm's GEMMs care about, and its parameter database per
  * device (RetrieveParameters, OverrideParameters), with CLBlast's own values remembered so
- * they can be put back, and Xgemm's USE_VECTOR_MAD carried as a build option.  Deciding what to keep is not done here (src/ops/autotune_clblast.c
- * times real GEMMs); nor is storing it (src/backend/tuning.c).  Every C++ exception is
+ * they can be put back, and Xgemm's USE_VECTOR_MAD carried as a build option.  Deciding
+ * what to keep is not done here (src/ops/autotune_clblast.c times real GEMMs); nor is storing
+ * it (src/backend/tuning.c).  Every C++ exception is
  * caught at this boundary and becomes an archllm_status (src/util/error.h). */
 #include "config.h"
 

@@ -91,13 +91,13 @@ typedef struct {
     size_t qkv, so, cq, co, wi, wo;
 } dec_wt;
 
-/* W_j (n_out, n_in), j < k, into buf at off as one (n_in, k*n_out) matrix; norm >= 0: its
- * rows times that RMS norm's weight, for the normed product that reads the norm's input */
-static archllm_status put_wt(archllm_ctx_t *ctx, const archllm_t5 *m, cl_mem buf, size_t off, const int *w, int k,
-                             size_t n_out, size_t n_in, int norm)
+/* W_j (n_out, n_in), j < k, into m->gen_w at off as one (n_in, k*n_out) matrix; norm >= 0:
+ * its rows times that RMS norm's weight, for the normed product that reads the norm's input */
+static archllm_status put_wt(archllm_ctx_t *ctx, const archllm_t5 *m, size_t off, const int *w, int k, size_t n_out,
+                             size_t n_in, int norm)
 {
     for (int j = 0; j < k; j++) {
-        archllm_view out = {buf, off + (size_t)j * n_out};
+        archllm_view out = WV(off + (size_t)j * n_out);
         if (norm >= 0)
             ARCHLLM_TRY(archllm_op_transpose_scaled(ctx, out, (size_t)k * n_out, PV(w[j]), n_in, n_out, n_in, PV(norm)));
         else ARCHLLM_TRY(archllm_op_transpose(ctx, out, (size_t)k * n_out, PV(w[j]), n_in, n_out, n_in));
@@ -168,7 +168,6 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
     int head = c->tied ? m->shared : m->lm_head;
     /* cross-attention keys and values of every decoder layer, once: (B*S, 2I) k|v rows per
      * layer, read by attn_decode as they are; the transposed weights where they changed */
-    cl_mem wbuf = m->gen_w;
     for (size_t l = 0; s == ARCHLLM_OK && l < L; l++) {
         const archllm_t5_block_w *w = &m->dec[l];
         int kv[2] = {w->ca.k, w->ca.v}, qkv[3] = {w->sa.q, w->sa.k, w->sa.v}, wi[2] = {w->wi, w->wi1};
@@ -176,14 +175,14 @@ archllm_status archllm_t5_generate(archllm_ctx_t *ctx, archllm_t5 *m, const int3
         if (!fresh) continue;
         /* the products after a norm take its weight where they run as normed products */
         int nq = n_qkv ? w->sa.ln : -1, nc = n_cq ? w->ca.ln : -1, nf = n_ff ? w->ln_ff : -1;
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].qkv, qkv, 3, I, d, nq);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].so, &w->sa.o, 1, d, I, -1);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].cq, &w->ca.q, 1, I, d, nc);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].co, &w->ca.o, 1, d, I, -1);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].wi, wi, c->gated ? 2 : 1, F, d, nf);
-        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wbuf, wt[l].wo, &w->wo, 1, d, F, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wt[l].qkv, qkv, 3, I, d, nq);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wt[l].so, &w->sa.o, 1, d, I, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wt[l].cq, &w->ca.q, 1, I, d, nc);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wt[l].co, &w->ca.o, 1, d, I, -1);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wt[l].wi, wi, c->gated ? 2 : 1, F, d, nf);
+        if (s == ARCHLLM_OK) s = put_wt(ctx, m, wt[l].wo, &w->wo, 1, d, F, -1);
     }
-    if (s == ARCHLLM_OK && fresh && head_t) s = put_wt(ctx, m, wbuf, wt_head, &head, 1, V, d, m->dec_final);
+    if (s == ARCHLLM_OK && fresh && head_t) s = put_wt(ctx, m, wt_head, &head, 1, V, d, m->dec_final);
     if (s == ARCHLLM_OK && fresh) m->gen_w_key = key, m->gen_w_version = m->P.version;
     archllm_rng rng;
     archllm_rng_seed(&rng, sp->seed, 0x5A3);

@@ -413,11 +413,11 @@ int archllm_autotune_clblast_tiles(int width, archllm_clblast_set *out, int cap)
 static archllm_status time_xgemm(archllm_ctx_t *ctx, gemm_bufs *g, const archllm_clblast_set *set, double *geo_ms,
                                  double *first_s, int *wrong)
 {
+    *geo_ms = *first_s = 0.0, *wrong = -1;
     ARCHLLM_TRY(archllm_clblast_override(ctx->device, ARCHLLM_CLB_XGEMM, set));
     ARCHLLM_TRY(set_routine(ctx, ALL_INDIRECT));
     double logs = 0.0;
     int n = 0;
-    *first_s = 0.0, *wrong = -1;
     for (int i = 0; i < ARCHLLM_CLB_SHAPES; i++) {
         if (volume(i) < TILE_MIN_VOLUME) continue;
         double first, ms;
@@ -426,6 +426,7 @@ static archllm_status time_xgemm(archllm_ctx_t *ctx, gemm_bufs *g, const archllm
         ARCHLLM_TRY(check_product(ctx, g, i, wrong));
         *first_s += first, logs += log(ms), n++;
     }
+    if (!n) return archllm_fail(ARCHLLM_EINVAL, "Xgemm tiles: no product of %u^3 or more to time", 512u);
     *geo_ms = exp(logs / n);
     return ARCHLLM_OK;
 }
